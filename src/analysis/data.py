@@ -1,0 +1,229 @@
+"""Reading and checking the unit × indicator table.
+
+Wide tables have one row per unit (and per year in a panel), a key column ``uCode``, an optional
+``uName``, group columns (province, kab/kota type, island…), denominator columns and one column per
+indicator: COINr's ``iData`` layout loads as is. Long tables have ``uCode, iCode, value[, year]``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputError, InputWarning
+from .framework import Framework
+
+__all__ = ["Dataset", "read_table", "load_data", "YEAR_COLUMNS"]
+
+YEAR_COLUMNS = ("Time", "year", "Year", "tahun")
+
+
+@dataclass
+class Dataset:
+    """Indicator data with unit metadata.
+
+    Attributes
+    ----------
+    values : DataFrame
+        Numeric indicator (and denominator) values, indexed by ``uCode`` (or ``(uCode, year)``).
+    units : DataFrame
+        Non-indicator columns (``uName``, groups), indexed like ``values``.
+    year : str or None
+        Name of the year column when the data is a panel.
+    source : str or None
+        File the data came from.
+    """
+
+    values: pd.DataFrame
+    units: pd.DataFrame
+    year: str | None = None
+    source: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def years(self) -> list:
+        if self.year is None:
+            return []
+        return sorted(self.values.index.get_level_values(self.year).unique())
+
+    def for_year(self, year) -> "Dataset":
+        """The cross-section of one year (index ``uCode`` only)."""
+        if self.year is None:
+            return self
+        sel = self.values.index.get_level_values(self.year) == year
+        v = self.values[sel].droplevel(self.year)
+        u = self.units[sel].droplevel(self.year)
+        return Dataset(v, u, None, self.source, list(self.notes))
+
+
+def read_table(path: str | Path, **kwargs) -> pd.DataFrame:
+    """Read CSV or XLSX into a DataFrame with string-safe parsing of the key columns."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=path)
+    suf = path.suffix.lower()
+    if suf in (".xlsx", ".xls"):
+        return pd.read_excel(path, dtype={"uCode": str}, **kwargs)
+    if suf in (".csv", ".txt"):
+        return pd.read_csv(path, dtype={"uCode": str, "iCode": str}, **kwargs)
+    if suf == ".parquet":
+        return pd.read_parquet(path)
+    raise InputError("unknown data format (use .csv, .xlsx or .parquet)", file=path)
+
+
+def _to_numeric(df: pd.DataFrame, cols: list[str], file, row_offset: int = 2) -> pd.DataFrame:
+    """Convert columns to float; a non-numeric cell is an error naming row and column."""
+    out = {}
+    for c in cols:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            out[c] = s.astype(float)
+            continue
+        conv = pd.to_numeric(s, errors="coerce")
+        blank = s.isna() | s.astype(str).str.strip().isin(["", "NA", "NaN", "nan", "N/A", "#N/A", "-"])
+        bad = conv.isna() & ~blank
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"non-numeric value {s.iloc[i]!r}", file=file, row=i + row_offset, column=c)
+        out[c] = conv.astype(float)
+    return pd.DataFrame(out, index=df.index)
+
+
+def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
+              year_column: str | None = None, require_all: bool = True) -> Dataset:
+    """Read and validate a data table against a framework.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        Wide or long table (see module docstring).
+    framework : Framework
+        Gives the indicator codes and the denominator columns that must be present.
+    year_column : str, optional
+        Name of the year column; by default the first of ``Time, year, Year, tahun`` found.
+        A column with a single value is not treated as a panel.
+    require_all : bool
+        If True (default), every framework indicator must be present in the data.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    InputError
+        Duplicated unit codes, non-numeric cells, unknown or missing indicators,
+        an indicator with no data at all.
+    """
+    file = None if isinstance(source, pd.DataFrame) else str(source)
+    df = source.copy() if isinstance(source, pd.DataFrame) else read_table(source)
+    df.columns = [str(c).strip() for c in df.columns]
+    if "uCode" not in df.columns:
+        raise InputError("no 'uCode' column (the unit code key)", file=file)
+    if df["uCode"].isna().any():
+        i = int(np.flatnonzero(df["uCode"].isna().to_numpy())[0])
+        raise InputError("empty unit code", file=file, row=i + 2, column="uCode")
+    df["uCode"] = df["uCode"].astype(str).str.strip()
+
+    if {"iCode", "value"} <= set(df.columns):
+        df = _long_to_wide(df, framework, file, year_column)
+        row_offset = None
+    else:
+        row_offset = 2
+
+    year = year_column
+    if year is None:
+        for c in YEAR_COLUMNS:
+            if c in df.columns and df[c].nunique(dropna=True) > 1:
+                year = c
+                break
+    elif year not in df.columns:
+        raise InputError(f"year column '{year}' not found", file=file)
+
+    key = ["uCode"] + ([year] if year else [])
+    dup = df.duplicated(key, keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        what = f"duplicated unit code '{df['uCode'].iloc[i]}'" + (
+            f" for {year} {df[year].iloc[i]}" if year else "")
+        raise InputError(what, file=file, row=(i + 2) if row_offset else None, column="uCode")
+
+    inds = framework.indicators
+    missing = [c for c in inds if c not in df.columns]
+    if missing and require_all:
+        raise InputError(f"indicator(s) in the framework but not in the data: {', '.join(missing[:10])}"
+                         + (" …" if len(missing) > 10 else ""), file=file, column=missing[0])
+    present = [c for c in inds if c in df.columns]
+    denoms = sorted({framework.nodes[c].denominator for c in inds if framework.nodes[c].denominator})
+    for d in denoms:
+        if d not in df.columns:
+            raise InputError(f"denominator column '{d}' (used by "
+                             f"{[c for c in inds if framework.nodes[c].denominator == d][0]}) is not in the data",
+                             file=file, column=d)
+    unit_meta = framework.meta.get("unit_columns", {})
+    declared_denoms = set(unit_meta.get("Denominator", []))
+    num_cols = present + [d for d in denoms if d not in present]
+    other_num = [c for c in df.columns if c in declared_denoms and c not in num_cols]
+    num = _to_numeric(df, num_cols + other_num, file)
+    for c in present:
+        if num[c].isna().all():
+            raise InputError("indicator has no data at all (every value missing)", file=file, column=c)
+    index = pd.MultiIndex.from_frame(df[key]) if year else pd.Index(df["uCode"], name="uCode")
+    values = num.set_axis(index)
+    unit_cols = [c for c in df.columns if c not in set(num.columns) | set(key)]
+    units = df[unit_cols].set_axis(index)
+    # unknown numeric columns are reported but kept as unit metadata
+    notes = []
+    declared = set().union(*unit_meta.values()) if unit_meta else set()
+    extra_numeric = [c for c in unit_cols if pd.api.types.is_numeric_dtype(df[c])
+                     and c not in YEAR_COLUMNS and c not in declared]
+    if extra_numeric:
+        notes.append("numeric columns not in the framework kept as unit data: " + ", ".join(extra_numeric))
+    return Dataset(values, units, year, file, notes)
+
+
+def _long_to_wide(df: pd.DataFrame, framework: Framework, file, year_column) -> pd.DataFrame:
+    year = year_column
+    if year is None:
+        for c in YEAR_COLUMNS:
+            if c in df.columns:
+                year = c
+                break
+    unknown = sorted(set(df["iCode"].astype(str)) - set(framework.nodes))
+    if unknown:
+        i = int(np.flatnonzero(df["iCode"].astype(str).isin(unknown).to_numpy())[0])
+        raise InputError(f"unknown indicator '{df['iCode'].iloc[i]}' (not in the framework)",
+                         file=file, row=i + 2, column="iCode")
+    vals = _to_numeric(df, ["value"], file)
+    df = df.assign(value=vals["value"])
+    key = ["uCode", "iCode"] + ([year] if year else [])
+    dup = df.duplicated(key)
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(f"duplicated value for unit '{df['uCode'].iloc[i]}' and indicator "
+                         f"'{df['iCode'].iloc[i]}'", file=file, row=i + 2)
+    idx = ["uCode"] + ([year] if year else [])
+    wide = df.pivot(index=idx, columns="iCode", values="value").reset_index()
+    wide.columns.name = None
+    extra = [c for c in df.columns if c not in set(key) | {"value"}]
+    if extra:
+        meta = df[idx + extra].drop_duplicates(idx)
+        wide = wide.merge(meta, on=idx, how="left")
+    return wide
+
+
+def check_constant(values: pd.DataFrame, indicators: list[str], file=None) -> None:
+    """Error if an indicator has zero spread (min-max and z-score would divide by zero)."""
+    for c in indicators:
+        s = values[c].dropna()
+        if len(s) and s.max() == s.min():
+            raise InputError(f"indicator is constant ({s.iloc[0]:g} for every unit): its spread is zero, "
+                             "so min-max or z-score normalisation cannot be computed", file=file, column=c)
+
+
+def warn(msg: str) -> None:
+    warnings.warn(msg, InputWarning, stacklevel=3)

@@ -1,0 +1,97 @@
+"""Ranks, percentiles and maturity levels (bands)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from ._errors import InputError
+
+__all__ = ["rank_desc", "ranks", "percentiles", "Bands", "assign_levels"]
+
+
+def rank_desc(x: np.ndarray) -> np.ndarray:
+    """Rank 1 = highest value, ties at the minimum rank, NaN kept missing (as COINr)."""
+    x = np.asarray(x, dtype=float)
+    out = np.full(x.shape, np.nan)
+    ok = ~np.isnan(x)
+    if ok.any():
+        out[ok] = rankdata(-x[ok], method="min")
+    return out
+
+
+def ranks(scores: pd.DataFrame, by: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+    """Rank every column (1 = best); with ``by``, within each group (e.g. year)."""
+    if by is None:
+        return scores.apply(lambda s: pd.Series(rank_desc(s.to_numpy()), index=s.index)).astype("Int64")
+    return scores.groupby(by, group_keys=False).apply(lambda g: ranks(g)).reindex(scores.index)
+
+
+def percentiles(scores: pd.DataFrame) -> pd.DataFrame:
+    """Percentile of each unit in each column: share of units with a lower or equal score, × 100."""
+    def pct(s: pd.Series) -> pd.Series:
+        return s.rank(method="max", pct=True) * 100
+
+    return scores.apply(pct)
+
+
+class Bands:
+    """Maturity levels from score thresholds.
+
+    ``bands`` are the lower edges of every level but the first: with ``bands = [b1, …, bm]`` and
+    ``m + 1`` labels, a score below ``b1`` gets ``labels[0]`` and a score ``s ≥ bm`` gets the last
+    label; a score exactly on an edge belongs to the upper level (e.g. SPBE: 4.2 is "Memuaskan").
+
+    Parameters
+    ----------
+    bands : list of float
+        Strictly increasing thresholds.
+    labels : list of str
+        ``len(bands) + 1`` level names.
+    on : str, optional
+        Column the levels are taken from (default: the index).
+    """
+
+    def __init__(self, bands, labels, on: str | None = None, names_id=None):
+        bands = [float(b) for b in bands]
+        labels = [str(label) for label in labels]
+        if any(b2 <= b1 for b1, b2 in zip(bands, bands[1:])):
+            raise InputError(f"level bands must increase strictly, got {bands}")
+        if len(labels) != len(bands) + 1:
+            raise InputError(f"{len(bands)} band edges need {len(bands) + 1} labels, got {len(labels)}")
+        self.bands, self.labels, self.on = bands, labels, on
+        self.names_id = list(names_id) if names_id else None
+
+    @classmethod
+    def from_spec(cls, spec: dict | None) -> "Bands | None":
+        if not spec:
+            return None
+        if "bands" not in spec or "labels" not in spec:
+            raise InputError("levels need 'bands' and 'labels'")
+        return cls(spec["bands"], spec["labels"], spec.get("on"), spec.get("labels_id"))
+
+    def index_of(self, scores: np.ndarray) -> np.ndarray:
+        """Level number 0…m of each score (−1 where missing)."""
+        s = np.asarray(scores, dtype=float)
+        idx = np.searchsorted(np.asarray(self.bands), s, side="right")
+        return np.where(np.isnan(s), -1, idx)
+
+    def assign(self, scores) -> pd.Series | np.ndarray:
+        idx = self.index_of(np.asarray(scores, dtype=float))
+        lab = np.array(self.labels + [None], dtype=object)
+        out = lab[idx]
+        if isinstance(scores, pd.Series):
+            return pd.Series(out, index=scores.index, name=scores.name)
+        return out
+
+    def to_dict(self) -> dict:
+        d = {"bands": self.bands, "labels": self.labels}
+        if self.on:
+            d["on"] = self.on
+        return d
+
+
+def assign_levels(scores: pd.Series, bands: Bands) -> pd.Series:
+    """Maturity level label of each unit."""
+    return bands.assign(scores)

@@ -1,0 +1,221 @@
+"""Normalisation: bring indicators onto a common scale.
+
+Each method is a pair of pure functions: ``fit`` learns the few numbers a method needs from
+reference values (min and max, mean and sd, the sorted values for ranks…) and ``apply`` maps any
+values with them. Fitting on the data itself gives COINr's ``n_*`` functions exactly; fitting on a
+reference year or on a baseline gives scores comparable across years or scenarios ("frozen"
+normalisation). As in COINr, an indicator with direction −1 is multiplied by −1 before normalising.
+
+Methods (``range`` defaults to ``[0, 100]``):
+
+========== ==================================================================================
+minmax     ``(x − min)/(max − min)·(u − l) + l``
+zscore     ``(x − mean)/sd·s + m`` with the sample sd (n − 1), ``mean=m``, ``sd=s``
+rank       rank with ties at the minimum rank, missing kept missing (COINr ``n_rank``)
+prank      percentile rank ``(rank − 1)/(n − 1)`` scaled to ``range`` (COINr ``n_prank``)
+goalposts  ``(x − min)/(max − min)`` capped to [0, 1] after the optional ``log`` transform,
+           then scaled to ``range``; goalposts from the framework (``min``, ``max``) or params
+target     distance to target ``1 − (t − x)/(t − min)`` capped at 1 (COINr ``n_dist2targ``,
+           ``cap_max = TRUE``), scaled to ``range``
+ordinal    capability levels on a fixed ``scale`` (default ``[1, 5]``) mapped linearly to ``range``
+none       values unchanged (apart from direction)
+========== ==================================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputError
+from .framework import Framework
+
+__all__ = ["NORMALISERS", "fit", "apply", "normalise", "minmax", "zscore", "rank"]
+
+NORMALISERS = ("minmax", "zscore", "rank", "prank", "goalposts", "target", "ordinal", "none")
+_SPREAD = {"minmax", "zscore", "prank"}
+
+
+def _rng(p: dict) -> tuple[float, float]:
+    r = p.get("range", [0, 100])
+    if len(r) != 2 or not r[0] < r[1]:
+        raise InputError(f"normalisation range must be [low, high] with low < high, got {r}")
+    return float(r[0]), float(r[1])
+
+
+def fit(x: np.ndarray, method: str, params: dict | None = None, *, direction: int = 1,
+        node=None, code: str | None = None) -> dict:
+    """Learn a normaliser's parameters from reference values ``x`` (raw, before direction).
+
+    Returns a dict that :func:`apply` understands (method, direction and learned numbers).
+    """
+    p = dict(params or {})
+    if method not in NORMALISERS:
+        raise InputError(f"unknown normalisation method '{method}' (use one of {', '.join(NORMALISERS)})",
+                         column=code)
+    f = {"method": method, "direction": int(direction), **p}
+    x = np.asarray(x, dtype=float)
+    if method == "goalposts":
+        lo = p.get("min", getattr(node, "goal_min", None))
+        hi = p.get("max", getattr(node, "goal_max", None))
+        if lo is None or hi is None:
+            raise InputError("goalposts normalisation needs 'min' and 'max' (in the framework or the spec)",
+                             column=code)
+        if not lo < hi:
+            raise InputError(f"goalposts need min < max, got {lo}, {hi}", column=code)
+        f["min"], f["max"] = float(lo), float(hi)
+        f["transform"] = p.get("transform", getattr(node, "transform", None))
+        return f
+    if method == "ordinal":
+        sc = p.get("scale", [1, 5])
+        f["scale"] = [float(sc[0]), float(sc[1])]
+        return f
+    xd = x * direction
+    ok = xd[~np.isnan(xd)]
+    if ok.size == 0:
+        raise InputError("indicator has no data to normalise", column=code)
+    if method == "minmax":
+        f["lo"], f["hi"] = float(ok.min()), float(ok.max())
+        if f["lo"] == f["hi"]:
+            raise InputError("indicator is constant: min-max normalisation divides by its range (zero)",
+                             column=code)
+    elif method == "zscore":
+        if ok.size < 2:
+            raise InputError("z-score needs at least two values", column=code)
+        f["mu"], f["sigma"] = float(ok.mean()), float(ok.std(ddof=1))
+        if f["sigma"] == 0:
+            raise InputError("indicator is constant: z-score divides by its standard deviation (zero)",
+                             column=code)
+    elif method in ("rank", "prank"):
+        f["ref"] = np.sort(ok)
+        if method == "prank" and ok.size < 2:
+            raise InputError("percentile rank needs at least two values", column=code)
+    elif method == "target":
+        t = p.get("target", getattr(node, "target", None))
+        if t is None:
+            raise InputError("target normalisation needs a 'target' (in the framework or the spec)", column=code)
+        f["target"] = float(t) * direction
+        f["lo"] = float(ok.min())
+        if f["target"] == f["lo"]:
+            raise InputError("target equals the indicator's minimum: distance to target divides by zero",
+                             column=code)
+    return f
+
+
+def apply(x: np.ndarray, f: dict) -> np.ndarray:
+    """Normalise values ``x`` (raw) with fitted parameters ``f`` from :func:`fit`."""
+    x = np.asarray(x, dtype=float)
+    m, d = f["method"], f["direction"]
+    if m == "goalposts":
+        lo, hi = f["min"], f["max"]
+        if f.get("transform") == "log":
+            if np.any(x[~np.isnan(x)] <= 0) or lo <= 0:
+                raise InputError("log transform needs positive values and goalposts")
+            x, lo, hi = np.log(x), np.log(lo), np.log(hi)
+        y = (x - lo) / (hi - lo) if d == 1 else (hi - x) / (hi - lo)
+        y = np.clip(y, 0.0, 1.0)
+        l_, u = _rng(f)
+        return y * (u - l_) + l_
+    if m == "ordinal":
+        lo, hi = f["scale"]
+        ok = x[~np.isnan(x)]
+        if ok.size and (ok.min() < lo or ok.max() > hi):
+            raise InputError(f"ordinal values outside the scale [{lo:g}, {hi:g}]")
+        y = (x - lo) / (hi - lo)
+        if d == -1:
+            y = 1 - y
+        l_, u = _rng(f)
+        return y * (u - l_) + l_
+    xd = x * d
+    if m == "none":
+        return xd
+    if m == "minmax":
+        l_, u = _rng(f)
+        return (xd - f["lo"]) / (f["hi"] - f["lo"]) * (u - l_) + l_
+    if m == "zscore":
+        return (xd - f["mu"]) / f["sigma"] * float(f.get("sd", 1.0)) + float(f.get("mean", 0.0))
+    if m in ("rank", "prank"):
+        ref = f["ref"]
+        r = np.searchsorted(ref, xd, side="left").astype(float) + 1.0
+        r[np.isnan(xd)] = np.nan
+        if m == "rank":
+            return r
+        l_, u = _rng(f)
+        return (r - 1) / (ref.size - 1) * (u - l_) + l_
+    if m == "target":
+        y = 1 - (f["target"] - xd) / (f["target"] - f["lo"])
+        y = np.minimum(y, 1.0)
+        l_, u = _rng(f)
+        return y * (u - l_) + l_
+    raise InputError(f"unknown normalisation method '{m}'")
+
+
+def indicator_params(spec: dict, code: str) -> tuple[str, dict]:
+    """Method and parameters for one indicator: the global spec merged with its override."""
+    base = {k: v for k, v in spec.items() if k not in ("overrides", "reference_year", "method")}
+    method = spec.get("method", "minmax")
+    ov = (spec.get("overrides") or {}).get(code)
+    if ov is not None:
+        if isinstance(ov, str):
+            method = ov
+        else:
+            ov = dict(ov)
+            method = ov.pop("method", method)
+            base.update(ov)
+    return method, base
+
+
+def normalise(values: pd.DataFrame, framework: Framework, spec: dict | None = None, *,
+              reference: pd.DataFrame | None = None, fitted: dict | None = None
+              ) -> tuple[pd.DataFrame, dict]:
+    """Normalise every indicator of ``framework`` in ``values``.
+
+    Parameters
+    ----------
+    values : DataFrame
+        Units × indicators (treated/imputed).
+    spec : dict
+        ``{method, range, mean, sd, overrides: {iCode: method or {method, …}}}``.
+    reference : DataFrame, optional
+        Values to fit the normalisers on (default: ``values``).
+    fitted : dict, optional
+        Already fitted parameters per indicator (frozen normalisation); overrides ``reference``.
+
+    Returns
+    -------
+    normalised : DataFrame
+    fitted : dict
+        ``{iCode: params}`` to reuse with :func:`apply`.
+    """
+    spec = dict(spec or {"method": "minmax"})
+    ref = values if reference is None else reference
+    out = {}
+    fits = {}
+    for code in framework.indicators:
+        node = framework.nodes[code]
+        if fitted is not None and code in fitted:
+            f = fitted[code]
+        else:
+            method, p = indicator_params(spec, code)
+            f = fit(ref[code].to_numpy(dtype=float), method, p, direction=node.direction, node=node, code=code)
+        try:
+            out[code] = apply(values[code].to_numpy(dtype=float), f)
+        except InputError as e:
+            raise InputError(e.message, column=code) from None
+        fits[code] = f
+    return pd.DataFrame(out, index=values.index), fits
+
+
+def minmax(x, range=(0, 100), direction: int = 1) -> np.ndarray:  # noqa: A002
+    """Min-max normalisation of one vector (COINr ``n_minmax``)."""
+    return apply(x, fit(x, "minmax", {"range": list(range)}, direction=direction))
+
+
+def zscore(x, mean: float = 0.0, sd: float = 1.0, direction: int = 1) -> np.ndarray:
+    """Z-score of one vector with the sample sd, rescaled to ``mean``/``sd`` (COINr ``n_zscore``)."""
+    return apply(x, fit(x, "zscore", {"mean": mean, "sd": sd}, direction=direction))
+
+
+def rank(x, direction: int = 1) -> np.ndarray:
+    """Ranks with ties at the minimum, NaN kept (COINr ``n_rank``; higher value → higher rank)."""
+    return apply(x, fit(x, "rank", {}, direction=direction))

@@ -1,0 +1,154 @@
+"""The build specification: one ``Spec`` says how to go from raw data to an index.
+
+A spec is a YAML file or a dict with these keys (all optional)::
+
+    denominate: {Flights: Population}          # or 'framework' to use the framework's denominators
+    impute:    {method: none|mean|median|group_mean|group_median|iterative, by: <group column>}
+    treat:     {method: none|winsorise, skew: 2, kurt: 3.5, winmax: 5, fallback: log,
+                overrides: {iCode: none | {winmax: 3}}}
+    normalise: {method: minmax|zscore|rank|prank|goalposts|target|ordinal|none, range: [0, 100],
+                mean: 0, sd: 1, reference_year: 2024, overrides: {iCode: goalposts}}
+    weights:   framework | equal | <name of a set in weight_sets>
+    weight_sets: {expert: {Node: weight, …}}   # or a path to a CSV (set, iCode, Weight)
+    aggregate: {method: arithmetic|geometric|harmonic|mazziotta_pareto|copeland,
+                by_level: {3: geometric}, by_node: {ENV: geometric}, min_share: 0.0}
+    levels:    {bands: [...], labels: [...], labels_id: [...], on: Index}
+    seed: 0
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ._errors import InputError
+
+__all__ = ["Spec", "load_spec", "DEFAULT_SPEC"]
+
+DEFAULT_SPEC: dict[str, Any] = {
+    "denominate": None,
+    "impute": {"method": "none"},
+    "treat": {"method": "none"},
+    "normalise": {"method": "minmax", "range": [0, 100]},
+    "weights": "framework",
+    "weight_sets": {},
+    "aggregate": {"method": "arithmetic"},
+    "levels": None,
+    "seed": 0,
+}
+_KEYS = set(DEFAULT_SPEC) | {"name", "description", "note"}
+_STEP_KEYS = {
+    "impute": {"method", "by", "max_iter", "overrides"},
+    "treat": {"method", "skew", "kurt", "winmax", "fallback", "overrides"},
+    "normalise": {"method", "range", "mean", "sd", "reference_year", "overrides", "scale", "min", "max",
+                  "target", "transform"},
+    "aggregate": {"method", "by_level", "by_node", "min_share"},
+    "levels": {"bands", "labels", "labels_id", "on"},
+}
+
+
+@dataclass
+class Spec:
+    """A validated build specification (see module docstring for the keys)."""
+
+    data: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_SPEC))
+    source: str | None = None
+
+    def __getitem__(self, key):
+        return self.data[key]
+
+    def get(self, key, default=None):
+        return self.data.get(key, default)
+
+    def to_dict(self) -> dict:
+        return copy.deepcopy(self.data)
+
+    def replace(self, **changes) -> "Spec":
+        """A copy with top-level keys replaced (dict values are merged one level deep)."""
+        d = self.to_dict()
+        for k, v in changes.items():
+            if isinstance(v, dict) and isinstance(d.get(k), dict):
+                d[k] = {**d[k], **v}
+            else:
+                d[k] = v
+        return load_spec(d, source=self.source)
+
+    def weight_set(self, name: str) -> dict:
+        sets = self.data.get("weight_sets") or {}
+        if name not in sets:
+            raise InputError(f"unknown weight set '{name}' (known: {', '.join(sets) or 'none'})", file=self.source)
+        return sets[name]
+
+
+def _read_weight_sets(path: Path) -> dict:
+    df = pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_excel(path)
+    need = {"iCode", "Weight"}
+    if not need <= set(df.columns):
+        raise InputError("a weight-set table needs columns iCode, Weight (and optionally set)", file=path)
+    if "set" not in df.columns:
+        df["set"] = path.stem
+    out = {}
+    for name, g in df.groupby("set", sort=False):
+        out[str(name)] = dict(zip(g["iCode"].astype(str), g["Weight"].astype(float)))
+    return out
+
+
+def load_spec(spec: str | Path | dict | Spec | None = None, *, source: str | None = None) -> Spec:
+    """Read and validate a spec from YAML, a dict, or ``None`` (defaults).
+
+    Unknown keys, at the top level or inside a step, are errors (a typo would otherwise be ignored).
+    """
+    if isinstance(spec, Spec):
+        return spec
+    if spec is None:
+        raw: dict = {}
+    elif isinstance(spec, dict):
+        raw = copy.deepcopy(spec)
+    else:
+        path = Path(spec)
+        if not path.exists():
+            raise InputError("spec file not found", file=path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise InputError(f"not valid YAML: {e}", file=path) from None
+        source = str(path)
+        if not isinstance(raw, dict):
+            raise InputError("a spec must be a mapping", file=path)
+    unknown = set(raw) - _KEYS
+    if unknown:
+        raise InputError(f"unknown spec key(s): {', '.join(sorted(unknown))} "
+                         f"(known: {', '.join(sorted(_KEYS))})", file=source)
+    d = copy.deepcopy(DEFAULT_SPEC)
+    for k, v in raw.items():
+        if k in ("impute", "treat", "normalise", "aggregate") and isinstance(v, str):
+            v = {"method": v}
+        if k in _STEP_KEYS and v is not None:
+            if not isinstance(v, dict):
+                raise InputError(f"'{k}' must be a mapping", file=source)
+            bad = set(v) - _STEP_KEYS[k]
+            if bad:
+                raise InputError(f"unknown option(s) in '{k}': {', '.join(sorted(bad))} "
+                                 f"(known: {', '.join(sorted(_STEP_KEYS[k]))})", file=source)
+        d[k] = v
+    ws = d.get("weight_sets") or {}
+    if isinstance(ws, (str, Path)):
+        p = Path(ws)
+        if not p.is_absolute() and source:
+            p = Path(source).parent / p
+        ws = _read_weight_sets(p)
+    d["weight_sets"] = ws
+    if d["denominate"] not in (None, "framework") and not isinstance(d["denominate"], dict):
+        raise InputError("'denominate' must be a mapping {indicator: denominator} or 'framework'", file=source)
+    w = d["weights"]
+    if not isinstance(w, (str, dict)):
+        raise InputError("'weights' must be 'framework', 'equal', a weight-set name or a mapping", file=source)
+    if isinstance(w, str) and w not in ("framework", "equal") and w not in ws:
+        raise InputError(f"unknown weight set '{w}' (known: framework, equal"
+                         f"{', ' + ', '.join(ws) if ws else ''})", file=source)
+    return Spec(d, source)
