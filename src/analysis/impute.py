@@ -55,9 +55,9 @@ def impute(values: pd.DataFrame, method: str = "none", *, groups: pd.Series | No
         g = groups.reindex(out.index)
         how = method.split("_")[1]
         ok = g.notna().to_numpy()
-        for c in cols:
-            s = out.loc[ok, c]
-            out.loc[ok, c] = s.groupby(g[ok], sort=False).transform(lambda x: _fill(x, how))
+        sub = out.loc[ok, cols]
+        fill = sub.groupby(g[ok], sort=False).transform(how)
+        out.loc[ok, cols] = sub.fillna(fill)
     else:
         from sklearn.experimental import enable_iterative_imputer  # noqa: F401
         from sklearn.impute import IterativeImputer

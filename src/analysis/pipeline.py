@@ -23,7 +23,7 @@ from .impute import impute
 from .levels import Bands, percentiles, ranks
 from .normalise import indicator_params, normalise
 from .spec import Spec, load_spec
-from .treat import treat
+from .treat import treat, treat_frozen
 
 __all__ = ["Result", "build", "resolve_weights", "check_spec"]
 
@@ -146,7 +146,7 @@ def check_spec(framework: Framework, spec: Spec, units: pd.DataFrame | None = No
     resolve_weights(framework, spec)
 
 
-def _cross_section(values, units, framework, spec, weights, fitted=None, reference=None):
+def _cross_section(values, units, framework, spec, weights, fitted=None, reference=None, treatment=None):
     t = {}
     t0 = time.perf_counter()
     den = spec.get("denominate")
@@ -170,7 +170,9 @@ def _cross_section(values, units, framework, spec, weights, fitted=None, referen
     t0 = time.perf_counter()
     tr = dict(spec.get("treat") or {"method": "none"})
     method = tr.pop("method", "none")
-    if method == "none" and not tr.get("overrides"):
+    if treatment is not None and len(treatment.columns):
+        treated, details = treat_frozen(imputed, treatment), treatment
+    elif method == "none" and not tr.get("overrides"):
         treated, details = imputed, pd.DataFrame(index=pd.Index(inds, name="iCode"))
     else:
         treated, details = treat(imputed, method, **tr)
@@ -226,18 +228,20 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
             if ref_year is not None and ref_year not in ds.years and str(ref_year) not in map(str, ds.years):
                 raise InputError(f"reference year {ref_year} is not in the data (years: {ds.years})",
                                  file=sp.source)
-        ref_fits = None
+        ref_fits = ref_treat = None
         if ref_year is not None:
+            # one yardstick for all years: treatment and normalisation fitted on the reference year
             y_ref = next(y for y in ds.years if str(y) == str(ref_year))
             d = ds.for_year(y_ref)
-            ref_fits = _cross_section(d.values, d.units, fw, sp, weights)[5]
+            ref = _cross_section(d.values, d.units, fw, sp, weights)
+            ref_fits, ref_treat = ref[5], ref[3]
         outs = []
         all_fits = {}
         for y, vals, units in parts:
             fz = ref_fits
             if fitted is not None:
                 fz = fitted.get(y, fitted) if y is not None and y in fitted else fitted
-            res = _cross_section(vals, units, fw, sp, weights, fitted=fz)
+            res = _cross_section(vals, units, fw, sp, weights, fitted=fz, treatment=ref_treat)
             for k, v in res[7].items():
                 timings[k] = timings.get(k, 0.0) + v
             outs.append((y, vals, units, res))

@@ -15,7 +15,8 @@ import pandas as pd
 
 from ._errors import InputError
 
-__all__ = ["skewness", "kurtosis", "passes", "winsorise", "log_ct", "treat_series", "treat"]
+__all__ = ["skewness", "kurtosis", "passes", "winsorise", "log_ct", "treat_series", "treat", "apply_treatment",
+           "treat_frozen"]
 
 
 def skewness(x: np.ndarray) -> float:
@@ -119,17 +120,37 @@ def treat_series(x: np.ndarray, method: str = "winsorise", skew: float = 2.0, ku
     if passes(xw, skew, kurt) or fallback in (None, "none"):
         rec["pass_treated"] = passes(xw, skew, kurt)
         rec["skew_treated"], rec["kurt_treated"] = skewness(xw), kurtosis(xw)
+        # Winsorising k extreme points equals clipping at the values they were moved to.
+        rec["clip_lo"], rec["clip_hi"] = float(np.nanmin(xw)), float(np.nanmax(xw))
         rec["_flags"] = flags
         return xw, rec
     if fallback != "log":
         raise InputError(f"unknown fallback transformation '{fallback}' (use 'log' or 'none')")
     xl = log_ct(x)
+    rec["log_min"], rec["log_max"] = float(np.nanmin(x)), float(np.nanmax(x))
     rec["n_winsorised"] = 0
     rec["winsorised"] = ""
     rec["fallback"] = "log"
     rec["pass_treated"] = passes(xl, skew, kurt)
     rec["skew_treated"], rec["kurt_treated"] = skewness(xl), kurtosis(xl)
     return xl, rec
+
+
+def apply_treatment(x: np.ndarray, rec: dict) -> np.ndarray:
+    """Apply a treatment fitted on reference values (a ``details`` row) to other values.
+
+    Winsorisation becomes clipping at the reference's caps; the log fallback uses the reference's
+    minimum and maximum (values below the reference minimum are clipped to it first). Used for
+    panels normalised on a reference year and for frozen what-if scenarios.
+    """
+    x = np.asarray(x, dtype=float)
+    lo, hi = rec.get("clip_lo"), rec.get("clip_hi")
+    if rec.get("fallback") == "log":
+        mn, mx = rec["log_min"], rec["log_max"]
+        return np.log(np.maximum(x, mn) - mn + 0.01 * (mx - mn))
+    if lo is not None and not (isinstance(lo, float) and np.isnan(lo)):
+        return np.clip(x, lo, hi)
+    return x
 
 
 def treat(values: pd.DataFrame, method: str = "winsorise", *, skew: float = 2.0, kurt: float = 3.5,
@@ -157,3 +178,12 @@ def treat(values: pd.DataFrame, method: str = "winsorise", *, skew: float = 2.0,
         out[c] = x
         rows.append({"iCode": c, **rec})
     return out, pd.DataFrame(rows).set_index("iCode") if rows else pd.DataFrame()
+
+
+def treat_frozen(values: pd.DataFrame, details: pd.DataFrame) -> pd.DataFrame:
+    """Apply fitted treatments (``details`` from :func:`treat` on reference data) column by column."""
+    out = values.copy()
+    for c in details.index:
+        if c in out.columns:
+            out[c] = apply_treatment(out[c].to_numpy(), details.loc[c].to_dict())
+    return out
