@@ -9,7 +9,6 @@ import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
 from ._errors import InputError
 

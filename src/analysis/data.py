@@ -50,7 +50,7 @@ class Dataset:
             return []
         return sorted(self.values.index.get_level_values(self.year).unique())
 
-    def for_year(self, year) -> "Dataset":
+    def for_year(self, year) -> Dataset:
         """The cross-section of one year (index ``uCode`` only)."""
         if self.year is None:
             return self

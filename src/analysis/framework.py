@@ -9,9 +9,10 @@ highest child, so ``by_level`` options mean the same thing here as in COINr.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -213,7 +214,7 @@ class Framework:
             out[ind] = share
         return pd.Series(out)
 
-    def with_weights(self, weights: dict | pd.Series) -> "Framework":
+    def with_weights(self, weights: dict | pd.Series) -> Framework:
         """A copy with some weights replaced (unknown codes are an error)."""
         weights = dict(weights)
         for c in weights:
@@ -222,7 +223,7 @@ class Framework:
         nodes = [replace(n, weight=float(weights.get(n.code, n.weight))) for n in self.nodes.values()]
         return Framework(nodes, self.name, self.meta, self.source_file)
 
-    def without(self, codes: Iterable[str]) -> "Framework":
+    def without(self, codes: Iterable[str]) -> Framework:
         """A copy without the given indicators (aggregates left empty are dropped too)."""
         drop = set(codes)
         nodes = list(self.nodes.values())
@@ -389,7 +390,7 @@ def _read_table(path: Path) -> Framework:
                 direction = int(float(d)) if float(d) in (1.0, -1.0) else d
             except (TypeError, ValueError):
                 direction = d
-        get = lambda col: r[col] if col in df.columns else None  # noqa: E731
+        get = lambda col, r=r: r[col] if col in df.columns else None
         nodes.append(Node(
             code=code, parent=parent, weight=1.0 if weight is None else weight, is_indicator=is_ind,
             name=_str(r["iName"]) or code, nama=_str(get("iNama")) or _str(r["iName"]) or code,

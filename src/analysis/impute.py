@@ -62,7 +62,7 @@ def impute(values: pd.DataFrame, method: str = "none", *, groups: pd.Series | No
         from sklearn.experimental import enable_iterative_imputer  # noqa: F401
         from sklearn.impute import IterativeImputer
 
-        X = out[cols].to_numpy(dtype=float)
+        X = out[cols].to_numpy(dtype=float, copy=True)
         keep = ~np.all(np.isnan(X), axis=0)
         imp = IterativeImputer(random_state=seed, max_iter=max_iter, sample_posterior=False)
         X[:, keep] = imp.fit_transform(X[:, keep])

@@ -64,7 +64,7 @@ class Bands:
         self.names_id = list(names_id) if names_id else None
 
     @classmethod
-    def from_spec(cls, spec: dict | None) -> "Bands | None":
+    def from_spec(cls, spec: dict | None) -> Bands | None:
         if not spec:
             return None
         if "bands" not in spec or "labels" not in spec:

@@ -9,7 +9,7 @@ import os
 import platform
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -50,7 +50,7 @@ def manifest(*, command: str, inputs: dict[str, str | Path | None], spec: dict |
         ins[k] = {"path": str(p), "sha256": sha256(p)} if p.is_file() else {"path": str(p), "builtin": True}
     return {
         "tool": "maturasi", "command": command,
-        "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "inputs": ins, "spec": spec, "seed": seed, "packages": package_versions(),
         "platform": platform.platform(), "timings_s": timings or {}, "notes": notes or [],
         "outputs": outputs or [], **(extra or {}),

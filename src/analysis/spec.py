@@ -68,7 +68,7 @@ class Spec:
     def to_dict(self) -> dict:
         return copy.deepcopy(self.data)
 
-    def replace(self, **changes) -> "Spec":
+    def replace(self, **changes) -> Spec:
         """A copy with top-level keys replaced (dict values are merged one level deep)."""
         d = self.to_dict()
         for k, v in changes.items():

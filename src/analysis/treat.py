@@ -27,10 +27,11 @@ def skewness(x: np.ndarray) -> float:
     if n < 3:
         return np.nan
     d = x - x.mean()
-    m2 = np.sum(d * d)
+    d2 = d * d
+    m2 = d2.sum()
     if m2 == 0:
         return 0.0
-    g = np.sqrt(n) * np.sum(d ** 3) / m2 ** 1.5
+    g = np.sqrt(n) * np.dot(d2, d) / m2 ** 1.5
     return float(g * np.sqrt(n * (n - 1)) / (n - 2))
 
 
@@ -42,10 +43,11 @@ def kurtosis(x: np.ndarray) -> float:
     if n < 4:
         return np.nan
     d = x - x.mean()
-    m2 = np.sum(d * d)
+    d2 = d * d
+    m2 = d2.sum()
     if m2 == 0:
         return 0.0
-    r = n * np.sum(d ** 4) / m2 ** 2
+    r = n * np.dot(d2, d2) / m2 ** 2
     return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
 
 
@@ -116,7 +118,7 @@ def treat_series(x: np.ndarray, method: str = "winsorise", skew: float = 2.0, ku
         raise InputError(f"unknown treatment method '{method}' (use 'winsorise' or 'none')")
     xw, nwin, flags = winsorise(x, winmax, skew, kurt)
     rec["n_winsorised"] = nwin
-    rec["winsorised"] = ",".join(sorted(set(f for f in flags if f)))
+    rec["winsorised"] = ",".join(sorted(set(flags[flags != ""])))
     if passes(xw, skew, kurt) or fallback in (None, "none"):
         rec["pass_treated"] = passes(xw, skew, kurt)
         rec["skew_treated"], rec["kurt_treated"] = skewness(xw), kurtosis(xw)
