@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/maturasi build --framework kominfo_gm100sc --data data/demo/smartcity_panel.csv \
 		--spec data/demo/spec.yaml --out reports/demo/index
-	$(BIN)/maturasi uncertainty --framework kominfo_gm100sc --data data/demo/smartcity_2025.csv \
+	$(BIN)/maturasi uncertainty --framework kominfo_gm100sc --data data/demo/smartcity_panel.csv --year 2025 \
 		--spec data/demo/spec.yaml --ua data/demo/ua.yaml --out reports/demo/uncertainty
 
 test: $(STAMP)

@@ -45,6 +45,15 @@ def _finish(out: np.ndarray, den: np.ndarray, mask: np.ndarray, w: np.ndarray, m
 
 def arithmetic(X, w, min_share: float = 0.0) -> np.ndarray:
     """Weighted arithmetic mean over available values: ``Σ w·x / Σ w`` (COINr ``a_amean``)."""
+    X = np.asarray(X, dtype=float)
+    w = np.asarray(w, dtype=float)
+    if not np.isnan(X).any():  # complete data: one matrix product
+        W = w if w.ndim == 2 else w[None, :]
+        tot = W.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = (X @ W.T) / tot
+        out[:, tot <= 0] = np.nan
+        return out if w.ndim == 2 else out[:, 0]
     X, mask, W, den = _prep(X, w)
     num = np.where(mask, X, 0.0) @ W.T
     with np.errstate(invalid="ignore", divide="ignore"):

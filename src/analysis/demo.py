@@ -71,7 +71,7 @@ def _shape(code: str, unit: str, lat: np.ndarray, rng: np.random.Generator, goal
     if u.startswith("%"):
         centre = {"ECO_POVERTY": -2.2, "ECO_UNEMP": -2.9, "LIV_STUNTING": -1.4, "BRA_SLUM": -2.3,
                   "ECO_MANUF": -1.8, "ENV_RENEW": -1.6, "ENV_RECYCLE": -1.7, "BRA_GREEN": -1.9,
-                  "ENV_ELECTRIF": 3.0, "LIV_WATER": 1.5, "LIV_HOUSING": 1.0, "ENV_WASTE": 0.6}.get(code, 0.2)
+                  "ENV_ELECTRIF": 1.8, "LIV_WATER": 1.2, "LIV_HOUSING": 1.0, "ENV_WASTE": 0.6}.get(code, 0.2)
         return (100 / (1 + np.exp(-(centre + 0.9 * lat)))).round(2)
     if u in ("days", "minutes"):
         base = {"GOV_COMPLAINT": 14.0, "LIV_COMMUTE": 38.0, "SOC_EMERG": 22.0}.get(code, 20.0)

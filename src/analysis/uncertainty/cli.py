@@ -1,0 +1,135 @@
+"""``maturasi uncertainty`` and ``maturasi sensitivity`` sub-commands."""
+
+from __future__ import annotations
+
+import time
+
+__all__ = ["register"]
+
+
+def _common(q):
+    q.add_argument("--framework", "-f", required=True)
+    q.add_argument("--data", "-d", required=True)
+    q.add_argument("--spec", "-s", default=None)
+    q.add_argument("--ua", required=True, help="uncertainty spec (YAML)")
+    q.add_argument("--out", "-o", required=True)
+    q.add_argument("--design", default=None, help="replay an explicit design table (CSV, one row per run)")
+    q.add_argument("--year", default=None, help="year to analyse in panel data")
+    q.add_argument("--N", type=int, default=None, help="override N of the uncertainty spec")
+    q.add_argument("--no-scores", action="store_true", help="do not write per-run scores (large)")
+
+
+def register(sub) -> None:
+    u = sub.add_parser("uncertainty", help="Monte Carlo uncertainty analysis (or replay a design)")
+    _common(u)
+    u.set_defaults(func=cmd_uncertainty)
+    s = sub.add_parser("sensitivity", help="Sobol' sensitivity indices of the uncertain factors")
+    _common(s)
+    s.add_argument("--estimator", choices=["salib", "coinr"], default="salib")
+    s.set_defaults(func=cmd_sensitivity)
+
+
+def _engine(args):
+    from ..data import load_data
+    from ..framework import load_framework
+    from .engine import Engine
+    from .spec import load_ua_spec
+
+    fw = load_framework(args.framework)
+    ds = load_data(args.data, fw)
+    if ds.year is not None:
+        from .._errors import InputError
+
+        if args.year is None:
+            raise InputError(f"panel data: choose a year with --year ({', '.join(map(str, ds.years))})",
+                             file=args.data)
+        match = [y for y in ds.years if str(y) == str(args.year)]
+        if not match:
+            raise InputError(f"year {args.year} not in the data", file=args.data)
+        ds = ds.for_year(match[0])
+    ua = load_ua_spec(args.ua)
+    if args.N:
+        ua.N = args.N
+    return Engine(fw, ds, args.spec, ua)
+
+
+def _write(args, res, eng, extra_tables=None, figs=None, command="uncertainty"):
+    from ..manifest import atomic_dir, manifest, write_json
+
+    with atomic_dir(args.out) as tmp:
+        names = eng.ds.units["uName"] if "uName" in eng.ds.units else None
+        stats = res.rank_stats.copy()
+        if names is not None:
+            stats.insert(0, "uName", names)
+        stats.to_csv(tmp / "rank_stats.csv", float_format="%.17g")
+        files = ["rank_stats.csv", "design.csv", "run_outputs.csv"]
+        res.design.to_csv(tmp / "design.csv", index_label="run")
+        res.outputs.to_csv(tmp / "run_outputs.csv", index_label="run", float_format="%.17g")
+        if res.level_shares is not None:
+            res.level_shares.to_csv(tmp / "level_shares.csv", float_format="%.6g")
+            files.append("level_shares.csv")
+        if res.scores is not None and not args.no_scores:
+            res.scores.to_csv(tmp / "run_scores.csv", float_format="%.17g")
+            files.append("run_scores.csv")
+        for name, df in (extra_tables or {}).items():
+            df.to_csv(tmp / name, float_format="%.6g")
+            files.append(name)
+        from .figures import rank_intervals
+
+        fig = rank_intervals(res.rank_stats, names)
+        fig.savefig(tmp / "rank_intervals.png", dpi=130)
+        files.append("rank_intervals.png")
+        for name, f in (figs or {}).items():
+            f.savefig(tmp / name, dpi=130)
+            files.append(name)
+        m = manifest(command=command, inputs={"framework": args.framework, "data": args.data, "spec": args.spec,
+                                              "ua": args.ua, "design": args.design},
+                     spec=eng.spec.to_dict(), seed=eng.ua.seed, timings=res.timings, outputs=files,
+                     notes=[eng.spec.get("note")] if eng.spec.get("note") else [],
+                     extra={"ua_spec": eng.ua.raw, "runs": int(len(res.outputs))})
+        write_json(m, tmp / "manifest.json")
+
+
+def cmd_uncertainty(args) -> int:
+    import pandas as pd
+
+    from . import sample
+
+    t0 = time.perf_counter()
+    eng = _engine(args)
+    design = pd.read_csv(args.design) if args.design else sample(eng, kind="mc")
+    res = eng.evaluate(eng.resolve(design), keep_scores=not args.no_scores)
+    res.timings["wall"] = time.perf_counter() - t0
+    _write(args, res, eng)
+    print(f"{len(design)} runs in {res.timings['evaluate']:.3f} s "
+          f"({res.timings['upstream_tables']} upstream tables) → {args.out}")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    import numpy as np
+
+    from . import _output
+    from .figures import sobol_bars
+    from .sensitivity import labelled_design, problem, sobol_coinr, sobol_salib, unit_design
+
+    t0 = time.perf_counter()
+    eng = _engine(args)
+    dims = eng.dims()
+    if not dims:
+        from .._errors import InputError
+
+        raise InputError("no uncertain factors in the uncertainty spec", file=args.ua)
+    design = labelled_design(unit_design(dims, eng.ua.N, "sobol", eng.ua.seed), dims, eng.ua.factors)
+    res = eng.evaluate(eng.resolve(design), keep_scores=True)
+    Y = np.asarray(_output(res, eng.ua.output, eng))
+    groups = list(dict.fromkeys(g for g, _ in dims))
+    if args.estimator == "coinr":
+        si = sobol_coinr(Y, len(groups), groups, seed=eng.ua.seed)
+    else:
+        si = sobol_salib(problem(dims), Y, seed=eng.ua.seed)
+    res.timings["wall"] = time.perf_counter() - t0
+    _write(args, res, eng, {"sobol.csv": si}, {"sobol.png": sobol_bars(si)}, command="sensitivity")
+    print(si.round(3).to_string())
+    print(f"{len(design)} runs in {res.timings['evaluate']:.3f} s → {args.out}")
+    return 0

@@ -1,0 +1,513 @@
+"""Vectorised evaluation of many runs of an index.
+
+Each run is resolved to (upstream choice, aggregation choice, weight vector). The upstream tables
+(imputed → treated → normalised indicators) depend only on a few discrete choices, so each distinct
+combination is computed once and cached; all runs that share it are aggregated together, level by
+level, as batched array operations with the weights as a ``runs × nodes`` matrix. Excluding an
+indicator is a zero weight (the weighted means renormalise over the others). Rank statistics are
+accumulated chunk by chunk (a per-unit histogram of ranks), so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from scipy.stats import rankdata
+
+from .._errors import InputError
+from ..aggregate import canonical, copeland, node_method
+from ..data import Dataset, load_data
+from ..framework import load_framework
+from ..levels import Bands
+from ..pipeline import _cross_section, build, resolve_weights
+from ..spec import load_spec
+from .spec import Factor, load_ua_spec
+
+__all__ = ["Engine", "Runs", "UAResult"]
+
+
+@dataclass
+class Runs:
+    """Resolved runs: which upstream tables, which aggregation, which weights."""
+
+    upstream: np.ndarray  # (R,) index into Engine.upstream_keys
+    agg: np.ndarray  # (R,) index into Engine.agg_specs
+    W: np.ndarray  # (R, n_nodes)
+    design: pd.DataFrame  # human-readable design (one row per run)
+
+
+@dataclass
+class UAResult:
+    nominal: pd.DataFrame  # uCode × (Score, Rank[, Level])
+    rank_stats: pd.DataFrame  # Nominal, Mean, Median, Q5, Q95 of ranks; score stats
+    level_shares: pd.DataFrame | None
+    scores: pd.DataFrame | None  # uCode × runs (index scores), if kept
+    outputs: pd.DataFrame  # per run: mean_abs_rank_shift, index_mean
+    design: pd.DataFrame
+    timings: dict
+
+
+def _quantile_from_hist(counts: np.ndarray, p: float) -> np.ndarray:
+    """R type-7 quantile of each row's ranks from a rank histogram (columns = rank 0..n)."""
+    total = counts.sum(axis=1)
+    cum = np.cumsum(counts, axis=1)
+    h = (total - 1) * p
+    lo = np.floor(h).astype(int)
+    frac = h - lo
+    out = np.empty(counts.shape[0])
+    for i in range(counts.shape[0]):
+        c = cum[i]
+        x_lo = np.searchsorted(c, lo[i], side="right")
+        x_hi = np.searchsorted(c, min(lo[i] + 1, total[i] - 1), side="right")
+        out[i] = x_lo + frac[i] * (x_hi - x_lo)
+    return out
+
+
+class Engine:
+    """Evaluate runs of an index fast.
+
+    Parameters
+    ----------
+    framework, data, spec
+        As for :func:`analysis.build` (the nominal build).
+    ua : UASpec, dict or path
+        The uncertain factors (:mod:`analysis.uncertainty.spec`).
+    """
+
+    def __init__(self, framework, data, spec=None, ua=None):
+        self.fw = load_framework(framework)
+        self.spec = load_spec(spec)
+        nspec = self.spec.get("normalise") or {}
+        if "reference_year" in nspec:  # one cross-section: normalised on itself
+            self.spec = load_spec({**self.spec.to_dict(),
+                                   "normalise": {k: v for k, v in nspec.items() if k != "reference_year"}},
+                                  source=self.spec.source)
+        ds = data if isinstance(data, Dataset) else load_data(data, self.fw)
+        if ds.year is not None:
+            raise InputError("uncertainty analysis runs on one cross-section: select one year first",
+                             file=ds.source)
+        self.ds = ds
+        self.ua = load_ua_spec(ua if ua is not None else {"factors": []})
+        self.nominal = build(self.fw, ds, self.spec)
+        self.units = self.nominal.aggregates.index
+        self.nodes = [c for c in self.fw.nodes if c != self.fw.root]
+        self.node_ix = {c: i for i, c in enumerate(self.nodes)}
+        self.w_nom = resolve_weights(self.fw, self.spec)[self.nodes].to_numpy(dtype=float)
+        self.upstream_keys: list[dict] = []
+        self.agg_specs: list[dict] = []
+        self._cache: dict[int, np.ndarray] = {}
+        self._current_norm = None
+        self._check_factors()
+        self.bands = Bands.from_spec(self.spec.get("levels"))
+
+    # --- factors -------------------------------------------------------------------------
+    def _check_factors(self):
+        for f in self.ua.factors:
+            if f.type == "weights":
+                f.nodes = self._weight_nodes(f)
+            if f.type == "exclude":
+                for c in f.indicators:
+                    if c not in self.fw.indicators:
+                        raise InputError(f"factor '{f.name}' excludes unknown indicator '{c}'", file=self.ua.source)
+            if f.type == "weight_set":
+                for name, ws in f.sets.items():
+                    for c in ws:
+                        if c not in self.fw.nodes:
+                            raise InputError(f"weight set '{name}' names unknown node '{c}'", file=self.ua.source)
+
+    def _weight_nodes(self, f: Factor) -> list[str]:
+        if f.nodes:
+            bad = [c for c in f.nodes if c not in self.node_ix]
+            if bad:
+                raise InputError(f"factor '{f.name}' names unknown node(s) {bad}", file=self.ua.source)
+            return list(f.nodes)
+        lev = f.level
+        if lev in (None, "all"):
+            return list(self.nodes)
+        levs = {int(x) for x in (lev if isinstance(lev, list) else [lev])}
+        out = [c for c in self.nodes if self.fw.nodes[c].level in levs]
+        if not out:
+            raise InputError(f"factor '{f.name}': no weighted nodes at level(s) {sorted(levs)}", file=self.ua.source)
+        return out
+
+    def dims(self) -> list[tuple[str, str]]:
+        """Design dimensions: (factor name, dimension label) — one per node for weight factors."""
+        out = []
+        for f in self.ua.factors:
+            if f.type == "weights":
+                out += [(f.name, c) for c in f.nodes]
+            else:
+                out.append((f.name, f.name))
+        return out
+
+    def _key(self, lst: list, item) -> int:
+        for i, x in enumerate(lst):
+            if x == item:
+                return i
+        lst.append(item)
+        return len(lst) - 1
+
+    def _merge(self, step: str, alt: dict) -> dict:
+        base = copy.deepcopy(self.spec.get(step) or {})
+        base.update(copy.deepcopy(alt))
+        return base
+
+    def resolve(self, design: pd.DataFrame) -> Runs:
+        """Turn a design table into runs.
+
+        Columns: for ``choice``/``exclude``/``weight_set`` factors, the factor's ``column`` (default its
+        name) holding an alternative label (a number ``k`` is read as the ``k``-th alternative, 1-based,
+        as in COINr's ``idx_`` columns); for ``weights`` factors, one column ``<name>[<node>]`` per node
+        holding a uniform draw in [0, 1], or ``<name>[<node>]*`` holding the multiplier itself.
+        """
+        R = len(design)
+        W = np.tile(self.w_nom, (R, 1))
+        up_choice = {s: [None] * R for s in ("impute", "treat", "normalise")}
+        agg_choice = [None] * R
+        for f in self.ua.factors:
+            if f.type == "weights":
+                U = np.column_stack([self._col(design, f"{f.name}[{c}]", f, c) for c in f.nodes])
+                ix = [self.node_ix[c] for c in f.nodes]
+                W[:, ix] = self._weights_from_u(f, U, W[:, ix])
+                continue
+            labels = self._labels(design, f)
+            if f.type == "choice":
+                alts = [f.alternatives[lab] for lab in labels]
+                if f.step == "aggregate":
+                    agg_choice = [self._mergeinto(a, b) for a, b in zip(agg_choice, alts)]
+                else:
+                    up_choice[f.step] = [self._mergeinto(a, b) for a, b in zip(up_choice[f.step], alts)]
+            elif f.type == "exclude":
+                for r, lab in enumerate(labels):
+                    if lab != "none":
+                        W[r, self.node_ix[lab]] = 0.0
+            elif f.type == "weight_set":
+                for r, lab in enumerate(labels):
+                    for c, v in f.sets[lab].items():
+                        if c in self.node_ix:
+                            W[r, self.node_ix[c]] = float(v)
+        up = np.empty(R, dtype=int)
+        ag = np.empty(R, dtype=int)
+        for r in range(R):
+            key = {s: self._merge(s, up_choice[s][r] or {}) for s in ("impute", "treat", "normalise")}
+            up[r] = self._key(self.upstream_keys, key)
+            ag[r] = self._key(self.agg_specs, self._merge("aggregate", agg_choice[r] or {}))
+        return Runs(up, ag, W, design.reset_index(drop=True))
+
+    @staticmethod
+    def _mergeinto(a, b):
+        if a is None:
+            return dict(b)
+        return {**a, **b}
+
+    def _col(self, design, col, f, node):
+        if col in design.columns:
+            return design[col].to_numpy(dtype=float)
+        if col + "*" in design.columns:  # multipliers given directly
+            m = design[col + "*"].to_numpy(dtype=float)
+            return (m - 1 + f.noise) / (2 * f.noise) if f.noise > 0 else np.full(len(design), 0.5)
+        raise InputError(f"design has no column '{col}' for factor '{f.name}'")
+
+    def _labels(self, design, f: Factor) -> list[str]:
+        col = f.column or f.name
+        if col not in design.columns:
+            raise InputError(f"design has no column '{col}' for factor '{f.name}'")
+        labels = f.labels
+        out = []
+        for i, v in enumerate(design[col].tolist()):
+            s = str(v)
+            if s in labels:
+                out.append(s)
+                continue
+            try:
+                k = int(float(v))
+            except (TypeError, ValueError):
+                k = None
+            if k is not None and str(k) in labels:
+                out.append(str(k))
+            elif k is not None and 1 <= k <= len(labels):
+                out.append(labels[k - 1])
+            else:
+                raise InputError(f"value {v!r} is not an alternative of factor '{f.name}' "
+                                 f"({', '.join(labels[:8])}{'…' if len(labels) > 8 else ''})", row=i + 2, column=col)
+        return out
+
+    def _weights_from_u(self, f: Factor, U: np.ndarray, W0: np.ndarray) -> np.ndarray:
+        if f.distribution == "uniform":
+            return W0 * (1 + f.noise * (2 * U - 1))
+        # Dirichlet around the nominal shares within each parent, scaled back to the parent's total
+        out = np.empty_like(W0)
+        parents = [self.fw.nodes[c].parent for c in f.nodes]
+        for p in dict.fromkeys(parents):
+            cols = [j for j, q in enumerate(parents) if q == p]
+            w0 = W0[:, cols]
+            tot = w0.sum(axis=1, keepdims=True)
+            alpha = f.concentration * w0 / np.where(tot > 0, tot, 1)
+            g = sps.gamma.ppf(np.clip(U[:, cols], 1e-12, 1 - 1e-12), np.maximum(alpha, 1e-9))
+            out[:, cols] = g / g.sum(axis=1, keepdims=True) * tot
+        return out
+
+    # --- evaluation ----------------------------------------------------------------------
+    def upstream(self, k: int) -> np.ndarray:
+        """Normalised indicator matrix (units × indicators) of upstream choice ``k`` (cached)."""
+        if k not in self._cache:
+            key = self.upstream_keys[k]
+            sp = load_spec({**self.spec.to_dict(), **key})
+            res = _cross_section(self.ds.values, self.ds.units, self.fw, sp, resolve_weights(self.fw, sp))
+            self._cache[k] = res[4][self.fw.indicators].to_numpy(dtype=float)
+        return self._cache[k]
+
+    def _linear(self, agg_spec: dict) -> str | None:
+        """The common method if the whole tree can be collapsed to effective weights, else None."""
+        methods = {node_method(agg_spec, self.fw, c) for c in self.fw.aggregates}
+        if len(methods) != 1:
+            return None
+        method, min_share = methods.pop()
+        return method if method in ("arithmetic", "geometric", "harmonic") else None
+
+    def effective_weights(self, W: np.ndarray, top: str) -> tuple[list[str], np.ndarray]:
+        """Each indicator's share of node ``top`` under every run's weights: (indicators, R × k)."""
+        fw = self.fw
+        shares = np.empty_like(W)
+        for code in fw.aggregates:
+            ix = [self.node_ix[c] for c in fw.children(code)]
+            tot = W[:, ix].sum(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                shares[:, ix] = W[:, ix] / tot
+        inds = fw.indicators_under(top)
+        E = np.ones((W.shape[0], len(inds)))
+        for j, c in enumerate(inds):
+            node = c
+            while node != top:
+                E[:, j] *= shares[:, self.node_ix[node]]
+                node = fw.nodes[node].parent
+        return inds, E
+
+    def aggregate_runs(self, Xn: np.ndarray, W: np.ndarray, agg_spec: dict, want: list[str] | None = None) -> dict:
+        """Aggregate one upstream matrix under a batch of weight vectors; returns node → (n, R).
+
+        With complete data and one arithmetic, geometric or harmonic mean throughout, every node is a
+        fixed function of the indicators with effective weights (products of the shares along the path),
+        so only the ``want`` nodes are computed, each with one matrix product.
+        """
+        fw = self.fw
+        lin = self._linear(agg_spec) if want else None
+        if lin is not None and not np.isnan(Xn).any() and np.isfinite(W).all():
+            col = {c: j for j, c in enumerate(fw.indicators)}
+            out = {}
+            for top in want:
+                inds, E = self.effective_weights(W, top)
+                X = Xn[:, [col[c] for c in inds]]
+                if lin == "arithmetic":
+                    out[top] = X @ E.T
+                elif lin == "geometric":
+                    if (X <= 0).any():
+                        raise InputError("geometric mean over non-positive values: normalise to a range above 0",
+                                         node=top)
+                    out[top] = np.exp(np.log(X) @ E.T)
+                else:
+                    if (X <= 0).any():
+                        raise InputError("harmonic mean over non-positive values: normalise to a range above 0",
+                                         node=top)
+                    out[top] = 1.0 / ((1.0 / X) @ E.T)
+                bad = ~np.isfinite(E).all(axis=1)
+                if bad.any():
+                    out[top][:, bad] = np.nan
+            return out
+        vals: dict[str, np.ndarray] = {c: Xn[:, j] for j, c in enumerate(fw.indicators)}
+        R = W.shape[0]
+        for code in fw.aggregates:
+            ch = fw.children(code)
+            Wc = W[:, [self.node_ix[c] for c in ch]]
+            method, min_share = node_method(agg_spec, fw, code)
+            arrs = [vals[c] for c in ch]
+            try:
+                vals[code] = _batched(arrs, Wc, method, min_share, R)
+            except InputError as e:
+                raise InputError(f"{e.message} (in runs with normalisation "
+                                 f"{self._current_norm})", node=code) from None
+        return vals
+
+    def evaluate(self, runs: Runs, *, keep_scores: bool = True, chunk: int = 4096, n_jobs: int | None = None,
+                 progress: bool | None = None) -> UAResult:
+        """Evaluate all runs; returns rank statistics, level shares, per-run outputs and scores."""
+        import time
+
+        from joblib import Parallel, delayed
+
+        t0 = time.perf_counter()
+        n = len(self.units)
+        R = len(runs.W)
+        root = self.fw.root
+        nom_score = self.nominal.index.to_numpy(dtype=float)
+        nom_rank = _rank_cols(nom_score[:, None])[:, 0]
+        counts = np.zeros((n, n + 2), dtype=np.int64)
+        sum_rank = np.zeros(n)
+        sum_score = np.zeros(n)
+        n_lev = len(self.bands.labels) if self.bands else 0
+        lev_counts = np.zeros((n, max(n_lev, 1)), dtype=np.int64)
+        dtype = np.float64 if n * R <= 60_000_000 else np.float32
+        scores = np.empty((n, R), dtype=dtype) if keep_scores else None
+        mars = np.empty(R)
+        imean = np.empty(R)
+        combo = runs.upstream.astype(np.int64) * (len(self.agg_specs) + 1) + runs.agg
+        order = np.argsort(combo, kind="stable")
+        bounds = np.flatnonzero(np.diff(combo[order])) + 1
+        tasks = []
+        for idx in np.split(order, bounds) if R else []:
+            u, a = int(runs.upstream[idx[0]]), int(runs.agg[idx[0]])
+            for s in range(0, len(idx), chunk):
+                tasks.append((u, a, idx[s:s + chunk]))
+        for u in {t[0] for t in tasks}:
+            self.upstream(u)  # fill the cache before threads start
+        lev_on = None
+        if self.bands:
+            lev_on = self.bands.on or root
+
+        def work(u, a, idx):
+            self._current_norm = self.upstream_keys[u]["normalise"].get("method")
+            want = [root] + ([lev_on] if self.bands and lev_on != root else [])
+            vals = self.aggregate_runs(self._cache[u], runs.W[idx], self.agg_specs[a], want=want)
+            S = vals[root]
+            rk = _rank_cols(S)
+            L = self.bands.index_of(vals[lev_on]) if self.bands else None
+            return idx, S, rk, L
+
+        if n_jobs is None:  # threads pay off only on large batches
+            n_jobs = min(2, os.cpu_count() or 1) if n * R > 5_000_000 else 1
+        show = (sys.stderr.isatty() and not os.environ.get("CI")) if progress is None else progress
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=R, disable=not show, desc="runs", unit="run")
+        if n_jobs == 1:
+            results = (work(*t) for t in tasks)
+        else:
+            results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+                delayed(work)(*t) for t in tasks)
+        for idx, S, rk, L in results:
+            ok = ~np.isnan(rk)
+            rr = np.where(ok, rk, n + 1).astype(np.int64)
+            flat = (np.arange(n)[:, None] * (n + 2) + rr).ravel()
+            counts += np.bincount(flat, minlength=n * (n + 2)).reshape(n, n + 2)
+            sum_rank += np.where(ok, rk, 0).sum(axis=1)
+            sum_score += np.nan_to_num(S).sum(axis=1)
+            if L is not None:
+                flat = (np.arange(n)[:, None] * (n_lev + 1) + np.where(L < 0, n_lev, L)).ravel()
+                lev_counts += np.bincount(flat, minlength=n * (n_lev + 1)).reshape(n, n_lev + 1)[:, :n_lev]
+            mars[idx] = np.nanmean(np.abs(rk - nom_rank[:, None]), axis=0)
+            imean[idx] = np.nanmean(S, axis=0)
+            if scores is not None:
+                scores[:, idx] = S
+            bar.update(len(idx))
+        bar.close()
+        t_eval = time.perf_counter() - t0
+        counts = counts[:, : n + 1]
+        avail = counts.sum(axis=1)
+        stats = pd.DataFrame({
+            "Nominal": nom_rank, "Mean": sum_rank / np.maximum(avail, 1),
+            "Median": _quantile_from_hist(counts, 0.5), "Q5": _quantile_from_hist(counts, 0.05),
+            "Q95": _quantile_from_hist(counts, 0.95),
+        }, index=self.units)
+        stats["ScoreNominal"] = nom_score
+        stats["ScoreMean"] = sum_score / max(R, 1)
+        if scores is not None:
+            if R == 0:
+                q = np.full((3, n), np.nan)
+            elif np.isnan(scores).any():
+                q = np.nanquantile(scores.astype(float), [0.05, 0.5, 0.95], axis=1)
+            else:
+                q = np.quantile(scores.astype(float), [0.05, 0.5, 0.95], axis=1)
+            stats["ScoreQ5"], stats["ScoreMedian"], stats["ScoreQ95"] = q
+        level_shares = None
+        nominal = pd.DataFrame({"Score": nom_score, "Rank": nom_rank}, index=self.units)
+        if self.bands:
+            level_shares = pd.DataFrame(lev_counts / max(R, 1), index=self.units, columns=self.bands.labels)
+            nominal["Level"] = self.nominal.levels
+        sc = None
+        if scores is not None:
+            sc = pd.DataFrame(scores, index=self.units, columns=[f"r_{i + 1}" for i in range(R)])
+        outputs = pd.DataFrame({"mean_abs_rank_shift": mars, "index_mean": imean})
+        return UAResult(nominal, stats, level_shares, sc, outputs, runs.design,
+                        {"evaluate": t_eval, "runs": R, "upstream_tables": len(self._cache)})
+
+
+def _rank_cols(S: np.ndarray) -> np.ndarray:
+    """Rank each column, 1 = highest, ties at the minimum, NaN kept."""
+    nan = np.isnan(S)
+    r = rankdata(np.where(nan, np.inf, -S), method="min", axis=0).astype(float)
+    r[nan] = np.nan
+    return r
+
+
+def _batched(arrs: list[np.ndarray], W: np.ndarray, method: str, min_share: float, R: int) -> np.ndarray:
+    """Weighted mean of children (each (n,) or (n, R)) with per-run weights W (R, k) → (n, R)."""
+    method = canonical(method)
+    if method == "copeland":
+        X = np.stack([np.broadcast_to(a[:, None] if a.ndim == 1 else a, (a.shape[0], R)) for a in arrs], axis=1)
+        return np.column_stack([copeland(X[:, :, r], W[r]) for r in range(R)])
+    if all(a.ndim == 1 for a in arrs):
+        from ..aggregate import aggregate_matrix
+
+        return aggregate_matrix(np.column_stack(arrs), W, method, min_share)
+    n = arrs[0].shape[0]
+    if method in ("arithmetic", "geometric") and not any(np.isnan(a).any() for a in arrs):
+        tot = W.sum(axis=1)
+        acc = np.zeros((n, R))
+        for j, a in enumerate(arrs):
+            x = a[:, None] if a.ndim == 1 else a
+            if method == "geometric":
+                if (x <= 0).any():
+                    raise InputError("geometric mean over non-positive values: normalise to a range above 0")
+                x = np.log(x)
+            acc += x * W[:, j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            acc /= tot
+        if method == "geometric":
+            np.exp(acc, out=acc)
+        acc[:, tot <= 0] = np.nan
+        return acc
+    num = np.zeros((n, R))
+    den = np.zeros((n, R))
+    cnt = np.zeros((n, R))
+    sq = np.zeros((n, R)) if method == "mazziotta_pareto" else None
+    for j, a in enumerate(arrs):
+        x = a[:, None] if a.ndim == 1 else a
+        m = ~np.isnan(x)
+        w = W[:, j][None, :]
+        den += m * w
+        cnt += m
+        if method == "arithmetic":
+            num += np.where(m, x, 0.0) * w
+        elif method == "geometric":
+            if np.any(x[m] <= 0):
+                raise InputError("geometric mean over non-positive values: normalise to a range above 0")
+            num += np.where(m, np.log(np.where(m, x, 1.0)), 0.0) * w
+        elif method == "harmonic":
+            if np.any(x[m] <= 0):
+                raise InputError("harmonic mean over non-positive values: normalise to a range above 0")
+            num += np.where(m, 1.0 / np.where(m, x, 1.0), 0.0) * w
+        else:
+            x0 = np.where(m, x, 0.0)
+            num += x0 * w
+            sq += x0 * x0 * w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "arithmetic":
+            out = num / den
+        elif method == "geometric":
+            out = np.exp(num / den)
+        elif method == "harmonic":
+            out = den / num
+        else:
+            M = num / den
+            S = np.sqrt(np.maximum(sq / den - M * M, 0))
+            out = M - S * S / M
+    out[den <= 0] = np.nan
+    if min_share > 0:
+        out[cnt / len(arrs) < min_share] = np.nan
+    return out
