@@ -125,3 +125,17 @@ def test_same_seed_same_tables():
     b = run_uncertainty(fw, df, None, ua)
     pd.testing.assert_frame_equal(a.rank_stats, b.rank_stats)
     pd.testing.assert_frame_equal(a.scores, b.scores)
+
+
+def test_dask_backend_gives_identical_results():
+    pytest.importorskip("dask.distributed")
+    fw, df = _toy()
+    ua = {"N": 60, "seed": 5, "factors": [
+        {"name": "w", "type": "weights", "level": "all", "noise": 0.3},
+        {"name": "agg", "type": "choice", "step": "aggregate", "alternatives": {"a": "arithmetic", "g": "geometric"}}]}
+    eng = Engine(fw, df, {"normalise": {"method": "minmax", "range": [1, 100]}}, ua)
+    runs = eng.resolve(sample(eng))
+    local = eng.evaluate(runs, chunk=16)
+    dist = eng.evaluate(runs, chunk=16, backend="dask")
+    pd.testing.assert_frame_equal(local.scores, dist.scores)
+    pd.testing.assert_frame_equal(local.rank_stats, dist.rank_stats)

@@ -17,6 +17,9 @@ def _common(q):
     q.add_argument("--year", default=None, help="year to analyse in panel data")
     q.add_argument("--N", type=int, default=None, help="override N of the uncertainty spec")
     q.add_argument("--no-scores", action="store_true", help="do not write per-run scores (large)")
+    q.add_argument("--backend", choices=["local", "dask"], default="local",
+                   help="local threads (default) or a dask.distributed cluster")
+    q.add_argument("--scheduler", default=None, help="dask scheduler address (default: a LocalCluster)")
 
 
 def register(sub) -> None:
@@ -98,7 +101,8 @@ def cmd_uncertainty(args) -> int:
     t0 = time.perf_counter()
     eng = _engine(args)
     design = pd.read_csv(args.design) if args.design else sample(eng, kind="mc")
-    res = eng.evaluate(eng.resolve(design), keep_scores=not args.no_scores)
+    res = eng.evaluate(eng.resolve(design), keep_scores=not args.no_scores, backend=args.backend,
+                       scheduler=args.scheduler)
     res.timings["wall"] = time.perf_counter() - t0
     _write(args, res, eng)
     print(f"{len(design)} runs in {res.timings['evaluate']:.3f} s "
@@ -121,7 +125,7 @@ def cmd_sensitivity(args) -> int:
 
         raise InputError("no uncertain factors in the uncertainty spec", file=args.ua)
     design = labelled_design(unit_design(dims, eng.ua.N, "sobol", eng.ua.seed), dims, eng.ua.factors)
-    res = eng.evaluate(eng.resolve(design), keep_scores=True)
+    res = eng.evaluate(eng.resolve(design), keep_scores=True, backend=args.backend, scheduler=args.scheduler)
     Y = np.asarray(_output(res, eng.ua.output, eng))
     groups = list(dict.fromkeys(g for g, _ in dims))
     if args.estimator == "coinr":

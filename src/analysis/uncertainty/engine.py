@@ -335,8 +335,22 @@ class Engine:
         return vals
 
     def evaluate(self, runs: Runs, *, keep_scores: bool = True, chunk: int = 4096, n_jobs: int | None = None,
-                 progress: bool | None = None) -> UAResult:
-        """Evaluate all runs; returns rank statistics, level shares, per-run outputs and scores."""
+                 progress: bool | None = None, backend: str = "local", scheduler: str | None = None) -> UAResult:
+        """Evaluate all runs; returns rank statistics, level shares, per-run outputs and scores.
+
+        Parameters
+        ----------
+        keep_scores : bool
+            Keep every run's index scores (units × runs).
+        chunk : int
+            Runs per batch (bounds memory: a batch holds units × chunk arrays per node).
+        n_jobs : int, optional
+            Threads for the local backend (default: 2 on large studies, else 1).
+        backend : {'local', 'dask'}
+            ``dask`` sends the batches to a ``dask.distributed`` cluster: a ``LocalCluster`` by default,
+            or the scheduler at ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``). Needs ``pip install
+            maturasi[dask]``. Results are identical to the local backend.
+        """
         import time
 
         from joblib import Parallel, delayed
@@ -385,7 +399,22 @@ class Engine:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=R, disable=not show, desc="runs", unit="run")
-        if n_jobs == 1:
+        client = None
+        if backend == "dask":
+            try:
+                from dask.distributed import Client, LocalCluster, as_completed
+            except ImportError:
+                raise InputError("backend 'dask' needs dask.distributed: pip install 'maturasi[dask]'") from None
+            if scheduler:
+                client = Client(scheduler)
+            else:
+                client = Client(LocalCluster(n_workers=n_jobs or min(2, os.cpu_count() or 1), threads_per_worker=1,
+                                             processes=False, dashboard_address=None))
+            futures = client.map(lambda t: work(*t), tasks, pure=False)
+            results = (f.result() for f in as_completed(futures))
+        elif backend != "local":
+            raise InputError(f"unknown backend '{backend}' (use 'local' or 'dask')")
+        elif n_jobs == 1:
             results = (work(*t) for t in tasks)
         else:
             results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
@@ -406,6 +435,11 @@ class Engine:
                 scores[:, idx] = S
             bar.update(len(idx))
         bar.close()
+        if client is not None:
+            cluster = client.cluster
+            client.close()
+            if cluster is not None:
+                cluster.close()
         t_eval = time.perf_counter() - t0
         counts = counts[:, : n + 1]
         avail = counts.sum(axis=1)
