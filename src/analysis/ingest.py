@@ -103,11 +103,12 @@ def wide_years_to_long(df: pd.DataFrame, prefix: str, id_cols: list[str], value_
 
 _PREFIX = re.compile(r"^(KABUPATEN|KAB\.?|KOTA ADMINISTRASI|KOTA ADM\.?|KOTA)\s+")
 # Known spelling differences between BPS and Kemendagri lists (normalised name → normalised name).
+# Differences in spacing alone ("GUNUNG KIDUL"/"GUNUNGKIDUL", "BAU BAU"/"BAUBAU") need no entry:
+# names are compared without spaces.
 MANUAL_EXCEPTIONS = {
-    "TOLI TOLI": "TOLITOLI", "PANGKAJENE KEPULAUAN": "PANGKAJENE DAN KEPULAUAN",
-    "LABUHANBATU": "LABUHAN BATU", "LABUHANBATU SELATAN": "LABUHAN BATU SELATAN",
-    "LABUHANBATU UTARA": "LABUHAN BATU UTARA", "FAK FAK": "FAKFAK", "KEPULAUAN SIAU TAGULANDANG BIARO": "SIAU TAGULANDANG BIARO",
-    "BATANG HARI": "BATANGHARI", "PAHUWATO": "POHUWATO", "TANJUNG JABUNG BARAT": "TANJUNG JABUNG BARAT",
+    "PANGKAJENE KEPULAUAN": "PANGKAJENE DAN KEPULAUAN",
+    "KEPULAUAN SIAU TAGULANDANG BIARO": "SIAU TAGULANDANG BIARO",
+    "PAHUWATO": "POHUWATO",
 }
 
 
