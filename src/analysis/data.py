@@ -7,14 +7,13 @@ indicator: COINr's ``iData`` layout loads as is. Long tables have ``uCode, iCode
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError, InputWarning
+from ._errors import InputError
 from .framework import Framework
 
 __all__ = ["Dataset", "read_table", "load_data", "YEAR_COLUMNS"]
@@ -215,15 +214,3 @@ def _long_to_wide(df: pd.DataFrame, framework: Framework, file, year_column) -> 
         wide = wide.merge(meta, on=idx, how="left")
     return wide
 
-
-def check_constant(values: pd.DataFrame, indicators: list[str], file=None) -> None:
-    """Error if an indicator has zero spread (min-max and z-score would divide by zero)."""
-    for c in indicators:
-        s = values[c].dropna()
-        if len(s) and s.max() == s.min():
-            raise InputError(f"indicator is constant ({s.iloc[0]:g} for every unit): its spread is zero, "
-                             "so min-max or z-score normalisation cannot be computed", file=file, column=c)
-
-
-def warn(msg: str) -> None:
-    warnings.warn(msg, InputWarning, stacklevel=3)

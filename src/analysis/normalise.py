@@ -33,7 +33,6 @@ from .framework import Framework
 __all__ = ["NORMALISERS", "fit", "apply", "normalise", "minmax", "zscore", "rank"]
 
 NORMALISERS = ("minmax", "zscore", "rank", "prank", "goalposts", "target", "ordinal", "none")
-_SPREAD = {"minmax", "zscore", "prank"}
 
 
 def _rng(p: dict) -> tuple[float, float]:
