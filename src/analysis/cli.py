@@ -112,6 +112,9 @@ def _extend(sub) -> None:
     except ImportError:  # pragma: no cover
         return
     ua_cli.register(sub)
+    from . import commands
+
+    commands.register(sub)
 
 
 _COMMANDS = {"build": cmd_build, "validate": cmd_validate, "frameworks": cmd_frameworks, "demo-data": cmd_demo}

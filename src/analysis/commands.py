@@ -1,0 +1,144 @@
+"""``maturasi weights`` and ``maturasi audit`` sub-commands."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["register"]
+
+
+def _common(q):
+    q.add_argument("--framework", "-f", required=True, help="framework YAML/CSV/XLSX or built-in name")
+    q.add_argument("--data", "-d", required=True, help="data table")
+    q.add_argument("--spec", "-s", default=None, help="build spec (YAML)")
+    q.add_argument("--out", "-o", required=True, help="output folder")
+    q.add_argument("--year", default=None, help="year to analyse in panel data (default: last)")
+
+
+def register(sub) -> None:
+    w = sub.add_parser("weights", help="derive weight sets (AHP, budget, PCA, entropy, CRITIC, BoD, optimised) "
+                                       "and compare the index under each")
+    _common(w)
+    w.add_argument("--methods", default="equal,entropy,critic,pca,optimised,bod",
+                   help="comma-separated: equal, framework, entropy, critic, pca, pca_pc1, optimised, bod")
+    w.add_argument("--ahp", default=None, help="pairwise comparison matrices (YAML/CSV/XLSX)")
+    w.add_argument("--budget", default=None, help="budget allocation table (CSV/XLSX)")
+    w.add_argument("--bod-lower", type=float, default=None, help="lower bound on each indicator's share (BoD)")
+    w.add_argument("--bod-upper", type=float, default=None, help="upper bound on each indicator's share (BoD)")
+    w.set_defaults(func=cmd_weights)
+    a = sub.add_parser("audit", help="statistical audit: correlations, alpha, importance, availability, LOO")
+    _common(a)
+    a.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for correlation-ratio intervals")
+    a.add_argument("--seed", type=int, default=None)
+    a.set_defaults(func=cmd_audit)
+
+
+def _inputs(args) -> dict:
+    d = {"framework": args.framework, "data": args.data, "spec": args.spec}
+    for k in ("ahp", "budget"):
+        if getattr(args, k, None):
+            d[k] = getattr(args, k)
+    return d
+
+
+def _names(res, year):
+    from .audit import units_of
+
+    u = units_of(res, year)
+    return u["uName"] if "uName" in u.columns else None
+
+
+def cmd_weights(args) -> int:
+    from . import figures as F
+    from .compare import compare_weight_sets
+    from .manifest import atomic_dir, manifest, write_json
+    from .pipeline import build
+    from .weights.derive import weight_sets
+
+    t0 = time.perf_counter()
+    res = build(args.framework, args.data, args.spec)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    sets, details = weight_sets(res, methods, ahp=args.ahp, budget=args.budget, bod_lower=args.bod_lower,
+                                bod_upper=args.bod_upper, year=args.year)
+    cmp = compare_weight_sets(res, sets, year=args.year)
+    out = Path(args.out)
+    with atomic_dir(out) as tmp:
+        (tmp / "figures").mkdir()
+        W = cmp.weights.dropna(axis=1, how="all")
+        W.to_csv(tmp / "weights.csv", float_format="%.17g")
+        long = W.reset_index(names="iCode").melt(id_vars="iCode", var_name="set", value_name="Weight")
+        long[["set", "iCode", "Weight"]].to_csv(tmp / "weight_sets.csv", index=False, float_format="%.17g")
+        cmp.tidy.to_csv(tmp / "comparison.csv", index=False, float_format="%.17g")
+        cmp.summary.to_csv(tmp / "comparison_summary.csv", float_format="%.6g")
+        if "ahp" in details:
+            rows = [{"node": n, "lambda_max": r.lambda_max, "CI": r.ci, "CR": r.cr, "consistent": r.consistent,
+                     "worst_pair": " vs ".join(map(str, r.worst_pair)) if r.worst_pair else ""}
+                    for n, r in details["ahp"].items()]
+            pd.DataFrame(rows).to_csv(tmp / "ahp_consistency.csv", index=False)
+        if "budget" in details:
+            details["budget"].summary.to_csv(tmp / "budget_summary.csv")
+        if "bod" in details:
+            b = details["bod"]
+            b.scores.to_frame("BoD").to_csv(tmp / "bod_scores.csv")
+            b.shares.to_csv(tmp / "bod_shares.csv", float_format="%.6g")
+        if "optimised" in details:
+            t = pd.concat({n: o.table for n, o in details["optimised"].items()}, names=["node"])
+            t.to_csv(tmp / "optimised_importance.csv", float_format="%.6g")
+        fw = res.framework
+        dims = fw.children(fw.root)
+        names = _names(res, args.year)
+        F.save(F.weight_bars(W, dims), tmp / "figures" / "weights_dimensions")
+        for s in W.columns:
+            if s != cmp.reference:
+                F.save(F.rank_shift_slope(cmp, s, names=names), tmp / "figures" / f"rank_shift_{s}")
+        F.save(F.correlation_heatmap(cmp.scores.corr(method="spearman"),
+                                     title="Spearman correlation of the index across weight sets"),
+               tmp / "figures" / "sets_correlation")
+        m = manifest(command="weights", inputs=_inputs(args), spec=res.spec.to_dict(), seed=res.spec.get("seed"),
+                     timings={"total": time.perf_counter() - t0},
+                     outputs=sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()) + ["manifest.json"],
+                     extra={"methods": methods, "year": args.year})
+        write_json(m, tmp / "manifest.json")
+    print(cmp.summary.round(3).to_string())
+    print(f"→ {out}")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    from . import figures as F
+    from .audit import audit, corr_matrix, cross_section
+    from .manifest import atomic_dir, manifest, write_json
+    from .pipeline import build
+
+    t0 = time.perf_counter()
+    res = build(args.framework, args.data, args.spec)
+    seed = args.seed if args.seed is not None else int(res.spec.get("seed") or 0)
+    a = audit(res, year=args.year, n_boot=args.n_boot, seed=seed)
+    out = Path(args.out)
+    with atomic_dir(out) as tmp:
+        (tmp / "figures").mkdir()
+        for name, df in a.tables().items():
+            df.to_csv(tmp / f"{name}.csv", float_format="%.10g")
+        (tmp / "notes.txt").write_text("\n".join(a.notes) + "\n", encoding="utf-8")
+        fw = res.framework
+        T = cross_section(res, year=args.year)
+        dims = fw.children(fw.root)
+        title = "Dimensions and index / Dimensi dan indeks"
+        fig = F.correlation_heatmap(corr_matrix(T[dims + [fw.root]]), title=title)
+        F.save(fig, tmp / "figures" / "corr_dimensions")
+        for d in dims:
+            F.save(F.correlation_heatmap(corr_matrix(T[fw.indicators_under(d)]), title=f"Indicators of {d}"),
+                   tmp / "figures" / f"corr_{d}")
+        F.save(F.importance_vs_weight(a.importance), tmp / "figures" / "importance_vs_weight")
+        m = manifest(command="audit", inputs=_inputs(args), spec=res.spec.to_dict(), seed=seed,
+                     timings={"total": time.perf_counter() - t0}, notes=a.notes,
+                     outputs=sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()) + ["manifest.json"],
+                     extra={"year": args.year, "n_boot": args.n_boot})
+        write_json(m, tmp / "manifest.json")
+    for n in a.notes[:20]:
+        print(f"flag: {n}")
+    print(f"audit → {out}")
+    return 0
