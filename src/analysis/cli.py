@@ -115,6 +115,7 @@ def _extend(sub) -> None:
     from . import commands
 
     commands.register(sub)
+    commands.register_cluster(sub)
 
 
 _COMMANDS = {"build": cmd_build, "validate": cmd_validate, "frameworks": cmd_frameworks, "demo-data": cmd_demo}

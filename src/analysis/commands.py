@@ -142,3 +142,96 @@ def cmd_audit(args) -> int:
         print(f"flag: {n}")
     print(f"audit → {out}")
     return 0
+
+
+def register_cluster(sub) -> None:
+    c = sub.add_parser("cluster", help="typologies of units: k selection, stability, profiles, peer ranks, maps")
+    _common(c)
+    c.add_argument("--on", choices=["dimensions", "indicators", "pca"], default="dimensions")
+    c.add_argument("--method", choices=["kmeans", "ward", "gmm", "hdbscan"], default="kmeans")
+    c.add_argument("--k", type=int, default=None, help="number of clusters (default: chosen by --choose)")
+    c.add_argument("--k-range", default="2-8", help="k values to compare, e.g. 2-8")
+    c.add_argument("--choose", default="silhouette", choices=["silhouette", "gap", "ch", "db", "bic"])
+    c.add_argument("--scale", choices=["standard", "minmax", "none"], default="standard")
+    c.add_argument("--n-boot", type=int, default=100)
+    c.add_argument("--seed", type=int, default=None)
+    c.add_argument("--boundaries", default=None, help="GeoJSON or shapefile of unit boundaries (optional)")
+    c.add_argument("--boundary-code", default=None,
+                   help="boundary property with the units' own codes (default: crosswalk by name and province)")
+    c.set_defaults(func=cmd_cluster)
+
+
+def write_typology(ty, res, out_dir: Path, *, boundaries=None, boundary_code=None, year=None) -> list[str]:
+    """Write a typology's tables and figures into ``out_dir`` (tables/ and figures/ inside)."""
+    from . import figures as F
+
+    notes = list(ty.notes)
+    fw = res.framework
+    tables, figs = out_dir / "tables", out_dir / "figures"
+    tables.mkdir(parents=True, exist_ok=True)
+    figs.mkdir(parents=True, exist_ok=True)
+    dims = fw.children(fw.root)
+    names = {d: f"{fw.nodes[d].name or d}" for d in dims}
+    ty.peers.to_csv(tables / "cluster_members.csv", float_format="%.10g")
+    ty.profiles.means.to_csv(tables / "cluster_profiles.csv", float_format="%.6g")
+    lab = ty.profiles.labels.join(ty.profiles.sizes.rename("size")).join(ty.profiles.medoids.add_prefix("medoid_"))
+    if ty.stability is not None:
+        lab = lab.join(ty.stability.jaccard).join(ty.stability.dissolved)
+    lab.to_csv(tables / "clusters.csv", float_format="%.6g")
+    for b, ct in ty.profiles.crosstabs.items():
+        ct.to_csv(tables / f"cluster_by_{b}.csv")
+    if ty.selection is not None:
+        ty.selection.table.to_csv(tables / "k_selection.csv", float_format="%.6g")
+        F.save(F.selection_plot(ty.selection.table, ty.k), figs / "k_selection")
+        notes.insert(0, ty.selection.reason)
+    F.save(F.profile_heatmap(ty.profiles.means[dims], ty.profiles.labels, names=names), figs / "cluster_profiles")
+    F.save(F.radar(ty.profiles.means[dims], names=names), figs / "cluster_radar")
+    if ty.method == "ward":
+        F.save(F.dendrogram(ty.features, ty.k), figs / "dendrogram")
+    if boundaries:
+        from .audit import units_of
+        from .maps import choropleth, join_units, read_boundaries
+
+        b = read_boundaries(boundaries)
+        fo, rep = join_units(units_of(res, year), b, code=boundary_code)
+        rep.to_csv(tables / "map_unmatched.csv", index=False)
+        if len(rep):
+            notes.append(f"{len(rep)} units have no boundary (see tables/map_unmatched.csv)")
+        lbl = {c: f"{c}: {ty.profiles.labels.loc[c, 'label_en'].split(':')[0]}" for c in ty.profiles.labels.index}
+        F.save(choropleth(ty.labels, b, fo, categorical=True, title="City typology / Tipologi kota",
+                          legend_title="cluster", labels=lbl), figs / "map_clusters")
+        F.save(choropleth(ty.peers["index"], b, fo, title=f"{fw.nodes[fw.root].name or fw.root}",
+                          legend_title=fw.root), figs / "map_index")
+    else:
+        notes.append("no boundary file given: maps skipped")
+    return notes
+
+
+def cmd_cluster(args) -> int:
+    from .cluster import typology
+    from .manifest import atomic_dir, manifest, write_json
+    from .pipeline import build
+
+    t0 = time.perf_counter()
+    res = build(args.framework, args.data, args.spec)
+    seed = args.seed if args.seed is not None else int(res.spec.get("seed") or 0)
+    a, _, b = args.k_range.partition("-")
+    ks = range(int(a), int(b or a) + 1)
+    ty = typology(res, on=args.on, method=args.method, k=args.k, ks=ks, scale=args.scale, choose=args.choose,
+                  n_boot=args.n_boot, seed=seed, year=args.year)
+    out = Path(args.out)
+    with atomic_dir(out) as tmp:
+        notes = write_typology(ty, res, tmp, boundaries=args.boundaries, boundary_code=args.boundary_code,
+                               year=args.year)
+        inputs = _inputs(args)
+        if args.boundaries:
+            inputs["boundaries"] = args.boundaries
+        m = manifest(command="cluster", inputs=inputs, spec=res.spec.to_dict(), seed=seed,
+                     timings={"total": time.perf_counter() - t0}, notes=notes,
+                     outputs=sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()) + ["manifest.json"],
+                     extra={"method": args.method, "on": args.on, "k": ty.k})
+        write_json(m, tmp / "manifest.json")
+    for n in notes:
+        print(n)
+    print(f"{ty.k} clusters → {out}")
+    return 0

@@ -93,3 +93,69 @@ def importance_vs_weight(imp: pd.DataFrame, *, title: str = "Importance vs nomin
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def selection_plot(table: pd.DataFrame, chosen: int):
+    """Silhouette, Calinski–Harabasz, Davies–Bouldin, gap (and BIC) against k."""
+    cols = [c for c in ("silhouette", "calinski_harabasz", "davies_bouldin", "gap", "bic") if c in table]
+    fig, axes = plt.subplots(1, len(cols), figsize=(3.1 * len(cols), 2.8))
+    for ax, c in zip(np.atleast_1d(axes), cols):
+        ax.plot(table.index, table[c], marker="o", color="#34495e")
+        if c == "gap":
+            ax.errorbar(table.index, table[c], yerr=table["gap_se"], fmt="none", color="#34495e")
+        ax.axvline(chosen, color="#c0392b", ls="--", lw=1)
+        ax.set_title(c.replace("_", "–"), fontsize=9)
+        ax.set_xlabel("k")
+        ax.tick_params(labelsize=7)
+    fig.suptitle(f"Choice of k (chosen k = {chosen}) / Pemilihan jumlah klaster", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def profile_heatmap(means: pd.DataFrame, labels: pd.DataFrame | None = None, *, names: dict | None = None):
+    """Clusters × dimensions, coloured by the standardised deviation from the all-cluster mean."""
+    z = (means - means.mean()) / means.std(ddof=0).replace(0, 1)
+    ylab = [f"{c}: {labels.loc[c, 'label_en'].split(':')[0]}" if labels is not None else str(c) for c in means.index]
+    fig, ax = plt.subplots(figsize=(max(6, 0.8 * means.shape[1] + 2), 0.55 * len(means) + 1.6))
+    sns.heatmap(z.rename(columns=names or {}), annot=means.round(1), fmt="", cmap="vlag", center=0, ax=ax,
+                yticklabels=ylab, cbar_kws={"label": "z"}, annot_kws={"fontsize": 8})
+    ax.set_title("Cluster profiles (mean score; colour = deviation) / Profil klaster", fontsize=10)
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", rotation=30, labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def radar(means: pd.DataFrame, *, names: dict | None = None):
+    """Radar chart of cluster means over the dimensions."""
+    cols = list(means.columns)
+    ang = np.linspace(0, 2 * np.pi, len(cols), endpoint=False).tolist()
+    fig, ax = plt.subplots(figsize=(5.5, 5.5), subplot_kw={"polar": True})
+    for c, row in means.iterrows():
+        v = row.tolist()
+        ax.plot(ang + ang[:1], v + v[:1], lw=1.5, label=f"cluster {c}")
+        ax.fill(ang + ang[:1], v + v[:1], alpha=0.08)
+    ax.set_xticks(ang)
+    ax.set_xticklabels([(names or {}).get(c, c) for c in cols], fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.legend(loc="upper right", bbox_to_anchor=(1.3, 1.1), fontsize=8)
+    ax.set_title("Cluster means / Rata-rata klaster", fontsize=10, pad=20)
+    fig.tight_layout()
+    return fig
+
+
+def dendrogram(X: pd.DataFrame, k: int):
+    """Ward dendrogram (truncated to the last 40 merges) with the cut for ``k`` clusters."""
+    from scipy.cluster.hierarchy import dendrogram as _dg
+    from scipy.cluster.hierarchy import linkage
+
+    Z = linkage(X.to_numpy(float), "ward")
+    fig, ax = plt.subplots(figsize=(9, 4))
+    _dg(Z, truncate_mode="lastp", p=40, ax=ax, color_threshold=Z[-(k - 1), 2] if k > 1 else None,
+        leaf_font_size=7)
+    if k > 1:
+        ax.axhline((Z[-(k - 1), 2] + Z[-k, 2]) / 2, color="#c0392b", ls="--", lw=1)
+    ax.set_ylabel("Ward distance")
+    ax.set_title(f"Ward dendrogram, cut at k = {k} / Dendrogram Ward", fontsize=10)
+    fig.tight_layout()
+    return fig

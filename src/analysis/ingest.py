@@ -101,7 +101,7 @@ def wide_years_to_long(df: pd.DataFrame, prefix: str, id_cols: list[str], value_
     return long
 
 
-_PREFIX = re.compile(r"^(KABUPATEN|KAB\.?|KOTA ADMINISTRASI|KOTA ADM\.?|KOTA)\s+")
+_PREFIX = re.compile(r"^(KABUPATEN ADMINISTRASI|KABUPATEN|KAB\.?|KOTA ADMINISTRASI|KOTA ADM\.?|KOTA)\s+")
 # Known spelling differences between BPS and Kemendagri lists (normalised name → normalised name).
 # Differences in spacing alone ("GUNUNG KIDUL"/"GUNUNGKIDUL", "BAU BAU"/"BAUBAU") need no entry:
 # names are compared without spaces.
@@ -109,6 +109,15 @@ MANUAL_EXCEPTIONS = {
     "PANGKAJENE KEPULAUAN": "PANGKAJENE DAN KEPULAUAN",
     "KEPULAUAN SIAU TAGULANDANG BIARO": "SIAU TAGULANDANG BIARO",
     "PAHUWATO": "POHUWATO",
+    "PADANGSIDIMPUAN": "PADANG SIDEMPUAN",
+    "MAHAKAM HULU": "MAHAKAM ULU",
+}
+# Districts renamed since older boundary files and tables were published: (type, former name) → name.
+FORMER_NAMES = {
+    ("KABUPATEN", "TOBA SAMOSIR"): "TOBA",                      # PP 2020
+    ("KABUPATEN", "PONTIANAK"): "MEMPAWAH",                     # PP 58/2014
+    ("KABUPATEN", "MAMUJU UTARA"): "PASANGKAYU",                # PP 62/2017
+    ("KABUPATEN", "MALUKU TENGGARA BARAT"): "KEPULAUAN TANIMBAR",  # PP 2/2019
 }
 
 
@@ -119,7 +128,9 @@ def normalise_name(name: str) -> tuple[str, str]:
     typ = "KOTA" if m and m.group(1).startswith("KOTA") else "KABUPATEN"
     s = _PREFIX.sub("", s)
     s = re.sub(r"[^A-Z0-9]+", " ", s).strip()
+    s = re.sub(r"^ADMINISTRASI ", "", s)
     s = MANUAL_EXCEPTIONS.get(s, s)
+    s = FORMER_NAMES.get((typ, s), s)
     return typ, s
 
 
