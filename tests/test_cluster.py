@@ -7,7 +7,7 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from analysis import build
-from analysis.cluster import fit_labels, peer_ranks, profiles, select_k, stability, typology
+from analysis.cluster import fit_labels, peer_ranks, select_k, stability, typology
 from analysis.demo import DEMO_DIR
 
 from .conftest import SHARED, need

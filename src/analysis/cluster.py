@@ -147,8 +147,8 @@ def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref:
         row["sizes"] = ",".join(str(int(s)) for s in np.bincount(lab[lab >= 0]))
         rows.append(row)
     t = pd.DataFrame(rows).set_index("k")
-    gap_k = next((k for k in ks if k + 1 in t.index and t.loc[k, "gap"] >= t.loc[k + 1, "gap"] - t.loc[k + 1, "gap_se"]),
-                 int(t.loc[ks, "gap"].idxmax()))
+    gap_ok = [k for k in ks if k + 1 in t.index and t.loc[k, "gap"] >= t.loc[k + 1, "gap"] - t.loc[k + 1, "gap_se"]]
+    gap_k = gap_ok[0] if gap_ok else int(t.loc[ks, "gap"].idxmax())
     t = t.loc[ks]
     picks = {"silhouette": int(t["silhouette"].idxmax()), "ch": int(t["calinski_harabasz"].idxmax()),
              "db": int(t["davies_bouldin"].idxmin()), "gap": int(gap_k)}
