@@ -47,7 +47,8 @@ def manifest(*, command: str, inputs: dict[str, str | Path | None], spec: dict |
         if p is None:
             continue
         p = Path(p)
-        ins[k] = {"path": str(p), "sha256": sha256(p)} if p.is_file() else {"path": str(p), "builtin": True}
+        ins[k] = ({"path": str(p), "abspath": str(p.resolve()), "sha256": sha256(p)} if p.is_file()
+                  else {"path": str(p), "builtin": True})
     return {
         "tool": "maturasi", "command": command,
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

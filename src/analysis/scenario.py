@@ -1,0 +1,654 @@
+"""What-if scenarios on a built index, and the least improvement that reaches a target level.
+
+A scenario changes raw indicator values of some units and recomputes the index. By default the
+baseline's treatment (Winsorisation caps, log parameters) and normalisation (min, max, mean, sd,
+goalposts…) are **frozen**, and cells that the baseline imputed keep their imputed values, so that
+improving one city does not silently move every other city's scores. ``mode="renormalise"`` refits
+them on the changed data instead (the difference is reported by :func:`compare_modes`).
+
+Scenario file (YAML)::
+
+    name: banyuwangi-health
+    year: 2025                       # for panels (default: the last year)
+    interventions:
+      - units: ["35.10"]              # unit codes, or
+        # group: {province: Jawa Timur}   any unit column (province, island, type, cluster…)
+        indicators: [LIV_HEALTH, LIV_WATER]
+        change: "+20%"                 # "+5", "-3", "=80", "+20%", or
+        # change: {to: median}         median | mean | best | p75 | p90 | goalpost | cluster_best
+    bounds: {LIV_WATER: [0, 100]}      # optional valid ranges (percentages default to 0–100)
+
+The same interventions can come from an XLSX sheet with columns ``units`` (comma-separated) or
+``group_column``/``group_value``, ``indicators`` (comma-separated) and ``change``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ._errors import InputError
+from .audit._select import _year_slice
+from .levels import Bands, rank_desc
+from .pipeline import _cross_section
+
+__all__ = ["Intervention", "Scenario", "load_scenario", "Baseline", "ScenarioResult", "run_scenario",
+           "compare_scenarios", "contributions", "PathResult", "path_to_target", "valid_range"]
+
+_CHANGE = re.compile(r"^\s*(?P<op>[+\-=])?\s*(?P<num>\d+(?:\.\d*)?|\.\d+)\s*(?P<pct>%)?\s*$")
+TARGETS = ("median", "mean", "best", "p75", "p90", "goalpost", "cluster_best")
+
+
+@dataclass
+class Intervention:
+    units: list[str] | None
+    group: dict | None
+    indicators: list[str]
+    kind: str            # absolute | relative | value | to
+    amount: float | str
+    line: int | None = None
+
+
+@dataclass
+class Scenario:
+    name: str
+    interventions: list[Intervention]
+    year: object = None
+    bounds: dict = field(default_factory=dict)
+    source: str | None = None
+
+
+def _parse_change(ch, where) -> tuple[str, float | str]:
+    if isinstance(ch, dict):
+        if "to" in ch:
+            if ch["to"] not in TARGETS and not isinstance(ch["to"], (int, float)):
+                raise InputError(f"unknown reference '{ch['to']}' (use {', '.join(TARGETS)})", **where)
+            return ("value", float(ch["to"])) if isinstance(ch["to"], (int, float)) else ("to", ch["to"])
+        for k in ("absolute", "relative", "value"):
+            if k in ch:
+                return k, float(ch[k])
+        raise InputError("change must be one of absolute, relative, value, to", **where)
+    if isinstance(ch, (int, float)) and not isinstance(ch, bool):
+        return "absolute", float(ch)
+    s = str(ch).strip()
+    if s.lower() in TARGETS:
+        return "to", s.lower()
+    m = _CHANGE.match(s)
+    if not m:
+        raise InputError(f"cannot read change '{ch}' (use +5, -3, =80, +20% or {{to: median}})", **where)
+    num = float(m["num"])
+    if m["op"] == "=":
+        if m["pct"]:
+            raise InputError(f"'{ch}': a target value cannot be a percentage change", **where)
+        return "value", num
+    sign = -1.0 if m["op"] == "-" else 1.0
+    return ("relative", sign * num / 100) if m["pct"] else ("absolute", sign * num)
+
+
+def _as_list(v) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [x.strip() for x in v.split(",") if x.strip()]
+    return [str(x) for x in v]
+
+
+def load_scenario(source) -> Scenario:
+    """Read a scenario from YAML/XLSX, a dict, or return a Scenario unchanged."""
+    if isinstance(source, Scenario):
+        return source
+    src = None
+    if isinstance(source, dict):
+        doc = source
+    else:
+        path = Path(source)
+        src = str(path)
+        if not path.exists():
+            raise InputError("scenario file not found", file=path)
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            df = pd.read_excel(path, dtype=str)
+            items = []
+            for _, r in df.iterrows():
+                it = {"indicators": r.get("indicators"), "change": r.get("change")}
+                if isinstance(r.get("units"), str):
+                    it["units"] = r["units"]
+                if isinstance(r.get("group_column"), str):
+                    it["group"] = {r["group_column"]: r["group_value"]}
+                items.append(it)
+            doc = {"name": path.stem, "interventions": items}
+        else:
+            try:
+                doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as e:
+                raise InputError(f"not valid YAML ({e.__class__.__name__})", file=path) from None
+    unknown = set(doc) - {"name", "year", "interventions", "bounds", "description"}
+    if unknown:
+        raise InputError(f"unknown scenario key(s): {', '.join(sorted(unknown))}", file=src)
+    items = doc.get("interventions") or []
+    if not isinstance(items, list):
+        raise InputError("'interventions' must be a list", file=src)
+    out = []
+    for i, it in enumerate(items):
+        where = {"file": src, "row": i + 1}
+        if not isinstance(it, dict):
+            raise InputError("each intervention must be a mapping", **where)
+        extra = set(it) - {"units", "unit", "group", "indicators", "indicator", "change"}
+        if extra:
+            raise InputError(f"unknown intervention key(s): {', '.join(sorted(extra))}", **where)
+        units = _as_list(it.get("units", it.get("unit")))
+        group = it.get("group")
+        if bool(units) == bool(group):
+            raise InputError("give either 'units' or 'group' in each intervention", **where)
+        inds = _as_list(it.get("indicators", it.get("indicator")))
+        if not inds:
+            raise InputError("intervention names no indicator", **where)
+        if "change" not in it:
+            raise InputError("intervention has no 'change'", **where)
+        kind, amount = _parse_change(it["change"], where)
+        out.append(Intervention(units or None, group, inds, kind, amount, i + 1))
+    bounds = {str(k): (float(v[0]), float(v[1])) for k, v in (doc.get("bounds") or {}).items()}
+    return Scenario(str(doc.get("name", "scenario")), out, doc.get("year"), bounds, src)
+
+
+def valid_range(node, observed: np.ndarray, bounds: dict | None = None) -> tuple[float, float]:
+    """Valid range of an indicator: explicit bounds; else a range written in its unit ("score 1-5",
+    "ratio 0-1"); goalposts for capability scales; 0–100 for percentages; non-negative when every
+    observed value is; otherwise unbounded."""
+    if bounds and node.code in bounds:
+        return bounds[node.code]
+    unit = (node.unit or "").lower()
+    m = re.search(r"(-?\d+(?:\.\d+)?)\s*[-–]\s*(\d+(?:\.\d+)?)", unit)
+    if m and ("score" in unit or "ratio" in unit or "level" in unit or "scale" in unit or "skala" in unit):
+        return float(m.group(1)), float(m.group(2))
+    if node.goal_min is not None and node.goal_max is not None and ("level" in unit or "scale" in unit
+                                                                   or "skala" in unit):
+        return float(node.goal_min), float(node.goal_max)
+    if "%" in unit or "percent" in unit or "persen" in unit:
+        return 0.0, 100.0
+    ok = observed[~np.isnan(observed)]
+    if ok.size and ok.min() >= 0:
+        return 0.0, np.inf
+    return -np.inf, np.inf
+
+
+class Baseline:
+    """One cross-section of a built index with everything needed to recompute it frozen.
+
+    Parameters
+    ----------
+    result : Result
+    year : optional
+        For panels (default: the last year).
+    """
+
+    def __init__(self, result, year=None):
+        self.result = result
+        fw = self.framework = result.framework
+        self.spec = result.spec
+        self.weights = result.weights
+        self.year = None
+        if result.year is not None:
+            years = list(dict.fromkeys(result.raw.index.get_level_values(result.year)))
+            self.year = years[-1] if year is None else next((y for y in years if str(y) == str(year)), None)
+            if self.year is None:
+                raise InputError(f"year {year} is not in the baseline (years: {years})")
+        sl = (lambda df: _year_slice(df, result, self.year)) if result.year is not None else (lambda df: df)
+        self.raw = sl(result.raw)[fw.indicators].astype(float)
+        self.imputed = sl(result.imputed)[fw.indicators]
+        self.aggregates = sl(result.aggregates)
+        self.normalised = sl(result.normalised)[fw.indicators]
+        u = result.units
+        self.units = _year_slice(u, result, self.year) if result.year is not None and isinstance(
+            u.index, pd.MultiIndex) else u
+        self.fitted = result.fitted.get(self.year, result.fitted) if result.year is not None else result.fitted
+        tr = result.treatment
+        if result.year is not None and isinstance(tr.index, pd.MultiIndex):
+            tr = tr.xs(self.year, level=0)
+        self.treatment = tr
+        den = self.spec.get("denominate")
+        self._denominated = set(fw.indicators) if den else set()
+        self.bands = Bands.from_spec(self.spec.get("levels"))
+        self.ranks = pd.Series(rank_desc(self.aggregates[fw.root].to_numpy()), index=self.aggregates.index)
+
+    # --- recomputation -----------------------------------------------------------------------
+    def frozen_inputs(self, values: pd.DataFrame) -> pd.DataFrame:
+        """Cells missing in the raw data take the baseline's imputed values (frozen imputation)."""
+        v = values.copy()
+        fill = [c for c in v.columns if c not in self._denominated]
+        v[fill] = v[fill].where(v[fill].notna(), self.imputed[fill].reindex(v.index))
+        return v
+
+    def recompute(self, values: pd.DataFrame, mode: str = "frozen") -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(normalised, aggregates) for changed raw values."""
+        units = self.units.reindex(values.index)
+        if mode == "frozen":
+            v = self.frozen_inputs(values)
+            out = _cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
+                                 treatment=self.treatment)
+        elif mode == "renormalise":
+            nspec = self.spec.get("normalise") or {}
+            ref_year = nspec.get("reference_year")
+            if ref_year is not None and str(ref_year) != str(self.year):
+                # the yardstick is another year's data, which the scenario does not change
+                out = _cross_section(values, units, self.framework, self.spec, self.weights, fitted=self.fitted,
+                                     treatment=self.treatment)
+            else:
+                out = _cross_section(values, units, self.framework, self.spec, self.weights)
+        else:
+            raise InputError(f"unknown scenario mode '{mode}' (use frozen or renormalise)")
+        return out[4], out[6]
+
+    def score_row(self, code: str, row: pd.Series) -> pd.Series:
+        """Frozen aggregates for one unit with raw values ``row`` (fast: one-row computation)."""
+        v = pd.DataFrame([row.to_numpy(float)], columns=self.framework.indicators, index=pd.Index([code]))
+        return self.recompute(v, "frozen")[1].iloc[0]
+
+    def level_of(self, score: float):
+        return None if self.bands is None else self.bands.assign(np.array([score]))[0]
+
+
+@dataclass
+class ScenarioResult:
+    """Baseline against scenario for every unit."""
+
+    name: str
+    mode: str
+    table: pd.DataFrame          # per unit: baseline/scenario score, rank, level and deltas
+    deltas: pd.DataFrame         # units × aggregates: scenario − baseline
+    values: pd.DataFrame         # changed raw values (units × indicators)
+    changed: pd.DataFrame        # long list of changed cells: uCode, iCode, before, after
+    normalised: pd.DataFrame
+    aggregates: pd.DataFrame
+
+    def unit(self, code: str) -> pd.Series:
+        return self.table.loc[code]
+
+
+def _targets(b: Baseline, code: str, ref: str, units: list[str], group_col: str | None) -> dict[str, float]:
+    node = b.framework.nodes[code]
+    x = b.raw[code]
+    d = node.direction
+    if ref == "median":
+        return dict.fromkeys(units, float(x.median()))
+    if ref == "mean":
+        return dict.fromkeys(units, float(x.mean()))
+    if ref in ("p75", "p90"):
+        q = int(ref[1:]) / 100
+        return dict.fromkeys(units, float(x.quantile(q if d == 1 else 1 - q)))
+    if ref == "best":
+        return dict.fromkeys(units, float(x.max() if d == 1 else x.min()))
+    if ref == "goalpost":
+        g = node.goal_max if d == 1 else node.goal_min
+        if g is None:
+            raise InputError(f"indicator '{code}' has no goalpost in the framework", column=code)
+        return dict.fromkeys(units, float(g))
+    if ref == "cluster_best":
+        col = group_col or "cluster"
+        if col not in b.units.columns:
+            raise InputError(f"'cluster_best' needs a '{col}' column among the unit descriptors")
+        g = b.units[col]
+        best = x.groupby(g).max() if d == 1 else x.groupby(g).min()
+        return {u: float(best[g[u]]) for u in units}
+    raise InputError(f"unknown reference '{ref}'")
+
+
+def apply_interventions(b: Baseline, sc: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Changed raw values and the list of changed cells; validates units, indicators, ranges, conflicts."""
+    fw = b.framework
+    vals = b.raw.copy()
+    touched: dict[tuple[str, str], int] = {}
+    rows = []
+    for it in sc.interventions:
+        where = {"file": sc.source, "row": it.line}
+        for c in it.indicators:
+            if c not in fw.indicators:
+                raise InputError(f"unknown indicator '{c}'", column=c, **where)
+        if it.units:
+            units = it.units
+            for u in units:
+                if u not in vals.index:
+                    raise InputError(f"unknown unit '{u}'", **where)
+            gcol = None
+        else:
+            (gcol, gval), = it.group.items()
+            if gcol not in b.units.columns:
+                raise InputError(f"group column '{gcol}' is not among the unit descriptors "
+                                 f"({', '.join(b.units.columns)})", **where)
+            units = list(b.units.index[b.units[gcol].astype(str) == str(gval)])
+            if not units:
+                raise InputError(f"no unit has {gcol} = {gval}", **where)
+        for c in it.indicators:
+            node = fw.nodes[c]
+            lo, hi = valid_range(node, b.raw[c].to_numpy(float), sc.bounds)
+            tgt = _targets(b, c, it.amount, units, gcol) if it.kind == "to" else None
+            for u in units:
+                key = (u, c)
+                if key in touched:
+                    raise InputError(f"interventions {touched[key]} and {it.line} both change {c} of {u}",
+                                     column=c, **where)
+                touched[key] = it.line
+                x0 = vals.at[u, c]
+                base = b.imputed.at[u, c] if np.isnan(x0) else x0
+                if it.kind == "absolute":
+                    x1 = base + it.amount
+                elif it.kind == "relative":
+                    x1 = base * (1 + it.amount)
+                elif it.kind == "value":
+                    x1 = it.amount
+                else:
+                    x1 = tgt[u]
+                    # "to a reference" never worsens a unit already beyond it
+                    if node.direction * (x1 - base) < 0:
+                        x1 = base
+                if np.isnan(x1):
+                    raise InputError(f"{c} of {u} is missing and was not imputed; use an absolute value (=…)",
+                                     column=c, **where)
+                if x1 < lo - 1e-9 or x1 > hi + 1e-9:
+                    raise InputError(f"{c} of {u} would become {x1:g}, outside its valid range [{lo:g}, {hi:g}]",
+                                     column=c, **where)
+                vals.at[u, c] = x1
+                rows.append({"uCode": u, "iCode": c, "before": x0, "after": x1, "intervention": it.line})
+    ch = pd.DataFrame(rows, columns=["uCode", "iCode", "before", "after", "intervention"])
+    same = (ch["before"] == ch["after"]) | (ch["before"].isna() & ch["after"].isna())
+    return vals, ch[~same].reset_index(drop=True)
+
+
+def run_scenario(baseline, scenario, *, mode: str = "frozen", year=None) -> ScenarioResult:
+    """Apply a scenario and compare with the baseline.
+
+    Parameters
+    ----------
+    baseline : Baseline or Result
+    scenario : Scenario, dict or path
+    mode : {"frozen", "renormalise"}
+    """
+    b = baseline if isinstance(baseline, Baseline) else Baseline(baseline, year if year is not None else
+                                                                   load_scenario(scenario).year)
+    sc = load_scenario(scenario)
+    vals, changed = apply_interventions(b, sc)
+    if changed.empty and mode == "frozen":
+        norm, aggs = b.normalised.copy(), b.aggregates.copy()
+    else:
+        norm, aggs = b.recompute(vals, mode)
+    root = b.framework.root
+    rk = pd.Series(rank_desc(aggs[root].to_numpy()), index=aggs.index)
+    t = pd.DataFrame({"baseline_score": b.aggregates[root], "scenario_score": aggs[root]})
+    t["delta_score"] = t["scenario_score"] - t["baseline_score"]
+    t["baseline_rank"] = b.ranks
+    t["scenario_rank"] = rk
+    t["delta_rank"] = t["baseline_rank"] - t["scenario_rank"]      # positive = moved up
+    if b.bands is not None:
+        t["baseline_level"] = b.bands.assign(t["baseline_score"].to_numpy())
+        t["scenario_level"] = b.bands.assign(t["scenario_score"].to_numpy())
+        t["level_changed"] = t["baseline_level"] != t["scenario_level"]
+    if "uName" in b.units.columns:
+        t.insert(0, "uName", b.units["uName"].reindex(t.index))
+    t["changed"] = t.index.isin(set(changed["uCode"]))
+    return ScenarioResult(sc.name, mode, t, aggs - b.aggregates, vals, changed, norm, aggs)
+
+
+def compare_scenarios(baseline, scenarios: dict, *, units: list[str] | None = None, mode: str = "frozen"
+                      ) -> pd.DataFrame:
+    """Several scenarios side by side: score, rank and level per unit and scenario (long table)."""
+    b = baseline if isinstance(baseline, Baseline) else Baseline(baseline)
+    frames = []
+    for name, sc in scenarios.items():
+        r = run_scenario(b, sc, mode=mode)
+        t = r.table if units is None else r.table.loc[units]
+        frames.append(t.assign(scenario=name))
+    return pd.concat(frames).reset_index(names="uCode")
+
+
+def compare_modes(baseline, scenario) -> pd.DataFrame:
+    """Frozen against re-normalised results of one scenario, per unit."""
+    b = baseline if isinstance(baseline, Baseline) else Baseline(baseline)
+    f = run_scenario(b, scenario, mode="frozen").table
+    r = run_scenario(b, scenario, mode="renormalise").table
+    return pd.DataFrame({"frozen_score": f["scenario_score"], "renormalised_score": r["scenario_score"],
+                         "frozen_rank": f["scenario_rank"], "renormalised_rank": r["scenario_rank"],
+                         "score_difference": r["scenario_score"] - f["scenario_score"]})
+
+
+def contributions(baseline, result: ScenarioResult, unit: str) -> pd.Series:
+    """How much each changed indicator contributed to a unit's index change (frozen).
+
+    Changes are applied one indicator at a time in the order listed, and each indicator is credited
+    with the index change it adds; the contributions sum exactly to the total change. Under
+    arithmetic aggregation the credit equals the indicator's effective weight × its normalised change
+    and does not depend on the order.
+    """
+    b = baseline if isinstance(baseline, Baseline) else Baseline(baseline)
+    ch = result.changed[result.changed["uCode"] == unit]
+    root = b.framework.root
+    row = b.raw.loc[unit].copy()
+    prev = float(b.aggregates.at[unit, root])
+    out = {}
+    for _, c in ch.iterrows():
+        row[c["iCode"]] = c["after"]
+        now = float(b.score_row(unit, row)[root])
+        out[c["iCode"]] = out.get(c["iCode"], 0.0) + now - prev
+        prev = now
+    return pd.Series(out, name=unit, dtype=float)
+
+
+# --- path to the next level --------------------------------------------------------------------
+@dataclass
+class PathResult:
+    """Least improvement for one unit to reach a target score."""
+
+    unit: str
+    target: float
+    baseline_score: float
+    achieved_score: float
+    reachable: bool
+    moves: pd.DataFrame          # per indicator: current, new value, change, cost, normalised change
+    total_cost: float
+    method: str
+    message: str
+
+    def as_scenario(self) -> dict:
+        """The moves as a scenario dict (``=value`` changes) for :func:`run_scenario`."""
+        its = [{"units": [self.unit], "indicators": [c], "change": f"={r['new']:.17g}"}
+               for c, r in self.moves.iterrows() if abs(r["change"]) > 0]
+        return {"name": f"path-{self.unit}", "interventions": its}
+
+
+def _target_score(b: Baseline, unit: str, to) -> float:
+    root = b.framework.root
+    if isinstance(to, (int, float)) and not isinstance(to, bool):
+        return float(to)
+    s = str(to)
+    if s.lower() == "next":
+        if b.bands is None:
+            raise InputError("'next' needs maturity bands in the spec")
+        cur = float(b.aggregates.at[unit, root])
+        edges = [e for e in b.bands.bands if e > cur]
+        if not edges:
+            raise InputError(f"{unit} is already in the top level")
+        return float(edges[0])
+    if s.lower().startswith("rank:"):
+        r = int(s.split(":", 1)[1])
+        sc = b.aggregates[root].sort_values(ascending=False)
+        others = sc.drop(unit, errors="ignore")
+        if r < 1 or r > len(sc):
+            raise InputError(f"rank {r} is outside 1–{len(sc)}")
+        return float(others.iloc[r - 1]) + 1e-9 if r - 1 < len(others) else float(sc.min())
+    if b.bands is not None:
+        labels = [str(x) for x in b.bands.labels]
+        short = [lab.split()[0] for lab in labels]
+        ids = [str(x) for x in (b.bands.names_id or [])]
+        for i, names in enumerate(zip(labels, short, ids + [""] * len(labels))):
+            if s in names and s:
+                if i == 0:
+                    return -np.inf
+                return float(b.bands.bands[i - 1])
+    raise InputError(f"cannot read target '{to}' (a score, 'next', 'rank:N' or a level such as M3)")
+
+
+def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | None = None,
+                   upper: str | dict = "best", costs: dict | None = None, bounds: dict | None = None,
+                   tol: float = 1e-7) -> PathResult:
+    """Least total improvement of one unit's indicators that lifts its index to a target.
+
+    Parameters
+    ----------
+    baseline : Baseline or Result
+    unit : str
+    to : "next", a level label (``"M3"``), ``"rank:N"`` or a score
+    indicators : list, optional
+        Indicators that may move (default: all).
+    upper : "best", "range" or dict
+        How far each indicator may move: the best observed value (default), its valid range, or
+        explicit limits ``{iCode: value}``.
+    costs : dict, optional
+        Cost per raw unit of improvement per indicator. Default: 1 per normalised point, so the
+        total is the sum of normalised-score gains.
+
+    Notes
+    -----
+    With arithmetic aggregation (and linear normalisation) the index is linear in each indicator
+    up to its cap, so the problem is a linear program (HiGHS); it is exact. Otherwise (geometric,
+    harmonic…, or a log treatment) the feasible set is still convex for concave means and the
+    problem is solved with SLSQP from the LP solution of the linearised problem, then checked.
+    """
+    from scipy.optimize import linprog, minimize
+
+    b = baseline if isinstance(baseline, Baseline) else Baseline(baseline)
+    fw = b.framework
+    root = fw.root
+    if unit not in b.raw.index:
+        raise InputError(f"unknown unit '{unit}'")
+    T = _target_score(b, unit, to)
+    x0 = b.frozen_inputs(b.raw.loc[[unit]]).iloc[0].astype(float)
+    s0 = float(b.aggregates.at[unit, root])
+    inds = list(indicators or fw.indicators)
+    for c in inds:
+        if c not in fw.indicators:
+            raise InputError(f"unknown indicator '{c}'", column=c)
+    dirs = np.array([fw.nodes[c].direction for c in inds], dtype=float)
+    # how far each indicator may move (in its direction of improvement)
+    cap = np.zeros(len(inds))
+    for j, c in enumerate(inds):
+        lo, hi = valid_range(fw.nodes[c], b.raw[c].to_numpy(float), bounds)
+        if isinstance(upper, dict) and c in upper:
+            lim = float(upper[c])
+        elif upper == "range":
+            lim = hi if dirs[j] > 0 else lo
+        else:
+            lim = float(b.raw[c].max() if dirs[j] > 0 else b.raw[c].min())
+            lim = min(lim, hi) if dirs[j] > 0 else max(lim, lo)
+        cap[j] = max(0.0, (lim - x0[c]) * dirs[j])
+    if T <= s0 + tol:
+        moves = pd.DataFrame({"current": x0[inds], "new": x0[inds], "change": 0.0, "cost": 0.0}, index=inds)
+        return PathResult(unit, T, s0, s0, True, moves, 0.0, "none", "already at or above the target")
+
+    def score(d):
+        row = x0.copy()
+        row[inds] = x0[inds].to_numpy() + dirs * d
+        return float(b.score_row(unit, row)[root])
+
+    # per-indicator gain over its whole range, and whether the index is additive-linear in it
+    full = np.array([score(np.where(np.arange(len(inds)) == j, cap[j], 0.0)) - s0 for j in range(len(inds))])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(cap > 0, full / cap, 0.0)
+    norm_slope = np.zeros(len(inds))
+    for j, c in enumerate(inds):
+        if cap[j] > 0:
+            from .normalise import apply as napply
+
+            f = b.fitted[c]
+            a0 = napply(np.array([x0[c]]), f)[0]
+            a1 = napply(np.array([x0[c] + dirs[j] * cap[j]]), f)[0]
+            norm_slope[j] = abs(a1 - a0) / cap[j]
+    if costs:
+        unknown = [c for c in costs if c not in inds]
+        if unknown:
+            raise InputError(f"cost given for '{unknown[0]}', which is not among the movable indicators")
+        cost = np.array([float(costs.get(c, np.inf)) for c in inds])
+    else:
+        cost = norm_slope.copy()
+    cost = np.where(np.isfinite(cost), cost, 1e12)
+    need = T - s0
+    if full.sum() < need - tol and not _nonlinear(b):
+        best = score(cap)
+        moves = _moves(inds, x0, dirs, cap, cost, norm_slope)
+        return PathResult(unit, T, s0, best, False, moves, float((cost * cap).sum()), "lp",
+                          f"unreachable: moving every indicator to its limit gives {best:.4g} < target {T:.4g}")
+    res = linprog(cost, A_ub=-slope[None, :], b_ub=[-(need + tol)], bounds=list(zip(np.zeros(len(inds)), cap)),
+                  method="highs")
+    d = res.x if res.status == 0 else cap.copy()
+    method = "lp"
+    achieved = score(d)
+    if _nonlinear(b) or achieved < T - 1e-6:
+        cons = {"type": "ineq", "fun": lambda v: score(v) - T - tol}
+        r = minimize(lambda v: float(cost @ v), d, jac=lambda v: cost, bounds=list(zip(np.zeros(len(inds)), cap)),
+                     constraints=[cons], method="SLSQP", options={"maxiter": 500, "ftol": 1e-10})
+        if r.success and score(r.x) >= T - 1e-6:
+            d = np.clip(r.x, 0, cap)
+        method = "slsqp"
+        achieved = score(d)
+    reachable = achieved >= T - 1e-6
+    msg = "target reached" if reachable else (
+        f"unreachable within the limits: the best reachable score is {score(cap):.4g} < target {T:.4g}")
+    moves = _moves(inds, x0, dirs, d, cost, norm_slope)
+    return PathResult(unit, T, s0, achieved, reachable, moves, float(cost @ d), method, msg)
+
+
+def _nonlinear(b: Baseline) -> bool:
+    agg = b.spec.get("aggregate") or {}
+    methods = {agg.get("method", "arithmetic")} | set((agg.get("by_level") or {}).values())
+    methods |= {v if isinstance(v, str) else v.get("method") for v in (agg.get("by_node") or {}).values()}
+    tr = b.treatment
+    logs = isinstance(tr, pd.DataFrame) and "fallback" in tr.columns and (tr["fallback"] == "log").any()
+    return bool(methods - {"arithmetic", "mean", None}) or bool(logs)
+
+
+def _moves(inds, x0, dirs, d, cost, norm_slope) -> pd.DataFrame:
+    d = np.where(np.abs(d) < 1e-12, 0.0, d)
+    m = pd.DataFrame({"current": x0[inds].to_numpy(), "new": x0[inds].to_numpy() + dirs * d, "change": dirs * d,
+                      "cost": cost * d, "normalised_change": norm_slope * d}, index=pd.Index(inds, name="iCode"))
+    return m.sort_values("cost", ascending=False)
+
+
+def baseline_from_run(run_dir, year=None) -> Baseline:
+    """Rebuild the baseline of a ``maturasi build`` (or ``maturasi run``) output folder.
+
+    The inputs named in its ``manifest.json`` are located (absolute path first) and their SHA-256
+    checked, so a scenario always starts from exactly the data and spec of that run.
+    """
+    import json
+
+    from .manifest import sha256
+    from .pipeline import build
+
+    run_dir = Path(run_dir)
+    mf = run_dir / "manifest.json"
+    if not mf.exists():
+        raise InputError("not a run folder (no manifest.json)", file=run_dir)
+    m = json.loads(mf.read_text(encoding="utf-8"))
+    if m.get("status") == "failed":
+        raise InputError("this run failed; its tables are not a baseline", file=mf)
+    ins = m.get("inputs") or {}
+    paths = {}
+    for k in ("framework", "data", "spec"):
+        e = ins.get(k)
+        if e is None:
+            paths[k] = None
+            continue
+        if e.get("builtin"):
+            paths[k] = e["path"]
+            continue
+        cand = [Path(e.get("abspath", "")), Path(e["path"]), run_dir / e["path"]]
+        p = next((c for c in cand if str(c) and c.is_file()), None)
+        if p is None:
+            raise InputError(f"input '{k}' of the run is not found at {e['path']}", file=mf)
+        if sha256(p) != e["sha256"]:
+            raise InputError(f"input '{k}' ({p}) has changed since the run (SHA-256 differs)", file=mf)
+        paths[k] = p
+    res = build(paths["framework"], paths["data"], paths["spec"])
+    return Baseline(res, year if year is not None else m.get("year"))
