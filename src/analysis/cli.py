@@ -117,6 +117,7 @@ def _extend(sub) -> None:
     commands.register(sub)
     commands.register_cluster(sub)
     commands.register_scenario(sub)
+    commands.register_run(sub)
 
 
 _COMMANDS = {"build": cmd_build, "validate": cmd_validate, "frameworks": cmd_frameworks, "demo-data": cmd_demo}

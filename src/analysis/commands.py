@@ -52,93 +52,46 @@ def _names(res, year):
 
 
 def cmd_weights(args) -> int:
-    from . import figures as F
-    from .compare import compare_weight_sets
     from .manifest import atomic_dir, manifest, write_json
     from .pipeline import build
-    from .weights.derive import weight_sets
+    from .report import steps
 
     t0 = time.perf_counter()
     res = build(args.framework, args.data, args.spec)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    sets, details = weight_sets(res, methods, ahp=args.ahp, budget=args.budget, bod_lower=args.bod_lower,
-                                bod_upper=args.bod_upper, year=args.year)
-    cmp = compare_weight_sets(res, sets, year=args.year)
     out = Path(args.out)
     with atomic_dir(out) as tmp:
-        (tmp / "figures").mkdir()
-        W = cmp.weights.dropna(axis=1, how="all")
-        W.to_csv(tmp / "weights.csv", float_format="%.17g")
-        long = W.reset_index(names="iCode").melt(id_vars="iCode", var_name="set", value_name="Weight")
-        long[["set", "iCode", "Weight"]].to_csv(tmp / "weight_sets.csv", index=False, float_format="%.17g")
-        cmp.tidy.to_csv(tmp / "comparison.csv", index=False, float_format="%.17g")
-        cmp.summary.to_csv(tmp / "comparison_summary.csv", float_format="%.6g")
-        if "ahp" in details:
-            rows = [{"node": n, "lambda_max": r.lambda_max, "CI": r.ci, "CR": r.cr, "consistent": r.consistent,
-                     "worst_pair": " vs ".join(map(str, r.worst_pair)) if r.worst_pair else ""}
-                    for n, r in details["ahp"].items()]
-            pd.DataFrame(rows).to_csv(tmp / "ahp_consistency.csv", index=False)
-        if "budget" in details:
-            details["budget"].summary.to_csv(tmp / "budget_summary.csv")
-        if "bod" in details:
-            b = details["bod"]
-            b.scores.to_frame("BoD").to_csv(tmp / "bod_scores.csv")
-            b.shares.to_csv(tmp / "bod_shares.csv", float_format="%.6g")
-        if "optimised" in details:
-            t = pd.concat({n: o.table for n, o in details["optimised"].items()}, names=["node"])
-            t.to_csv(tmp / "optimised_importance.csv", float_format="%.6g")
-        fw = res.framework
-        dims = fw.children(fw.root)
-        names = _names(res, args.year)
-        F.save(F.weight_bars(W, dims), tmp / "figures" / "weights_dimensions")
-        for s in W.columns:
-            if s != cmp.reference:
-                F.save(F.rank_shift_slope(cmp, s, names=names), tmp / "figures" / f"rank_shift_{s}")
-        F.save(F.correlation_heatmap(cmp.scores.corr(method="spearman"),
-                                     title="Spearman correlation of the index across weight sets"),
-               tmp / "figures" / "sets_correlation")
+        summ = steps.weighting(res, tmp, methods=methods, ahp=args.ahp, budget=args.budget, bod_lower=args.bod_lower,
+                               bod_upper=args.bod_upper, year=args.year, names=_names(res, args.year))
         m = manifest(command="weights", inputs=_inputs(args), spec=res.spec.to_dict(), seed=res.spec.get("seed"),
-                     timings={"total": time.perf_counter() - t0},
-                     outputs=sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()) + ["manifest.json"],
+                     timings={"total": time.perf_counter() - t0}, outputs=_listing(tmp),
                      extra={"methods": methods, "year": args.year})
         write_json(m, tmp / "manifest.json")
-    print(cmp.summary.round(3).to_string())
+    print(pd.DataFrame(summ["summary"]).set_index("set").round(3).to_string())
     print(f"→ {out}")
     return 0
 
 
+def _listing(tmp: Path) -> list[str]:
+    return sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()) + ["manifest.json"]
+
+
 def cmd_audit(args) -> int:
-    from . import figures as F
-    from .audit import audit, corr_matrix, cross_section
     from .manifest import atomic_dir, manifest, write_json
     from .pipeline import build
+    from .report import steps
 
     t0 = time.perf_counter()
     res = build(args.framework, args.data, args.spec)
     seed = args.seed if args.seed is not None else int(res.spec.get("seed") or 0)
-    a = audit(res, year=args.year, n_boot=args.n_boot, seed=seed)
     out = Path(args.out)
     with atomic_dir(out) as tmp:
-        (tmp / "figures").mkdir()
-        for name, df in a.tables().items():
-            df.to_csv(tmp / f"{name}.csv", float_format="%.10g")
-        (tmp / "notes.txt").write_text("\n".join(a.notes) + "\n", encoding="utf-8")
-        fw = res.framework
-        T = cross_section(res, year=args.year)
-        dims = fw.children(fw.root)
-        title = "Dimensions and index / Dimensi dan indeks"
-        fig = F.correlation_heatmap(corr_matrix(T[dims + [fw.root]]), title=title)
-        F.save(fig, tmp / "figures" / "corr_dimensions")
-        for d in dims:
-            F.save(F.correlation_heatmap(corr_matrix(T[fw.indicators_under(d)]), title=f"Indicators of {d}"),
-                   tmp / "figures" / f"corr_{d}")
-        F.save(F.importance_vs_weight(a.importance), tmp / "figures" / "importance_vs_weight")
+        summ = steps.data_audit(res, tmp, year=args.year, n_boot=args.n_boot, seed=seed)
         m = manifest(command="audit", inputs=_inputs(args), spec=res.spec.to_dict(), seed=seed,
-                     timings={"total": time.perf_counter() - t0}, notes=a.notes,
-                     outputs=sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()) + ["manifest.json"],
+                     timings={"total": time.perf_counter() - t0}, notes=summ["flags"], outputs=_listing(tmp),
                      extra={"year": args.year, "n_boot": args.n_boot})
         write_json(m, tmp / "manifest.json")
-    for n in a.notes[:20]:
+    for n in summ["flags"][:20]:
         print(f"flag: {n}")
     print(f"audit → {out}")
     return 0
@@ -161,56 +114,11 @@ def register_cluster(sub) -> None:
     c.set_defaults(func=cmd_cluster)
 
 
-def write_typology(ty, res, out_dir: Path, *, boundaries=None, boundary_code=None, year=None) -> list[str]:
-    """Write a typology's tables and figures into ``out_dir`` (tables/ and figures/ inside)."""
-    from . import figures as F
-
-    notes = list(ty.notes)
-    fw = res.framework
-    tables, figs = out_dir / "tables", out_dir / "figures"
-    tables.mkdir(parents=True, exist_ok=True)
-    figs.mkdir(parents=True, exist_ok=True)
-    dims = fw.children(fw.root)
-    names = {d: f"{fw.nodes[d].name or d}" for d in dims}
-    ty.peers.to_csv(tables / "cluster_members.csv", float_format="%.10g")
-    ty.profiles.means.to_csv(tables / "cluster_profiles.csv", float_format="%.6g")
-    lab = ty.profiles.labels.join(ty.profiles.sizes.rename("size")).join(ty.profiles.medoids.add_prefix("medoid_"))
-    if ty.stability is not None:
-        lab = lab.join(ty.stability.jaccard).join(ty.stability.dissolved)
-    lab.to_csv(tables / "clusters.csv", float_format="%.6g")
-    for b, ct in ty.profiles.crosstabs.items():
-        ct.to_csv(tables / f"cluster_by_{b}.csv")
-    if ty.selection is not None:
-        ty.selection.table.to_csv(tables / "k_selection.csv", float_format="%.6g")
-        F.save(F.selection_plot(ty.selection.table, ty.k), figs / "k_selection")
-        notes.insert(0, ty.selection.reason)
-    F.save(F.profile_heatmap(ty.profiles.means[dims], ty.profiles.labels, names=names), figs / "cluster_profiles")
-    F.save(F.radar(ty.profiles.means[dims], names=names), figs / "cluster_radar")
-    if ty.method == "ward":
-        F.save(F.dendrogram(ty.features, ty.k), figs / "dendrogram")
-    if boundaries:
-        from .audit import units_of
-        from .maps import choropleth, join_units, read_boundaries
-
-        b = read_boundaries(boundaries)
-        fo, rep = join_units(units_of(res, year), b, code=boundary_code)
-        rep.to_csv(tables / "map_unmatched.csv", index=False)
-        if len(rep):
-            notes.append(f"{len(rep)} units have no boundary (see tables/map_unmatched.csv)")
-        lbl = {c: f"{c}: {ty.profiles.labels.loc[c, 'label_en'].split(':')[0]}" for c in ty.profiles.labels.index}
-        F.save(choropleth(ty.labels, b, fo, categorical=True, title="City typology / Tipologi kota",
-                          legend_title="cluster", labels=lbl), figs / "map_clusters")
-        F.save(choropleth(ty.peers["index"], b, fo, title=f"{fw.nodes[fw.root].name or fw.root}",
-                          legend_title=fw.root), figs / "map_index")
-    else:
-        notes.append("no boundary file given: maps skipped")
-    return notes
-
-
 def cmd_cluster(args) -> int:
     from .cluster import typology
     from .manifest import atomic_dir, manifest, write_json
     from .pipeline import build
+    from .report import steps
 
     t0 = time.perf_counter()
     res = build(args.framework, args.data, args.spec)
@@ -221,15 +129,15 @@ def cmd_cluster(args) -> int:
                   n_boot=args.n_boot, seed=seed, year=args.year)
     out = Path(args.out)
     with atomic_dir(out) as tmp:
-        notes = write_typology(ty, res, tmp, boundaries=args.boundaries, boundary_code=args.boundary_code,
-                               year=args.year)
+        t, f, _ = steps.folders(tmp)
+        notes = steps.write_typology(ty, res, t, f, boundaries=args.boundaries, boundary_code=args.boundary_code,
+                                     year=args.year)
         inputs = _inputs(args)
         if args.boundaries:
             inputs["boundaries"] = args.boundaries
         m = manifest(command="cluster", inputs=inputs, spec=res.spec.to_dict(), seed=seed,
                      timings={"total": time.perf_counter() - t0}, notes=notes,
-                     outputs=sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()) + ["manifest.json"],
-                     extra={"method": args.method, "on": args.on, "k": ty.k})
+                     outputs=_listing(tmp), extra={"method": args.method, "on": args.on, "k": ty.k})
         write_json(m, tmp / "manifest.json")
     for n in notes:
         print(n)
@@ -329,3 +237,27 @@ def cmd_path(args) -> int:
         p.moves.to_csv(out / "path.csv", float_format="%.10g")
         (out / "path_scenario.yaml").write_text(yaml.safe_dump(p.as_scenario(), sort_keys=False), encoding="utf-8")
     return 0 if p.reachable else 3
+
+
+def register_run(sub) -> None:
+    r = sub.add_parser("run", help="run the notebook pipeline (papermill) for a config: tables, figures, report")
+    r.add_argument("config", help="run config (YAML)")
+    r.add_argument("--out", "-o", default=None, help="run folder (default reports/<name>)")
+    r.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config parameter (repeatable)")
+    r.add_argument("--dry-run", action="store_true", help="validate the config and inputs only")
+    r.add_argument("--no-progress", action="store_true")
+    r.set_defaults(func=cmd_run)
+
+
+def cmd_run(args) -> int:
+    from .report.runner import parse_overrides, run, summary_line
+
+    m = run(args.config, args.out, overrides=parse_overrides(args.parameter), dry_run=args.dry_run,
+            progress=False if args.no_progress else None)
+    if m["status"] == "dry-run":
+        return 0
+    print(summary_line(m))
+    if m["status"] != "ok":
+        return 2 if (m.get("failure") or {}).get("error") == "InputError" else 1
+    return 0

@@ -159,3 +159,66 @@ def dendrogram(X: pd.DataFrame, k: int):
     ax.set_title(f"Ward dendrogram, cut at k = {k} / Dendrogram Ward", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def missingness(raw: pd.DataFrame, framework):
+    """Units × indicators map of missing cells (units sorted by availability), grouped by dimension."""
+    order = [c for d in framework.children(framework.root) for c in framework.indicators_under(d)]
+    M = raw[order].isna()
+    M = M.loc[M.mean(axis=1).sort_values(ascending=False).index]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    ax.imshow(M.to_numpy(), aspect="auto", cmap="Greys", interpolation="nearest", vmin=0, vmax=1)
+    ax.set_xticks(range(len(order)))
+    ax.set_xticklabels(order, rotation=90, fontsize=5)
+    ax.set_yticks([])
+    ax.set_ylabel(f"{len(M)} units (most missing on top)")
+    ax.set_title(f"Missing data (black) — {M.to_numpy().mean():.1%} of cells / Data hilang", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def distributions(normalised: pd.DataFrame, framework):
+    """Box plots of normalised indicators, coloured by dimension."""
+    dims = framework.children(framework.root)
+    long = normalised.melt(var_name="iCode", value_name="value")
+    dim_of = {c: d for d in dims for c in framework.indicators_under(d)}
+    long["dimension"] = long["iCode"].map(dim_of)
+    order = [c for d in dims for c in framework.indicators_under(d)]
+    fig, ax = plt.subplots(figsize=(12, 4))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        sns.boxplot(long, x="iCode", y="value", hue="dimension", order=order, ax=ax, fliersize=1, linewidth=0.6,
+                    dodge=False)
+    ax.tick_params(axis="x", rotation=90, labelsize=5)
+    ax.set_xlabel("")
+    ax.set_ylabel("normalised value")
+    ax.set_title("Distributions of normalised indicators / Sebaran indikator ternormalisasi", fontsize=10)
+    ax.legend(fontsize=7, ncols=6, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+    fig.tight_layout()
+    return fig
+
+
+def waterfall(contrib: pd.Series, start: float, *, title: str = ""):
+    """Waterfall of each indicator's contribution to a unit's index change."""
+    c = contrib.sort_values(key=np.abs, ascending=False)
+    fig, ax = plt.subplots(figsize=(max(5, 0.7 * len(c) + 3), 3.8))
+    level = start
+    for i, v in enumerate(c.to_numpy()):
+        ax.bar(i, v, bottom=level, color="#2a7ab0" if v >= 0 else "#c0392b")
+        ax.text(i, level + v + (0.02 if v >= 0 else -0.02) * max(1e-9, abs(c).max()), f"{v:+.2f}", ha="center",
+                va="bottom" if v >= 0 else "top", fontsize=7)
+        level += v
+    ax.bar(len(c), level - start, bottom=start, color="#7f8c8d")
+    ax.set_xticks(range(len(c) + 1))
+    ax.set_xticklabels(list(c.index) + ["total"], rotation=30, fontsize=8)
+    lo = min(start, level, start + c.clip(upper=0).sum())
+    hi = max(start, level, start + c.clip(lower=0).sum())
+    pad = 0.25 * max(hi - lo, 1e-6)
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_ylabel("Index / Indeks")
+    ax.set_title(title or "Contributions to the change / Kontribusi perubahan", fontsize=10)
+    fig.tight_layout()
+    return fig

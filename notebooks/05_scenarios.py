@@ -1,0 +1,44 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · What-if scenarios / Skenario
+# Worked scenarios with the baseline normalisation frozen, and the least improvement that lifts a
+# unit to the next maturity level.
+
+# %% tags=["parameters"]
+run_dir = "."
+framework = "kominfo_gm100sc"
+data = ""
+spec = None
+year = None
+scenarios = []
+path_units = []
+path_to = "next"
+
+# %%
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Image, display
+
+from analysis import build
+from analysis.report import steps
+
+res = build(framework, data, spec)
+summary = steps.scenarios(res, run_dir, scenario_files=scenarios, path_units=path_units, path_to=path_to, year=year)
+pd.DataFrame(summary["scenarios"])
+
+# %%
+for p in summary["paths"]:
+    print(f"{p['name']} ({p['unit']}): {p['from']:.2f} → {p['target']:.2f}: {p['message']}")
+    display(pd.DataFrame(p["moves"]).head(10))
+for f in sorted((Path(run_dir) / "figures").glob("scenario_*.png"))[:4]:
+    display(Image(filename=str(f)))

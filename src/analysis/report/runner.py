@@ -1,0 +1,262 @@
+"""``maturasi run CONFIG.yaml``: execute the notebooks with papermill into one run folder.
+
+The run folder holds ``notebooks/`` (the executed notebooks), ``tables/`` (CSV and Parquet),
+``figures/`` (PNG and SVG), ``report.html``, ``report.pdf``, ``profiles.html`` and
+``manifest.json`` (config, overrides, SHA-256 of every input, package versions, seed, per-notebook
+timing and status). Work happens in ``<out>.partial`` and is moved into place at the end; a failing
+notebook stops the run, the manifest records ``"status": "failed"`` with the notebook, cell and
+error, the executed notebook is kept for inspection, and no report is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+import time
+from pathlib import Path
+
+import yaml
+
+from .._errors import InputError
+from ..manifest import manifest, write_json
+
+__all__ = ["NOTEBOOKS", "NOTEBOOK_DIR", "load_config", "check_parameters", "run", "parse_overrides"]
+
+ROOT = Path(__file__).resolve().parents[3]
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = ["01_data_audit", "02_weighting", "03_uncertainty_sensitivity", "04_clustering", "05_scenarios",
+             "99_report"]
+#: config keys that are input files (resolved relative to the config file, hashed in the manifest)
+PATH_KEYS = ("framework", "data", "spec", "ua", "ahp", "budget", "boundaries")
+PATH_LIST_KEYS = ("scenarios",)
+RUNNER_KEYS = ("notebooks", "name")
+
+
+def _notebook_params(nb: str) -> dict:
+    import papermill as pm
+
+    path = NOTEBOOK_DIR / f"{nb}.ipynb"
+    if not path.exists():
+        raise InputError(f"notebook '{nb}' not found in {NOTEBOOK_DIR}")
+    return pm.inspect_notebook(str(path))
+
+
+def _type_ok(value, inferred: str | None, default) -> bool:
+    if value is None or inferred in (None, "None") or default in ("None",):
+        return True
+    t = inferred.lower()
+    if t == "bool":
+        return isinstance(value, bool)
+    if t == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if t == "str":
+        return isinstance(value, str)
+    if t == "list":
+        return isinstance(value, list)
+    if t == "dict":
+        return isinstance(value, dict)
+    return True
+
+
+def parse_overrides(items: list[str] | None) -> dict:
+    """``["N=200", "year=2025", "weight_methods=[equal, pca]"]`` → typed values (YAML scalars)."""
+    out = {}
+    for it in items or []:
+        if "=" not in it:
+            raise InputError(f"parameter override '{it}' is not key=value")
+        k, v = it.split("=", 1)
+        out[k.strip()] = yaml.safe_load(v)
+    return out
+
+
+def load_config(path, overrides: dict | None = None) -> tuple[dict, Path]:
+    """Read a run config and apply overrides; paths become absolute (relative to the config file)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("run config not found", file=path)
+    try:
+        cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise InputError(f"not valid YAML ({e.__class__.__name__})", file=path) from None
+    if not isinstance(cfg, dict):
+        raise InputError("a run config is a mapping of parameters", file=path)
+    cfg.update(overrides or {})
+    base = path.resolve().parent
+    from ..framework import builtin_frameworks
+
+    def resolve(v, key):
+        if v is None:
+            return None
+        p = Path(str(v))
+        p = p if p.is_absolute() else (base / p)
+        if p.exists():
+            return str(p.resolve())
+        if key == "framework" and str(v) in builtin_frameworks():
+            return str(v)
+        raise InputError(f"'{key}' file not found: {v}", file=path)
+
+    for k in PATH_KEYS:
+        if k in cfg:
+            cfg[k] = resolve(cfg[k], k)
+    for k in PATH_LIST_KEYS:
+        if k in cfg and cfg[k] is not None:
+            if not isinstance(cfg[k], list):
+                raise InputError(f"'{k}' must be a list of files", file=path)
+            cfg[k] = [resolve(v, k) for v in cfg[k]]
+    return cfg, path
+
+
+def check_parameters(cfg: dict, notebooks: list[str], source=None) -> dict[str, dict]:
+    """Check every config key against the notebooks' parameter cells (names and types).
+
+    Returns ``{notebook: {param: value}}`` — what each notebook receives.
+    """
+    specs = {nb: _notebook_params(nb) for nb in notebooks}
+    known = {"run_dir"} | set(RUNNER_KEYS)
+    for s in specs.values():
+        known |= set(s)
+    for k in cfg:
+        if k not in known:
+            close = difflib.get_close_matches(k, sorted(known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise InputError(f"unknown parameter '{k}'{hint}", file=source)
+    plan = {}
+    for nb, s in specs.items():
+        params = {}
+        for name, meta in s.items():
+            if name in cfg:
+                v = cfg[name]
+                if not _type_ok(v, meta.get("inferred_type_name"), meta.get("default")):
+                    raise InputError(f"parameter '{name}' should be {meta.get('inferred_type_name')} "
+                                     f"(notebook {nb} default {meta.get('default')}), got {type(v).__name__} {v!r}",
+                                     file=source)
+                params[name] = v
+        plan[nb] = params
+    return plan
+
+
+def _dry_check(cfg: dict) -> list[str]:
+    """Load inputs as the notebooks will (framework, data, spec, UA spec, scenarios) and validate them."""
+    from ..data import load_data
+    from ..framework import load_framework
+    from ..pipeline import check_spec
+    from ..scenario import load_scenario
+    from ..spec import load_spec
+    from ..uncertainty.spec import load_ua_spec
+
+    msgs = []
+    fw = load_framework(cfg["framework"])
+    ds = load_data(cfg["data"], fw)
+    sp = load_spec(cfg.get("spec"))
+    check_spec(fw, sp, ds.units)
+    msgs.append(f"framework {fw.name}: {len(fw.indicators)} indicators; data: {ds.values.shape[0]} rows"
+                + (f", years {ds.years}" if ds.year else ""))
+    if cfg.get("ua"):
+        u = load_ua_spec(cfg["ua"])
+        msgs.append(f"uncertainty: {len(u.factors)} factors")
+    for s in cfg.get("scenarios") or []:
+        sc = load_scenario(s)
+        msgs.append(f"scenario {sc.name}: {len(sc.interventions)} interventions")
+    return msgs
+
+
+def _inputs_of(cfg: dict) -> dict:
+    ins = {}
+    for k in PATH_KEYS:
+        if cfg.get(k):
+            ins[k] = cfg[k]
+    for k in PATH_LIST_KEYS:
+        for i, v in enumerate(cfg.get(k) or []):
+            ins[f"{k}[{i}]"] = v
+    return ins
+
+
+def run(config, out=None, *, overrides: dict | None = None, dry_run: bool = False, progress: bool | None = None,
+        kernel_name: str = "python3") -> dict:
+    """Execute the notebook pipeline; returns the manifest (``status`` ok or failed)."""
+    import papermill as pm
+    from tqdm.auto import tqdm
+
+    cfg, cfg_path = load_config(config, overrides)
+    for req in ("framework", "data"):
+        if not cfg.get(req):
+            raise InputError(f"the run config needs '{req}'", file=cfg_path)
+    notebooks = cfg.get("notebooks") or NOTEBOOKS
+    unknown = [nb for nb in notebooks if nb not in NOTEBOOKS]
+    if unknown:
+        raise InputError(f"unknown notebook '{unknown[0]}' (known: {', '.join(NOTEBOOKS)})", file=cfg_path)
+    plan = check_parameters({k: v for k, v in cfg.items() if k not in RUNNER_KEYS}, notebooks, source=cfg_path)
+    checks = _dry_check(cfg)
+    name = cfg.get("name") or cfg_path.stem
+    out = Path(out) if out else Path("reports") / name
+    if dry_run:
+        for m in checks:
+            print(f"ok: {m}")
+        print(f"ok: {len(notebooks)} notebooks would run into {out}: {', '.join(notebooks)}")
+        return {"status": "dry-run", "plan": plan}
+    tmp = out.with_name(out.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    (tmp / "notebooks").mkdir(parents=True)
+    run_dir = tmp.resolve()
+    record = []
+    status, failure = "ok", None
+    t_all = time.perf_counter()
+    bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=None if progress is None else not progress)
+    for nb in bar:
+        bar.set_postfix_str(nb)
+        params = dict(plan[nb])
+        if "run_dir" in _notebook_params(nb):
+            params["run_dir"] = str(run_dir)
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(str(NOTEBOOK_DIR / f"{nb}.ipynb"), str(run_dir / "notebooks" / f"{nb}.ipynb"),
+                                parameters=params, kernel_name=kernel_name, cwd=str(run_dir), progress_bar=False,
+                                log_output=False)
+            record.append({"notebook": nb, "status": "ok", "seconds": round(time.perf_counter() - t0, 3),
+                           "parameters": params})
+        except pm.PapermillExecutionError as e:
+            status = "failed"
+            failure = {"notebook": nb, "cell": e.exec_count, "error": e.ename, "message": str(e.evalue)[:2000]}
+            record.append({"notebook": nb, "status": "failed", "seconds": round(time.perf_counter() - t0, 3),
+                           "parameters": params, **failure})
+            break
+    bar.close()
+    if status == "ok":
+        from .render import write_reports
+
+        try:
+            write_reports(run_dir, cfg)
+        except Exception as e:  # a report that fails to render must not look complete
+            status = "failed"
+            failure = {"notebook": "report", "error": type(e).__name__, "message": str(e)[:2000]}
+    if status != "ok":
+        for f in ("report.html", "report.pdf", "profiles.html"):
+            (run_dir / f).unlink(missing_ok=True)
+    files = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())
+    m = manifest(command="run", inputs=_inputs_of(cfg) | {"config": cfg_path}, spec=None, seed=cfg.get("seed"),
+                 timings={"total": round(time.perf_counter() - t_all, 3)},
+                 outputs=files + ["manifest.json"],
+                 extra={"status": status, "failure": failure, "config": cfg, "overrides": overrides or {},
+                        "notebooks": record, "name": name})
+    write_json(m, run_dir / "manifest.json")
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    m["run_dir"] = str(out)
+    return m
+
+
+def summary_line(m: dict) -> str:
+    if m.get("status") == "failed":
+        f = m["failure"] or {}
+        return (f"run FAILED in {f.get('notebook')} (cell {f.get('cell')}): {f.get('error')}: {f.get('message')}\n"
+                f"the executed notebook is kept in {m['run_dir']}/notebooks/; manifest.json says status: failed")
+    return f"run ok → {m['run_dir']} (report.html, report.pdf, tables/, figures/, manifest.json)"
+
+
+def read_manifest(run_dir) -> dict:
+    return json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
