@@ -1,10 +1,10 @@
-# Two commands: `make demo` (set up + build the demo) and `make test` (set up + run the tests).
+# Two commands: `make demo` (set up + run the whole pipeline on the demo) and `make test` (set up + tests).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test ci-pipeline bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,9 +14,12 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/maturasi build --framework kominfo_gm100sc --data data/demo/smartcity_panel.csv \
-		--spec data/demo/spec.yaml --out reports/demo/index
-	$(BIN)/maturasi uncertainty --framework kominfo_gm100sc --data data/demo/smartcity_panel.csv --year 2025 \
-		--spec data/demo/spec.yaml --ua data/demo/ua.yaml --out reports/demo/uncertainty
+		--spec data/demo/spec.yaml --out reports/demo-index
+	$(BIN)/maturasi run configs/demo.yaml --out reports/demo
+
+ci-pipeline: $(STAMP)
+	$(BIN)/maturasi run configs/ci.yaml --out reports/ci --no-progress
+	test -s reports/ci/report.html && test -s reports/ci/report.pdf
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -28,4 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_weights.py
 
 clean:
-	rm -rf $(VENV) reports/demo
+	rm -rf $(VENV) reports/demo reports/demo-index reports/ci

@@ -47,10 +47,12 @@ def profile_figure(code: str, result, year=None, *, clusters: pd.Series | None =
     ri = ""
     if rank_stats is not None and code in rank_stats.index:
         r = rank_stats.loc[code]
-        ri = f"   rank interval (5–95%) / interval peringkat: {r['Q5']:.0f}–{r['Q95']:.0f}"
-    fig.text(0.06, 0.92, f"Index / Indeks {T.at[code, root]:.1f}   rank / peringkat {rank} of {len(T)}   "
-             f"level / tingkat: {level}{ri}", fontsize=10)
-    ax = fig.add_axes([0.1, 0.55, 0.85, 0.33])
+        ri = f"rank interval (5–95%) / interval peringkat: {r['Q5']:.0f}–{r['Q95']:.0f}"
+    fig.text(0.06, 0.922, f"Index / Indeks {T.at[code, root]:.1f}   rank / peringkat {rank} of {len(T)}   "
+             f"level / tingkat: {level}", fontsize=10)
+    if ri:
+        fig.text(0.06, 0.902, ri, fontsize=10)
+    ax = fig.add_axes([0.1, 0.53, 0.85, 0.33])
     series = {"unit / daerah": T.loc[code, dims]}
     if prov is not None:
         series[f"province mean / rata-rata {prov}"] = T.loc[u.index[u["province"] == prov].intersection(T.index),
@@ -141,10 +143,28 @@ def _html_report(run: Path) -> str:
     return body
 
 
+class _Pages:
+    """PdfPages that also keeps a PNG preview of every page (``pages/page_NN.png``) for review."""
+
+    def __init__(self, pdf, preview_dir: Path | None):
+        self.pdf, self.dir, self.n = pdf, preview_dir, 0
+        if preview_dir is not None:
+            preview_dir.mkdir(parents=True, exist_ok=True)
+
+    def savefig(self, fig):
+        self.pdf.savefig(fig)
+        self.n += 1
+        if self.dir is not None:
+            fig.savefig(self.dir / f"page_{self.n:02d}.png", dpi=60)
+
+
 def _text_page(pdf, title: str, lines: list[str], *, size: int = 9):
     fig = plt.figure(figsize=(8.27, 11.69))
-    fig.text(0.07, 0.95, title, fontsize=14, weight="bold")
-    y = 0.92
+    y = 0.95
+    for t in textwrap.wrap(title, 60):
+        fig.text(0.07, y, t, fontsize=14, weight="bold")
+        y -= 0.025
+    y -= 0.01
     for ln in lines:
         for w in (textwrap.wrap(ln, 105) or [""]):
             if y < 0.05:
@@ -169,8 +189,9 @@ def _table_page(pdf, title: str, df: pd.DataFrame, *, max_rows: int = 40):
     tb = ax.table(cellText=cells, colLabels=[textwrap.shorten(str(c), 22) for c in df.columns], loc="upper center",
                   cellLoc="left")
     tb.auto_set_font_size(False)
-    tb.set_fontsize(7)
+    tb.set_fontsize(9)
     tb.auto_set_column_width(list(range(df.shape[1])))
+    tb.scale(1.0, 1.6)
     pdf.savefig(fig)
     plt.close(fig)
 
@@ -199,7 +220,8 @@ def _pdf_report(run: Path, cfg: dict, path: Path) -> None:
     s4, s5 = load_summary(run, "04_clustering"), load_summary(run, "05_scenarios")
     meta = load_summary(run, "99_report")
     title = cfg.get("title") or cfg.get("name") or "Maturasi run"
-    with PdfPages(path, metadata={"Title": title, "Creator": "maturasi"}) as pdf:
+    with PdfPages(path, metadata={"Title": title, "Creator": "maturasi"}) as raw_pdf:
+        pdf = _Pages(raw_pdf, run / "pages")
         lines = [meta.get("subtitle", ""), "", *meta.get("intro", [])]
         if s1:
             lines += ["", f"Data: {s1['units']} units, {s1['indicators']} indicators, mean availability "
@@ -230,7 +252,7 @@ def _pdf_report(run: Path, cfg: dict, path: Path) -> None:
                           ("ua_sobol", "Sobol' indices / Indeks Sobol'")]:
             p = t / f"{name}.csv"
             if p.exists():
-                _table_page(pdf, ttl, pd.read_csv(p))
+                _table_page(pdf, ttl, pd.read_csv(p, dtype={"uCode": str}))
         f = run / "figures"
         for stem, ttl in [("audit_corr_dimensions", "Correlations / Korelasi"),
                           ("audit_importance", "Importance vs weight / Kepentingan vs bobot"),

@@ -43,9 +43,20 @@ def _notebook_params(nb: str) -> dict:
 
 
 def _type_ok(value, inferred: str | None, default) -> bool:
-    if value is None or inferred in (None, "None") or default in ("None",):
+    """Is ``value`` of the type of the notebook's default (from its annotation or its literal)?"""
+    import ast
+
+    t = None if inferred in (None, "None") else inferred.lower()
+    if t is None:
+        try:
+            d = ast.literal_eval(default) if isinstance(default, str) else default
+        except (ValueError, SyntaxError):
+            return True
+        if d is None:
+            return True
+        t = type(d).__name__
+    if value is None:
         return True
-    t = inferred.lower()
     if t == "bool":
         return isinstance(value, bool)
     if t == "int":
@@ -54,8 +65,8 @@ def _type_ok(value, inferred: str | None, default) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if t == "str":
         return isinstance(value, str)
-    if t == "list":
-        return isinstance(value, list)
+    if t in ("list", "tuple"):
+        return isinstance(value, (list, tuple))
     if t == "dict":
         return isinstance(value, dict)
     return True
@@ -114,9 +125,10 @@ def check_parameters(cfg: dict, notebooks: list[str], source=None) -> dict[str, 
 
     Returns ``{notebook: {param: value}}`` — what each notebook receives.
     """
-    specs = {nb: _notebook_params(nb) for nb in notebooks}
+    every = {nb: _notebook_params(nb) for nb in NOTEBOOKS}
+    specs = {nb: every[nb] for nb in notebooks}
     known = {"run_dir"} | set(RUNNER_KEYS)
-    for s in specs.values():
+    for s in every.values():
         known |= set(s)
     for k in cfg:
         if k not in known:
@@ -130,7 +142,7 @@ def check_parameters(cfg: dict, notebooks: list[str], source=None) -> dict[str, 
             if name in cfg:
                 v = cfg[name]
                 if not _type_ok(v, meta.get("inferred_type_name"), meta.get("default")):
-                    raise InputError(f"parameter '{name}' should be {meta.get('inferred_type_name')} "
+                    raise InputError(f"parameter '{name}' should be of the type of its default "
                                      f"(notebook {nb} default {meta.get('default')}), got {type(v).__name__} {v!r}",
                                      file=source)
                 params[name] = v
@@ -189,9 +201,24 @@ def run(config, out=None, *, overrides: dict | None = None, dry_run: bool = Fals
     if unknown:
         raise InputError(f"unknown notebook '{unknown[0]}' (known: {', '.join(NOTEBOOKS)})", file=cfg_path)
     plan = check_parameters({k: v for k, v in cfg.items() if k not in RUNNER_KEYS}, notebooks, source=cfg_path)
-    checks = _dry_check(cfg)
     name = cfg.get("name") or cfg_path.stem
     out = Path(out) if out else Path("reports") / name
+    try:
+        checks = _dry_check(cfg)
+    except InputError as e:
+        if dry_run:
+            raise
+        # the inputs are broken: record the failure in a run folder (no notebook runs, no report)
+        out.mkdir(parents=True, exist_ok=True)
+        for f in ("report.html", "report.pdf", "profiles.html"):
+            (out / f).unlink(missing_ok=True)
+        failure = {"notebook": "preflight", "cell": None, "error": "InputError", "message": str(e)}
+        m = manifest(command="run", inputs=_inputs_of(cfg) | {"config": cfg_path}, seed=cfg.get("seed"),
+                     extra={"status": "failed", "failure": failure, "config": cfg, "overrides": overrides or {},
+                            "notebooks": [], "name": name})
+        write_json(m, out / "manifest.json")
+        m["run_dir"] = str(out)
+        return m
     if dry_run:
         for m in checks:
             print(f"ok: {m}")
@@ -225,7 +252,7 @@ def run(config, out=None, *, overrides: dict | None = None, dry_run: bool = Fals
                            "parameters": params, **failure})
             break
     bar.close()
-    if status == "ok":
+    if status == "ok" and "99_report" in notebooks:
         from .render import write_reports
 
         try:
