@@ -61,6 +61,13 @@ def cmd_frameworks(args) -> int:
     from .framework import builtin_frameworks, load_framework
 
     fws = builtin_frameworks()
+    if args.action == "page":
+        from .framework import framework_page
+
+        if not args.name:
+            raise InputError("'frameworks page' needs a framework name")
+        print(framework_page(load_framework(args.name)), end="")
+        return 0
     if args.action == "show":
         if not args.name:
             raise InputError("'frameworks show' needs a framework name")
@@ -96,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--spec", "-s", default=None, help="build spec (YAML)")
     b.add_argument("--out", "-o", required=True, help="output folder")
     fr = sub.add_parser("frameworks", help="list built-in frameworks or show one")
-    fr.add_argument("action", nargs="?", default="list", choices=["list", "show"])
+    fr.add_argument("action", nargs="?", default="list", choices=["list", "show", "page"])
     fr.add_argument("name", nargs="?")
     d = sub.add_parser("demo-data", help="regenerate the synthetic demonstration data")
     d.add_argument("--out", default="data/demo")

@@ -121,3 +121,41 @@ def compare_weight_sets(result, sets: dict, *, reference: str | None = None, yea
                      "level_changes": int((L[n] != L[reference]).sum())
                      if L is not None and n not in score_only else np.nan})
     return WeightComparison(tidy, S, R, pd.DataFrame(weights), pd.DataFrame(rows).set_index("set"), reference)
+
+
+def compare_years(result, y0, y1) -> pd.DataFrame:
+    """Year-over-year comparison of a panel result: scores, ranks and levels in ``y0`` and ``y1``.
+
+    Returns one row per unit with ``score_<y>``, ``rank_<y>``, ``level_<y>`` (when bands are given),
+    the score change, the rank change (positive = moved up) and every aggregate's change.
+    """
+    if result.year is None:
+        raise InputError("year-over-year comparison needs panel data")
+    fw = result.framework
+    root = fw.root
+    yrs = list(dict.fromkeys(result.aggregates.index.get_level_values(result.year)))
+    pick = {}
+    for y in (y0, y1):
+        m = [v for v in yrs if str(v) == str(y)]
+        if not m:
+            raise InputError(f"year {y} is not in the result (years: {yrs})")
+        pick[y] = m[0]
+    A0 = result.aggregates.xs(pick[y0], level=result.year)
+    A1 = result.aggregates.xs(pick[y1], level=result.year).reindex(A0.index)
+    out = pd.DataFrame(index=A0.index)
+    units = result.units.xs(pick[y1], level=result.year) if isinstance(result.units.index, pd.MultiIndex) \
+        else result.units
+    if "uName" in units.columns:
+        out["uName"] = units["uName"].reindex(out.index)
+    out[f"score_{y0}"], out[f"score_{y1}"] = A0[root], A1[root]
+    out[f"rank_{y0}"], out[f"rank_{y1}"] = rank_desc(A0[root].to_numpy()), rank_desc(A1[root].to_numpy())
+    out["score_change"] = out[f"score_{y1}"] - out[f"score_{y0}"]
+    out["rank_change"] = out[f"rank_{y0}"] - out[f"rank_{y1}"]
+    bands = Bands.from_spec(result.spec.get("levels"))
+    if bands is not None:
+        out[f"level_{y0}"] = bands.assign(A0[root].to_numpy())
+        out[f"level_{y1}"] = bands.assign(A1[root].to_numpy())
+    for c in A0.columns:
+        if c != root:
+            out[f"Δ{c}"] = A1[c] - A0[c]
+    return out

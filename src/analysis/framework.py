@@ -444,3 +444,30 @@ def load_framework(source: str | Path | Framework) -> Framework:
     if path.suffix.lower() in (".csv", ".xlsx", ".xls"):
         return _read_table(path)
     raise InputError("unknown framework format (use .yaml, .csv or .xlsx)", file=path)
+
+
+def framework_page(fw: Framework, spec_path: str | None = None) -> str:
+    """A methodology page (Markdown) for a framework: purpose, method, sources, caveats, tree, indicators."""
+    m = fw.meta
+    out = [f"# {m.get('title', fw.name)}", ""]
+    if m.get("nama"):
+        out += [f"*{m['nama']}*", ""]
+    out += [f"Built-in name: `{fw.name}` — `maturasi frameworks show {fw.name}` prints the tree.", ""]
+    if m.get("description"):
+        out += ["## Method / Metode", "", str(m["description"]).strip(), ""]
+    if spec_path:
+        out += [f"Build spec: `{spec_path}`.", ""]
+    out += ["## Sources / Sumber", ""] + [f"- {s}" for s in (m.get("sources") or ["(none given)"])] + [""]
+    if m.get("caveats"):
+        out += ["## Caveats / Catatan", "", str(m["caveats"]).strip(), ""]
+    out += ["## Structure and weights / Struktur dan bobot", "", "```", fw.tree(), "```", "",
+            "## Indicators / Indikator", "",
+            "| code | name | nama | unit | direction | parent | source |", "|---|---|---|---|---|---|---|"]
+    for c in fw.indicators:
+        n = fw.nodes[c]
+        out.append(f"| {c} | {n.name} | {n.nama} | {n.unit or ''} | {'+' if n.direction > 0 else '−'} | {n.parent} | "
+                   f"{n.source or ''} |")
+    out.append("")
+    out.append("*Generated from the framework file by `analysis.framework.framework_page`; edit the YAML, not this "
+               "page.*")
+    return "\n".join(out) + "\n"

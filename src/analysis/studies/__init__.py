@@ -1,0 +1,1 @@
+"""Worked studies on real data (used by the example notebooks)."""
