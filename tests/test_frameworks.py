@@ -21,6 +21,8 @@ def _random_data(fw, n=12, seed=0):
             cols[c] = rng.integers(int(node.goal_min), int(node.goal_max) + 1, n).astype(float)
         else:
             cols[c] = rng.uniform(1, 100, n)
+        if node.denominator:
+            cols[node.denominator] = rng.uniform(10, 1000, n)   # e.g. area for population density
     df = pd.DataFrame(cols)
     df.insert(0, "uCode", [f"{11 + i}.{i + 1:02d}" for i in range(n)])
     return df
@@ -34,6 +36,12 @@ def test_builtin_framework_validates_and_builds(name):
         assert node.name and node.nama
     spec_file = {"spbe_2020": "spbe.yaml", "gm100sc_evaluation": "gm100sc_evaluation.yaml",
                  "kemendagri_spp_iso37122": "kemendagri_spp.yaml"}.get(name)
+    if name == "welfare_capacity":
+        spec = {"denominate": "framework", "normalise": {"method": "minmax"}}
+        res = build(fw, _random_data(fw), spec)
+        d = _random_data(fw)
+        np.testing.assert_allclose(res.denominated["DENSITY"], d["DENSITY"] / d["area_km2"])
+        return
     spec = load_spec(SPECS / spec_file) if spec_file else None
     res = build(fw, _random_data(fw), spec)
     assert res.index.notna().all()
