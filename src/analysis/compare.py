@@ -143,8 +143,7 @@ def compare_years(result, y0, y1) -> pd.DataFrame:
     A0 = result.aggregates.xs(pick[y0], level=result.year)
     A1 = result.aggregates.xs(pick[y1], level=result.year).reindex(A0.index)
     out = pd.DataFrame(index=A0.index)
-    units = result.units.xs(pick[y1], level=result.year) if isinstance(result.units.index, pd.MultiIndex) \
-        else result.units
+    units = units_of(result, pick[y1])
     if "uName" in units.columns:
         out["uName"] = units["uName"].reindex(out.index)
     out[f"score_{y0}"], out[f"score_{y1}"] = A0[root], A1[root]
