@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ._errors import InputError
+from ._yaml import read_yaml
 
 __all__ = ["Node", "Framework", "load_framework", "builtin_frameworks", "FRAMEWORK_DIR"]
 
@@ -323,11 +323,8 @@ def _node_from_dict(d: dict, parent: str | None, file, is_indicator: bool | None
 
 
 def _read_yaml(path: Path) -> Framework:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise InputError(f"not valid YAML: {e}", file=path) from None
-    if not isinstance(doc, dict):
+    doc = read_yaml(path, "framework file")
+    if not doc:
         raise InputError("a framework file must be a mapping with 'tree' or 'nodes'", file=path)
     nodes: list[Node] = []
     if "tree" in doc:

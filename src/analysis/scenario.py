@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ._errors import InputError
+from ._yaml import read_yaml
 from .audit._select import _year_slice
 from .levels import Bands, rank_desc
 from .pipeline import _cross_section
@@ -122,10 +122,7 @@ def load_scenario(source) -> Scenario:
                 items.append(it)
             doc = {"name": path.stem, "interventions": items}
         else:
-            try:
-                doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except yaml.YAMLError as e:
-                raise InputError(f"not valid YAML ({e.__class__.__name__})", file=path) from None
+            doc = read_yaml(path, "scenario file")
     unknown = set(doc) - {"name", "year", "interventions", "bounds", "description"}
     if unknown:
         raise InputError(f"unknown scenario key(s): {', '.join(sorted(unknown))}", file=src)

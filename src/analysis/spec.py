@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ._errors import InputError
+from ._yaml import read_yaml
 
 __all__ = ["Spec", "load_spec", "DEFAULT_SPEC"]
 
@@ -110,16 +110,8 @@ def load_spec(spec: str | Path | dict | Spec | None = None, *, source: str | Non
     elif isinstance(spec, dict):
         raw = copy.deepcopy(spec)
     else:
-        path = Path(spec)
-        if not path.exists():
-            raise InputError("spec file not found", file=path)
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise InputError(f"not valid YAML: {e}", file=path) from None
-        source = str(path)
-        if not isinstance(raw, dict):
-            raise InputError("a spec must be a mapping", file=path)
+        raw = read_yaml(spec, "spec")
+        source = str(spec)
     unknown = set(raw) - _KEYS
     if unknown:
         raise InputError(f"unknown spec key(s): {', '.join(sorted(unknown))} "

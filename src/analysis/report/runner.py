@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from .._errors import InputError
+from .._yaml import read_yaml
 from ..manifest import manifest, write_json
 
 __all__ = ["NOTEBOOKS", "NOTEBOOK_DIR", "load_config", "check_parameters", "run", "parse_overrides"]
@@ -86,14 +87,7 @@ def parse_overrides(items: list[str] | None) -> dict:
 def load_config(path, overrides: dict | None = None) -> tuple[dict, Path]:
     """Read a run config and apply overrides; paths become absolute (relative to the config file)."""
     path = Path(path)
-    if not path.exists():
-        raise InputError("run config not found", file=path)
-    try:
-        cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise InputError(f"not valid YAML ({e.__class__.__name__})", file=path) from None
-    if not isinstance(cfg, dict):
-        raise InputError("a run config is a mapping of parameters", file=path)
+    cfg = read_yaml(path, "run config")
     cfg.update(overrides or {})
     base = path.resolve().parent
     from ..framework import builtin_frameworks

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .._errors import InputError
+from .._yaml import read_yaml
 
 __all__ = ["Factor", "UASpec", "load_ua_spec"]
 
@@ -97,11 +97,8 @@ def load_ua_spec(src: str | Path | dict | UASpec) -> UASpec:
     if isinstance(src, dict):
         raw = copy.deepcopy(src)
     else:
-        p = Path(src)
-        if not p.exists():
-            raise InputError("uncertainty spec not found", file=p)
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        source = str(p)
+        raw = read_yaml(src, "uncertainty spec")
+        source = str(src)
     known = {"N", "seed", "design", "output", "factors", "keep_scores", "name", "note"}
     bad = set(raw) - known
     if bad:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .._errors import InputError, InputWarning
+from .._yaml import read_yaml
 from ..framework import Framework
 from ._common import normalise_within
 
@@ -330,10 +330,7 @@ def read_ahp(path: str | Path) -> dict[str, dict]:
     suf = path.suffix.lower()
     out: dict[str, dict] = {}
     if suf in (".yaml", ".yml"):
-        try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise InputError(f"not valid YAML ({e.__class__.__name__})", file=path) from None
+        doc = read_yaml(path, "comparison file")
         doc = doc.get("ahp", doc)
         for node, d in doc.items():
             if not isinstance(d, dict) or "labels" not in d:
