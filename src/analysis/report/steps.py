@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import figures as F
+from ..manifest import write_json
 
 __all__ = ["folders", "write_table", "save_summary", "load_summary", "data_audit", "weighting", "uncertainty",
            "clustering", "scenarios"]
@@ -47,22 +48,12 @@ def write_table(df: pd.DataFrame, tables: Path, name: str, *, index: bool = True
 
 def save_summary(run_dir, step: str, summary: dict) -> None:
     _, _, s = folders(run_dir)
-    (s / f"{step}.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=_json), encoding="utf-8")
+    write_json(summary, s / f"{step}.json")
 
 
 def load_summary(run_dir, step: str) -> dict:
     p = Path(run_dir) / "state" / f"{step}.json"
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
-
-
-def _json(o):
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
 
 
 # --- 01 data audit ----------------------------------------------------------------------------
