@@ -42,14 +42,12 @@ def _engine(args):
     ds = load_data(args.data, fw)
     if ds.year is not None:
         from .._errors import InputError
+        from ..report import _pick_year
 
         if args.year is None:
             raise InputError(f"panel data: choose a year with --year ({', '.join(map(str, ds.years))})",
                              file=args.data)
-        match = [y for y in ds.years if str(y) == str(args.year)]
-        if not match:
-            raise InputError(f"year {args.year} not in the data", file=args.data)
-        ds = ds.for_year(match[0])
+        ds = _pick_year(ds, args.year)
     ua = load_ua_spec(args.ua)
     if args.N:
         ua.N = args.N
