@@ -182,3 +182,40 @@ def test_scenario_and_path_cli(tmp_path):
                  "--out", str(tmp_path / "o2")]) == 0
     t2 = pd.read_csv(tmp_path / "o2" / "scenario_frozen.csv", dtype={"uCode": str}, index_col="uCode")
     assert t2.loc["73.71", "scenario_level"] == "M4 Utama"
+
+
+def test_batch_scoring_and_rank_agree_with_a_full_scenario(demo):
+    rng = np.random.default_rng(7)
+    code = demo.raw.index[123]
+    fw = demo.framework
+    cands = np.repeat(demo.raw.loc[[code]].to_numpy(float), 4, axis=0)
+    changes = []
+    for k in range(1, 4):
+        j = rng.integers(len(fw.indicators))
+        ind = fw.indicators[j]
+        lo, hi = valid_range(fw.nodes[ind], demo.raw[ind].to_numpy(float))
+        x = demo.imputed.at[code, ind]
+        new = min(float(np.nanmax(demo.raw[ind])), hi) if fw.nodes[ind].direction == 1 else \
+            max(float(np.nanmin(demo.raw[ind])), lo)
+        if new == x:
+            new = x * 0.5 if x else 1.0
+        cands[k, j] = new
+        changes.append((ind, new))
+    s = demo.score_rows(code, cands)
+    assert s[0] == demo.aggregates.at[code, fw.root]
+    for k, (ind, new) in enumerate(changes, start=1):
+        r = run_scenario(demo, {"interventions": [{"units": [code], "indicators": [ind], "change": f"={new!r}"}]})
+        assert s[k] == pytest.approx(r.table.at[code, "scenario_score"], abs=1e-12)
+        assert demo.rank_of(code, s[k]) == r.table.at[code, "scenario_rank"]
+
+
+def test_path_from_a_start_equals_path_from_a_baseline_with_those_values(demo):
+    code = demo.raw.index[40]
+    p0 = path_to_target(demo, code, "next")
+    same = path_to_target(demo, code, "next", start=demo.raw.loc[code].dropna().to_dict())
+    assert same.total_cost == pytest.approx(p0.total_cost, rel=1e-9)
+    # starting from the path's end point, nothing more is needed for that target
+    done = path_to_target(demo, code, p0.target, start=p0.moves["new"].to_dict())
+    assert done.total_cost == 0 and done.reachable
+    with pytest.raises(InputError, match="unknown indicator 'NOPE'"):
+        path_to_target(demo, code, "next", start={"NOPE": 1})

@@ -245,6 +245,37 @@ class Baseline:
         v = pd.DataFrame([row.to_numpy(float)], columns=self.framework.indicators, index=pd.Index([code]))
         return self.recompute(v, "frozen")[1].iloc[0]
 
+    def score_rows(self, code: str, rows: np.ndarray) -> np.ndarray:
+        """Frozen index scores of unit ``code`` for many candidate raw rows at once.
+
+        Under frozen treatment, normalisation and imputation every row is scored independently of
+        the others, so ``k`` candidates cost one vectorised recomputation instead of ``k``.
+
+        Parameters
+        ----------
+        code : str
+            The unit (its descriptors are used for grouped steps).
+        rows : ndarray, shape (k, n_indicators)
+            Raw values in the order of ``framework.indicators``.
+        """
+        rows = np.atleast_2d(np.asarray(rows, dtype=float))
+        idx = pd.Index([f"{code}#{j}" for j in range(len(rows))])
+        v = pd.DataFrame(rows, columns=self.framework.indicators, index=idx)
+        fill = [c for c in v.columns if c not in self._denominated]
+        imp = self.imputed.loc[code, fill].to_numpy(float)
+        v[fill] = np.where(np.isnan(v[fill].to_numpy(float)), imp, v[fill].to_numpy(float))
+        units = pd.DataFrame(np.repeat(self.units.loc[[code]].to_numpy(), len(rows), axis=0),
+                             columns=self.units.columns, index=idx).astype(self.units.dtypes.to_dict())
+        out = _cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
+                             treatment=self.treatment)
+        return out[6][self.framework.root].to_numpy(float)
+
+    def rank_of(self, code: str, score: float) -> int:
+        """Rank the unit would have with ``score`` while every other unit keeps its baseline score
+        (what a frozen scenario changing only this unit gives)."""
+        others = self.aggregates[self.framework.root].drop(code).to_numpy(float)
+        return int(rank_desc(np.append(others, score))[-1])
+
     def level_of(self, score: float):
         return None if self.bands is None else self.bands.assign(np.array([score]))[0]
 
@@ -455,7 +486,7 @@ class PathResult:
         return {"name": f"path-{self.unit}", "interventions": its}
 
 
-def _target_score(b: Baseline, unit: str, to) -> float:
+def _target_score(b: Baseline, unit: str, to, current: float | None = None) -> float:
     root = b.framework.root
     if isinstance(to, (int, float)) and not isinstance(to, bool):
         return float(to)
@@ -463,7 +494,7 @@ def _target_score(b: Baseline, unit: str, to) -> float:
     if s.lower() == "next":
         if b.bands is None:
             raise InputError("'next' needs maturity bands in the spec")
-        cur = float(b.aggregates.at[unit, root])
+        cur = float(b.aggregates.at[unit, root]) if current is None else float(current)
         edges = [e for e in b.bands.bands if e > cur]
         if not edges:
             raise InputError(f"{unit} is already in the top level")
@@ -489,7 +520,7 @@ def _target_score(b: Baseline, unit: str, to) -> float:
 
 def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | None = None,
                    upper: str | dict = "best", costs: dict | None = None, bounds: dict | None = None,
-                   tol: float = 1e-7) -> PathResult:
+                   start: dict | pd.Series | None = None, tol: float = 1e-7) -> PathResult:
     """Least total improvement of one unit's indicators that lifts its index to a target.
 
     Parameters
@@ -505,6 +536,10 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     costs : dict, optional
         Cost per raw unit of improvement per indicator. Default: 1 per normalised point, so the
         total is the sum of normalised-score gains.
+    start : dict or Series, optional
+        Raw values to start from instead of the baseline's (e.g. a scenario already applied, as in
+        the dashboard); indicators not given keep their baseline values. ``"next"`` then means the
+        level above the one ``start`` reaches.
 
     Notes
     -----
@@ -520,9 +555,15 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     root = fw.root
     if unit not in b.raw.index:
         raise InputError(f"unknown unit '{unit}'")
-    T = _target_score(b, unit, to)
     x0 = b.frozen_inputs(b.raw.loc[[unit]]).iloc[0].astype(float)
     s0 = float(b.aggregates.at[unit, root])
+    if start is not None:
+        for c, v in dict(start).items():
+            if c not in fw.indicators:
+                raise InputError(f"unknown indicator '{c}' in the starting values", column=c)
+            x0[c] = float(v)
+        s0 = float(b.score_rows(unit, x0.to_numpy(float)[None, :])[0])
+    T = _target_score(b, unit, to, current=s0)
     inds = list(indicators or fw.indicators)
     for c in inds:
         if c not in fw.indicators:
@@ -544,13 +585,30 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         moves = pd.DataFrame({"current": x0[inds], "new": x0[inds], "change": 0.0, "cost": 0.0}, index=inds)
         return PathResult(unit, T, s0, s0, True, moves, 0.0, "none", "already at or above the target")
 
+    pos = np.array([fw.indicators.index(c) for c in inds])
+    base_row = x0[fw.indicators].to_numpy(float)
+
+    def scores(D):
+        """Index scores for a batch of moves D (k × len(inds)), in one recomputation."""
+        R = np.repeat(base_row[None, :], len(D), axis=0)
+        R[:, pos] += dirs * np.asarray(D, dtype=float)
+        return b.score_rows(unit, R)
+
     def score(d):
-        row = x0.copy()
-        row[inds] = x0[inds].to_numpy() + dirs * d
-        return float(b.score_row(unit, row)[root])
+        return float(scores(np.asarray(d, dtype=float)[None, :])[0])
+
+    def grad(d):
+        # forward differences, all in one batch (the index is piecewise smooth in each indicator)
+        h = np.maximum(1e-6 * np.maximum(cap, 1.0), 1e-9)
+        d = np.asarray(d, dtype=float)
+        step = np.where(d + h <= cap, h, -h)
+        D = np.repeat(d[None, :], len(inds) + 1, axis=0)
+        D[np.arange(1, len(inds) + 1), np.arange(len(inds))] += step
+        s = scores(D)
+        return (s[1:] - s[0]) / step
 
     # per-indicator gain over its whole range, and whether the index is additive-linear in it
-    full = np.array([score(np.where(np.arange(len(inds)) == j, cap[j], 0.0)) - s0 for j in range(len(inds))])
+    full = scores(np.diag(cap)) - s0 if len(inds) else np.zeros(0)
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = np.where(cap > 0, full / cap, 0.0)
     norm_slope = np.zeros(len(inds))
@@ -582,7 +640,7 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     method = "lp"
     achieved = score(d)
     if _nonlinear(b) or achieved < T - 1e-6:
-        cons = {"type": "ineq", "fun": lambda v: score(v) - T - tol}
+        cons = {"type": "ineq", "fun": lambda v: score(v) - T - tol, "jac": grad}
         r = minimize(lambda v: float(cost @ v), d, jac=lambda v: cost, bounds=list(zip(np.zeros(len(inds)), cap)),
                      constraints=[cons], method="SLSQP", options={"maxiter": 500, "ftol": 1e-10})
         if r.success and score(r.x) >= T - 1e-6:
