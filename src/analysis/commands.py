@@ -164,10 +164,19 @@ def register_scenario(sub) -> None:
     p.add_argument("--out", "-o", default=None, help="folder for path.csv and the equivalent scenario.yaml")
     p.add_argument("--year", default=None)
     p.set_defaults(func=cmd_path)
+    d = sub.add_parser("dashboard", help="planner dashboard in the browser (what-if sliders, rank, level, path)")
+    d.add_argument("--runs", default="reports", help="folder holding baseline runs (default: reports)")
+    d.add_argument("--run", default=None, help="run folder to open first")
+    d.add_argument("--unit", default=None, help="unit code to open first, e.g. 73.71")
+    d.add_argument("--lang", choices=["en", "id"], default="en")
+    d.add_argument("--port", type=int, default=5006)
+    d.add_argument("--address", default="127.0.0.1")
+    d.add_argument("--show", action="store_true", help="open a browser tab")
+    d.set_defaults(func=cmd_dashboard)
 
 
 def cmd_scenario(args) -> int:
-    import yaml
+    import shutil
 
     from .manifest import atomic_dir, manifest, write_json
     from .scenario import baseline_from_run, compare_modes, contributions, load_scenario, run_scenario
@@ -191,10 +200,8 @@ def cmd_scenario(args) -> int:
         if units and len(units) <= 50:
             contrib = pd.concat({u: contributions(b, first, u) for u in units}, names=["uCode", "iCode"])
             contrib.rename("contribution").to_csv(tmp / "contributions.csv", float_format="%.10g")
-        (tmp / "scenario.yaml").write_text(yaml.safe_dump({"name": sc.name, "year": b.year}, sort_keys=False)
-                                           + Path(args.scenario).read_text(encoding="utf-8")
-                                           if Path(args.scenario).suffix.lower() in (".yaml", ".yml") else "",
-                                           encoding="utf-8")
+        if Path(args.scenario).suffix.lower() in (".yaml", ".yml"):
+            shutil.copyfile(args.scenario, tmp / "scenario.yaml")
         m = manifest(command="scenario", inputs={"scenario": args.scenario, "run_manifest": Path(args.run) /
                                                  "manifest.json"}, seed=None,
                      timings={"total": time.perf_counter() - t0},
@@ -260,4 +267,34 @@ def cmd_run(args) -> int:
     print(summary_line(m))
     if m["status"] != "ok":
         return 2 if (m.get("failure") or {}).get("error") == "InputError" else 1
+    return 0
+
+
+def cmd_dashboard(args) -> int:
+    """Serve ``notebooks/dashboard.ipynb`` (the function behind it when the notebook is not there)."""
+    import os
+
+    import panel as pn
+
+    from ._errors import InputError
+    from .dashboard.app import build_app
+    from .dashboard.model import find_runs
+    from .report.runner import NOTEBOOK_DIR
+
+    runs = Path(args.runs).resolve()
+    run = None if args.run is None else str(Path(args.run).resolve())
+    if run is None and find_runs(runs).empty:
+        raise InputError(f"no baseline runs under {runs}; build one first "
+                         "(e.g. make demo, or maturasi build … --out reports/NAME)", file=runs)
+    os.environ.update({"MATURASI_RUNS": str(runs), "MATURASI_LANG": args.lang})
+    for k, v in (("MATURASI_RUN", run), ("MATURASI_UNIT", args.unit)):
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    nb = NOTEBOOK_DIR / "dashboard.ipynb"
+    target = str(nb) if nb.is_file() else (lambda: build_app(str(runs), run, args.unit, args.lang))
+    print(f"Maturasi dashboard on http://{args.address}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    pn.serve({"/": target}, port=args.port, address=args.address, show=args.show, title="Maturasi",
+             websocket_origin=[f"{args.address}:{args.port}", f"localhost:{args.port}"], threaded=False)
     return 0

@@ -40,7 +40,8 @@ from .pipeline import _cross_section
 __all__ = ["Intervention", "Scenario", "load_scenario", "Baseline", "ScenarioResult", "run_scenario",
            "compare_scenarios", "contributions", "PathResult", "path_to_target", "valid_range"]
 
-_CHANGE = re.compile(r"^\s*(?P<op>[+\-=])?\s*(?P<num>\d+(?:\.\d*)?|\.\d+)\s*(?P<pct>%)?\s*$")
+_CHANGE = re.compile(r"^\s*(?P<op>[+\-=])?\s*(?P<neg>-)?(?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+\-]?\d+)?)"
+                     r"\s*(?P<pct>%)?\s*$")
 TARGETS = ("median", "mean", "best", "p75", "p90", "goalpost", "cluster_best")
 
 
@@ -82,7 +83,10 @@ def _parse_change(ch, where) -> tuple[str, float | str]:
     if not m:
         raise InputError(f"cannot read change '{ch}' (use +5, -3, =80, +20% or {{to: median}})", **where)
     num = float(m["num"])
+    if m["neg"] and m["op"] != "=":
+        raise InputError(f"cannot read change '{ch}' (a sign goes before the number: +5, -3, =-2)", **where)
     if m["op"] == "=":
+        num = -num if m["neg"] else num
         if m["pct"]:
             raise InputError(f"'{ch}': a target value cannot be a percentage change", **where)
         return "value", num
@@ -481,7 +485,7 @@ class PathResult:
 
     def as_scenario(self) -> dict:
         """The moves as a scenario dict (``=value`` changes) for :func:`run_scenario`."""
-        its = [{"units": [self.unit], "indicators": [c], "change": f"={r['new']:.17g}"}
+        its = [{"units": [self.unit], "indicators": [c], "change": f"={float(r['new'])!r}"}
                for c, r in self.moves.iterrows() if abs(r["change"]) > 0]
         return {"name": f"path-{self.unit}", "interventions": its}
 

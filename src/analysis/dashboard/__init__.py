@@ -1,0 +1,18 @@
+"""Planner dashboard: what-if sliders, rank, level, peers and the path to the next level.
+
+:mod:`.model` holds the state and every number (pure, tested without a browser); :mod:`.app`
+draws it with Panel and is served from ``notebooks/dashboard.ipynb`` by ``maturasi dashboard``.
+"""
+
+from .labels import LABELS, label
+from .model import Evaluation, Planner, find_runs, slider_step
+
+__all__ = ["Planner", "Evaluation", "find_runs", "slider_step", "LABELS", "label", "build_app", "PlannerApp"]
+
+
+def __getattr__(name):
+    if name in ("build_app", "PlannerApp"):
+        from . import app
+
+        return getattr(app, name)
+    raise AttributeError(name)

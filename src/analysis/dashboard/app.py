@@ -1,0 +1,319 @@
+"""The planner dashboard in the browser (Panel).
+
+:class:`PlannerApp` draws what :class:`~analysis.dashboard.model.Planner` computes: pick a
+framework and a baseline run, pick a unit, move the sliders of its indicators, and read the
+score, rank, level, dimension scores, peers and the least improvement to the next level; export
+the scenario as YAML for ``maturasi scenario``. Served from ``notebooks/dashboard.ipynb`` by
+``maturasi dashboard`` (or ``panel serve notebooks/dashboard.ipynb``).
+
+Elements the browser test reads carry stable ids: ``mtr-score``, ``mtr-rank``, ``mtr-level``,
+``mtr-yaml``; every slider has the CSS class ``mtr-slider-<iCode>``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import panel as pn
+
+from .._errors import InputError
+from .labels import label
+from .model import Planner, describe, find_runs
+
+__all__ = ["PlannerApp", "build_app"]
+
+CSS = """
+.mtr-cards {display: flex; gap: 12px; flex-wrap: wrap; font-family: sans-serif;}
+.mtr-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 8px 14px; min-width: 150px;}
+.mtr-k {font-size: 12px; color: #57606a;}
+.mtr-v {font-size: 28px; font-weight: 600;}
+.mtr-b {font-size: 12px; color: #57606a;}
+.mtr-up {color: #1a7f37;} .mtr-down {color: #cf222e;}
+.mtr-note {font-size: 12px; color: #57606a; font-family: sans-serif;}
+.mtr-group {font-family: sans-serif; font-size: 13px; font-weight: 600; color: #24292f; margin: 8px 0 0 4px;}
+table {border-collapse: collapse; font-family: sans-serif; font-size: 13px;}
+th, td {border-bottom: 1px solid #d0d7de; padding: 3px 8px; text-align: right;}
+td:nth-child(2) {text-align: left;}
+h3 {font-family: sans-serif; font-size: 16px; margin: 10px 0 4px 0;}
+pre#mtr-yaml {font-size: 11px; background: #f6f8fa; padding: 6px; max-height: 220px; overflow: auto;}
+"""
+
+
+class PlannerApp:
+    """One browser session of the planner dashboard.
+
+    Parameters
+    ----------
+    runs : path
+        Folder holding baseline runs (``maturasi build`` / ``maturasi run`` outputs).
+    run : path, optional
+        The run to open first (added to the list when it is not under ``runs``).
+    unit : str, optional
+        The unit to open first (default: the first by name).
+    lang : {"en", "id"}
+    """
+
+    def __init__(self, runs="reports", run=None, unit: str | None = None, lang: str = "en"):
+        self.lang = lang
+        self.runs = find_runs(runs)
+        if run is not None and str(Path(run)) not in set(self.runs["run"]):
+            extra = find_runs(Path(run))
+            extra = extra[extra["run"] == str(Path(run))]
+            if extra.empty:
+                raise InputError("not a baseline run folder (no usable manifest.json)", file=run)
+            self.runs = pd.concat([extra, self.runs], ignore_index=True)
+        self._planners: dict[str, Planner] = {}
+        self.planner: Planner | None = None
+        self.unit: str | None = None
+        self.values: dict[str, float] = {}
+        self._sliders: dict[str, pn.widgets.FloatSlider] = {}
+        self._hold = False
+
+        self.w_lang = pn.widgets.RadioButtonGroup(options={"English": "en", "Bahasa Indonesia": "id"}, value=lang)
+        self.w_framework = pn.widgets.Select(options=sorted(set(self.runs["framework"])), width=300)
+        self.w_run = pn.widgets.Select(options={}, width=300)
+        self.w_unit = pn.widgets.Select(options={}, width=300, size=1)
+        self.w_reset = pn.widgets.Button(width=300)
+        self.w_apply = pn.widgets.Button(color="primary", width=300)
+        self.w_download = pn.widgets.FileDownload(callback=self._download, filename="scenario.yaml", width=300,
+                                                  color="success", embed=False)
+        self.p_title = pn.pane.HTML(width=300)
+        self.p_summary = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS])
+        self.p_dims = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS])
+        self.p_peers = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS])
+        self.p_path = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS])
+        self.p_yaml = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS])
+        self.p_note = pn.pane.HTML(width=300, stylesheets=[CSS])
+        self.sliders = pn.Column(sizing_mode="stretch_width")
+        self.last_path = None
+        self.last_eval = None
+
+        self.w_lang.param.watch(self._on_lang, "value")
+        self.w_framework.param.watch(self._on_framework, "value")
+        self.w_run.param.watch(self._on_run, "value")
+        self.w_unit.param.watch(self._on_unit, "value")
+        self.w_reset.on_click(lambda _e: self.reset())
+        self.w_apply.on_click(lambda _e: self.apply_path())
+        self._relabel()
+        if len(self.runs):
+            first = self.runs.iloc[0]
+            self.w_framework.value = first["framework"]
+            self._on_framework()
+            self.w_run.value = first["run"]
+            self._on_run()
+            if unit is not None:
+                if unit not in self.w_unit.options.values():
+                    raise InputError(f"unknown unit '{unit}'")
+                self.w_unit.value = unit
+        else:
+            self.p_summary.object = f"<p>{html.escape(label('no_runs', lang))}</p>"
+
+    # --- layout ----------------------------------------------------------------------------------
+    def view(self) -> pn.viewable.Viewable:
+        side = pn.Column(self.p_title, self.w_lang, self.w_framework, self.w_run, self.w_unit, self.w_reset,
+                         self.w_apply, self.w_download, self.p_note, width=320)
+        main = pn.Column(self.p_summary, pn.Row(self.p_dims, self.p_peers, sizing_mode="stretch_width"),
+                         self.p_path, self.sliders, self.p_yaml, sizing_mode="stretch_width")
+        return pn.Row(side, main, sizing_mode="stretch_width")
+
+    # --- events ----------------------------------------------------------------------------------
+    def _on_lang(self, *_):
+        self.lang = self.w_lang.value
+        self._relabel()
+        if self.planner is not None and self.unit is not None:
+            self._build_sliders()
+            self.update()
+
+    def _on_framework(self, *_):
+        r = self.runs[self.runs["framework"] == self.w_framework.value]
+        self.w_run.options = {f"{row['name']} · {row['created'][:16].replace('T', ' ')}": row["run"]
+                              for _, row in r.iterrows()}
+
+    def _on_run(self, *_):
+        run = self.w_run.value
+        if not run:
+            return
+        if run not in self._planners:
+            self._planners[run] = Planner(run)
+        self.planner = self._planners[run]
+        units = self.planner.units(self.lang)
+        keep = self.unit if self.unit in set(units["code"]) else units["code"].iloc[0]
+        self._hold = True
+        self.w_unit.options = dict(zip(units["label"], units["code"]))
+        self._hold = False
+        self.w_unit.value = keep
+        self._on_unit()
+
+    def _on_unit(self, *_):
+        if self._hold or self.planner is None or not self.w_unit.value:
+            return
+        self.unit = self.w_unit.value
+        self.values = {}
+        self._build_sliders()
+        self.update()
+
+    def _on_slider(self, event, code: str):
+        if self._hold:
+            return
+        self.values[code] = float(event.new)
+        self.update()
+
+    # --- actions ---------------------------------------------------------------------------------
+    def set_value(self, code: str, value: float):
+        """Move one slider (as a user would) and update."""
+        self._sliders[code].value = float(value)
+
+    def reset(self):
+        self._set_all({c: s for c, s in self._base.items()})
+        self.values = {}
+        self.update()
+
+    def apply_path(self):
+        """Move the sliders to the least-improvement path's values."""
+        p = self.last_path
+        if p is None or not p.reachable:
+            return
+        moves = {c: float(r["new"]) for c, r in p.moves.iterrows() if r["change"] != 0}
+        self._set_all(moves)
+        self.values.update(moves)
+        self.update()
+
+    def _set_all(self, vals: dict):
+        self._hold = True
+        try:
+            for c, v in vals.items():
+                s = self._sliders[c]
+                s.start, s.end = min(s.start, v), max(s.end, v)
+                s.value = v
+        finally:
+            self._hold = False
+
+    def scenario_yaml(self) -> str:
+        return self.planner.scenario_yaml(self.unit, self.values)
+
+    def _download(self):
+        self.w_download.filename = f"scenario_{self.unit}.yaml"
+        return io.StringIO(self.scenario_yaml())
+
+    # --- drawing ---------------------------------------------------------------------------------
+    def _relabel(self):
+        L = self.lang
+        self.p_title.object = f"<h2 style='font-family:sans-serif;margin:4px 0'>{html.escape(label('title', L))}</h2>"
+        self.w_framework.label = label("framework", L)
+        self.w_run.label = label("run", L)
+        self.w_unit.label = label("unit", L)
+        self.w_reset.label = label("reset", L)
+        self.w_apply.label = label("path_apply", L)
+        self.w_download.label = label("export", L)
+        self.p_note.object = f"<p class='mtr-note'>{html.escape(label('frozen_note', L))}</p>"
+
+    def _build_sliders(self):
+        pl, L = self.planner, self.lang
+        tab = pl.sliders(self.unit, L)
+        self._base = tab["baseline"].to_dict()
+        self._sliders = {}
+        sections = []
+        for _dim, rows in tab.groupby("dimension", sort=False):
+            ws = []
+            for grp, grows in rows.groupby("group", sort=False):
+                if grp != _dim:
+                    ws.append(pn.pane.HTML(f"<div class='mtr-group'>{html.escape(grows['group_name'].iloc[0])}</div>",
+                                           stylesheets=[CSS]))
+                for c, r in grows.iterrows():
+                    v = self.values.get(c, r["value"])
+                    name = f"{r['name']} [{r['unit']}]" + (f" · {label('imputed', L)}" if r["imputed"] else "")
+                    if r["direction"] < 0:
+                        name += " ↓"
+                    s = pn.widgets.FloatSlider(label=name, start=r["lo"], end=r["hi"], step=r["step"], value=v,
+                                               sizing_mode="stretch_width", css_classes=[f"mtr-slider-{c}"])
+                    s.param.watch(lambda e, c=c: self._on_slider(e, c), "value")
+                    self._sliders[c] = s
+                    ws.append(s)
+            sections.append((f"{rows['dimension_name'].iloc[0]} ({len(rows)})", pn.Column(*ws,
+                                                                                          sizing_mode="stretch_width")))
+        acc = pn.Accordion(*sections, active=[0], sizing_mode="stretch_width")
+        self.sliders[:] = [pn.pane.HTML(f"<h3 style='font-family:sans-serif'>{html.escape(label('indicators', L))}"
+                                        "</h3>"), acc]
+
+    def update(self):
+        """Recompute and redraw everything for the current unit and values (sent to the browser as
+        one change, so the page never shows a rank from one state beside a table from another)."""
+        with pn.io.hold():
+            self._update()
+
+    def _update(self):
+        pl, L, u = self.planner, self.lang, self.unit
+        ev = pl.evaluate(u, self.values)
+        self.last_eval = ev
+        d = describe(ev, pl, L)
+        name = pl.units(L).set_index("code").at[u, "name"]
+        up = "mtr-up" if ev.score > ev.baseline_score else ("mtr-down" if ev.score < ev.baseline_score else "")
+
+        def card(key, vid, v, base, extra=""):
+            return (f"<div class='mtr-card'><div class='mtr-k'>{html.escape(label(key, L))}</div>"
+                    f"<div class='mtr-v'><span id='{vid}'>{html.escape(v)}</span>{extra}</div>"
+                    f"<div class='mtr-b'>{html.escape(label('baseline', L))}: {html.escape(base)}</div></div>")
+
+        gap = d["top"] or d["gap"]
+        self.p_summary.object = (
+            f"<h2 style='font-family:sans-serif;margin:4px 0'>{html.escape(str(name))} "
+            f"<small style='color:#57606a'>{html.escape(u)}</small></h2><div class='mtr-cards'>"
+            + card("score", "mtr-score", d["score"], d["baseline_score"],
+                   f" <small class='{up}'>{d['delta_score']}</small>")
+            + card("rank", "mtr-rank", d["rank"], d["baseline_rank"],
+                   f" <small>{label('of', L)} {d['n']}</small> <small class='{up}'>{d['delta_rank']}</small>")
+            + card("level", "mtr-level", d["level"], d["baseline_level"])
+            + f"<div class='mtr-card'><div class='mtr-k'>{html.escape(label('gap', L))}</div>"
+              f"<div class='mtr-v' id='mtr-gap'>{html.escape(gap)}</div></div></div>")
+        dims = ev.dimensions.copy()
+        dims.index = [pl.indicator_name(c, L) for c in dims.index]
+        dims.columns = [label("baseline", L), label("scenario", L), label("change", L)]
+        self.p_dims.object = f"<h3>{label('dimensions', L)}</h3>" + dims.to_html(float_format="%.2f")
+        peers = pl.peers(u, ev)
+        basis = label("basis_cluster" if peers.attrs["basis"].startswith("cluster") else "basis_nearest", L)
+        peers = peers.rename(columns={"uName": label("name", L), "score": label("score", L),
+                                      "rank": label("rank", L), "level": label("level", L)})
+        mark = peers.pop("scenario")
+        rows = peers.to_html(float_format="%.2f", index_names=False)
+        me = html.escape(str(name))
+        rows = rows.replace(f"<td>{me}</td>", f"<td><b>{me} ({label('scenario', L).lower()})</b></td>") \
+            if mark.any() else rows
+        self.p_peers.object = f"<h3>{label('peers', L)} <small>({basis})</small></h3>" + rows
+        self._draw_path()
+        yml = self.scenario_yaml()
+        self.p_yaml.object = (f"<details><summary style='font-family:sans-serif'>{label('export', L)}</summary>"
+                              f"<pre id='mtr-yaml'>{html.escape(yml)}</pre></details>")
+
+    def _draw_path(self):
+        pl, L = self.planner, self.lang
+        if self.last_eval.next_edge is None:
+            self.last_path = None
+            self.p_path.object = f"<h3>{label('path', L)}</h3><p>{label('top_level', L)}</p>"
+            return
+        p = pl.path(self.unit, self.values)
+        self.last_path = p
+        goal = html.escape(pl.level_name(pl.b.level_of(p.target), L))
+        if not p.reachable:
+            msg = f"{goal} ({p.target:.2f}): {label('unreachable', L)} ({p.achieved_score:.2f} &lt; {p.target:.2f})"
+        elif p.total_cost == 0:
+            msg = f"{goal} ({p.target:.2f}): {label('nothing', L)}"
+        else:
+            msg = f"{goal} ({p.target:.2f}): {label('reachable', L)} — {len(p.moves[p.moves['change'] != 0])} " \
+                  f"{label('indicators_moved', L)}"
+        m = p.moves[np.abs(p.moves["change"]) > 0].copy()
+        m.insert(0, label("indicator", L), [pl.indicator_name(c, L) for c in m.index])
+        m = m[[label("indicator", L), "current", "new", "change", "normalised_change"]]
+        m.columns = [label("indicator", L), label("current", L), label("new", L), label("change", L),
+                     label("cost", L)]
+        self.p_path.object = (f"<h3>{label('path', L)}</h3><p class='mtr-note' id='mtr-path-msg'>{msg}</p>"
+                              + (m.to_html(float_format="%.3f", index_names=False) if len(m) else ""))
+
+
+def build_app(runs="reports", run=None, unit: str | None = None, lang: str = "en") -> pn.viewable.Viewable:
+    """The dashboard's layout for one session (see :class:`PlannerApp`)."""
+    pn.extension(throttled=True)
+    return PlannerApp(runs, run, unit, lang).view()

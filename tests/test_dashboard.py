@@ -1,0 +1,198 @@
+"""Planner dashboard: its numbers (model) and its widgets (Panel, without a browser)."""
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis import InputError
+from analysis.dashboard import LABELS, Planner, find_runs, label, slider_step
+from analysis.demo import DEMO_DIR
+from analysis.scenario import baseline_from_run, load_scenario, run_scenario, valid_range
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "demo-index"
+    subprocess.run([sys.executable, "-m", "analysis.cli", "build", "--framework", "kominfo_gm100sc", "--data",
+                    str(DEMO_DIR / "smartcity_panel.csv"), "--spec", str(DEMO_DIR / "spec.yaml"), "--out", str(out)],
+                   check=True, capture_output=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def planner(run_dir):
+    return Planner(run_dir)
+
+
+def test_find_runs_lists_usable_runs_only(run_dir, tmp_path):
+    runs = find_runs(run_dir.parent)
+    assert list(runs["run"]) == [str(run_dir)] and runs.at[0, "framework"] == "kominfo_gm100sc"
+    bad = tmp_path / "failed"
+    bad.mkdir()
+    (bad / "manifest.json").write_text(json.dumps({"status": "failed", "inputs": {"framework": {"path": "x"},
+                                                                                  "data": {"path": "y"}}}))
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "manifest.json").write_text("{not json")
+    assert find_runs(tmp_path).empty and find_runs(tmp_path / "absent").empty
+
+
+def test_labels_are_complete_in_both_languages():
+    for key, (en, id_) in LABELS.items():
+        assert en.strip() and id_.strip(), key
+    assert label("rank", "id") == "Peringkat"
+    with pytest.raises(ValueError, match="unknown language"):
+        label("rank", "fr")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-1e6, 1e6), st.floats(1e-6, 1e6))
+def test_slider_step_is_round_and_gives_about_200_positions(lo, span):
+    s = slider_step(lo, lo + span)
+    mant = s / 10 ** math.floor(math.log10(s) + 1e-12)
+    assert any(abs(mant - m) < 1e-9 for m in (1, 2, 5, 10))
+    assert 80 <= span / s <= 200 + 1e-9
+
+
+def test_sliders_start_at_the_units_values_within_valid_ranges(planner):
+    b = planner.b
+    for code in ("73.71", "35.10", b.raw.index[0]):
+        tab = planner.sliders(code)
+        assert list(tab.index) == b.framework.indicators
+        for c, r in tab.iterrows():
+            lo, hi = valid_range(b.framework.nodes[c], b.raw[c].to_numpy(float))
+            assert lo <= r["lo"] <= r["value"] <= r["hi"] <= hi
+            assert r["value"] == (b.imputed.at[code, c] if r["imputed"] else b.raw.at[code, c])
+            assert planner.fw.nodes[r["dimension"]].parent == planner.fw.root
+    assert set(planner.sliders("73.71", "id")["name"]) != set(planner.sliders("73.71", "en")["name"])
+
+
+def test_untouched_sliders_give_the_baseline_and_an_empty_scenario(planner):
+    ev = planner.evaluate("73.71", planner.sliders("73.71")["value"].to_dict())
+    assert ev.scenario["interventions"] == []
+    b = planner.b
+    assert ev.score == b.aggregates.at["73.71", b.framework.root] and ev.rank == b.ranks["73.71"]
+    assert ev.level == ev.baseline_level and (ev.dimensions["delta"] == 0).all()
+
+
+def test_evaluation_is_the_engines_result_for_the_exported_yaml(planner, run_dir, tmp_path):
+    vals = {"GOV_EGOV": 91.3, "ENV_LED": 60.05, "SOC_DIGLIT": 4.5}
+    ev = planner.evaluate("35.10", vals)
+    text = planner.scenario_yaml("35.10", vals)
+    f = tmp_path / "s.yaml"
+    f.write_text(text, encoding="utf-8")
+    sc = load_scenario(f)
+    assert {it.indicators[0]: it.amount for it in sc.interventions} == vals     # floats survive exactly
+    # a fresh baseline rebuilt from the run, as `maturasi scenario` does it
+    r = run_scenario(baseline_from_run(run_dir, sc.year), sc)
+    assert r.table.at["35.10", "scenario_score"] == ev.score
+    assert r.table.at["35.10", "scenario_rank"] == ev.rank and r.table.at["35.10", "scenario_level"] == ev.level
+    assert ev.rank == planner.b.rank_of("35.10", ev.score)
+    # and through the command line
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "analysis.cli", "scenario", "--run", str(run_dir), "--scenario", str(f),
+                    "--out", str(out)], check=True, capture_output=True)
+    t = pd.read_csv(out / "scenario_frozen.csv", index_col=0, dtype={0: str})
+    assert t.at["35.10", "scenario_rank"] == ev.rank and t.at["35.10", "scenario_level"] == ev.level
+    assert t.at["35.10", "scenario_score"] == pytest.approx(ev.score, rel=1e-9)
+    assert (out / "scenario.yaml").read_text(encoding="utf-8") == text
+
+
+def test_odd_floats_round_trip_through_the_yaml(planner):
+    vals = {"GOV_EGOV": 0.1 + 0.2, "GOV_COMPLAINT": 1e-5, "GOV_OSS": 123456.78901234567}
+    sc = load_scenario(yaml.safe_load(planner.scenario_yaml("73.71", vals)))
+    assert {it.indicators[0]: it.amount for it in sc.interventions} == vals
+
+
+def test_peers_are_the_nearest_profiles_and_include_the_scenario_row(planner):
+    ev = planner.evaluate("73.71", {"GOV_EGOV": 99.0})
+    p = planner.peers("73.71", ev, k=5)
+    assert len(p) == 6 and p["scenario"].sum() == 1 and p.loc["73.71", "score"] == ev.score
+    agg = planner.b.aggregates[planner.dimensions]
+    d = np.sqrt(((agg - agg.loc["73.71"]) ** 2).sum(axis=1)).drop("73.71").sort_values(kind="stable")
+    assert set(p.index) - {"73.71"} == set(d.index[:5])
+    assert list(p["score"]) == sorted(p["score"], reverse=True)
+    # ranks are the scenario's: the full frozen scenario ranks every unit the same way, and a peer
+    # the unit overtakes drops a place (the path to M4 lifts 73.71 past a nearest peer on the demo)
+    moves = planner.path("73.71").moves
+    ev2 = planner.evaluate("73.71", moves.loc[moves["change"] != 0, "new"].to_dict())
+    for e in (ev, ev2):
+        p = planner.peers("73.71", e)
+        full = run_scenario(planner.b, e.scenario).table
+        assert (p["rank"] == full.loc[p.index, "scenario_rank"]).all()
+    others = p.drop("73.71").index
+    assert (p.loc[others, "rank"] > planner.b.ranks[others]).any()
+    groups = pd.Series(np.where(agg.index.str.startswith("73"), "sul", "other"), index=agg.index)
+    p2 = Planner(planner.b, peers=groups).peers("73.71", k=3)
+    assert p2.attrs["basis"] == "cluster sul" and all(c.startswith("73") for c in p2.index)
+
+
+def test_path_from_the_sliders_reaches_the_next_level(planner):
+    vals = {"GOV_EGOV": 80.0}
+    p = planner.path("73.71", vals)
+    ev = planner.evaluate("73.71", vals)
+    assert p.target == ev.next_edge and p.reachable
+    moved = dict(vals)
+    moved.update({c: r["new"] for c, r in p.moves.iterrows() if r["change"] != 0})
+    after = planner.evaluate("73.71", moved)
+    assert after.score >= p.target - 1e-6 and after.level != ev.level
+
+
+def test_bad_input_is_named(planner, tmp_path):
+    with pytest.raises(InputError, match="unknown unit 'XX'"):
+        planner.sliders("XX")
+    with pytest.raises(InputError, match="unknown indicator 'NOPE'"):
+        planner.scenario("73.71", {"NOPE": 1.0})
+    with pytest.raises(InputError, match="no manifest.json"):
+        Planner(tmp_path)
+
+
+# --- the Panel app, driven in Python --------------------------------------------------------------
+@pytest.fixture(scope="module")
+def app(run_dir):
+    pytest.importorskip("panel")
+    from analysis.dashboard.app import PlannerApp
+
+    return PlannerApp(run_dir.parent, unit="73.71")
+
+
+def _shown(app, el):
+    import re
+
+    m = re.search(rf"id='{el}'>([^<]*)<", app.p_summary.object)
+    return m.group(1)
+
+
+def test_app_shows_what_the_engine_computes(app):
+    assert app.unit == "73.71" and len(app._sliders) == 54
+    assert _shown(app, "mtr-rank") == str(int(app.planner.b.ranks["73.71"]))
+    app.set_value("GOV_EGOV", 100.0)
+    ev = app.planner.evaluate("73.71", {"GOV_EGOV": 100.0})
+    assert app.values == {"GOV_EGOV": 100.0}
+    assert _shown(app, "mtr-rank") == str(ev.rank) and _shown(app, "mtr-score") == f"{ev.score:.2f}"
+    assert yaml.safe_load(app.scenario_yaml())["interventions"][0]["change"] == "=100.0"
+    app.apply_path()
+    assert app.last_eval.score >= app.last_eval.baseline_score and app.last_eval.level == "M4 Utama"
+    app.w_lang.value = "id"
+    assert "Peringkat" in app.p_summary.object and "Pembanding" in app.p_peers.object
+    assert "Utama" in _shown(app, "mtr-level")
+    app.reset()
+    assert app.values == {} and _shown(app, "mtr-rank") == str(int(app.planner.b.ranks["73.71"]))
+    app.w_lang.value = "en"
+
+
+def test_app_unknown_unit_and_empty_folder(run_dir, tmp_path):
+    pytest.importorskip("panel")
+    from analysis.dashboard.app import PlannerApp
+
+    with pytest.raises(InputError, match="unknown unit"):
+        PlannerApp(run_dir.parent, unit="00.00")
+    empty = PlannerApp(tmp_path)
+    assert "No baseline runs" in empty.p_summary.object
