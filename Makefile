@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test ci-pipeline bench lint clean
+.PHONY: demo test ci-pipeline bench lint clean dashboard
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,6 +16,9 @@ demo: $(STAMP)
 	$(BIN)/maturasi build --framework kominfo_gm100sc --data data/demo/smartcity_panel.csv \
 		--spec data/demo/spec.yaml --out reports/demo-index
 	$(BIN)/maturasi run configs/demo.yaml --out reports/demo
+
+dashboard: $(STAMP)
+	$(BIN)/maturasi dashboard --runs reports --unit 73.71
 
 ci-pipeline: $(STAMP)
 	$(BIN)/maturasi run configs/ci.yaml --out reports/ci --no-progress

@@ -196,3 +196,32 @@ def test_app_unknown_unit_and_empty_folder(run_dir, tmp_path):
         PlannerApp(run_dir.parent, unit="00.00")
     empty = PlannerApp(tmp_path)
     assert "No baseline runs" in empty.p_summary.object
+    from analysis.dashboard import build_app
+
+    page = build_app(run_dir.parent, unit="00.00")
+    assert "unknown unit '00.00'" in page.object and page.alert_type == "danger"
+
+
+def test_dashboard_command_without_runs_is_a_clear_error(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "analysis.cli", "dashboard", "--runs", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no baseline runs" in r.stderr
+
+
+def test_dashboard_notebook_builds_the_app(run_dir, monkeypatch):
+    """The served notebook's code, run as panel serve runs it (its cells in order)."""
+    pytest.importorskip("panel")
+    import jupytext
+
+    from analysis.report.runner import NOTEBOOK_DIR
+
+    nb = jupytext.read(NOTEBOOK_DIR / "dashboard.py")
+    monkeypatch.setenv("MATURASI_RUNS", str(run_dir.parent))
+    monkeypatch.setenv("MATURASI_UNIT", "35.10")
+    monkeypatch.setenv("MATURASI_LANG", "id")
+    ns: dict = {}
+    for c in nb.cells:
+        if c.cell_type == "code":
+            exec(compile(c.source, "dashboard.py", "exec"), ns)
+    assert ns["unit"] == "35.10" and ns["lang"] == "id"
+    assert "Banyuwangi" in ns["app"][1][0].object and "Peringkat" in ns["app"][1][0].object

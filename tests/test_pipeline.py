@@ -120,7 +120,9 @@ def test_notebooks_are_stripped_and_paired():
     import jupytext
     import nbformat
 
-    for nb in NOTEBOOKS:
+    others = sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb") if p.stem not in NOTEBOOKS)
+    assert "dashboard" in others
+    for nb in NOTEBOOKS + others:
         ipynb = nbformat.read(NOTEBOOK_DIR / f"{nb}.ipynb", as_version=4)
         assert all(not c.get("outputs") for c in ipynb.cells if c.cell_type == "code"), nb
         py = jupytext.read(NOTEBOOK_DIR / f"{nb}.py")

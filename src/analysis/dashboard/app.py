@@ -314,6 +314,13 @@ class PlannerApp:
 
 
 def build_app(runs="reports", run=None, unit: str | None = None, lang: str = "en") -> pn.viewable.Viewable:
-    """The dashboard's layout for one session (see :class:`PlannerApp`)."""
+    """The dashboard's layout for one session (see :class:`PlannerApp`).
+
+    Bad input (an unknown unit in the URL, a run whose inputs changed since it was built…) gives a
+    page that says what is wrong instead of a blank one.
+    """
     pn.extension(throttled=True)
-    return PlannerApp(runs, run, unit, lang).view()
+    try:
+        return PlannerApp(runs, run, unit, lang).view()
+    except InputError as e:
+        return pn.pane.Alert(f"**Maturasi:** {html.escape(str(e), quote=False)}", alert_type="danger")
