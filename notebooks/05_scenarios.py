@@ -42,3 +42,9 @@ for p in summary["paths"]:
     display(pd.DataFrame(p["moves"]).head(10))
 for f in sorted((Path(run_dir) / "figures").glob("scenario_*.png"))[:4]:
     display(Image(filename=str(f)))
+
+# %% [markdown]
+# To try scenarios interactively, `maturasi dashboard` serves the planner dashboard
+# (`notebooks/dashboard.ipynb`): sliders per indicator, the rank, level and peers, the path to the
+# next level, and a YAML export that `maturasi scenario` reproduces exactly.
+# Untuk mencoba skenario secara interaktif, jalankan `maturasi dashboard`.
