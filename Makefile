@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_uncertainty.py
 	$(BIN)/python benchmarks/bench_weights.py
+	$(BIN)/python benchmarks/bench_scenario.py
 
 clean:
 	rm -rf $(VENV) reports/demo reports/demo-index reports/ci
