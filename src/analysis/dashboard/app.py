@@ -294,7 +294,12 @@ class PlannerApp:
             self.last_path = None
             self.p_path.object = f"<h3>{label('path', L)}</h3><p>{label('top_level', L)}</p>"
             return
-        p = pl.path(self.unit, self.values)
+        try:
+            p = pl.path(self.unit, self.values)
+        except InputError as e:          # e.g. on a level edge to the last digit
+            self.last_path = None
+            self.p_path.object = f"<h3>{label('path', L)}</h3><p>{html.escape(str(e))}</p>"
+            return
         self.last_path = p
         goal = html.escape(pl.level_name(pl.b.level_of(p.target), L))
         if not p.reachable:
