@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import io
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,20 @@ td:nth-child(2) {text-align: left;}
 h3 {font-family: sans-serif; font-size: 16px; margin: 10px 0 4px 0;}
 pre#mtr-yaml {font-size: 11px; background: #f6f8fa; padding: 6px; max-height: 220px; overflow: auto;}
 """
+
+
+_CACHE: dict[tuple[str, float], Planner] = {}
+_LOCK = threading.Lock()
+
+
+def _shared_planner(run: str) -> Planner:
+    """One Planner per run folder (and manifest version) for all browser sessions of a server; a
+    Planner is read-only once built, so sessions can share it."""
+    key = (str(Path(run).resolve()), (Path(run) / "manifest.json").stat().st_mtime)
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = Planner(run)
+        return _CACHE[key]
 
 
 class PlannerApp:
@@ -138,7 +153,7 @@ class PlannerApp:
         if not run:
             return
         if run not in self._planners:
-            self._planners[run] = Planner(run)
+            self._planners[run] = _shared_planner(run)
         self.planner = self._planners[run]
         units = self.planner.units(self.lang)
         keep = self.unit if self.unit in set(units["code"]) else units["code"].iloc[0]
