@@ -245,9 +245,9 @@ class Baseline:
         return out[4], out[6]
 
     def score_row(self, code: str, row: pd.Series) -> pd.Series:
-        """Frozen aggregates for one unit with raw values ``row`` (fast: one-row computation)."""
-        v = pd.DataFrame([row.to_numpy(float)], columns=self.framework.indicators, index=pd.Index([code]))
-        return self.recompute(v, "frozen")[1].iloc[0]
+        """Frozen aggregates (every level) for one unit with raw values ``row``."""
+        out = self._aggregate_rows(code, row[self.framework.indicators].to_numpy(float)[None, :]).iloc[0]
+        return out.rename(code)
 
     def score_rows(self, code: str, rows: np.ndarray) -> np.ndarray:
         """Frozen index scores of unit ``code`` for many candidate raw rows at once.
@@ -260,8 +260,12 @@ class Baseline:
         code : str
             The unit (its descriptors are used for grouped steps).
         rows : ndarray, shape (k, n_indicators)
-            Raw values in the order of ``framework.indicators``.
+            Raw values in the order of ``framework.indicators``; missing cells take the baseline's
+            imputed values.
         """
+        return self._aggregate_rows(code, rows)[self.framework.root].to_numpy(float)
+
+    def _aggregate_rows(self, code: str, rows: np.ndarray) -> pd.DataFrame:
         rows = np.atleast_2d(np.asarray(rows, dtype=float))
         idx = pd.Index([f"{code}#{j}" for j in range(len(rows))])
         v = pd.DataFrame(rows, columns=self.framework.indicators, index=idx)
@@ -272,7 +276,7 @@ class Baseline:
                              columns=self.units.columns, index=idx).astype(self.units.dtypes.to_dict())
         out = _cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
                              treatment=self.treatment)
-        return out[6][self.framework.root].to_numpy(float)
+        return out[6]
 
     def rank_of(self, code: str, score: float) -> int:
         """Rank the unit would have with ``score`` while every other unit keeps its baseline score
@@ -456,15 +460,17 @@ def contributions(baseline, result: ScenarioResult, unit: str) -> pd.Series:
     """
     b = baseline if isinstance(baseline, Baseline) else Baseline(baseline)
     ch = result.changed[result.changed["uCode"] == unit]
-    root = b.framework.root
-    row = b.raw.loc[unit].copy()
-    prev = float(b.aggregates.at[unit, root])
-    out = {}
-    for _, c in ch.iterrows():
-        row[c["iCode"]] = c["after"]
-        now = float(b.score_row(unit, row)[root])
-        out[c["iCode"]] = out.get(c["iCode"], 0.0) + now - prev
-        prev = now
+    if ch.empty:
+        return pd.Series(dtype=float, name=unit)
+    fw = b.framework
+    # the unit's raw row after the first k changes, k = 1…n, scored in one batch
+    rows = np.repeat(b.raw.loc[[unit], fw.indicators].to_numpy(float), len(ch), axis=0)
+    for k, (_, c) in enumerate(ch.iterrows()):
+        rows[k:, fw.indicators.index(c["iCode"])] = c["after"]
+    steps = np.diff(np.concatenate([[float(b.aggregates.at[unit, fw.root])], b.score_rows(unit, rows)]))
+    out: dict[str, float] = {}
+    for step, code in zip(steps, ch["iCode"]):
+        out[code] = out.get(code, 0.0) + float(step)
     return pd.Series(out, name=unit, dtype=float)
 
 

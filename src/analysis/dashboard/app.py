@@ -81,7 +81,6 @@ class PlannerApp:
             if extra.empty:
                 raise InputError("not a baseline run folder (no usable manifest.json)", file=run)
             self.runs = pd.concat([extra, self.runs], ignore_index=True)
-        self._planners: dict[str, Planner] = {}
         self.planner: Planner | None = None
         self.unit: str | None = None
         self.values: dict[str, float] = {}
@@ -152,10 +151,8 @@ class PlannerApp:
         run = self.w_run.value
         if not run:
             return
-        if run not in self._planners:
-            self._planners[run] = _shared_planner(run)
-        self.planner = self._planners[run]
-        units = self.planner.units(self.lang)
+        self.planner = _shared_planner(run)
+        units = self.planner.units()
         keep = self.unit if self.unit in set(units["code"]) else units["code"].iloc[0]
         self._hold = True
         self.w_unit.options = dict(zip(units["label"], units["code"]))
@@ -265,7 +262,7 @@ class PlannerApp:
         ev = pl.evaluate(u, self.values)
         self.last_eval = ev
         d = describe(ev, pl, L)
-        name = pl.units(L).set_index("code").at[u, "name"]
+        name = pl.unit_name(u)
         up = "mtr-up" if ev.score > ev.baseline_score else ("mtr-down" if ev.score < ev.baseline_score else "")
 
         def card(key, vid, v, base, extra=""):

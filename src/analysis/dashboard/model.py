@@ -34,11 +34,11 @@ def find_runs(root) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per run: ``run`` (path), ``name``, ``framework``, ``data``, ``year``, ``created``;
+        One row per run: ``run`` (path), ``name``, ``framework``, ``data``, ``created``;
         sorted by framework, then newest first.
     """
     root = Path(root)
-    cols = ["run", "name", "framework", "data", "year", "created"]
+    cols = ["run", "name", "framework", "data", "created"]
     if not root.exists():
         return pd.DataFrame(columns=cols)
     cands = [root] + sorted(p for p in root.iterdir() if p.is_dir() and not p.name.endswith(".partial"))
@@ -57,8 +57,7 @@ def find_runs(root) -> pd.DataFrame:
         fw = m.get("framework")
         fw = fw.get("name") if isinstance(fw, dict) else fw
         rows.append({"run": str(d), "name": d.name, "framework": str(fw or ins["framework"].get("path")),
-                     "data": str(ins["data"].get("path")), "year": m.get("year"),
-                     "created": str(m.get("created_utc", ""))})
+                     "data": str(ins["data"].get("path")), "created": str(m.get("created_utc", ""))})
     out = pd.DataFrame(rows, columns=cols)
     if len(out):
         out = out.sort_values(["framework", "created"], ascending=[True, False], kind="stable")
@@ -124,7 +123,7 @@ class Planner:
         self.dimensions = [c for c in fw.children(self.root) if not fw.nodes[c].is_indicator]
 
     # --- what the pickers and sliders show ----------------------------------------------------
-    def units(self, lang: str = "en") -> pd.DataFrame:
+    def units(self) -> pd.DataFrame:
         """Units with a display label ``Name (code)``, sorted by name; and province when known."""
         u = self.b.units
         names = u["uName"] if "uName" in u.columns else pd.Series(u.index, index=u.index)
@@ -133,6 +132,10 @@ class Planner:
             df["province"] = u["province"].to_numpy()
         df["label"] = df["name"].astype(str) + " (" + df["code"].astype(str) + ")"
         return df.sort_values(["name", "code"]).reset_index(drop=True)
+
+    def unit_name(self, code: str) -> str:
+        u = self.b.units
+        return str(u.at[code, "uName"]) if "uName" in u.columns else str(code)
 
     def indicator_name(self, code: str, lang: str = "en") -> str:
         n = self.fw.nodes[code]
