@@ -114,15 +114,13 @@ class PlannerApp:
         self.w_apply.on_click(lambda _e: self.apply_path())
         self._relabel()
         if len(self.runs):
+            self._run = None
+            self._want = unit
             first = self.runs.iloc[0]
-            self.w_framework.value = first["framework"]
-            self._on_framework()
+            self.w_framework.value = first["framework"]       # fills the runs and loads the first
+            self._on_framework()                              # (no event when already selected)
             self.w_run.value = first["run"]
             self._on_run()
-            if unit is not None:
-                if unit not in self.w_unit.options.values():
-                    raise InputError(f"unknown unit '{unit}'")
-                self.w_unit.value = unit
         else:
             self.p_summary.object = f"<p>{html.escape(label('no_runs', lang))}</p>"
 
@@ -149,19 +147,26 @@ class PlannerApp:
 
     def _on_run(self, *_):
         run = self.w_run.value
-        if not run:
+        if not run or run == self._run:
             return
-        self.planner = _shared_planner(run)
-        units = self.planner.units()
-        keep = self.unit if self.unit in set(units["code"]) else units["code"].iloc[0]
+        planner = _shared_planner(run)
+        units = planner.units()
+        codes = list(units["code"])
+        if self._want is not None and self._want not in codes:
+            raise InputError(f"unknown unit '{self._want}'", file=run)
+        keep = next((c for c in (self._want, self.unit) if c in codes), codes[0])
+        self._want = None
+        self._run, self.planner, self.unit = run, planner, None
         self._hold = True
-        self.w_unit.options = dict(zip(units["label"], units["code"]))
-        self._hold = False
-        self.w_unit.value = keep
+        try:
+            self.w_unit.options = dict(zip(units["label"], units["code"]))
+            self.w_unit.value = keep
+        finally:
+            self._hold = False
         self._on_unit()
 
     def _on_unit(self, *_):
-        if self._hold or self.planner is None or not self.w_unit.value:
+        if self._hold or self.planner is None or not self.w_unit.value or self.w_unit.value == self.unit:
             return
         self.unit = self.w_unit.value
         self.values = {}
