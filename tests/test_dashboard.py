@@ -225,3 +225,34 @@ def test_dashboard_notebook_builds_the_app(run_dir, monkeypatch):
             exec(compile(c.source, "dashboard.py", "exec"), ns)
     assert ns["unit"] == "35.10" and ns["lang"] == "id"
     assert "Banyuwangi" in ns["app"][1][0].object and "Peringkat" in ns["app"][1][0].object
+
+
+def test_app_switches_framework_and_run(run_dir, tmp_path):
+    """Two runs of two frameworks: picking the other framework loads its run, keeping the unit."""
+    pytest.importorskip("panel")
+    import shutil
+
+    from analysis.dashboard.app import PlannerApp
+    from analysis.framework import builtin_frameworks
+
+    runs = tmp_path / "runs"
+    shutil.copytree(run_dir, runs / "a")
+    text = builtin_frameworks()["kominfo_gm100sc"].read_text(encoding="utf-8")
+    fw = tmp_path / "variant.yaml"
+    fw.write_text(text.replace("name: kominfo_gm100sc", "name: gm100sc_variant", 1), encoding="utf-8")
+    spec = yaml.safe_load((DEMO_DIR / "spec.yaml").read_text(encoding="utf-8"))
+    spec["aggregate"] = {"method": "geometric"}
+    spec["normalise"] = {"method": "minmax", "range": [1, 100]}      # each year its own yardstick
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "analysis.cli", "build", "--framework", str(fw), "--data",
+                    str(DEMO_DIR / "smartcity_panel.csv"), "--spec", str(tmp_path / "spec.yaml"), "--out",
+                    str(runs / "b")], check=True, capture_output=True)
+    found = find_runs(runs)
+    assert sorted(found["framework"]) == ["gm100sc_variant", "kominfo_gm100sc"]
+    app = PlannerApp(runs, unit="35.10")
+    first = app._run
+    app.w_framework.value = next(f for f in app.w_framework.options if f != app.w_framework.value)
+    assert app._run != first and app.unit == "35.10"
+    b = baseline_from_run(app._run)
+    assert app.last_eval.score == b.aggregates.at["35.10", b.framework.root]
+    assert app.planner.b.spec["aggregate"]["method"] != baseline_from_run(first).spec["aggregate"]["method"]

@@ -144,6 +144,8 @@ class PlannerApp:
         r = self.runs[self.runs["framework"] == self.w_framework.value]
         self.w_run.options = {f"{row['name']} · {row['created'][:16].replace('T', ' ')}": row["run"]
                               for _, row in r.iterrows()}
+        if self.w_run.value not in self.w_run.values:
+            self.w_run.value = self.w_run.values[0]        # the newest run of the framework
 
     def _on_run(self, *_):
         run = self.w_run.value
