@@ -1,18 +1,20 @@
-"""``maturasi uncertainty`` and ``maturasi sensitivity`` sub-commands."""
+"""``maturasi uncertainty`` and ``maturasi sensitivity``."""
 
 from __future__ import annotations
 
+import argparse
 import time
 
-__all__ = ["register"]
+from .._errors import InputError
+from ._args import add_inputs
+
+__all__ = ["register", "cmd_uncertainty", "cmd_sensitivity"]
 
 
-def _common(q):
-    q.add_argument("--framework", "-f", required=True)
-    q.add_argument("--data", "-d", required=True)
-    q.add_argument("--spec", "-s", default=None)
+def _common(q: argparse.ArgumentParser) -> None:
+    add_inputs(q)
     q.add_argument("--ua", required=True, help="uncertainty spec (YAML)")
-    q.add_argument("--out", "-o", required=True)
+    q.add_argument("--out", "-o", required=True, help="output folder")
     q.add_argument("--design", default=None, help="replay an explicit design table (CSV, one row per run)")
     q.add_argument("--year", default=None, help="year to analyse in panel data")
     q.add_argument("--N", type=int, default=None, help="override N of the uncertainty spec")
@@ -23,6 +25,7 @@ def _common(q):
 
 
 def register(sub) -> None:
+    """Add the uncertainty and sensitivity sub-commands."""
     u = sub.add_parser("uncertainty", help="Monte Carlo uncertainty analysis (or replay a design)")
     _common(u)
     u.set_defaults(func=cmd_uncertainty)
@@ -32,18 +35,16 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_sensitivity)
 
 
-def _engine(args):
+def _engine(args: argparse.Namespace):
     from ..data import load_data
     from ..framework import load_framework
-    from .engine import Engine
-    from .spec import load_ua_spec
+    from ..report import _pick_year
+    from ..uncertainty.engine import Engine
+    from ..uncertainty.spec import load_ua_spec
 
     fw = load_framework(args.framework)
     ds = load_data(args.data, fw)
     if ds.year is not None:
-        from .._errors import InputError
-        from ..report import _pick_year
-
         if args.year is None:
             raise InputError(f"panel data: choose a year with --year ({', '.join(map(str, ds.years))})",
                              file=args.data)
@@ -54,8 +55,9 @@ def _engine(args):
     return Engine(fw, ds, args.spec, ua)
 
 
-def _write(args, res, eng, extra_tables=None, figs=None, command="uncertainty"):
+def _write(args, res, eng, extra_tables=None, figs=None, command="uncertainty") -> None:
     from ..manifest import atomic_dir, manifest, write_json
+    from ..uncertainty.figures import rank_intervals
 
     with atomic_dir(args.out) as tmp:
         names = eng.ds.units["uName"] if "uName" in eng.ds.units else None
@@ -75,8 +77,6 @@ def _write(args, res, eng, extra_tables=None, figs=None, command="uncertainty"):
         for name, df in (extra_tables or {}).items():
             df.to_csv(tmp / name, float_format="%.6g")
             files.append(name)
-        from .figures import rank_intervals
-
         fig = rank_intervals(res.rank_stats, names)
         fig.savefig(tmp / "rank_intervals.png", dpi=130)
         files.append("rank_intervals.png")
@@ -91,10 +91,10 @@ def _write(args, res, eng, extra_tables=None, figs=None, command="uncertainty"):
         write_json(m, tmp / "manifest.json")
 
 
-def cmd_uncertainty(args) -> int:
+def cmd_uncertainty(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from . import sample
+    from ..uncertainty import sample
 
     t0 = time.perf_counter()
     eng = _engine(args)
@@ -108,19 +108,17 @@ def cmd_uncertainty(args) -> int:
     return 0
 
 
-def cmd_sensitivity(args) -> int:
+def cmd_sensitivity(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from . import _output
-    from .figures import sobol_bars
-    from .sensitivity import labelled_design, problem, sobol_coinr, sobol_salib, unit_design
+    from ..uncertainty import _output
+    from ..uncertainty.figures import sobol_bars
+    from ..uncertainty.sensitivity import labelled_design, problem, sobol_coinr, sobol_salib, unit_design
 
     t0 = time.perf_counter()
     eng = _engine(args)
     dims = eng.dims()
     if not dims:
-        from .._errors import InputError
-
         raise InputError("no uncertain factors in the uncertainty spec", file=args.ua)
     design = labelled_design(unit_design(dims, eng.ua.N, "sobol", eng.ua.seed), dims, eng.ua.factors)
     res = eng.evaluate(eng.resolve(design), keep_scores=True, backend=args.backend, scheduler=args.scheduler)

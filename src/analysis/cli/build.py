@@ -1,0 +1,98 @@
+"""``maturasi build | validate | frameworks | demo-data``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .._errors import InputError
+from ._args import add_inputs, inputs_of
+
+__all__ = ["register", "cmd_build", "cmd_validate", "cmd_frameworks", "cmd_demo"]
+
+
+def register(sub) -> None:
+    """Add the build, validate, frameworks and demo-data sub-commands."""
+    b = sub.add_parser("build", help="build an index and write its tables")
+    add_inputs(b)
+    b.add_argument("--out", "-o", required=True, help="output folder")
+    b.set_defaults(func=cmd_build)
+    v = sub.add_parser("validate", help="check framework, data and spec only")
+    add_inputs(v)
+    v.set_defaults(func=cmd_validate)
+    fr = sub.add_parser("frameworks", help="list built-in frameworks or show one")
+    fr.add_argument("action", nargs="?", default="list", choices=["list", "show", "page"])
+    fr.add_argument("name", nargs="?")
+    fr.set_defaults(func=cmd_frameworks)
+    d = sub.add_parser("demo-data", help="regenerate the synthetic demonstration data")
+    d.add_argument("--out", default="data/demo")
+    d.add_argument("--seed", type=int, default=20261123)
+    d.set_defaults(func=cmd_demo)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from ..io import write_result
+    from ..pipeline import build
+
+    t0 = time.perf_counter()
+    res = build(args.framework, args.data, args.spec)
+    res.timings["wall"] = time.perf_counter() - t0
+    out = write_result(res, args.out, inputs=inputs_of(args))
+    idx = res.index
+    print(f"built {res.framework.name}: {idx.shape[0]} rows, {len(res.framework.indicators)} indicators, "
+          f"{len(res.framework.aggregates)} aggregates in {res.timings['total']:.3f} s → {out}")
+    for w in res.warnings:
+        print(f"note: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from ..data import load_data
+    from ..framework import load_framework
+    from ..pipeline import build, check_spec
+    from ..spec import load_spec
+
+    fw = load_framework(args.framework)
+    sp = load_spec(args.spec)
+    ds = load_data(args.data, fw)
+    try:
+        check_spec(fw, sp, ds.units)
+    except InputError as e:
+        raise InputError(e.message, file=e.file or args.spec, row=e.row, column=e.column, node=e.node) from None
+    build(fw, ds, sp)  # computability: constant indicators, non-positive values for geometric means…
+    n = ds.values.shape[0]
+    print(f"ok: framework {fw.name} ({len(fw.indicators)} indicators), data {n} rows"
+          + (f", years {ds.years}" if ds.year else "") + ", spec valid")
+    for note in ds.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_frameworks(args: argparse.Namespace) -> int:
+    from ..framework import builtin_frameworks, framework_page, load_framework
+
+    if args.action in ("page", "show") and not args.name:
+        raise InputError(f"'frameworks {args.action}' needs a framework name")
+    if args.action == "page":
+        print(framework_page(load_framework(args.name)), end="")
+        return 0
+    if args.action == "show":
+        fw = load_framework(args.name)
+        print(f"{fw.name}: {fw.meta.get('title', fw.name)}")
+        if fw.meta.get("nama"):
+            print(f"  ({fw.meta['nama']})")
+        print(fw.tree())
+        return 0
+    for name, path in builtin_frameworks().items():
+        fw = load_framework(path)
+        print(f"{name:28s} {len(fw.indicators):3d} indicators  {fw.meta.get('title', '')}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ..demo import write_demo
+
+    paths = write_demo(args.out, seed=args.seed)
+    print("wrote synthetic demonstration data: " + ", ".join(str(p) for p in paths))
+    return 0

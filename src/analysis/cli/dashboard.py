@@ -1,0 +1,51 @@
+"""``maturasi dashboard``: the planner dashboard in the browser."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from .._errors import InputError
+
+__all__ = ["register", "cmd_dashboard"]
+
+
+def register(sub) -> None:
+    """Add the dashboard sub-command."""
+    d = sub.add_parser("dashboard", help="planner dashboard in the browser (what-if sliders, rank, level, path)")
+    d.add_argument("--runs", default="reports", help="folder holding baseline runs (default: reports)")
+    d.add_argument("--run", default=None, help="run folder to open first")
+    d.add_argument("--unit", default=None, help="unit code to open first, e.g. 73.71")
+    d.add_argument("--lang", choices=["en", "id"], default="en")
+    d.add_argument("--port", type=int, default=5006)
+    d.add_argument("--address", default="127.0.0.1")
+    d.add_argument("--show", action="store_true", help="open a browser tab")
+    d.set_defaults(func=cmd_dashboard)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Serve ``notebooks/dashboard.ipynb`` (the function behind it when the notebook is not there)."""
+    import panel as pn
+
+    from ..dashboard.app import build_app
+    from ..dashboard.model import find_runs
+    from ..report.runner import NOTEBOOK_DIR
+
+    runs = Path(args.runs).resolve()
+    run = None if args.run is None else str(Path(args.run).resolve())
+    if run is None and find_runs(runs).empty:
+        raise InputError(f"no baseline runs under {runs}; build one first "
+                         "(e.g. make demo, or maturasi build … --out reports/NAME)", file=runs)
+    os.environ.update({"MATURASI_RUNS": str(runs), "MATURASI_LANG": args.lang})
+    for k, v in (("MATURASI_RUN", run), ("MATURASI_UNIT", args.unit)):
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    nb = NOTEBOOK_DIR / "dashboard.ipynb"
+    target = str(nb) if nb.is_file() else (lambda: build_app(str(runs), run, args.unit, args.lang))
+    print(f"Maturasi dashboard on http://{args.address}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    pn.serve({"/": target}, port=args.port, address=args.address, show=args.show, title="Maturasi",
+             websocket_origin=[f"{args.address}:{args.port}", f"localhost:{args.port}"], threaded=False)
+    return 0
