@@ -16,8 +16,12 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, float_format="%.17g")
 
 
-def write_result(result: Result, out: str | Path, *, inputs: dict, command: str = "build") -> Path:
+def write_result(result: Result, out: str | Path, *, inputs: dict, command: str = "build",
+                 force: bool = False) -> Path:
     """Write scores, normalised values, ranks, levels and a manifest atomically into ``out``.
+
+    ``out`` must not exist, or be an earlier Maturasi output and ``force`` be true; it must not be,
+    contain or lie inside one of ``inputs`` (see :func:`analysis.manifest.atomic_dir`).
 
     Files: ``scores.csv`` (every aggregate, the index last, full precision), ``normalised.csv``,
     ``ranks.csv``, ``percentiles.csv``, ``levels.csv`` (when bands are given), ``treatment.csv`` (when a
@@ -25,7 +29,7 @@ def write_result(result: Result, out: str | Path, *, inputs: dict, command: str 
     """
     out = Path(out)
     note = result.spec.get("note")
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=inputs, force=force) as tmp:
         files = ["scores.csv", "normalised.csv", "ranks.csv", "percentiles.csv", "results.csv"]
         _csv(result.aggregates, tmp / "scores.csv")
         _csv(result.normalised, tmp / "normalised.csv")
