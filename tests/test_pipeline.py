@@ -67,7 +67,7 @@ def test_same_seed_gives_identical_tables(ci_run, tmp_path):
         assert sha(again / n) == sha(out / "tables" / n), n
 
 
-def test_broken_input_fails_and_is_recorded(tmp_path):
+def test_broken_input_is_refused_before_anything_is_written(tmp_path):
     bad = tmp_path / "data.csv"
     src = (CI.parent / yaml.safe_load(CI.read_text())["data"]).resolve()
     shutil.copy(src, bad)
@@ -84,13 +84,10 @@ def test_broken_input_fails_and_is_recorded(tmp_path):
     cfg["data"] = str(bad)
     c = tmp_path / "broken.yaml"
     c.write_text(yaml.safe_dump(cfg))
-    m = run(c, tmp_path / "out", overrides={"notebooks": ["01_data_audit", "99_report"]}, progress=False)
-    assert m["status"] == "failed"
-    assert m["failure"]["error"] == "InputError" and "GOV_EGOV" in m["failure"]["message"]
-    assert "data.csv" in m["failure"]["message"]
-    out = tmp_path / "out"
-    assert json.loads((out / "manifest.json").read_text())["status"] == "failed"
-    assert not (out / "report.html").exists() and not (out / "report.pdf").exists()
+    with pytest.raises(InputError, match="GOV_EGOV") as e:
+        run(c, tmp_path / "out", overrides={"notebooks": ["01_data_audit", "99_report"]}, progress=False)
+    assert "data.csv" in str(e.value) and "\n" not in str(e.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "data.csv"]
 
 
 def test_failing_notebook_stops_the_run_and_keeps_it(tmp_path):

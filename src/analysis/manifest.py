@@ -22,7 +22,7 @@ from pathlib import Path
 from ._errors import InputError
 
 __all__ = ["sha256", "package_versions", "manifest", "atomic_dir", "write_json", "check_out", "is_kit_output",
-           "clean_stale"]
+           "clean_stale", "staged_dir", "Staging", "Terminated"]
 
 _PACKAGES = ("maturasi", "numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "SALib", "matplotlib",
              "seaborn", "papermill", "pyyaml", "openpyxl")
@@ -348,30 +348,33 @@ def _no_space(e: BaseException) -> bool:
     return isinstance(e, OSError) and e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
-@contextlib.contextmanager
-def atomic_dir(out: str | Path, *, inputs=(), force: bool = False):
-    """Write into a temporary folder beside ``out``; swap it in only when the block succeeds.
+class Staging:
+    """A temporary output folder being written (see :func:`staged_dir`).
 
-    Rules (each refusal is an :class:`InputError` with one line):
-
-    * ``out`` must not exist, or be an earlier output of this kit (a folder whose ``manifest.json``
-      says ``"tool": "maturasi"``) and ``force`` be true; an existing file, a folder of the user's or
-      the current folder is never replaced;
-    * ``out`` must not be, contain, or lie inside any path in ``inputs`` (symlinks resolved; ``None``
-      and builtin framework names are ignored);
-    * the work happens in ``.<name>.maturasi-tmp-<pid>-<x>`` beside ``out`` (group/other permissions
-      follow the umask); SIGINT and SIGTERM remove it; a folder left by a killed process is removed
-      by the next writer of the same ``out``;
-    * concurrent writers of one ``out`` are serialised by a lock on its parent folder at the check and
-      at the swap; one that finds ``out`` created meanwhile is refused unless ``force``;
-    * a full disk is reported as one line and leaves nothing half-written;
-    * the previous ``out`` stays intact until the new one is complete, then is removed.
-
-    Yields
-    ------
-    Path
+    Attributes
+    ----------
+    path : Path
         The temporary folder to write into.
+    out : Path
+        Where it goes when the block succeeds.
+    diverted : Path or None
+        Set by :meth:`divert`: the folder that receives the result instead of ``out``.
     """
+
+    def __init__(self, path: Path, out: Path):
+        self.path = path
+        self.out = out
+        self.diverted: Path | None = None
+
+    def divert(self, target: str | Path) -> Path:
+        """Put the result into ``target`` (which must not exist) instead of replacing ``out``."""
+        self.diverted = Path(os.path.abspath(target))
+        return self.diverted
+
+
+@contextlib.contextmanager
+def staged_dir(out: str | Path, *, inputs=(), force: bool = False):
+    """:func:`atomic_dir`, yielding a :class:`Staging` whose result can be diverted to another folder."""
     shown = str(out)
     out = check_out(out, inputs=inputs, force=force)
     with _interruptible():
@@ -392,15 +395,56 @@ def atomic_dir(out: str | Path, *, inputs=(), force: bool = False):
         except BaseException:
             _discard(tmp)
             raise
+        stage = Staging(tmp, out)
         try:
-            yield tmp
+            yield stage
             with _signals_blocked(), _locked(out.parent):
-                _swap_in(tmp, out, shown, force)
+                if stage.diverted is None:
+                    _swap_in(tmp, out, shown, force)
+                else:
+                    _swap_in(tmp, stage.diverted, str(stage.diverted), False)
         except BaseException as e:
             _discard(tmp)
             if _no_space(e):
                 raise _as_input_error(e, shown) from e
             raise
+
+
+@contextlib.contextmanager
+def atomic_dir(out: str | Path, *, inputs=(), force: bool = False):
+    """Write into a temporary folder beside ``out``; swap it in only when the block succeeds.
+
+    Rules (each refusal is an :class:`~analysis.InputError` with one line):
+
+    * ``out`` must not exist, or be an earlier output of this kit (a folder whose ``manifest.json``
+      says ``"tool": "maturasi"``) and ``force`` be true; an existing file, a folder of the user's or
+      the current folder is never replaced;
+    * ``out`` must not be, contain, or lie inside any path in ``inputs`` (symlinks resolved; ``None``
+      and builtin framework names are ignored);
+    * the work happens in ``.<name>.maturasi-tmp-<pid>-<x>`` beside ``out`` (group/other permissions
+      follow the umask); SIGINT and SIGTERM remove it; a folder left by a killed process is removed
+      by the next writer of the same ``out``;
+    * concurrent writers of one ``out`` are serialised by a lock on its parent folder at the check and
+      at the swap; one that finds ``out`` created meanwhile is refused unless ``force``;
+    * a full disk is reported as one line and leaves nothing half-written;
+    * the previous ``out`` stays intact until the new one is complete, then is removed.
+
+    Parameters
+    ----------
+    out : str or Path
+        The output folder.
+    inputs : iterable or mapping of paths, optional
+        Inputs of the command (mapping values are used; ``None`` and non-paths are skipped).
+    force : bool
+        Replace ``out`` when it is an earlier output of this kit.
+
+    Yields
+    ------
+    Path
+        The temporary folder to write into.
+    """
+    with staged_dir(out, inputs=inputs, force=force) as stage:
+        yield stage.path
 
 
 def _discard(tmp: Path | None) -> None:

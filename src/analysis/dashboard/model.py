@@ -41,7 +41,7 @@ def find_runs(root) -> pd.DataFrame:
     cols = ["run", "name", "framework", "data", "created"]
     if not root.exists():
         return pd.DataFrame(columns=cols)
-    cands = [root] + sorted(p for p in root.iterdir() if p.is_dir() and not p.name.endswith(".partial"))
+    cands = [root] + sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     rows = []
     for d in cands:
         mf = d / "manifest.json"

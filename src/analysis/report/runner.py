@@ -3,24 +3,27 @@
 The run folder holds ``notebooks/`` (the executed notebooks), ``tables/`` (CSV and Parquet),
 ``figures/`` (PNG and SVG), ``report.html``, ``report.pdf``, ``profiles.html`` and
 ``manifest.json`` (config, overrides, SHA-256 of every input, package versions, seed, per-notebook
-timing and status). Work happens in ``<out>.partial`` and is moved into place at the end; a failing
-notebook stops the run, the manifest records ``"status": "failed"`` with the notebook, cell and
-error, the executed notebook is kept for inspection, and no report is written.
+timing and status). A refused config or input changes nothing. Work happens in a hidden temporary
+folder beside the run folder and is moved into place at the end (an earlier Maturasi output is
+replaced only with ``force``); a failing notebook stops the run, the manifest records
+``"status": "failed"`` with the notebook, cell and error, the executed notebook is kept for
+inspection, and no report is written. A failed run never replaces an earlier output: it goes to
+``<out>.failed-<UTC time>`` instead.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import shutil
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
 from .._errors import InputError
 from .._yaml import read_yaml
-from ..manifest import manifest, write_json
+from ..manifest import TMP_MARKER, manifest, write_json
 
 __all__ = ["NOTEBOOKS", "NOTEBOOK_DIR", "load_config", "check_parameters", "run", "parse_overrides"]
 
@@ -181,10 +184,19 @@ def _inputs_of(cfg: dict) -> dict:
 
 
 def run(config, out=None, *, overrides: dict | None = None, dry_run: bool = False, progress: bool | None = None,
-        kernel_name: str = "python3") -> dict:
-    """Execute the notebook pipeline; returns the manifest (``status`` ok or failed)."""
-    import papermill as pm
-    from tqdm.auto import tqdm
+        force: bool = False, kernel_name: str = "python3") -> dict:
+    """Execute the notebook pipeline; returns the manifest (``status`` ok or failed).
+
+    Everything a run checks (config, parameters, inputs, the output folder) is checked before anything
+    is written; a refusal raises :class:`~analysis.InputError` and leaves every file as it was. The
+    output folder follows :func:`analysis.manifest.atomic_dir`: it must not exist, or be an earlier
+    Maturasi output and ``force`` be true; it must not be, contain or lie inside an input. The run is
+    written in a temporary folder beside it and moved into place at the end. A failing notebook gives
+    a run folder with ``"status": "failed"`` and the executed notebooks; it never replaces an earlier
+    output: when ``out`` already exists it is written to ``<out>.failed-<UTC time>`` instead, and the
+    manifest's ``run_dir`` says where.
+    """
+    from ..manifest import check_out
 
     cfg, cfg_path = load_config(config, overrides)
     for req in ("framework", "data"):
@@ -197,77 +209,76 @@ def run(config, out=None, *, overrides: dict | None = None, dry_run: bool = Fals
     plan = check_parameters({k: v for k, v in cfg.items() if k not in RUNNER_KEYS}, notebooks, source=cfg_path)
     name = cfg.get("name") or cfg_path.stem
     out = Path(out) if out else Path("reports") / name
-    try:
-        checks = _dry_check(cfg)
-    except InputError as e:
-        if dry_run:
-            raise
-        # the inputs are broken: record the failure in a run folder (no notebook runs, no report)
-        out.mkdir(parents=True, exist_ok=True)
-        for f in ("report.html", "report.pdf", "profiles.html"):
-            (out / f).unlink(missing_ok=True)
-        failure = {"notebook": "preflight", "cell": None, "error": "InputError", "message": str(e)}
-        m = manifest(command="run", inputs=_inputs_of(cfg) | {"config": cfg_path}, seed=cfg.get("seed"),
-                     extra={"status": "failed", "failure": failure, "config": cfg, "overrides": overrides or {},
-                            "notebooks": [], "name": name})
-        write_json(m, out / "manifest.json")
-        m["run_dir"] = str(out)
-        return m
+    inputs = _inputs_of(cfg) | {"config": cfg_path}
+    check_out(out, inputs=inputs, force=force)
+    checks = _dry_check(cfg)
     if dry_run:
         for m in checks:
             print(f"ok: {m}")
         print(f"ok: {len(notebooks)} notebooks would run into {out}: {', '.join(notebooks)}")
         return {"status": "dry-run", "plan": plan}
-    tmp = out.with_name(out.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    (tmp / "notebooks").mkdir(parents=True)
-    run_dir = tmp.resolve()
-    record = []
-    status, failure = "ok", None
-    t_all = time.perf_counter()
-    bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=None if progress is None else not progress)
-    for nb in bar:
-        bar.set_postfix_str(nb)
-        params = dict(plan[nb])
-        if "run_dir" in _notebook_params(nb):
-            params["run_dir"] = str(run_dir)
-        t0 = time.perf_counter()
-        try:
-            pm.execute_notebook(str(NOTEBOOK_DIR / f"{nb}.ipynb"), str(run_dir / "notebooks" / f"{nb}.ipynb"),
-                                parameters=params, kernel_name=kernel_name, cwd=str(run_dir), progress_bar=False,
-                                log_output=False)
-            record.append({"notebook": nb, "status": "ok", "seconds": round(time.perf_counter() - t0, 3),
-                           "parameters": params})
-        except pm.PapermillExecutionError as e:
-            status = "failed"
-            failure = {"notebook": nb, "cell": e.exec_count, "error": e.ename, "message": str(e.evalue)[:2000]}
-            record.append({"notebook": nb, "status": "failed", "seconds": round(time.perf_counter() - t0, 3),
-                           "parameters": params, **failure})
-            break
-    bar.close()
-    if status == "ok" and "99_report" in notebooks:
-        from .render import write_reports
+    return _execute(cfg, cfg_path, plan, notebooks, name, out, inputs, overrides, progress, force, kernel_name)
 
-        try:
-            write_reports(run_dir, cfg)
-        except Exception as e:  # a report that fails to render must not look complete
-            status = "failed"
-            failure = {"notebook": "report", "error": type(e).__name__, "message": str(e)[:2000]}
-    if status != "ok":
-        for f in ("report.html", "report.pdf", "profiles.html"):
-            (run_dir / f).unlink(missing_ok=True)
-    files = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())
-    m = manifest(command="run", inputs=_inputs_of(cfg) | {"config": cfg_path}, spec=None, seed=cfg.get("seed"),
-                 timings={"total": round(time.perf_counter() - t_all, 3)},
-                 outputs=files + ["manifest.json"],
-                 extra={"status": status, "failure": failure, "config": cfg, "overrides": overrides or {},
-                        "notebooks": record, "name": name})
-    write_json(m, run_dir / "manifest.json")
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
-    m["run_dir"] = str(out)
+
+def _execute(cfg, cfg_path, plan, notebooks, name, out, inputs, overrides, progress, force, kernel_name) -> dict:
+    """Run the notebooks into a staged folder and move it into place (see :func:`run`)."""
+    import papermill as pm
+    from tqdm.auto import tqdm
+
+    from ..manifest import staged_dir
+
+    existed = out.exists()
+    with staged_dir(out, inputs=inputs, force=force) as stage:
+        run_dir = stage.path
+        (run_dir / "notebooks").mkdir()
+        record = []
+        status, failure = "ok", None
+        t_all = time.perf_counter()
+        bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=None if progress is None else not progress)
+        for nb in bar:
+            bar.set_postfix_str(nb)
+            params = dict(plan[nb])
+            if "run_dir" in _notebook_params(nb):
+                params["run_dir"] = str(run_dir)
+            t0 = time.perf_counter()
+            try:
+                pm.execute_notebook(str(NOTEBOOK_DIR / f"{nb}.ipynb"), str(run_dir / "notebooks" / f"{nb}.ipynb"),
+                                    parameters=params, kernel_name=kernel_name, cwd=str(run_dir),
+                                    progress_bar=False, log_output=False)
+                record.append({"notebook": nb, "status": "ok", "seconds": round(time.perf_counter() - t0, 3),
+                               "parameters": params})
+            except pm.PapermillExecutionError as e:
+                status = "failed"
+                failure = {"notebook": nb, "cell": e.exec_count, "error": e.ename, "message": str(e.evalue)[:2000]}
+                record.append({"notebook": nb, "status": "failed", "seconds": round(time.perf_counter() - t0, 3),
+                               "parameters": params, **failure})
+                break
+        bar.close()
+        if status == "ok" and "99_report" in notebooks:
+            from .render import write_reports
+
+            try:
+                write_reports(run_dir, cfg)
+            except Exception as e:  # a report that fails to render must not look complete
+                status = "failed"
+                failure = {"notebook": "report", "error": type(e).__name__, "message": str(e)[:2000]}
+        if status != "ok":
+            for f in ("report.html", "report.pdf", "profiles.html"):
+                (run_dir / f).unlink(missing_ok=True)
+        files = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*")
+                       if p.is_file() and p.name != TMP_MARKER)
+        m = manifest(command="run", inputs=inputs, spec=None, seed=cfg.get("seed"),
+                     timings={"total": round(time.perf_counter() - t_all, 3)},
+                     outputs=files + ["manifest.json"],
+                     extra={"status": status, "failure": failure, "config": cfg, "overrides": overrides or {},
+                            "notebooks": record, "name": name})
+        write_json(m, run_dir / "manifest.json")
+        final = out
+        if status != "ok" and (existed or out.exists()):
+            # a failed run never replaces an earlier output: keep it beside
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            final = stage.divert(out.with_name(f"{out.name}.failed-{stamp}"))
+    m["run_dir"] = str(final)
     return m
 
 
