@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ._errors import InputError
 from ._yaml import read_yaml
+from .schemas.spec import check_spec_dict, read_weight_sets
 
 __all__ = ["Spec", "load_spec", "DEFAULT_SPEC"]
 
@@ -41,17 +40,6 @@ DEFAULT_SPEC: dict[str, Any] = {
     "levels": None,
     "seed": 0,
 }
-_KEYS = set(DEFAULT_SPEC) | {"name", "description", "note"}
-_STEP_KEYS = {
-    "impute": {"method", "by", "max_iter", "overrides"},
-    "treat": {"method", "skew", "kurt", "winmax", "fallback", "overrides"},
-    "normalise": {"method", "range", "mean", "sd", "reference_year", "overrides", "scale", "min", "max",
-                  "target", "transform"},
-    "aggregate": {"method", "by_level", "by_node", "min_share"},
-    "levels": {"bands", "labels", "labels_id", "on"},
-}
-
-
 @dataclass
 class Spec:
     """A validated build specification (see module docstring for the keys)."""
@@ -85,23 +73,11 @@ class Spec:
         return sets[name]
 
 
-def _read_weight_sets(path: Path) -> dict:
-    df = pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_excel(path)
-    need = {"iCode", "Weight"}
-    if not need <= set(df.columns):
-        raise InputError("a weight-set table needs columns iCode, Weight (and optionally set)", file=path)
-    if "set" not in df.columns:
-        df["set"] = path.stem
-    out = {}
-    for name, g in df.groupby("set", sort=False):
-        out[str(name)] = dict(zip(g["iCode"].astype(str), g["Weight"].astype(float)))
-    return out
-
-
 def load_spec(spec: str | Path | dict | Spec | None = None, *, source: str | None = None) -> Spec:
     """Read and validate a spec from YAML, a dict, or ``None`` (defaults).
 
-    Unknown keys, at the top level or inside a step, are errors (a typo would otherwise be ignored).
+    The raw mapping is checked by :class:`analysis.schemas.spec.SpecModel`: unknown keys (with a
+    suggestion), types and ranges are errors naming the spec file and the key path.
     """
     if isinstance(spec, Spec):
         return spec
@@ -112,35 +88,25 @@ def load_spec(spec: str | Path | dict | Spec | None = None, *, source: str | Non
     else:
         raw = read_yaml(spec, "spec")
         source = str(spec)
-    unknown = set(raw) - _KEYS
-    if unknown:
-        raise InputError(f"unknown spec key(s): {', '.join(sorted(unknown))} "
-                         f"(known: {', '.join(sorted(_KEYS))})", file=source)
+    if not isinstance(raw, dict):
+        raise InputError("a spec must be a mapping", file=source)
+    for k in ("impute", "treat", "normalise", "aggregate"):
+        if isinstance(raw.get(k), str):
+            raw[k] = {"method": raw[k]}
+    check_spec_dict(raw, source)
     d = copy.deepcopy(DEFAULT_SPEC)
-    for k, v in raw.items():
-        if k in ("impute", "treat", "normalise", "aggregate") and isinstance(v, str):
-            v = {"method": v}
-        if k in _STEP_KEYS and v is not None:
-            if not isinstance(v, dict):
-                raise InputError(f"'{k}' must be a mapping", file=source)
-            bad = set(v) - _STEP_KEYS[k]
-            if bad:
-                raise InputError(f"unknown option(s) in '{k}': {', '.join(sorted(bad))} "
-                                 f"(known: {', '.join(sorted(_STEP_KEYS[k]))})", file=source)
-        d[k] = v
+    d.update(raw)
     ws = d.get("weight_sets") or {}
     if isinstance(ws, (str, Path)):
         p = Path(ws)
         if not p.is_absolute() and source:
             p = Path(source).parent / p
-        ws = _read_weight_sets(p)
+        if not p.is_file():
+            raise InputError(f"key 'weight_sets': table not found: {ws}", file=source)
+        ws = read_weight_sets(p)
     d["weight_sets"] = ws
-    if d["denominate"] not in (None, "framework") and not isinstance(d["denominate"], dict):
-        raise InputError("'denominate' must be a mapping {indicator: denominator} or 'framework'", file=source)
     w = d["weights"]
-    if not isinstance(w, (str, dict)):
-        raise InputError("'weights' must be 'framework', 'equal', a weight-set name or a mapping", file=source)
     if isinstance(w, str) and w not in ("framework", "equal") and w not in ws:
-        raise InputError(f"unknown weight set '{w}' (known: framework, equal"
+        raise InputError(f"key 'weights': unknown weight set '{w}' (known: framework, equal"
                          f"{', ' + ', '.join(ws) if ws else ''})", file=source)
     return Spec(d, source)

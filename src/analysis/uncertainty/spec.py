@@ -26,15 +26,15 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from .._errors import InputError
 from .._yaml import read_yaml
+from ..schemas.spec import read_weight_sets
+from ..schemas.uncertainty import FACTOR_TYPES, STEPS, check_ua_dict
 
 __all__ = ["Factor", "UASpec", "load_ua_spec"]
 
-_TYPES = ("weights", "choice", "exclude", "weight_set")
-_STEPS = ("normalise", "aggregate", "impute", "treat")
+_TYPES = FACTOR_TYPES
+_STEPS = STEPS
 
 
 @dataclass
@@ -81,16 +81,14 @@ class UASpec:
         raise InputError(f"unknown factor '{name}'", file=self.source)
 
 
-def _read_sets(path: Path) -> dict:
-    df = pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_excel(path)
-    if not {"set", "iCode", "Weight"} <= set(df.columns):
-        raise InputError("a weight-set table needs columns set, iCode, Weight", file=path)
-    return {str(k): dict(zip(g["iCode"].astype(str), g["Weight"].astype(float)))
-            for k, g in df.groupby("set", sort=False)}
-
-
 def load_ua_spec(src: str | Path | dict | UASpec) -> UASpec:
-    """Read and validate an uncertainty spec (see module docstring)."""
+    """Read and validate an uncertainty spec (see module docstring).
+
+    The mapping is checked by :class:`analysis.schemas.uncertainty.UAModel`: unknown keys (with a
+    suggestion), ``N >= 1``, ``noise`` in (0, 1), ``concentration > 0``, known types, steps and
+    outputs, unique factor names, and each ``choice`` alternative against its step's schema. The
+    memory ``N`` needs is checked once the units are known (:func:`~analysis.schemas.uncertainty.check_budget`).
+    """
     if isinstance(src, UASpec):
         return src
     source = None
@@ -99,52 +97,28 @@ def load_ua_spec(src: str | Path | dict | UASpec) -> UASpec:
     else:
         raw = read_yaml(src, "uncertainty spec")
         source = str(src)
-    known = {"N", "seed", "design", "output", "factors", "keep_scores", "name", "note"}
-    bad = set(raw) - known
-    if bad:
-        raise InputError(f"unknown key(s) {', '.join(sorted(bad))} (known: {', '.join(sorted(known))})", file=source)
+    if not isinstance(raw, dict):
+        raise InputError("an uncertainty spec must be a mapping", file=source)
+    m = check_ua_dict(raw, source)
     facs = []
-    names = set()
-    for i, f in enumerate(raw.get("factors") or []):
-        if not isinstance(f, dict) or "name" not in f or "type" not in f:
-            raise InputError(f"factor {i + 1} needs a 'name' and a 'type'", file=source)
-        name, typ = str(f["name"]), f["type"]
-        if name in names:
-            raise InputError(f"duplicate factor name '{name}'", file=source)
-        names.add(name)
-        if typ not in _TYPES:
-            raise InputError(f"factor '{name}': unknown type '{typ}' (use {', '.join(_TYPES)})", file=source)
-        fac = Factor(name=name, type=typ, column=f.get("column"), level=f.get("level"), nodes=f.get("nodes"),
-                     noise=float(f.get("noise", 0.25)), distribution=f.get("distribution", "uniform"),
-                     concentration=float(f.get("concentration", 50.0)), step=f.get("step"),
-                     alternatives=dict(f.get("alternatives") or {}), indicators=list(f.get("indicators") or []))
-        if typ == "choice":
-            if fac.step not in _STEPS:
-                raise InputError(f"factor '{name}': 'step' must be one of {', '.join(_STEPS)}", file=source)
-            if not fac.alternatives:
-                raise InputError(f"factor '{name}': no alternatives", file=source)
-            fac.alternatives = {str(k): ({"method": v} if isinstance(v, str) else dict(v or {}))
-                                for k, v in fac.alternatives.items()}
-        if typ == "weights":
-            if not 0 <= fac.noise < 1:
-                raise InputError(f"factor '{name}': noise must be in [0, 1)", file=source)
-            if fac.distribution not in ("uniform", "dirichlet"):
-                raise InputError(f"factor '{name}': distribution must be uniform or dirichlet", file=source)
-        if typ == "weight_set":
-            sets = f.get("sets")
-            if isinstance(sets, dict):
-                fac.sets = {str(k): dict(v) for k, v in sets.items()}
-            elif f.get("file"):
-                p = Path(f["file"])
+    for i, f in enumerate(m.factors):
+        fac = Factor(name=str(f.name), type=f.type, column=f.column, level=raw["factors"][i].get("level"),
+                     nodes=None if f.nodes is None else [str(x) for x in f.nodes], noise=float(f.noise),
+                     distribution=f.distribution, concentration=float(f.concentration), step=f.step,
+                     alternatives={str(k): ({"method": v} if isinstance(v, str) else dict(v or {}))
+                                   for k, v in (f.alternatives or {}).items()},
+                     indicators=[str(x) for x in f.indicators or []])
+        if f.type == "weight_set":
+            if f.sets:
+                fac.sets = {str(k): {str(c): float(w) for c, w in v.items()} for k, v in f.sets.items()}
+            else:
+                p = Path(f.file)
                 if not p.is_absolute() and source:
                     p = Path(source).parent / p
-                fac.sets = _read_sets(p)
-            else:
-                raise InputError(f"factor '{name}': give 'sets' or 'file'", file=source)
+                if not p.is_file():
+                    raise InputError(f"key 'factors.{fac.name}.file': weight-set table not found: {f.file}",
+                                     file=source)
+                fac.sets = read_weight_sets(p)
         facs.append(fac)
-    design = raw.get("design", "mc")
-    if design not in ("mc", "sobol"):
-        raise InputError("design must be 'mc' or 'sobol'", file=source)
-    return UASpec(factors=facs, N=int(raw.get("N", 1000)), seed=int(raw.get("seed", 0)), design=design,
-                  output=str(raw.get("output", "mean_abs_rank_shift")), keep_scores=bool(raw.get("keep_scores", True)),
+    return UASpec(factors=facs, N=m.N, seed=m.seed, design=m.design, output=m.output, keep_scores=m.keep_scores,
                   source=source, raw=raw)

@@ -1,0 +1,194 @@
+"""Schema of the build spec (``spec.yaml``): every step, its options, their types and ranges.
+
+The keys are described in :mod:`analysis.spec`. :func:`check_spec_dict` validates a raw mapping
+(after a step given as a string has become ``{method: …}``) and raises one
+:class:`~analysis._errors.InputError` naming the spec file and the key path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from .._errors import InputError
+from ..aggregate import _ALIASES, AGGREGATORS
+from ..impute import IMPUTERS
+from ..normalise import NORMALISERS
+from ._common import Int, NonNegative, Number, Positive, Schema, Share, Text, check_number, validate
+
+__all__ = ["SpecModel", "check_spec_dict", "read_weight_sets", "AGGREGATION_METHODS"]
+
+AGGREGATION_METHODS = tuple(AGGREGATORS) + tuple(_ALIASES)
+
+
+def _agg_method(v: str) -> str:
+    if v.lower() not in AGGREGATION_METHODS:
+        raise ValueError(f"unknown aggregation method {v!r} (use one of {', '.join(AGGREGATORS)})")
+    return v
+
+
+def _level_key(v: Any) -> Any:
+    """``by_level`` keys are level numbers; ``"3"`` (JSON) is read as 3, anything else is refused."""
+    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+        return int(v)
+    return v
+
+
+def _increasing_pair(v: tuple[float, float]) -> tuple[float, float]:
+    if not v[0] < v[1]:
+        raise ValueError(f"must be [low, high] with low < high, got {list(v)}")
+    return v
+
+
+AggMethod = Annotated[Text, AfterValidator(_agg_method)]
+Pair = Annotated[tuple[Number, Number], AfterValidator(_increasing_pair)]
+LevelNo = Annotated[Int, BeforeValidator(_level_key)]
+WinMax = Annotated[Int, Field(ge=0)]
+Label = Text | Int
+
+
+class ImputeParams(Schema):
+    method: Literal[IMPUTERS] = "none"
+    by: Text | None = None
+    max_iter: Annotated[Int, Field(ge=1)] = 10
+
+
+class ImputeStep(ImputeParams):
+    overrides: dict[Text, Literal[IMPUTERS] | ImputeParams] | None = None
+
+
+class TreatParams(Schema):
+    method: Literal["none", "winsorise"] = "none"
+    skew: Positive = 2.0
+    kurt: Positive = 3.5
+    winmax: WinMax | None = 5
+    fallback: Literal["log", "none"] | None = "log"
+
+
+class TreatStep(TreatParams):
+    overrides: dict[Text, Literal["none", "winsorise"] | TreatParams] | None = None
+
+
+class NormaliseParams(Schema):
+    method: Literal[NORMALISERS] = "minmax"
+    range: Pair = (0.0, 100.0)
+    mean: Number = 0.0
+    sd: Positive = 1.0
+    scale: Pair = (1.0, 5.0)
+    min: Number | None = None
+    max: Number | None = None
+    target: Number | None = None
+    transform: Literal["log", "none"] | None = None
+
+    @model_validator(mode="after")
+    def _goalposts(self):
+        if self.min is not None and self.max is not None and not self.min < self.max:
+            raise ValueError(f"goalposts need min < max, got min {self.min:g}, max {self.max:g}")
+        return self
+
+
+class NormaliseStep(NormaliseParams):
+    reference_year: Int | Text | None = None
+    overrides: dict[Text, Literal[NORMALISERS] | NormaliseParams] | None = None
+
+
+class AggregateOverride(Schema):
+    method: AggMethod = "arithmetic"
+    min_share: Share = 0.0
+
+
+class AggregateStep(Schema):
+    method: AggMethod = "arithmetic"
+    by_level: dict[LevelNo, AggMethod] | None = None
+    by_node: dict[Text, AggMethod | AggregateOverride] | None = None
+    min_share: Share = 0.0
+
+
+class LevelsStep(Schema):
+    bands: Annotated[list[Number], Field(min_length=1)]
+    labels: list[Label]
+    labels_id: list[Label] | None = None
+    on: Text | None = None
+
+    @model_validator(mode="after")
+    def _bands(self):
+        b = self.bands
+        for i, (b1, b2) in enumerate(zip(b, b[1:])):
+            if not b2 > b1:
+                raise ValueError(f"bands must increase strictly: band {i + 2} ({b2:g}) is not above "
+                                 f"band {i + 1} ({b1:g})")
+        if len(self.labels) != len(b) + 1:
+            raise ValueError(f"{len(b)} band edges need {len(b) + 1} labels, got {len(self.labels)}")
+        if self.labels_id is not None and len(self.labels_id) != len(self.labels):
+            raise ValueError(f"labels_id has {len(self.labels_id)} names for {len(self.labels)} labels")
+        return self
+
+
+Weights = dict[Text, NonNegative]
+
+
+class SpecModel(Schema):
+    """The build spec. Steps given as a string are read as ``{method: <string>}`` before validation."""
+
+    name: Text | Int | None = None
+    description: Text | None = None
+    note: Text | None = None
+    denominate: Literal["framework"] | dict[Text, Text] | None = None
+    impute: ImputeStep | None = None
+    treat: TreatStep | None = None
+    normalise: NormaliseStep | None = None
+    weights: Text | Weights = "framework"
+    weight_sets: Text | dict[Text, Weights] | None = None
+    aggregate: AggregateStep | None = None
+    levels: LevelsStep | None = None
+    seed: Int = 0
+
+
+def check_spec_dict(raw: dict, source=None) -> SpecModel:
+    """Validate a raw build spec (steps as mappings); one :class:`InputError` naming ``source`` and the key."""
+    return validate(SpecModel, raw, file=source)
+
+
+def read_weight_sets(path: str | Path, *, source=None) -> dict[str, dict[str, float]]:
+    """Read a weight-set table (columns ``iCode, Weight`` and optionally ``set``) through ``read_table``.
+
+    Every weight must be a finite number >= 0; a bad cell names the file, the line and the column.
+    Without a ``set`` column the table is one set named after the file.
+    """
+    from ..data import read_table
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("weight-set table not found", file=source if source else path)
+    df = read_table(path)
+    cols = {str(c).strip(): c for c in df.columns}
+    if not {"iCode", "Weight"} <= set(cols):
+        raise InputError("a weight-set table needs columns iCode, Weight (and optionally set)", file=path)
+    out: dict[str, dict[str, float]] = {}
+    for i, row in enumerate(df.itertuples(index=False)):
+        rec = dict(zip(df.columns, row))
+        w = rec[cols["Weight"]]
+        err = check_number(_number(w), ge=0)
+        if err:
+            raise InputError(f"weight {err}, got {w!r}", file=path, row=i + 2, column="Weight")
+        code = rec[cols["iCode"]]
+        if code is None or (isinstance(code, float) and code != code) or not str(code).strip():
+            raise InputError("empty indicator code", file=path, row=i + 2, column="iCode")
+        name = str(rec[cols["set"]]) if "set" in cols else path.stem
+        ws = out.setdefault(name, {})
+        if str(code) in ws:
+            raise InputError(f"indicator '{code}' listed twice in set '{name}'", file=path, row=i + 2, column="iCode")
+        ws[str(code)] = float(_number(w))
+    return out
+
+
+def _number(v: Any) -> Any:
+    """A table cell as a number when it holds one written as text (CSV), else unchanged."""
+    if isinstance(v, str):
+        try:
+            return float(v.strip())
+        except ValueError:
+            return v
+    return v

@@ -1,0 +1,299 @@
+"""Schema of the uncertainty spec (``ua.yaml``), its memory budget, and design tables.
+
+* :class:`UAModel` / :class:`FactorModel`: keys, types and ranges of the spec (see
+  :mod:`analysis.uncertainty.spec` for the format); a ``choice`` alternative is checked against
+  the schema of its build step.
+* :func:`check_budget`: the memory a study would need (per-run scores, the rank histogram, the
+  design and the weight matrix), estimated before anything is allocated.
+* :func:`load_design`: a design table for ``maturasi uncertainty --design``; every column must be
+  a factor's column, every cell a known alternative or a finite weight draw.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import AfterValidator, Field, model_validator
+
+from .._errors import InputError
+from ._common import Int, NonNegative, Positive, Schema, Text, finite_number, suggest, validate
+from .spec import AggregateStep, ImputeStep, NormaliseStep, TreatStep
+
+__all__ = ["UAModel", "FactorModel", "check_ua_dict", "check_budget", "available_memory", "estimate_bytes",
+           "load_design", "FACTOR_TYPES", "STEPS", "OUTPUTS"]
+
+FACTOR_TYPES = ("weights", "choice", "exclude", "weight_set")
+STEPS = ("normalise", "aggregate", "impute", "treat")
+OUTPUTS = ("mean_abs_rank_shift", "index_mean")
+_STEP_MODELS = {"normalise": NormaliseStep, "aggregate": AggregateStep, "impute": ImputeStep, "treat": TreatStep}
+
+
+def _output(v: str) -> str:
+    if v in OUTPUTS or (v.startswith("rank:") and v[5:].strip()):
+        return v
+    raise ValueError(f"unknown output {v!r} (use {', '.join(OUTPUTS)} or rank:<uCode>)")
+
+
+Code = Text | Int
+Noise = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False, strict=True)]
+
+
+class FactorModel(Schema):
+    """One uncertain factor (one group of the Sobol' analysis)."""
+
+    name: Code
+    type: Literal[FACTOR_TYPES]
+    column: Text | None = None
+    level: Int | Text | list[Code] | None = None
+    nodes: Annotated[list[Code], Field(min_length=1)] | None = None
+    noise: Noise = 0.25
+    distribution: Literal["uniform", "dirichlet"] = "uniform"
+    concentration: Positive = 50.0
+    step: Literal[STEPS] | None = None
+    alternatives: dict[Code, Text | dict[Text, Any] | None] | None = None
+    indicators: Annotated[list[Code], Field(min_length=1)] | None = None
+    sets: Annotated[dict[Code, dict[Text, NonNegative]], Field(min_length=1)] | None = None
+    file: Text | None = None
+
+    @model_validator(mode="after")
+    def _needs(self):
+        t = self.type
+        if t == "choice":
+            if self.step is None:
+                raise ValueError(f"a choice factor needs 'step' (one of {', '.join(STEPS)})")
+            if not self.alternatives:
+                raise ValueError("a choice factor needs a non-empty mapping 'alternatives'")
+        if t == "exclude" and not self.indicators:
+            raise ValueError("an exclude factor needs a non-empty list 'indicators'")
+        if t == "weight_set" and not self.sets and not self.file:
+            raise ValueError("a weight_set factor needs 'sets' or 'file'")
+        return self
+
+
+class UAModel(Schema):
+    """The uncertainty spec."""
+
+    N: Annotated[Int, Field(ge=1)] = 1000
+    seed: Int = 0
+    design: Literal["mc", "sobol"] = "mc"
+    output: Annotated[Text, AfterValidator(_output)] = "mean_abs_rank_shift"
+    factors: list[FactorModel] = []
+    keep_scores: Annotated[bool, Field(strict=True)] = True
+    name: Code | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _unique(self):
+        seen = set()
+        for f in self.factors:
+            if str(f.name) in seen:
+                raise ValueError(f"key 'factors': factor name '{f.name}' is used twice")
+            seen.add(str(f.name))
+        return self
+
+
+def check_ua_dict(raw: dict, source=None) -> UAModel:
+    """Validate a raw uncertainty spec; each ``choice`` alternative is checked against its step's schema."""
+    m = validate(UAModel, raw, file=source)
+    for i, f in enumerate(m.factors):
+        if f.type != "choice":
+            continue
+        for label, alt in (f.alternatives or {}).items():
+            alt = {"method": alt} if isinstance(alt, str) else (alt or {})
+            validate(_STEP_MODELS[f.step], alt, file=source, prefix=("factors", i, "alternatives", label), root=raw)
+    return m
+
+
+# --- memory budget -------------------------------------------------------------------------------------
+def available_memory() -> int:
+    """Bytes of memory available now (psutil when installed, else the OS page counts)."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
+    for name in ("SC_AVPHYS_PAGES", "SC_PHYS_PAGES"):
+        try:
+            return int(os.sysconf(name) * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            continue
+    return 1 << 62  # unknown: do not refuse
+
+
+def n_runs(ua, design: str | None = None) -> int:
+    """Runs of a study: N for Monte Carlo, N·(groups + 2) for a Sobol' design."""
+    design = design or ua.design
+    return int(ua.N) * (len(ua.factors) + 2) if design == "sobol" else int(ua.N)
+
+
+def estimate_bytes(n_units: int, runs: int, keep_scores: bool, *, n_nodes: int = 0, n_dims: int = 0) -> int:
+    """Memory a study of ``runs`` runs over ``n_units`` units needs, in bytes (as the engine allocates).
+
+    Per-run scores (units × runs; float32 above 60 million cells), the rank and level histograms
+    (units × (units + 2) int64), the design and the weight matrix (runs × (dims + nodes) float64)
+    and a few per-run outputs.
+    """
+    item = 8 if n_units * runs <= 60_000_000 else 4
+    scores = n_units * runs * item if keep_scores else 0
+    hist = 2 * n_units * (n_units + 2) * 8
+    design = runs * (n_dims + n_nodes + 8) * 8
+    return int(scores + hist + design)
+
+
+def check_budget(n_units: int, ua, keep_scores: bool, *, design: str | None = None, n_nodes: int = 0,
+                 available: int | None = None) -> int:
+    """Refuse a study whose arrays would not fit in memory, before allocating them.
+
+    Parameters
+    ----------
+    n_units : int
+        Units of the cross-section.
+    ua : UASpec
+        The uncertainty spec (its ``N``, ``design``, factors and ``source``).
+    keep_scores : bool
+        Whether every run's scores are kept (units × runs).
+    design : {"mc", "sobol"}, optional
+        Overrides ``ua.design`` (sensitivity runs always use Sobol').
+    n_nodes : int
+        Weighted nodes of the framework (columns of the weight matrix).
+    available : int, optional
+        Bytes available (default: :func:`available_memory`).
+
+    Returns
+    -------
+    int
+        The estimated bytes.
+
+    Raises
+    ------
+    InputError
+        Naming the uncertainty spec and key ``N``, with the estimate and the memory available.
+    """
+    runs = n_runs(ua, design)
+    dims = sum(max(1, len(f.nodes or [])) if f.type == "weights" else 1 for f in ua.factors)
+    need = estimate_bytes(n_units, runs, keep_scores, n_nodes=n_nodes, n_dims=dims)
+    avail = available_memory() if available is None else int(available)
+    if need > avail:
+        gib = 1 << 30
+        hint = "; lower N or drop per-run scores (--no-scores)" if keep_scores else "; lower N"
+        raise InputError(f"key 'N': N = {ua.N} ({runs} runs over {n_units} units) would need about "
+                         f"{need / gib:.2f} GiB of memory, but {avail / gib:.2f} GiB are available{hint}",
+                         file=getattr(ua, "source", None))
+    return need
+
+
+# --- design tables -------------------------------------------------------------------------------------
+def _design_columns(ua) -> dict[str, tuple[Any, str | None]]:
+    """Every column a design may hold: ``{column: (factor, node or None)}``."""
+    cols: dict[str, tuple[Any, str | None]] = {}
+    for f in ua.factors:
+        if f.type == "weights":
+            for node in f.nodes or []:
+                cols[f"{f.name}[{node}]"] = (f, str(node))
+                cols[f"{f.name}[{node}]*"] = (f, str(node))
+        else:
+            cols[f.column or f.name] = (f, None)
+    return cols
+
+
+def _label_ok(v: Any, labels: list[str]) -> bool:
+    if str(v) in labels:
+        return True
+    try:
+        k = float(v)
+    except (TypeError, ValueError):
+        return False
+    if not math.isfinite(k) or k != int(k):
+        return False
+    return str(int(k)) in labels or 1 <= int(k) <= len(labels)
+
+
+def load_design(path: str | Path, ua, *, index_col: str = "run") -> pd.DataFrame:
+    """Read and check a design table (CSV/XLSX, one row per run) for ``ua``'s factors.
+
+    Parameters
+    ----------
+    path : path
+        The design file (e.g. the ``design.csv`` of an earlier run).
+    ua : UASpec
+        The uncertainty spec. For ``weights`` factors the nodes must be known (they are once an
+        :class:`~analysis.uncertainty.engine.Engine` has been built: pass ``engine.ua``).
+    index_col : str
+        A run-number column that is not a factor (kept as the index when present).
+
+    Returns
+    -------
+    DataFrame
+        One row per run, columns as in the file.
+
+    Raises
+    ------
+    InputError
+        Naming the design file and, for a bad cell, its line (the header is line 1) and column: an
+        unknown column (with a suggestion), a factor without its column, an unknown alternative,
+        or a weight that is not a finite number (a draw outside [0, 1], a negative multiplier).
+    """
+    from ..data import read_table
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("design table not found" if not path.exists() else "design table is not a file", file=path)
+    df = read_table(path)
+    df.columns = [str(c).strip() for c in df.columns]
+    if index_col in df.columns:
+        df = df.set_index(index_col)
+    if df.empty:
+        raise InputError("design table has no runs", file=path)
+    cols = _design_columns(ua)
+    for c in df.columns:
+        if c not in cols:
+            raise InputError(f"column '{c}' is not a column of any factor{suggest(c, list(cols))}", file=path,
+                             column=c)
+    for f in ua.factors:
+        if f.type == "weights":
+            for node in f.nodes or []:
+                if f"{f.name}[{node}]" not in df.columns and f"{f.name}[{node}]*" not in df.columns:
+                    raise InputError(f"no column '{f.name}[{node}]' for factor '{f.name}'", file=path)
+        elif (f.column or f.name) not in df.columns:
+            raise InputError(f"no column '{f.column or f.name}' for factor '{f.name}'", file=path)
+    for c in df.columns:
+        f, node = cols[c]
+        _check_column(df[c].tolist(), f, node, c, path)
+    return df
+
+
+def _check_column(values: list, f, node: str | None, col: str, path: Path) -> None:
+    for i, v in enumerate(values):
+        line = i + 2
+        if node is None:
+            if not _label_ok(v, f.labels):
+                shown = ", ".join(f.labels[:8]) + ("…" if len(f.labels) > 8 else "")
+                raise InputError(f"{v!r} is not an alternative of factor '{f.name}' ({shown})", file=path,
+                                 row=line, column=col)
+            continue
+        x = _num(v)
+        if not finite_number(x):
+            raise InputError(f"weight must be a finite number, got {v!r}", file=path, row=line, column=col)
+        if col.endswith("*"):
+            if x < 0:
+                raise InputError(f"weight multiplier must be >= 0, got {v!r}", file=path, row=line, column=col)
+        elif not 0 <= x <= 1:
+            raise InputError(f"a uniform draw must be in [0, 1], got {v!r} (a multiplier goes in '{col}*')",
+                             file=path, row=line, column=col)
+
+
+def _num(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            return float(v.strip())
+        except ValueError:
+            return v
+    if isinstance(v, (np.floating, np.integer)):
+        return float(v)
+    return v
