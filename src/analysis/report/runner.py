@@ -13,8 +13,11 @@ inspection, and no report is written. A failed run never replaces an earlier out
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
+import os
+import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,68 +220,95 @@ def run(config, out=None, *, overrides: dict | None = None, dry_run: bool = Fals
             print(f"ok: {m}")
         print(f"ok: {len(notebooks)} notebooks would run into {out}: {', '.join(notebooks)}")
         return {"status": "dry-run", "plan": plan}
-    return _execute(cfg, cfg_path, plan, notebooks, name, out, inputs, overrides, progress, force, kernel_name)
+    return _execute(cfg, plan, notebooks, name, out, inputs, overrides=overrides, progress=progress, force=force,
+                    kernel_name=kernel_name)
 
 
-def _execute(cfg, cfg_path, plan, notebooks, name, out, inputs, overrides, progress, force, kernel_name) -> dict:
+def _execute(cfg, plan, notebooks, name, out, inputs, *, overrides, progress, force, kernel_name) -> dict:
     """Run the notebooks into a staged folder and move it into place (see :func:`run`)."""
-    import papermill as pm
-    from tqdm.auto import tqdm
-
     from ..manifest import staged_dir
 
     existed = out.exists()
     with staged_dir(out, inputs=inputs, force=force) as stage:
-        run_dir = stage.path
-        (run_dir / "notebooks").mkdir()
-        record = []
-        status, failure = "ok", None
-        t_all = time.perf_counter()
-        bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=None if progress is None else not progress)
-        for nb in bar:
-            bar.set_postfix_str(nb)
-            params = dict(plan[nb])
-            if "run_dir" in _notebook_params(nb):
-                params["run_dir"] = str(run_dir)
-            t0 = time.perf_counter()
-            try:
-                pm.execute_notebook(str(NOTEBOOK_DIR / f"{nb}.ipynb"), str(run_dir / "notebooks" / f"{nb}.ipynb"),
-                                    parameters=params, kernel_name=kernel_name, cwd=str(run_dir),
-                                    progress_bar=False, log_output=False)
-                record.append({"notebook": nb, "status": "ok", "seconds": round(time.perf_counter() - t0, 3),
-                               "parameters": params})
-            except pm.PapermillExecutionError as e:
-                status = "failed"
-                failure = {"notebook": nb, "cell": e.exec_count, "error": e.ename, "message": str(e.evalue)[:2000]}
-                record.append({"notebook": nb, "status": "failed", "seconds": round(time.perf_counter() - t0, 3),
-                               "parameters": params, **failure})
-                break
-        bar.close()
-        if status == "ok" and "99_report" in notebooks:
-            from .render import write_reports
-
-            try:
-                write_reports(run_dir, cfg)
-            except Exception as e:  # a report that fails to render must not look complete
-                status = "failed"
-                failure = {"notebook": "report", "error": type(e).__name__, "message": str(e)[:2000]}
-        if status != "ok":
-            for f in ("report.html", "report.pdf", "profiles.html"):
-                (run_dir / f).unlink(missing_ok=True)
-        files = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*")
-                       if p.is_file() and p.name != TMP_MARKER)
-        m = manifest(command="run", inputs=inputs, spec=None, seed=cfg.get("seed"),
-                     timings={"total": round(time.perf_counter() - t_all, 3)},
-                     outputs=files + ["manifest.json"],
-                     extra={"status": status, "failure": failure, "config": cfg, "overrides": overrides or {},
-                            "notebooks": record, "name": name})
-        write_json(m, run_dir / "manifest.json")
+        try:
+            m = _notebooks(stage.path, cfg, plan, notebooks, name, inputs, overrides=overrides, progress=progress,
+                           kernel_name=kernel_name)
+        except BaseException:  # interrupted: stop the kernel before the temporary folder is removed
+            _stop_kernels()
+            raise
         final = out
-        if status != "ok" and (existed or out.exists()):
+        if m["status"] != "ok" and (existed or out.exists()):
             # a failed run never replaces an earlier output: keep it beside
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             final = stage.divert(out.with_name(f"{out.name}.failed-{stamp}"))
     m["run_dir"] = str(final)
+    return m
+
+
+def _stop_kernels() -> None:
+    """Kill the notebook kernels this process started (Linux; elsewhere they stop with their parent)."""
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = stat.read_text().rsplit(")", 1)[1].split()[1]
+            cmd = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if ppid == me and b"ipykernel" in cmd:
+            pid = int(stat.parent.name)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+
+def _notebooks(run_dir, cfg, plan, notebooks, name, inputs, *, overrides, progress, kernel_name) -> dict:
+    """Execute ``notebooks`` into ``run_dir`` and write its manifest; returns it."""
+    import papermill as pm
+    from tqdm.auto import tqdm
+
+    (run_dir / "notebooks").mkdir()
+    record = []
+    status, failure = "ok", None
+    t_all = time.perf_counter()
+    bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=None if progress is None else not progress)
+    for nb in bar:
+        bar.set_postfix_str(nb)
+        params = dict(plan[nb])
+        if "run_dir" in _notebook_params(nb):
+            params["run_dir"] = str(run_dir)
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(str(NOTEBOOK_DIR / f"{nb}.ipynb"), str(run_dir / "notebooks" / f"{nb}.ipynb"),
+                                parameters=params, kernel_name=kernel_name, cwd=str(run_dir),
+                                progress_bar=False, log_output=False)
+            record.append({"notebook": nb, "status": "ok", "seconds": round(time.perf_counter() - t0, 3),
+                           "parameters": params})
+        except pm.PapermillExecutionError as e:
+            status = "failed"
+            failure = {"notebook": nb, "cell": e.exec_count, "error": e.ename, "message": str(e.evalue)[:2000]}
+            record.append({"notebook": nb, "status": "failed", "seconds": round(time.perf_counter() - t0, 3),
+                           "parameters": params, **failure})
+            break
+    bar.close()
+    if status == "ok" and "99_report" in notebooks:
+        from .render import write_reports
+
+        try:
+            write_reports(run_dir, cfg)
+        except Exception as e:  # a report that fails to render must not look complete
+            status = "failed"
+            failure = {"notebook": "report", "error": type(e).__name__, "message": str(e)[:2000]}
+    if status != "ok":
+        for f in ("report.html", "report.pdf", "profiles.html"):
+            (run_dir / f).unlink(missing_ok=True)
+    files = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*")
+                   if p.is_file() and p.name != TMP_MARKER)
+    m = manifest(command="run", inputs=inputs, spec=None, seed=cfg.get("seed"),
+                 timings={"total": round(time.perf_counter() - t_all, 3)},
+                 outputs=files + ["manifest.json"],
+                 extra={"status": status, "failure": failure, "config": cfg, "overrides": overrides or {},
+                        "notebooks": record, "name": name})
+    write_json(m, run_dir / "manifest.json")
     return m
 
 
