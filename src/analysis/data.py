@@ -15,6 +15,7 @@ import pandas as pd
 
 from ._errors import InputError
 from .framework import Framework
+from .tables import read_table, to_numbers
 
 __all__ = ["Dataset", "read_table", "load_data", "YEAR_COLUMNS"]
 
@@ -59,37 +60,10 @@ class Dataset:
         return Dataset(v, u, None, self.source, list(self.notes))
 
 
-def read_table(path: str | Path, **kwargs) -> pd.DataFrame:
-    """Read CSV or XLSX into a DataFrame with string-safe parsing of the key columns."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", file=path)
-    suf = path.suffix.lower()
-    if suf in (".xlsx", ".xls"):
-        return pd.read_excel(path, dtype={"uCode": str}, **kwargs)
-    if suf in (".csv", ".txt"):
-        return pd.read_csv(path, dtype={"uCode": str, "iCode": str}, **kwargs)
-    if suf == ".parquet":
-        return pd.read_parquet(path)
-    raise InputError("unknown data format (use .csv, .xlsx or .parquet)", file=path)
-
-
-def _to_numeric(df: pd.DataFrame, cols: list[str], file, row_offset: int = 2) -> pd.DataFrame:
-    """Convert columns to float; a non-numeric cell is an error naming row and column."""
-    out = {}
-    for c in cols:
-        s = df[c]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            out[c] = s.astype(float)
-            continue
-        conv = pd.to_numeric(s, errors="coerce")
-        blank = s.isna() | s.astype(str).str.strip().isin(["", "NA", "NaN", "nan", "N/A", "#N/A", "-"])
-        bad = conv.isna() & ~blank
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"non-numeric value {s.iloc[i]!r}", file=file, row=i + row_offset, column=c)
-        out[c] = conv.astype(float)
-    return pd.DataFrame(out, index=df.index)
+def _to_numeric(df: pd.DataFrame, cols: list[str], file, rows: list[int] | None = None) -> pd.DataFrame:
+    """Convert columns to finite floats; empty and NA cells are missing, anything else non-numeric
+    (text, booleans, ``inf``, ``1e400``) is an error naming row and column."""
+    return to_numbers(df, cols, file=file, rows=rows)
 
 
 def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
@@ -119,20 +93,20 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
         an indicator with no data at all.
     """
     file = None if isinstance(source, pd.DataFrame) else str(source)
-    df = source.copy() if isinstance(source, pd.DataFrame) else read_table(source)
+    df = source.copy() if isinstance(source, pd.DataFrame) else read_table(source, what="data")
+    rows = df.attrs.get("source_rows") or [i + 2 for i in range(len(df))]
+    df = df.reset_index(drop=True)
     df.columns = [str(c).strip() for c in df.columns]
     if "uCode" not in df.columns:
         raise InputError("no 'uCode' column (the unit code key)", file=file)
     if df["uCode"].isna().any():
         i = int(np.flatnonzero(df["uCode"].isna().to_numpy())[0])
-        raise InputError("empty unit code", file=file, row=i + 2, column="uCode")
+        raise InputError("empty unit code", file=file, row=rows[i], column="uCode")
     df["uCode"] = df["uCode"].astype(str).str.strip()
 
     if {"iCode", "value"} <= set(df.columns):
-        df = _long_to_wide(df, framework, file, year_column)
-        row_offset = None
-    else:
-        row_offset = 2
+        df = _long_to_wide(df, framework, file, year_column, rows)
+        rows = None
 
     year = year_column
     if year is None:
@@ -149,7 +123,7 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
         i = int(np.flatnonzero(dup.to_numpy())[0])
         what = f"duplicated unit code '{df['uCode'].iloc[i]}'" + (
             f" for {year} {df[year].iloc[i]}" if year else "")
-        raise InputError(what, file=file, row=(i + 2) if row_offset else None, column="uCode")
+        raise InputError(what, file=file, row=rows[i] if rows else None, column="uCode")
 
     inds = framework.indicators
     missing = [c for c in inds if c not in df.columns]
@@ -167,7 +141,7 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     declared_denoms = set(unit_meta.get("Denominator", []))
     num_cols = present + [d for d in denoms if d not in present]
     other_num = [c for c in df.columns if c in declared_denoms and c not in num_cols]
-    num = _to_numeric(df, num_cols + other_num, file)
+    num = _to_numeric(df, num_cols + other_num, file, rows)
     for c in present:
         if num[c].isna().all():
             raise InputError("indicator has no data at all (every value missing)", file=file, column=c)
@@ -185,7 +159,7 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     return Dataset(values, units, year, file, notes)
 
 
-def _long_to_wide(df: pd.DataFrame, framework: Framework, file, year_column) -> pd.DataFrame:
+def _long_to_wide(df: pd.DataFrame, framework: Framework, file, year_column, rows: list[int]) -> pd.DataFrame:
     year = year_column
     if year is None:
         for c in YEAR_COLUMNS:
@@ -196,15 +170,15 @@ def _long_to_wide(df: pd.DataFrame, framework: Framework, file, year_column) -> 
     if unknown:
         i = int(np.flatnonzero(df["iCode"].astype(str).isin(unknown).to_numpy())[0])
         raise InputError(f"unknown indicator '{df['iCode'].iloc[i]}' (not in the framework)",
-                         file=file, row=i + 2, column="iCode")
-    vals = _to_numeric(df, ["value"], file)
+                         file=file, row=rows[i], column="iCode")
+    vals = _to_numeric(df, ["value"], file, rows)
     df = df.assign(value=vals["value"])
     key = ["uCode", "iCode"] + ([year] if year else [])
     dup = df.duplicated(key)
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise InputError(f"duplicated value for unit '{df['uCode'].iloc[i]}' and indicator "
-                         f"'{df['iCode'].iloc[i]}'", file=file, row=i + 2)
+                         f"'{df['iCode'].iloc[i]}'", file=file, row=rows[i])
     idx = ["uCode"] + ([year] if year else [])
     wide = df.pivot(index=idx, columns="iCode", values="value").reset_index()
     wide.columns.name = None

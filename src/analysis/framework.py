@@ -8,7 +8,9 @@ highest child, so ``by_level`` options mean the same thing here as in COINr.
 
 from __future__ import annotations
 
+import difflib
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +20,7 @@ import pandas as pd
 
 from ._errors import InputError
 from ._yaml import read_yaml
+from .tables import parse_number, read_table, row_number
 
 __all__ = ["Node", "Framework", "load_framework", "builtin_frameworks", "FRAMEWORK_DIR"]
 
@@ -48,15 +51,40 @@ class Node:
     extra: dict = field(default_factory=dict, compare=False)
 
 
+_NODE_KEYS = _INDICATOR_KEYS | {"code", "name", "nama", "weight", "children", "parent", "type", "level",
+                                 "description", "notes"}
+_TOP_KEYS = {"name", "title", "nama", "description", "sources", "caveats", "methodology", "notes", "version",
+             "unit_columns", "tree", "nodes"}
+_TABLE_TYPES = {"indicator": "Indicator", "aggregate": "Aggregate", "group": "Group",
+                "denominator": "Denominator", "other": "Other"}
+
+
+def _is_real(value: Any) -> bool:
+    """A real number that is not a boolean (YAML ``yes`` is a boolean, not 1)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _num(value: Any, what: str, file, node) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A finite number from a YAML framework (None when absent); strings and booleans are refused."""
+    if value is None:
         return None
-    if isinstance(value, str) and value.strip().upper() in {"", "NA", "NAN"}:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{what} must be a number, got {value!r}", file=file, node=node) from None
+    if not _is_real(value):
+        kind = "a boolean" if isinstance(value, bool) else "text" if isinstance(value, str) else type(value).__name__
+        raise InputError(f"{what} must be a number, got {kind} ({value!r})", file=file, node=node)
+    x = float(value)
+    if not math.isfinite(x):
+        raise InputError(f"{what} must be a finite number, got {value!r}", file=file, node=node)
+    return x
+
+
+def _unknown_keys(keys: Iterable, allowed: set[str], file, node=None, where: str = "") -> None:
+    """Refuse keys that are not in ``allowed``, suggesting the closest known one."""
+    for k in keys:
+        if k in allowed:
+            continue
+        close = difflib.get_close_matches(str(k), sorted(allowed), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(allowed))})"
+        raise InputError(f"unknown key '{k}'{where}{hint}", file=file, node=node)
 
 
 def _str(value: Any) -> str | None:
@@ -125,10 +153,17 @@ class Framework:
             if n.parent is not None:
                 if n.weight is None or (isinstance(n.weight, float) and math.isnan(n.weight)):
                     raise InputError("missing weight", file=f, node=n.code)
+                if not _is_real(n.weight):
+                    raise InputError(f"weight must be a number, got {n.weight!r}", file=f, node=n.code)
+                if not math.isfinite(n.weight):
+                    raise InputError(f"weight must be a finite number, got {n.weight}", file=f, node=n.code)
                 if n.weight < 0:
                     raise InputError(f"negative weight {n.weight}", file=f, node=n.code)
+            for what, v in (("min", n.goal_min), ("max", n.goal_max), ("target", n.target)):
+                if v is not None and not (_is_real(v) and math.isfinite(v)):
+                    raise InputError(f"{what} must be a finite number, got {v!r}", file=f, node=n.code)
             if n.is_indicator:
-                if n.direction not in (1, -1):
+                if isinstance(n.direction, bool) or n.direction not in (1, -1):
                     raise InputError(f"direction must be 1 or -1, got {n.direction!r}", file=f, node=n.code)
                 if n.goal_min is not None and n.goal_max is not None and n.goal_min >= n.goal_max:
                     raise InputError(f"goalposts need min < max, got min={n.goal_min}, max={n.goal_max}",
@@ -162,8 +197,12 @@ class Framework:
         self.aggregates: list[str] = sorted((c for c, n in self.nodes.items() if not n.is_indicator),
                                             key=lambda c: (self.nodes[c].level, order[c]))
         for code, ch in children.items():
-            if ch and sum(self.nodes[c].weight for c in ch) <= 0:
+            total = sum(self.nodes[c].weight for c in ch) if ch else 1.0
+            if total <= 0:
                 raise InputError("weights of the children sum to zero", file=f, node=code)
+            if not math.isfinite(total):
+                raise InputError("weights of the children are too large (their sum overflows); use smaller "
+                                 "weights", file=f, node=code)
 
     # --- structure -------------------------------------------------------------------------
     def children(self, code: str) -> list[str]:
@@ -278,22 +317,52 @@ class Framework:
 
 # --- readers ---------------------------------------------------------------------------------
 
+def _code(value: Any, file, where: str = "") -> str | None:
+    """A node code as text; a YAML number that would lose digits (``1.10`` → 1.1) is refused."""
+    if isinstance(value, bool):
+        raise InputError(f"code must be text, got a boolean ({value}){where}", file=file)
+    if isinstance(value, float):
+        raise InputError(f"code {value!r} was read as a number; quote it ('{value}'){where}", file=file)
+    return _str(value)
+
+
+def _node_type(value: Any, file, code: str) -> str | None:
+    if value is None:
+        return None
+    t = str(value).strip().lower()
+    if t not in ("indicator", "aggregate"):
+        raise InputError(f"unknown type {value!r} (use indicator or aggregate)", file=file, node=code)
+    return t
+
+
+def _direction(value: Any, file, code: str) -> int:
+    if _is_real(value) and float(value) in (1.0, -1.0):
+        return int(value)
+    raise InputError(f"direction must be 1 or -1, got {value!r}", file=file, node=code)
+
+
+def _level(value: Any, file, code: str) -> int | None:
+    if value is None:
+        return None
+    if _is_real(value) and math.isfinite(value) and float(value).is_integer() and value >= 1:
+        return int(value)
+    raise InputError(f"level must be a whole number of at least 1, got {value!r}", file=file, node=code)
+
+
 def _node_from_dict(d: dict, parent: str | None, file, is_indicator: bool | None = None) -> Node:
     if not isinstance(d, dict):
         raise InputError(f"a node must be a mapping, got {d!r}", file=file)
-    code = _str(d.get("code"))
+    code = _code(d.get("code"), file, f" (name: {d.get('name')!r})")
     if code is None:
         raise InputError(f"node without a 'code' (name: {d.get('name')!r})", file=file)
+    _unknown_keys(d, _NODE_KEYS, file, node=code)
+    typ = _node_type(d.get("type"), file, code)
+    if "children" in d and typ == "indicator":
+        raise InputError("a node with 'children' cannot have type indicator", file=file, node=code)
     if is_indicator is None:
-        if "children" in d:
-            is_indicator = False
-        else:
-            t = str(d.get("type", "")).lower()
-            is_indicator = t != "aggregate"
+        is_indicator = "children" not in d and typ != "aggregate"
     weight = d.get("weight")
     if parent is not None:
-        if weight is None:
-            raise InputError("missing weight", file=file, node=code)
         weight = _num(weight, "weight", file, code)
         if weight is None:
             raise InputError("missing weight", file=file, node=code)
@@ -303,22 +372,15 @@ def _node_from_dict(d: dict, parent: str | None, file, is_indicator: bool | None
     if is_indicator:
         if "direction" not in d:
             raise InputError("indicator without a 'direction' (+1 or -1)", file=file, node=code)
-        direction = d["direction"]
-        try:
-            if float(direction) in (1.0, -1.0):
-                direction = int(float(direction))
-        except (TypeError, ValueError):
-            pass
-    level = d.get("level")
+        direction = _direction(d["direction"], file, code)
     return Node(
         code=code, parent=parent, weight=weight, is_indicator=bool(is_indicator),
         name=str(d.get("name") or code), nama=str(d.get("nama") or d.get("name") or code),
-        level=None if level is None else int(level), direction=direction, unit=_str(d.get("unit")),
+        level=_level(d.get("level"), file, code), direction=direction, unit=_str(d.get("unit")),
         goal_min=_num(d.get("min"), "min", file, code), goal_max=_num(d.get("max"), "max", file, code),
         target=_num(d.get("target"), "target", file, code), transform=_str(d.get("transform")),
         denominator=_str(d.get("denominator")), source=_str(d.get("source")),
-        extra={k: v for k, v in d.items() if k not in _INDICATOR_KEYS | {
-            "code", "name", "nama", "weight", "children", "parent", "type", "level"}},
+        extra={k: v for k, v in d.items() if k in ("description", "notes")},
     )
 
 
@@ -326,6 +388,9 @@ def _read_yaml(path: Path) -> Framework:
     doc = read_yaml(path, "framework file")
     if not doc:
         raise InputError("a framework file must be a mapping with 'tree' or 'nodes'", file=path)
+    _unknown_keys(doc, _TOP_KEYS, path, where=" at the top of the framework file")
+    if "tree" in doc and "nodes" in doc:
+        raise InputError("a framework file has either 'tree' or 'nodes', not both", file=path)
     nodes: list[Node] = []
     if "tree" in doc:
         def walk(d, parent):
@@ -343,8 +408,11 @@ def _read_yaml(path: Path) -> Framework:
         if not isinstance(raw, list):
             raise InputError("'nodes' must be a list", file=path)
         for d in raw:
-            parent = _str(d.get("parent")) if isinstance(d, dict) else None
-            t = str(d.get("type", "indicator" if "direction" in d else "aggregate")).lower()
+            if not isinstance(d, dict):
+                raise InputError(f"a node must be a mapping, got {d!r}", file=path)
+            parent = _code(d.get("parent"), path, f" (parent of {d.get('code')!r})")
+            t = _node_type(d.get("type"), path, str(d.get("code")))
+            t = t or ("indicator" if "direction" in d else "aggregate")
             nodes.append(_node_from_dict(d, parent, path, is_indicator=(t == "indicator")))
     else:
         raise InputError("a framework file needs a 'tree' or a 'nodes' key", file=path)
@@ -352,50 +420,75 @@ def _read_yaml(path: Path) -> Framework:
     return Framework(nodes, name=str(doc.get("name", path.stem)), meta=meta, source_file=str(path))
 
 
+_TABLE_TEXT = ("iName", "iNama", "Type", "Unit", "Transform", "Denominator", "Source")
+
+
 def _read_table(path: Path) -> Framework:
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        df = pd.read_excel(path, sheet_name=0)
-    else:
-        df = pd.read_csv(path, keep_default_na=True)
+    df = read_table(path, what="framework", text_columns=_TABLE_TEXT)
+    rows = df.attrs.get("source_rows")
+    by_lower = {str(c).lower(): c for c in df.columns}
     need = ["Level", "iCode", "iName", "Direction", "Weight", "Parent", "Type"]
-    missing = [c for c in need if c not in df.columns]
+    missing = [c for c in need if c.lower() not in by_lower]
     if missing:
         raise InputError(f"metadata table lacks columns: {', '.join(missing)}", file=path)
+    df = df.rename(columns={by_lower[c.lower()]: c for c in need + ["iNama", "Unit", "Target", "Denominator",
+                                                                      "GoalMin", "GoalMax", "Transform", "Source"]
+                            if c.lower() in by_lower})
     nodes = []
     unit_cols: dict[str, list[str]] = {}
-    for i, r in df.iterrows():
-        line = i + 2
+    first_line: dict[str, int] = {}
+    for i, r in enumerate(df.to_dict("records")):
+        line = row_number(df, i, rows)
+
+        def num(col: str, required: bool = False, r=r, line=line) -> float | None:
+            try:
+                x = parse_number(r.get(col), required=required)
+            except ValueError as e:
+                raise InputError(str(e), file=path, row=line, column=col) from None
+            return None if math.isnan(x) else x
+
         code = _str(r["iCode"])
-        typ = _str(r["Type"])
         if code is None:
             raise InputError("empty iCode", file=path, row=line, column="iCode")
+        if code in first_line:
+            raise InputError(f"duplicated iCode '{code}' (first on row {first_line[code]})", file=path,
+                             row=line, column="iCode")
+        first_line[code] = line
+        raw_type = _str(r["Type"])
+        typ = _TABLE_TYPES.get((raw_type or "").strip().lower())
+        if typ is None:
+            raise InputError(f"unknown Type {raw_type!r} for '{code}' (use Indicator or Aggregate; Group, "
+                             "Denominator or Other for unit columns)", file=path, row=line, column="Type")
         if typ not in ("Indicator", "Aggregate"):
-            unit_cols.setdefault(typ or "Other", []).append(code)
+            unit_cols.setdefault(typ, []).append(code)
             continue
         is_ind = typ == "Indicator"
         parent = _str(r["Parent"])
-        w = r["Weight"]
-        weight = None if pd.isna(w) else _num(w, "Weight", path, code)
+        weight = num("Weight")
+        if weight is not None and weight < 0:
+            raise InputError(f"negative weight {weight}", file=path, row=line, column="Weight")
         if parent is not None and weight is None:
-            raise InputError("missing weight", file=path, row=line, node=code)
+            raise InputError(f"missing weight for '{code}'", file=path, row=line, column="Weight")
         direction = 1
         if is_ind:
-            d = r["Direction"]
-            if pd.isna(d):
-                raise InputError("missing Direction", file=path, row=line, node=code)
-            try:
-                direction = int(float(d)) if float(d) in (1.0, -1.0) else d
-            except (TypeError, ValueError):
-                direction = d
-        get = lambda col, r=r: r[col] if col in df.columns else None
+            d = num("Direction")
+            if d is None:
+                raise InputError(f"missing Direction for '{code}'", file=path, row=line, column="Direction")
+            if d not in (1.0, -1.0):
+                raise InputError(f"Direction must be 1 or -1, got {r['Direction']!r}", file=path, row=line,
+                                 column="Direction")
+            direction = int(d)
+        level = num("Level")
+        if level is not None and not (level.is_integer() and level >= 1):
+            raise InputError(f"Level must be a whole number of at least 1, got {r['Level']!r}", file=path,
+                             row=line, column="Level")
         nodes.append(Node(
             code=code, parent=parent, weight=1.0 if weight is None else weight, is_indicator=is_ind,
-            name=_str(r["iName"]) or code, nama=_str(get("iNama")) or _str(r["iName"]) or code,
-            level=None if pd.isna(r["Level"]) else int(r["Level"]), direction=direction,
-            unit=_str(get("Unit")), goal_min=_num(get("GoalMin"), "GoalMin", path, code),
-            goal_max=_num(get("GoalMax"), "GoalMax", path, code),
-            target=_num(get("Target"), "Target", path, code), transform=_str(get("Transform")),
-            denominator=_str(get("Denominator")), source=_str(get("Source")),
+            name=_str(r["iName"]) or code, nama=_str(r.get("iNama")) or _str(r["iName"]) or code,
+            level=None if level is None else int(level), direction=direction,
+            unit=_str(r.get("Unit")), goal_min=num("GoalMin"), goal_max=num("GoalMax"),
+            target=num("Target"), transform=_str(r.get("Transform")),
+            denominator=_str(r.get("Denominator")), source=_str(r.get("Source")),
         ))
     meta = {"unit_columns": unit_cols}
     return Framework(nodes, name=path.stem, meta=meta, source_file=str(path))
@@ -436,9 +529,11 @@ def load_framework(source: str | Path | Framework) -> Framework:
         else:
             raise InputError(f"framework file not found (built-in names: {', '.join(builtins) or 'none'})",
                              file=source)
+    if path.is_dir():
+        raise InputError("is a folder, not a framework file", file=path)
     if path.suffix.lower() in (".yaml", ".yml"):
         return _read_yaml(path)
-    if path.suffix.lower() in (".csv", ".xlsx", ".xls"):
+    if path.suffix.lower() in (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet"):
         return _read_table(path)
     raise InputError("unknown framework format (use .yaml, .csv or .xlsx)", file=path)
 

@@ -1,0 +1,584 @@
+"""The one reader of user tables (CSV, XLSX, Parquet) and the one cell-to-number conversion.
+
+Every table a user hands the kit — indicator data, iMeta framework tables, weight sets, budgets,
+AHP matrices, costs, design tables, scenarios — goes through :func:`read_table`, so every kind
+of table gets the same checks and the same one-line errors:
+
+- the path must be a readable, non-empty file with a known extension;
+- text is UTF-8 (a byte-order mark is fine), or UTF-16/UTF-32 with a byte-order mark; anything
+  else is refused with the encoding it looks like;
+- CSV is comma-separated; every row has as many fields as the header (a row with more or fewer
+  is refused naming its line); a semicolon- or tab-separated file is refused with advice;
+- Excel error cells (``#DIV/0!``, ``#N/A`` …) and formulas without a saved value are refused
+  naming the cell; a formula's saved value is read;
+- code columns (``uCode``, ``iCode``, ``Parent``, any column whose name ends in ``code`` or
+  ``kode``) are text: ``35.10`` stays ``35.10``. An Excel code typed as a number is rebuilt
+  from the cell's number format (``00.00`` shows 35.1 as ``35.10``); a non-integer code without
+  such a format is refused;
+- in other columns, an empty cell or an NA marker (``NA``, ``N/A``, ``#N/A``, ``NaN``, ``-`` …)
+  is missing, and a column whose cells are all finite numbers becomes numeric.
+
+:func:`to_numbers` turns chosen columns into finite floats: ``inf``, ``-Infinity``, ``1e400``,
+booleans, dates and text are refused naming file, row (the line in the file, header = line 1,
+or the Excel row) and column; with ``required=True`` a missing value is refused too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import math
+import re
+import zipfile
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputError
+
+__all__ = ["read_table", "read_text", "to_numbers", "parse_number", "row_number", "is_code_column", "sheet_names",
+           "NA_MARKERS", "CODE_COLUMNS"]
+
+#: Cell texts that mean "missing" outside code columns (compared after stripping spaces).
+NA_MARKERS = frozenset({"", "NA", "N/A", "n/a", "na", "#N/A", "#NA", "NaN", "nan", "NAN", "-nan", "-NaN",
+                        "NULL", "null", "None", "<NA>", "-", "—"})
+#: Column names that always hold codes (text), besides names ending in ``code``/``kode``.
+CODE_COLUMNS = frozenset({"ucode", "icode", "parent", "code", "kode", "expert"})
+
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d+")
+_NONFINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_BOOL_TEXT = frozenset({"true", "false"})
+_EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
+                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!"})
+_SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+             ".parquet": "parquet", ".pq": "parquet"}
+
+ROWS_ATTR = "source_rows"
+CELLS_ATTR = "source_cells"
+
+
+# --- files and text ------------------------------------------------------------------------------
+
+def _check_file(path: Path, what: str) -> bytes:
+    """The bytes of ``path``; a missing, folder, unreadable or empty file is an InputError."""
+    noun = what if what.endswith("file") else f"{what} file"
+    if not path.exists():
+        raise InputError(f"{noun} not found", file=path)
+    if path.is_dir():
+        raise InputError(f"is a folder, not a {noun}", file=path)
+    try:
+        raw = path.read_bytes()
+    except PermissionError:
+        raise InputError(f"cannot read the {noun} (permission denied)", file=path) from None
+    except OSError as e:
+        raise InputError(f"cannot read the {noun} ({e.strerror or e})", file=path) from None
+    if not raw:
+        raise InputError(f"the {noun} is empty (0 bytes)", file=path)
+    return raw
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """Text of a file: UTF-8 (BOM optional) or UTF-16/32 with a BOM; otherwise one clear error."""
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(enc)
+            except UnicodeDecodeError:
+                raise InputError(f"starts with a {enc.upper()} byte-order mark but is not valid {enc.upper()}; "
+                                 "save it as UTF-8", file=path) from None
+    if raw.startswith(b"PK\x03\x04"):
+        raise InputError("is an Excel workbook or another zip file, not text; give it the .xlsx extension "
+                         "or save it as CSV UTF-8", file=path)
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError("is an old-style Excel (.xls) or protected Office file, not text; save it as "
+                         "CSV UTF-8 or .xlsx", file=path)
+    if raw.startswith(b"PAR1"):
+        raise InputError("is a Parquet file, not text; give it the .parquet extension", file=path)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        zeros = raw[:4000].count(b"\x00")
+        if zeros > len(raw[:4000]) // 4:
+            guess = "looks like UTF-16 without a byte-order mark"
+        else:
+            guess = "looks like Windows-1252/Latin-1"
+        raise InputError(f"line {line}: not UTF-8 text ({guess}); save the file as UTF-8 "
+                         "(in Excel: 'CSV UTF-8')", file=path) from None
+
+
+def read_text(path: str | Path, what: str = "input") -> str:
+    """Text of a user file with the checks of :func:`read_table` (folder, permission, empty, encoding)."""
+    path = Path(path)
+    return _decode(_check_file(path, what), path)
+
+
+# --- codes ---------------------------------------------------------------------------------------
+
+def is_code_column(name: object) -> bool:
+    """True for columns that hold codes and are therefore always read as text."""
+    n = str(name).strip().lower()
+    return n in CODE_COLUMNS or n.endswith("code") or n.endswith("kode") or n.startswith("kode")
+
+
+def _number_format_digits(fmt: str | None) -> tuple[int, int] | None:
+    """(integer zeros, decimals) of a fixed number format like ``0.00`` or ``00.00``; None otherwise."""
+    if not fmt:
+        return None
+    f = fmt.split(";")[0]
+    f = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.', "", f).strip()
+    m = re.fullmatch(r"[#,]*(0*)(?:\.(0+))?", f)
+    if not m or not (m.group(1) or m.group(2)):
+        return None
+    return len(m.group(1)), len(m.group(2) or "")
+
+
+def _code_text(value: object, number_format: str | None = None) -> str:
+    """A code cell as text; raises ValueError with the reason when a number cannot be read back."""
+    if isinstance(value, bool):
+        raise ValueError(f"unit code is a boolean ({value})")
+    if isinstance(value, (int, np.integer)):
+        digits = _number_format_digits(number_format)
+        if digits and digits[1] == 0:
+            return f"{int(value):0{digits[0]}d}"
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if not math.isfinite(v):
+            raise ValueError(f"code is not a finite number ({v})")
+        digits = _number_format_digits(number_format)
+        if digits:
+            whole, dec = digits
+            width = whole + (dec + 1 if dec else 0)
+            text = f"{v:0{width}.{dec}f}"
+            if float(text) == v:
+                return text
+        if v.is_integer():
+            return str(int(v))
+        raise ValueError(f"code typed as a number ({v:g}); format the column as Text and type the code "
+                         "again (e.g. '35.10')")
+    if isinstance(value, (datetime, date, time, timedelta)):
+        raise ValueError(f"code is a date ({value}); format the column as Text")
+    return str(value).strip()
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+def _csv_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, data rows and the line each row starts on; refuses ragged and non-comma files."""
+    first = text.split("\n", 1)[0]
+    if "," not in first:
+        for sep, name in ((";", "semicolon"), ("\t", "tab")):
+            if sep in first:
+                raise InputError(f"line 1: the file is {name}-separated; save it as comma-separated CSV "
+                                 "(in Excel: 'CSV UTF-8 (Comma delimited)')", file=path)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    header: list[str] | None = None
+    start = 1
+    try:
+        for rec in reader:
+            line, start = start, reader.line_num + 1
+            if not rec or all(not c.strip() for c in rec):
+                continue
+            if header is None:
+                header = rec
+                header_line = line
+                continue
+            rows.append(rec)
+            lines.append(line)
+    except csv.Error as e:
+        raise InputError(f"line {reader.line_num}: not valid CSV ({e})", file=path) from None
+    if header is None:
+        raise InputError("has no header row (the file holds only blank lines)", file=path)
+    if header_line != 1:
+        lines_note = f" (header found on line {header_line})"
+    else:
+        lines_note = ""
+    n = len(header)
+    while n > 1 and not header[n - 1].strip() and all(len(r) < n or not r[n - 1].strip() for r in rows):
+        n -= 1
+    for rec, line in zip(rows, lines):
+        if len(rec) > n and any(c.strip() for c in rec[n:]):
+            raise InputError(f"line {line} has {len(rec)} fields but the header has {n}{lines_note} "
+                             "(an extra comma, or a value with a comma that is not quoted?)", file=path)
+        if len(rec) < n:
+            raise InputError(f"line {line} has {len(rec)} fields but the header has {n}{lines_note} "
+                             "(a missing comma or a cut line?)", file=path)
+    return header[:n], [r[:n] for r in rows], lines
+
+
+def _read_csv(path: Path, raw: bytes, text_columns: set[str]) -> pd.DataFrame:
+    header, rows, lines = _csv_rows(_decode(raw, path), path)
+    names = _header_names(header, path, [f"column {i + 1}" for i in range(len(header))])
+    cols = {}
+    for j, name in enumerate(names):
+        cells = [r[j].strip() for r in rows]
+        cols[name] = _typed_column(cells, is_code_column(name) or name in text_columns)
+    df = pd.DataFrame(cols, index=pd.RangeIndex(len(rows)))
+    df.attrs[ROWS_ATTR] = lines
+    return df
+
+
+def _header_names(header: list, path: Path, where: list[str]) -> list[str]:
+    names = []
+    for h, w in zip(header, where):
+        name = _header_text(h)
+        if not name:
+            raise InputError(f"{w} has no name in the header row", file=path)
+        if name in names:
+            raise InputError(f"duplicated column name '{name}' in the header row", file=path, column=name)
+        names.append(name)
+    return names
+
+
+def _header_text(h: object) -> str:
+    if h is None:
+        return ""
+    if isinstance(h, float) and h.is_integer():
+        return str(int(h))
+    return str(h).strip()
+
+
+def _typed_column(cells: list, text: bool) -> pd.Series:
+    """Code columns stay text; others: NA markers are missing; all-number columns become numeric."""
+    if text:
+        return pd.Series([c if c != "" else np.nan for c in cells], dtype=object)
+    vals = [np.nan if (isinstance(c, str) and c in NA_MARKERS) else c for c in cells]
+    present = [v for v in vals if not (isinstance(v, float) and math.isnan(v))]
+    if present and all(isinstance(v, str) and _NUMBER.fullmatch(v) for v in present):
+        nums = [float(v) for v in present]
+        if all(math.isfinite(x) for x in nums):
+            if len(present) == len(vals) and all(_INTEGER.fullmatch(v) and abs(int(v)) < 2**53
+                                                 for v in present):
+                return pd.Series([int(v) for v in vals], dtype="int64")
+            return pd.Series([float(v) if isinstance(v, str) else np.nan for v in vals], dtype="float64")
+    if present and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                       and math.isfinite(v) for v in present):
+        if len(present) == len(vals) and all(isinstance(v, (int, np.integer)) for v in vals):
+            return pd.Series(vals, dtype="int64")
+        return pd.Series(vals, dtype="float64")
+    return pd.Series(vals, dtype=object)
+
+
+# --- Excel ---------------------------------------------------------------------------------------
+
+def _open_workbook(path: Path, raw: bytes, data_only: bool):
+    import openpyxl
+
+    if not raw.startswith(b"PK\x03\x04"):
+        if raw.startswith(b"\xd0\xcf\x11\xe0"):
+            raise InputError("is an old-style Excel 97-2003 (.xls) or password-protected workbook; "
+                             "save it as .xlsx without a password", file=path)
+        head = raw[:2000]
+        if b"\x00" not in head and (b"," in head or b";" in head or b"\t" in head):
+            raise InputError("is a text (CSV) file saved under an Excel name; rename it to .csv "
+                             "or save it from Excel as a workbook (.xlsx)", file=path)
+        raise InputError("is not an Excel workbook (.xlsx is a zip file; this one is not)", file=path)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(raw), data_only=data_only, read_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError) as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise InputError(f"is not a readable Excel workbook (damaged or not .xlsx: {reason})", file=path) from None
+    except Exception as e:  # openpyxl raises many kinds on a damaged workbook
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise InputError(f"is not a readable Excel workbook ({type(e).__name__}: {reason})", file=path) from None
+
+
+def _pick_sheet(wb, sheet, path: Path):
+    sheets = wb.worksheets
+    if not sheets:
+        raise InputError("the workbook has no worksheet", file=path)
+    if sheet is None:
+        return sheets[0]
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(sheets):
+            raise InputError(f"the workbook has no sheet number {sheet + 1}", file=path)
+        return sheets[sheet]
+    if sheet not in wb.sheetnames:
+        raise InputError(f"no sheet '{sheet}' (sheets: {', '.join(wb.sheetnames)})", file=path)
+    return wb[sheet]
+
+
+def sheet_names(path: str | Path, what: str = "input") -> list[str]:
+    """Names of the worksheets of an ``.xlsx`` file (with the checks of :func:`read_table`)."""
+    path = Path(path)
+    wb = _open_workbook(path, _check_file(path, what), data_only=False)
+    try:
+        return [ws.title for ws in wb.worksheets]
+    finally:
+        wb.close()
+
+
+def _excel_value(cell, cached, ref: str, path: Path, row: int, column: str):
+    """The value of one cell: a formula's saved value; error cells and unsaved formulas refused."""
+    if cell.data_type == "f":
+        formula = getattr(cell.value, "text", cell.value)
+        if cached is None or cached.value is None:
+            raise InputError(f"cell {ref}: formula {formula} has no saved value; open and save the file in "
+                             "Excel, or type the value", file=path, row=row, column=column)
+        cell = cached
+    if cell.data_type == "e" or (isinstance(cell.value, str) and cell.value.strip() in _EXCEL_ERRORS
+                                 and cell.data_type != "s"):
+        raise InputError(f"cell {ref} holds the Excel error {cell.value}", file=path, row=row, column=column)
+    return cell.value, cell.number_format
+
+
+def _read_xlsx(path: Path, raw: bytes, sheet, text_columns: set[str]) -> pd.DataFrame:
+    from openpyxl.utils import get_column_letter
+
+    wb = _open_workbook(path, raw, data_only=False)
+    try:
+        ws = _pick_sheet(wb, sheet, path)
+        grid = [list(r) for r in ws.iter_rows()]
+        cached_ws = None
+        if any(c.data_type == "f" for r in grid for c in r):
+            wb_v = _open_workbook(path, raw, data_only=True)
+            cached_ws = wb_v[ws.title]
+    finally:
+        wb.close()
+    title = ws.title
+
+    def blank(c) -> bool:
+        return c.value is None or (isinstance(c.value, str) and not c.value.strip())
+
+    grid = [r for r in grid if not all(blank(c) for c in r)]
+    if not grid:
+        raise InputError(f"sheet '{title}' is empty", file=path)
+    header_cells = grid[0]
+    body = grid[1:]
+    n = len(header_cells)
+    while n > 1 and blank(header_cells[n - 1]) and all(len(r) < n or blank(r[n - 1]) for r in body):
+        n -= 1
+    header_vals = []
+    for c in header_cells[:n]:
+        if c.data_type in ("f", "e"):
+            raise InputError(f"cell {title}!{c.coordinate}: the header row must hold plain column names",
+                             file=path)
+        header_vals.append(c.value)
+    names = _header_names(header_vals, path,
+                          [f"column {get_column_letter(c.column)} ({title}!{c.coordinate})"
+                           for c in header_cells[:n]])
+    letters = {name: get_column_letter(c.column) for name, c in zip(names, header_cells[:n])}
+    rows = [r[0].row for r in body]
+    cols: dict[str, list] = {name: [] for name in names}
+    for r in body:
+        for j, name in enumerate(names):
+            c = r[j] if j < len(r) else None
+            if c is None or c.value is None:
+                cols[name].append("")
+                continue
+            ref = f"{title}!{c.coordinate}"
+            cached = cached_ws[c.coordinate] if cached_ws is not None and c.data_type == "f" else None
+            value, fmt = _excel_value(c, cached, ref, path, c.row, name)
+            if is_code_column(name) or name in text_columns:
+                try:
+                    value = _code_text(value, fmt) if value is not None else ""
+                except ValueError as e:
+                    raise InputError(f"cell {ref}: {e}", file=path, row=c.row, column=name) from None
+            elif isinstance(value, str):
+                value = value.strip()
+            cols[name].append(value)
+    df = pd.DataFrame({name: _typed_column(vals, is_code_column(name) or name in text_columns)
+                       for name, vals in cols.items()}, index=pd.RangeIndex(len(rows)))
+    df.attrs[ROWS_ATTR] = rows
+    df.attrs[CELLS_ATTR] = {"sheet": title, "letters": letters}
+    return df
+
+
+# --- Parquet -------------------------------------------------------------------------------------
+
+def _read_parquet(path: Path, raw: bytes, text_columns: set[str]) -> pd.DataFrame:
+    if not raw.startswith(b"PAR1"):
+        raise InputError("is not a Parquet file (it does not start with 'PAR1')", file=path)
+    try:
+        df = pd.read_parquet(io.BytesIO(raw))
+    except Exception as e:  # pyarrow raises its own error types on a damaged file
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise InputError(f"is not a readable Parquet file ({reason})", file=path) from None
+    df = df.reset_index(drop=df.index.name is None and isinstance(df.index, pd.RangeIndex))
+    df.columns = _header_names(list(df.columns), path, [f"column {i + 1}" for i in range(df.shape[1])])
+    for name in df.columns:
+        if is_code_column(name) or name in text_columns:
+            out = []
+            for i, v in enumerate(df[name].tolist()):
+                if v is None or (isinstance(v, float) and math.isnan(v)):
+                    out.append(np.nan)
+                    continue
+                try:
+                    out.append(_code_text(v))
+                except ValueError as e:
+                    raise InputError(str(e), file=path, row=i + 2, column=name) from None
+            df[name] = pd.Series(out, index=df.index, dtype=object)
+    df.index = pd.RangeIndex(len(df))
+    df.attrs[ROWS_ATTR] = list(range(2, len(df) + 2))
+    return df
+
+
+# --- the reader ----------------------------------------------------------------------------------
+
+def read_table(path: str | Path, *, what: str = "data", sheet: str | int | None = None,
+               text_columns: Iterable[str] = ()) -> pd.DataFrame:
+    """Read a user table (CSV, XLSX or Parquet) with one clear error for every bad file or cell.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv`` (also ``.txt``), ``.xlsx`` (also ``.xlsm``) or ``.parquet``.
+    what : str
+        What the file is meant to be ("data", "weights", "budget" …), used in messages.
+    sheet : str or int, optional
+        Worksheet of an Excel file (name or 0-based number); the first sheet by default.
+    text_columns : iterable of str
+        Further columns to keep as text, besides the code columns (see :func:`is_code_column`).
+
+    Returns
+    -------
+    DataFrame
+        One row per non-empty row of the file, a ``RangeIndex``, and in ``attrs["source_rows"]``
+        the line (CSV; header = line 1) or Excel row of each row, used by :func:`row_number`.
+
+    Raises
+    ------
+    InputError
+        A missing, folder, unreadable, empty, wrongly encoded, ragged, semicolon-separated or
+        damaged file; an Excel error cell or a formula without a saved value; a code that cannot
+        be read back as text. The message names the file and, where it applies, line/row/cell.
+    """
+    path = Path(path)
+    kind = _SUFFIXES.get(path.suffix.lower())
+    if path.suffix.lower() == ".xls":
+        _check_file(path, what)
+        raise InputError("old-style Excel 97-2003 (.xls) is not read; save it as .xlsx or CSV UTF-8", file=path)
+    if kind is None:
+        _check_file(path, what)
+        raise InputError(f"unknown file type '{path.suffix}' for a {what} table (use .csv, .xlsx or .parquet)",
+                         file=path)
+    raw = _check_file(path, what)
+    text = {str(c) for c in text_columns}
+    if kind == "csv":
+        return _read_csv(path, raw, text)
+    if kind == "xlsx":
+        return _read_xlsx(path, raw, sheet, text)
+    return _read_parquet(path, raw, text)
+
+
+def row_number(df: pd.DataFrame, i: int, rows: list[int] | None = None) -> int:
+    """Line (CSV) or Excel row of positional row ``i`` of a table from :func:`read_table`."""
+    rows = df.attrs.get(ROWS_ATTR) if rows is None else rows
+    if rows is not None and 0 <= i < len(rows):
+        return int(rows[i])
+    return i + 2
+
+
+def _cell_ref(df: pd.DataFrame, column: str, row: int) -> str:
+    cells = df.attrs.get(CELLS_ATTR)
+    if not cells or column not in cells.get("letters", {}):
+        return ""
+    return f" (cell {cells['sheet']}!{cells['letters'][column]}{row})"
+
+
+def _cell_number(v: object, required: bool) -> float | str:
+    """A finite float, NaN for missing (when allowed), or the reason (str) the cell is refused."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return "a number is required here (the cell is empty)" if required else math.nan
+    if isinstance(v, (bool, np.bool_)):
+        return f"a boolean ({v}) where a number is required"
+    if isinstance(v, (int, np.integer)):
+        return float(v)
+    if isinstance(v, (float, np.floating)):
+        x = float(v)
+        if math.isnan(x):
+            return "a number is required here (the cell is empty or NA/NaN)" if required else math.nan
+        if math.isinf(x):
+            return f"{v!r} is not a finite number"
+        return x
+    if isinstance(v, (datetime, date, time, timedelta, pd.Timestamp)):
+        return f"a date/time ({v}) where a number is required"
+    s = str(v).strip()
+    if s in NA_MARKERS:
+        return f"a number is required here (the cell holds {s!r})" if required else math.nan
+    if _NONFINITE.fullmatch(s):
+        return f"{s!r} is not a finite number"
+    if _NUMBER.fullmatch(s):
+        x = float(s)
+        if not math.isfinite(x):
+            return f"{s!r} is too large (not a finite number)"
+        return x
+    if s.lower() in _BOOL_TEXT:
+        return f"a boolean ({s}) where a number is required"
+    if _DECIMAL_COMMA.fullmatch(s):
+        return f"non-numeric value {s!r} (decimal comma? write {s.replace(',', '.')})"
+    return f"non-numeric value {s!r}"
+
+
+def parse_number(value: object, *, required: bool = False) -> float:
+    """One cell as a finite float (NaN when missing and not ``required``).
+
+    Raises
+    ------
+    ValueError
+        With the reason in plain words: text, a boolean, a date, ``inf``, an overflowing number,
+        or (when ``required``) a missing value.
+    """
+    x = _cell_number(value, required)
+    if isinstance(x, str):
+        raise ValueError(x)
+    return x
+
+
+def to_numbers(df: pd.DataFrame, columns: Iterable[str], *, file=None, required: bool = False,
+               rows: list[int] | None = None) -> pd.DataFrame:
+    """Columns of ``df`` as finite floats; anything else is an error naming file, row and column.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A table, ideally from :func:`read_table` (its ``attrs`` give the line of each row).
+    columns : iterable of str
+        Columns to convert.
+    file : str or Path, optional
+        File named in errors.
+    required : bool
+        If True a missing cell (empty, NA, NaN) is refused; otherwise it becomes NaN.
+    rows : list of int, optional
+        Line/row number of each row (defaults to ``df.attrs['source_rows']``, else position + 2).
+
+    Returns
+    -------
+    DataFrame
+        Float columns, same index as ``df``.
+    """
+    out = {}
+    for c in columns:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            arr = s.to_numpy(dtype=float, na_value=np.nan)
+            bad = np.isinf(arr) | (np.isnan(arr) if required else False)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                _refuse(df, c, i, _cell_number(arr[i], required), file, rows)
+            out[c] = pd.Series(arr, index=df.index)
+            continue
+        vals = []
+        for i, v in enumerate(s.tolist()):
+            x = _cell_number(v, required)
+            if isinstance(x, str):
+                _refuse(df, c, i, x, file, rows)
+            vals.append(x)
+        out[c] = pd.Series(vals, index=df.index, dtype=float)
+    return pd.DataFrame(out, index=df.index)
+
+
+def _refuse(df: pd.DataFrame, column: str, i: int, reason: str, file, rows) -> None:
+    row = row_number(df, i, rows)
+    raise InputError(reason + _cell_ref(df, column, row), file=file, row=row, column=column)
