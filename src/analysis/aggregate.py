@@ -16,13 +16,15 @@ import pandas as pd
 from ._errors import InputError
 from .framework import Framework
 
-__all__ = ["AGGREGATORS", "arithmetic", "geometric", "harmonic", "mazziotta_pareto", "copeland",
+__all__ = ["AGGREGATORS", "ALIASES", "arithmetic", "geometric", "harmonic", "mazziotta_pareto", "copeland",
            "aggregate_matrix", "aggregate", "node_method"]
 
 AGGREGATORS = ("arithmetic", "geometric", "harmonic", "mazziotta_pareto", "copeland")
-_ALIASES = {"amean": "arithmetic", "a_amean": "arithmetic", "mean": "arithmetic", "gmean": "geometric",
+#: Other names accepted for the aggregators (COINr's ``a_amean`` …) → the canonical name.
+ALIASES = {"amean": "arithmetic", "a_amean": "arithmetic", "mean": "arithmetic", "gmean": "geometric",
             "a_gmean": "geometric", "hmean": "harmonic", "a_hmean": "harmonic", "mpi": "mazziotta_pareto",
             "a_copeland": "copeland"}
+_ALIASES = ALIASES  # old private name, kept until every importer uses ALIASES
 
 
 def _prep(X: np.ndarray, w: np.ndarray):
@@ -130,7 +132,7 @@ _FUNCS = {"arithmetic": arithmetic, "geometric": geometric, "harmonic": harmonic
 
 
 def canonical(method: str) -> str:
-    m = _ALIASES.get(str(method).lower(), str(method).lower())
+    m = ALIASES.get(str(method).lower(), str(method).lower())
     if m not in _FUNCS:
         raise InputError(f"unknown aggregation method '{method}' (use one of {', '.join(AGGREGATORS)})")
     return m

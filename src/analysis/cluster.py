@@ -22,8 +22,8 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies
 from sklearn.mixture import GaussianMixture
 
 from ._errors import InputError
-from .audit._select import cross_section, units_of
 from .levels import rank_desc
+from .select import cross_section, units_of, year_slice
 
 __all__ = ["features", "fit_labels", "select_k", "Selection", "stability", "Stability", "profiles", "Profiles",
            "peer_ranks", "cluster_labels", "Typology", "typology", "METHODS"]
@@ -295,9 +295,8 @@ def peer_ranks(result, labels: pd.Series, *, year=None) -> pd.DataFrame:
     if result.levels is not None:
         lv = result.levels
         if result.year is not None:
-            from .audit._select import _year_slice
 
-            lv = _year_slice(lv.to_frame(), result, year)["Level"]
+            lv = year_slice(lv.to_frame(), result, year)["Level"]
         out["level"] = lv.reindex(out.index)
     u = units_of(result, year)
     if "uName" in u.columns:

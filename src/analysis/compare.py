@@ -14,9 +14,9 @@ import pandas as pd
 
 from ._errors import InputError
 from .aggregate import aggregate
-from .audit._select import cross_section, units_of
 from .levels import Bands, rank_desc
-from .weights._common import normalise_within
+from .select import cross_section, units_of
+from .weights import normalise_within
 
 __all__ = ["WeightComparison", "compare_weight_sets"]
 

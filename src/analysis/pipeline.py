@@ -25,7 +25,7 @@ from .normalise import indicator_params, normalise
 from .spec import Spec, load_spec
 from .treat import treat, treat_frozen
 
-__all__ = ["Result", "build", "resolve_weights", "check_spec"]
+__all__ = ["Result", "build", "build_cross_section", "resolve_weights", "check_spec"]
 
 
 @dataclass
@@ -146,7 +146,33 @@ def check_spec(framework: Framework, spec: Spec, units: pd.DataFrame | None = No
     resolve_weights(framework, spec)
 
 
-def _cross_section(values, units, framework, spec, weights, fitted=None, reference=None, treatment=None):
+def build_cross_section(values, units, framework, spec, weights, fitted=None, reference=None, treatment=None):
+    """Denominate → impute → treat → normalise → aggregate one cross-section (one year).
+
+    The step :func:`build` runs for each year, and that scenarios and the uncertainty engine re-run on
+    changed values or settings.
+
+    Parameters
+    ----------
+    values, units : DataFrame
+        Indicator values and unit descriptors, indexed by uCode.
+    framework : Framework
+    spec : Spec
+    weights : Series
+        Weight of every node (:func:`resolve_weights`).
+    fitted : dict, optional
+        Frozen normaliser parameters.
+    reference : DataFrame, optional
+        Values the normaliser is fitted on instead of ``values``.
+    treatment : DataFrame, optional
+        Frozen outlier treatment (caps) to apply instead of treating afresh.
+
+    Returns
+    -------
+    tuple
+        ``(denominated, imputed, treated, treatment details, normalised, fitted parameters, aggregates,
+        timings)``.
+    """
     t = {}
     t0 = time.perf_counter()
     den = spec.get("denominate")
@@ -233,7 +259,7 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
             # one yardstick for all years: treatment and normalisation fitted on the reference year
             y_ref = next(y for y in ds.years if str(y) == str(ref_year))
             d = ds.for_year(y_ref)
-            ref = _cross_section(d.values, d.units, fw, sp, weights)
+            ref = build_cross_section(d.values, d.units, fw, sp, weights)
             ref_fits, ref_treat = ref[5], ref[3]
         outs = []
         all_fits = {}
@@ -241,7 +267,7 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
             fz = ref_fits
             if fitted is not None:
                 fz = fitted.get(y, fitted) if y is not None and y in fitted else fitted
-            res = _cross_section(vals, units, fw, sp, weights, fitted=fz, treatment=ref_treat)
+            res = build_cross_section(vals, units, fw, sp, weights, fitted=fz, treatment=ref_treat)
             for k, v in res[7].items():
                 timings[k] = timings.get(k, 0.0) + v
             outs.append((y, vals, units, res))

@@ -33,9 +33,9 @@ import pandas as pd
 
 from ._errors import InputError
 from ._yaml import read_yaml
-from .audit._select import _year_slice
 from .levels import Bands, rank_desc
-from .pipeline import _cross_section
+from .pipeline import build_cross_section
+from .select import year_slice
 
 __all__ = ["Intervention", "Scenario", "load_scenario", "Baseline", "ScenarioResult", "run_scenario",
            "compare_scenarios", "contributions", "PathResult", "path_to_target", "valid_range"]
@@ -198,13 +198,13 @@ class Baseline:
             self.year = years[-1] if year is None else next((y for y in years if str(y) == str(year)), None)
             if self.year is None:
                 raise InputError(f"year {year} is not in the baseline (years: {years})")
-        sl = (lambda df: _year_slice(df, result, self.year)) if result.year is not None else (lambda df: df)
+        sl = (lambda df: year_slice(df, result, self.year)) if result.year is not None else (lambda df: df)
         self.raw = sl(result.raw)[fw.indicators].astype(float)
         self.imputed = sl(result.imputed)[fw.indicators]
         self.aggregates = sl(result.aggregates)
         self.normalised = sl(result.normalised)[fw.indicators]
         u = result.units
-        self.units = _year_slice(u, result, self.year) if result.year is not None and isinstance(
+        self.units = year_slice(u, result, self.year) if result.year is not None and isinstance(
             u.index, pd.MultiIndex) else u
         self.fitted = result.fitted.get(self.year, result.fitted) if result.year is not None else result.fitted
         tr = result.treatment
@@ -229,17 +229,17 @@ class Baseline:
         units = self.units.reindex(values.index)
         if mode == "frozen":
             v = self.frozen_inputs(values)
-            out = _cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
-                                 treatment=self.treatment)
+            out = build_cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
+                                      treatment=self.treatment)
         elif mode == "renormalise":
             nspec = self.spec.get("normalise") or {}
             ref_year = nspec.get("reference_year")
             if ref_year is not None and str(ref_year) != str(self.year):
                 # the yardstick is another year's data, which the scenario does not change
-                out = _cross_section(values, units, self.framework, self.spec, self.weights, fitted=self.fitted,
-                                     treatment=self.treatment)
+                out = build_cross_section(values, units, self.framework, self.spec, self.weights, fitted=self.fitted,
+                                          treatment=self.treatment)
             else:
-                out = _cross_section(values, units, self.framework, self.spec, self.weights)
+                out = build_cross_section(values, units, self.framework, self.spec, self.weights)
         else:
             raise InputError(f"unknown scenario mode '{mode}' (use frozen or renormalise)")
         return out[4], out[6]
@@ -274,8 +274,8 @@ class Baseline:
         v[fill] = np.where(np.isnan(v[fill].to_numpy(float)), imp, v[fill].to_numpy(float))
         units = pd.DataFrame(np.repeat(self.units.loc[[code]].to_numpy(), len(rows), axis=0),
                              columns=self.units.columns, index=idx).astype(self.units.dtypes.to_dict())
-        out = _cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
-                             treatment=self.treatment)
+        out = build_cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
+                                  treatment=self.treatment)
         return out[6]
 
     def rank_of(self, code: str, score: float) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ._select import cross_section, units_of
+from ..select import cross_section, units_of
 from .correlations import corr_matrix, with_parents, within_groups
 from .describe import availability, indicator_stats
 from .importance import correlation_ratio, importance

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._select import cross_section
+from ..select import cross_section
 
 __all__ = ["corr_matrix", "within_groups", "with_parents", "NEAR_DUPLICATE", "NEGATIVE"]
 

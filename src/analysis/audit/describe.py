@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..select import cross_section, units_of
 from ..treat import kurtosis, skewness
-from ._select import cross_section, units_of
 
 __all__ = ["availability", "indicator_stats"]
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._select import cross_section
+from ..select import cross_section
 
 __all__ = ["correlation_ratio", "importance"]
 

@@ -8,7 +8,7 @@ import pandas as pd
 from .._errors import InputError
 from ..aggregate import aggregate
 from ..levels import rank_desc
-from ._select import cross_section
+from ..select import cross_section
 
 __all__ = ["leave_one_out"]
 

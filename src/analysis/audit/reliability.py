@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._select import cross_section
+from ..select import cross_section
 
 __all__ = ["cronbach_alpha", "group_reliability"]
 

@@ -38,7 +38,7 @@ def register(sub) -> None:
 def _engine(args: argparse.Namespace):
     from ..data import load_data
     from ..framework import load_framework
-    from ..report import _pick_year
+    from ..select import pick_year
     from ..uncertainty.engine import Engine
     from ..uncertainty.spec import load_ua_spec
 
@@ -48,7 +48,7 @@ def _engine(args: argparse.Namespace):
         if args.year is None:
             raise InputError(f"panel data: choose a year with --year ({', '.join(map(str, ds.years))})",
                              file=args.data)
-        ds = _pick_year(ds, args.year)
+        ds = pick_year(ds, args.year)
     ua = load_ua_spec(args.ua)
     if args.N:
         ua.N = args.N
@@ -111,7 +111,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ..uncertainty import _output
+    from ..uncertainty import output_values
     from ..uncertainty.figures import sobol_bars
     from ..uncertainty.sensitivity import labelled_design, problem, sobol_coinr, sobol_salib, unit_design
 
@@ -122,7 +122,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         raise InputError("no uncertain factors in the uncertainty spec", file=args.ua)
     design = labelled_design(unit_design(dims, eng.ua.N, "sobol", eng.ua.seed), dims, eng.ua.factors)
     res = eng.evaluate(eng.resolve(design), keep_scores=True, backend=args.backend, scheduler=args.scheduler)
-    Y = np.asarray(_output(res, eng.ua.output, eng))
+    Y = np.asarray(output_values(res, eng.ua.output, eng))
     groups = list(dict.fromkeys(g for g, _ in dims))
     if args.estimator == "coinr":
         si = sobol_coinr(Y, len(groups), groups, seed=eng.ua.seed)

@@ -132,16 +132,16 @@ def uncertainty(framework, data, spec, ua, run_dir, *, year=None, N: int | None 
                 seed: int | None = None) -> dict:
     from ..data import load_data
     from ..framework import load_framework
-    from ..uncertainty import _output
+    from ..select import pick_year
+    from ..uncertainty import output_values
     from ..uncertainty.engine import Engine
     from ..uncertainty.figures import rank_intervals, sobol_bars
     from ..uncertainty.sensitivity import labelled_design, problem, sobol_salib, unit_design
     from ..uncertainty.spec import load_ua_spec
-    from . import _pick_year
 
     t, f, _ = folders(run_dir)
     fw = load_framework(framework)
-    ds = _pick_year(load_data(data, fw), year)
+    ds = pick_year(load_data(data, fw), year)
     u = load_ua_spec(ua)
     if N:
         u.N = int(N)
@@ -165,7 +165,7 @@ def uncertainty(framework, data, spec, ua, run_dir, *, year=None, N: int | None 
         n_s = int(sobol_N or max(64, u.N // (len(dims) + 2)))
         design = labelled_design(unit_design(dims, n_s, "sobol", u.seed), dims, u.factors)
         rs = eng.evaluate(eng.resolve(design), keep_scores=u.output.startswith("rank:"))
-        si = sobol_salib(problem(dims), np.asarray(_output(rs, u.output, eng)), seed=u.seed)
+        si = sobol_salib(problem(dims), np.asarray(output_values(rs, u.output, eng)), seed=u.seed)
         write_table(si, t, "ua_sobol")
         F.save(sobol_bars(si), f / "ua_sobol")
     width = (stats["Q95"] - stats["Q5"]) if "Q95" in stats else None

@@ -15,7 +15,7 @@ from .sensitivity import labelled_design, problem, sobol_coinr, sobol_salib, uni
 from .spec import Factor, UASpec, load_ua_spec
 
 __all__ = ["Engine", "Runs", "UAResult", "UASpec", "Factor", "load_ua_spec", "run_uncertainty",
-           "run_sensitivity", "replay", "sample"]
+           "run_sensitivity", "replay", "sample", "output_values"]
 
 
 def sample(engine: Engine, N: int | None = None, kind: str | None = None, seed: int | None = None) -> pd.DataFrame:
@@ -42,7 +42,8 @@ def replay(framework, data, spec, ua, design: pd.DataFrame | str, **kw) -> UARes
     return eng.evaluate(eng.resolve(design), **kw)
 
 
-def _output(res: UAResult, output: str, engine: Engine) -> np.ndarray:
+def output_values(res: UAResult, output: str, engine: Engine) -> np.ndarray:
+    """The scalar output of every run named by a spec's ``output`` (a column of ``res.outputs`` or ``rank:<uCode>``)."""
     if output in res.outputs.columns:
         return res.outputs[output].to_numpy()
     if output.startswith("rank:"):
@@ -51,9 +52,9 @@ def _output(res: UAResult, output: str, engine: Engine) -> np.ndarray:
             from .._errors import InputError
 
             raise InputError(f"output '{output}': unknown unit '{code}'")
-        from .engine import _rank_cols
+        from .engine import rank_columns
 
-        return _rank_cols(res.scores.to_numpy(dtype=float))[res.scores.index.get_loc(code)]
+        return rank_columns(res.scores.to_numpy(dtype=float))[res.scores.index.get_loc(code)]
     from .._errors import InputError
 
     raise InputError(f"unknown output '{output}' (mean_abs_rank_shift, index_mean, rank:<uCode>)")
@@ -71,7 +72,7 @@ def run_sensitivity(framework, data, spec, ua, *, estimator: str = "salib", num_
     design = labelled_design(U, dims, eng.ua.factors)
     keep = eng.ua.output.startswith("rank:") or eng.ua.keep_scores
     res = eng.evaluate(eng.resolve(design), keep_scores=keep, **kw)
-    Y = _output(res, eng.ua.output, eng)
+    Y = output_values(res, eng.ua.output, eng)
     G = len(dict.fromkeys(g for g, _ in dims))
     if estimator == "coinr":
         names = list(dict.fromkeys(g for g, _ in dims))

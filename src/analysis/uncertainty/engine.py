@@ -25,11 +25,11 @@ from ..aggregate import canonical, copeland, node_method
 from ..data import Dataset, load_data
 from ..framework import load_framework
 from ..levels import Bands
-from ..pipeline import _cross_section, build, resolve_weights
+from ..pipeline import build, build_cross_section, resolve_weights
 from ..spec import load_spec
 from .spec import Factor, load_ua_spec
 
-__all__ = ["Engine", "Runs", "UAResult"]
+__all__ = ["Engine", "Runs", "UAResult", "rank_columns"]
 
 
 @dataclass
@@ -259,7 +259,7 @@ class Engine:
         if k not in self._cache:
             key = self.upstream_keys[k]
             sp = load_spec({**self.spec.to_dict(), **key})
-            res = _cross_section(self.ds.values, self.ds.units, self.fw, sp, resolve_weights(self.fw, sp))
+            res = build_cross_section(self.ds.values, self.ds.units, self.fw, sp, resolve_weights(self.fw, sp))
             self._cache[k] = res[4][self.fw.indicators].to_numpy(dtype=float)
         return self._cache[k]
 
@@ -360,7 +360,7 @@ class Engine:
         R = len(runs.W)
         root = self.fw.root
         nom_score = self.nominal.index.to_numpy(dtype=float)
-        nom_rank = _rank_cols(nom_score[:, None])[:, 0]
+        nom_rank = rank_columns(nom_score[:, None])[:, 0]
         counts = np.zeros((n, n + 2), dtype=np.int64)
         sum_rank = np.zeros(n)
         sum_score = np.zeros(n)
@@ -389,7 +389,7 @@ class Engine:
             want = [root] + ([lev_on] if self.bands and lev_on != root else [])
             vals = self.aggregate_runs(self._cache[u], runs.W[idx], self.agg_specs[a], want=want)
             S = vals[root]
-            rk = _rank_cols(S)
+            rk = rank_columns(S)
             L = self.bands.index_of(vals[lev_on]) if self.bands else None
             return idx, S, rk, L
 
@@ -471,7 +471,7 @@ class Engine:
                         {"evaluate": t_eval, "runs": R, "upstream_tables": len(self._cache)})
 
 
-def _rank_cols(S: np.ndarray) -> np.ndarray:
+def rank_columns(S: np.ndarray) -> np.ndarray:
     """Rank each column, 1 = highest, ties at the minimum, NaN kept."""
     nan = np.isnan(S)
     r = rankdata(np.where(nan, np.inf, -S), method="min", axis=0).astype(float)

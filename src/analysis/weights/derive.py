@@ -6,7 +6,7 @@ import pandas as pd
 
 from .._errors import InputError
 from ..aggregate import aggregate
-from ..audit._select import cross_section
+from ..select import cross_section
 from ._common import group_weights, normalise_within
 from .entropy import critic_weights, entropy_weights
 from .pca import pca_weights

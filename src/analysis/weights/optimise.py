@@ -26,8 +26,8 @@ from scipy.optimize import least_squares
 
 from .._errors import InputError
 from ..aggregate import aggregate
-from ..audit._select import cross_section
 from ..audit.importance import correlation_ratio
+from ..select import cross_section
 from ._common import normalise_within
 
 __all__ = ["OptimisedWeights", "optimise_weights"]
