@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from .._errors import InputError
 
 __all__ = ["Schema", "Int", "Number", "NonNegative", "Positive", "Share", "Text", "validate", "input_error",
-           "suggest", "key_path", "finite_number", "check_number"]
+           "suggest", "key_path", "finite_number", "check_number", "table_number", "table_line", "is_blank"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -229,3 +229,40 @@ def validate(model: type[M], data: Any, *, file: Any = None, prefix: Sequence[An
         return model.model_validate(data)
     except ValidationError as e:
         raise input_error(e, file, data=data if root is None else root, prefix=prefix) from None
+
+
+# --- table cells -----------------------------------------------------------------------------------------
+def is_blank(v: Any) -> bool:
+    """An empty cell: None, NaN or whitespace."""
+    if v is None:
+        return True
+    if isinstance(v, float) and v != v:
+        return True
+    return isinstance(v, str) and not v.strip()
+
+
+def table_number(df, i: int, column: str, *, file: Any, ge: float | None = None, what: str = "value",
+                 required: bool = True) -> float:
+    """Cell ``(i, column)`` of a table from :func:`analysis.data.read_table` as a finite float.
+
+    A missing cell (when ``required``), text, a boolean, ``inf`` or a value below ``ge`` is one
+    :class:`InputError` naming ``file``, the line (or Excel row) and the column.
+    """
+    from ..tables import parse_number, row_number
+
+    v = df[column].iloc[i]
+    try:
+        x = parse_number(v, required=required)
+    except ValueError as e:
+        raise InputError(f"{what}: {e}", file=file, row=row_number(df, i), column=str(column)) from None
+    if ge is not None and x < ge:
+        raise InputError(f"{what} must be >= {ge:g}, got {x:g}", file=file, row=row_number(df, i),
+                         column=str(column))
+    return x
+
+
+def table_line(df, i: int) -> int:
+    """The line (CSV, header = 1) or Excel row of positional row ``i`` of a table from ``read_table``."""
+    from ..tables import row_number
+
+    return row_number(df, i)

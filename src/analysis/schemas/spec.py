@@ -16,7 +16,20 @@ from .._errors import InputError
 from ..aggregate import _ALIASES, AGGREGATORS
 from ..impute import IMPUTERS
 from ..normalise import NORMALISERS
-from ._common import Int, NonNegative, Number, Positive, Schema, Share, Text, check_number, validate
+from ._common import (
+    Int,
+    NonNegative,
+    Number,
+    Positive,
+    Schema,
+    Share,
+    Text,
+    is_blank,
+    suggest,
+    table_line,
+    table_number,
+    validate,
+)
 
 __all__ = ["SpecModel", "check_spec_dict", "read_weight_sets", "AGGREGATION_METHODS"]
 
@@ -160,35 +173,28 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, dict[str, fl
     from ..data import read_table
 
     path = Path(path)
-    if not path.exists():
-        raise InputError("weight-set table not found", file=source if source else path)
-    df = read_table(path)
+    df = read_table(path, what="weight-set", text_columns=("set",))
     cols = {str(c).strip(): c for c in df.columns}
     if not {"iCode", "Weight"} <= set(cols):
         raise InputError("a weight-set table needs columns iCode, Weight (and optionally set)", file=path)
+    extra = [c for c in cols if c not in ("iCode", "Weight", "set")]
+    if extra:
+        raise InputError(f"unknown column '{extra[0]}' (a weight-set table has columns set, iCode, Weight)"
+                         f"{suggest(extra[0], ['set', 'iCode', 'Weight'])}", file=path, column=extra[0])
     out: dict[str, dict[str, float]] = {}
-    for i, row in enumerate(df.itertuples(index=False)):
-        rec = dict(zip(df.columns, row))
-        w = rec[cols["Weight"]]
-        err = check_number(_number(w), ge=0)
-        if err:
-            raise InputError(f"weight {err}, got {w!r}", file=path, row=i + 2, column="Weight")
-        code = rec[cols["iCode"]]
-        if code is None or (isinstance(code, float) and code != code) or not str(code).strip():
-            raise InputError("empty indicator code", file=path, row=i + 2, column="iCode")
-        name = str(rec[cols["set"]]) if "set" in cols else path.stem
+    for i in range(len(df)):
+        w = table_number(df, i, cols["Weight"], file=path, ge=0, what="weight")
+        code = df[cols["iCode"]].iloc[i]
+        if is_blank(code):
+            raise InputError("empty indicator code", file=path, row=table_line(df, i), column="iCode")
+        name = str(df[cols["set"]].iloc[i]).strip() if "set" in cols else path.stem
         ws = out.setdefault(name, {})
-        if str(code) in ws:
-            raise InputError(f"indicator '{code}' listed twice in set '{name}'", file=path, row=i + 2, column="iCode")
-        ws[str(code)] = float(_number(w))
+        code = str(code).strip()
+        if code in ws:
+            raise InputError(f"indicator '{code}' listed twice in set '{name}'", file=path, row=table_line(df, i),
+                             column="iCode")
+        ws[code] = w
+    if not out:
+        raise InputError("weight-set table has no rows", file=path)
     return out
 
-
-def _number(v: Any) -> Any:
-    """A table cell as a number when it holds one written as text (CSV), else unchanged."""
-    if isinstance(v, str):
-        try:
-            return float(v.strip())
-        except ValueError:
-            return v
-    return v

@@ -16,12 +16,11 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, Field, model_validator
 
 from .._errors import InputError
-from ._common import Int, NonNegative, Positive, Schema, Text, finite_number, suggest, validate
+from ._common import Int, NonNegative, Positive, Schema, Text, suggest, table_line, table_number, validate
 from .spec import AggregateStep, ImputeStep, NormaliseStep, TreatStep
 
 __all__ = ["UAModel", "FactorModel", "check_ua_dict", "check_budget", "available_memory", "estimate_bytes",
@@ -147,7 +146,7 @@ def estimate_bytes(n_units: int, runs: int, keep_scores: bool, *, n_nodes: int =
 
 
 def check_budget(n_units: int, ua, keep_scores: bool, *, design: str | None = None, n_nodes: int = 0,
-                 available: int | None = None) -> int:
+                 runs: int | None = None, available: int | None = None) -> int:
     """Refuse a study whose arrays would not fit in memory, before allocating them.
 
     Parameters
@@ -162,6 +161,8 @@ def check_budget(n_units: int, ua, keep_scores: bool, *, design: str | None = No
         Overrides ``ua.design`` (sensitivity runs always use Sobol').
     n_nodes : int
         Weighted nodes of the framework (columns of the weight matrix).
+    runs : int, optional
+        The number of runs when known (a replayed design); default from ``N`` and the design.
     available : int, optional
         Bytes available (default: :func:`available_memory`).
 
@@ -175,14 +176,14 @@ def check_budget(n_units: int, ua, keep_scores: bool, *, design: str | None = No
     InputError
         Naming the uncertainty spec and key ``N``, with the estimate and the memory available.
     """
-    runs = n_runs(ua, design)
+    runs = n_runs(ua, design) if runs is None else int(runs)
     dims = sum(max(1, len(f.nodes or [])) if f.type == "weights" else 1 for f in ua.factors)
     need = estimate_bytes(n_units, runs, keep_scores, n_nodes=n_nodes, n_dims=dims)
     avail = available_memory() if available is None else int(available)
     if need > avail:
         gib = 1 << 30
         hint = "; lower N or drop per-run scores (--no-scores)" if keep_scores else "; lower N"
-        raise InputError(f"key 'N': N = {ua.N} ({runs} runs over {n_units} units) would need about "
+        raise InputError(f"key 'N': {runs} runs (N = {ua.N}) over {n_units} units would need about "
                          f"{need / gib:.2f} GiB of memory, but {avail / gib:.2f} GiB are available{hint}",
                          file=getattr(ua, "source", None))
     return need
@@ -242,17 +243,14 @@ def load_design(path: str | Path, ua, *, index_col: str = "run") -> pd.DataFrame
     from ..data import read_table
 
     path = Path(path)
-    if not path.is_file():
-        raise InputError("design table not found" if not path.exists() else "design table is not a file", file=path)
-    df = read_table(path)
+    cols = _design_columns(ua)
+    labels = [c for c, (f, node) in cols.items() if node is None]
+    df = read_table(path, what="design", text_columns=labels)
     df.columns = [str(c).strip() for c in df.columns]
-    if index_col in df.columns:
-        df = df.set_index(index_col)
     if df.empty:
         raise InputError("design table has no runs", file=path)
-    cols = _design_columns(ua)
     for c in df.columns:
-        if c not in cols:
+        if c not in cols and c != index_col:
             raise InputError(f"column '{c}' is not a column of any factor{suggest(c, list(cols))}", file=path,
                              column=c)
     for f in ua.factors:
@@ -262,38 +260,38 @@ def load_design(path: str | Path, ua, *, index_col: str = "run") -> pd.DataFrame
                     raise InputError(f"no column '{f.name}[{node}]' for factor '{f.name}'", file=path)
         elif (f.column or f.name) not in df.columns:
             raise InputError(f"no column '{f.column or f.name}' for factor '{f.name}'", file=path)
+    out = df.copy()
     for c in df.columns:
-        f, node = cols[c]
-        _check_column(df[c].tolist(), f, node, c, path)
-    return df
-
-
-def _check_column(values: list, f, node: str | None, col: str, path: Path) -> None:
-    for i, v in enumerate(values):
-        line = i + 2
-        if node is None:
-            if not _label_ok(v, f.labels):
-                shown = ", ".join(f.labels[:8]) + ("…" if len(f.labels) > 8 else "")
-                raise InputError(f"{v!r} is not an alternative of factor '{f.name}' ({shown})", file=path,
-                                 row=line, column=col)
+        if c == index_col:
             continue
-        x = _num(v)
-        if not finite_number(x):
-            raise InputError(f"weight must be a finite number, got {v!r}", file=path, row=line, column=col)
+        f, node = cols[c]
+        if node is None:
+            _check_labels(df, c, f, path)
+        else:
+            out[c] = _check_weights(df, c, path)
+    if index_col in out.columns:
+        out = out.set_index(index_col)
+    return out
+
+
+def _check_labels(df: pd.DataFrame, col: str, f, path: Path) -> None:
+    for i, v in enumerate(df[col].tolist()):
+        if not _label_ok(v, f.labels):
+            shown = ", ".join(f.labels[:8]) + ("…" if len(f.labels) > 8 else "")
+            raise InputError(f"{v!r} is not an alternative of factor '{f.name}' ({shown})", file=path,
+                             row=table_line(df, i), column=col)
+
+
+def _check_weights(df: pd.DataFrame, col: str, path: Path) -> list[float]:
+    out = []
+    for i in range(len(df)):
+        x = table_number(df, i, col, file=path, what="weight")
         if col.endswith("*"):
             if x < 0:
-                raise InputError(f"weight multiplier must be >= 0, got {v!r}", file=path, row=line, column=col)
+                raise InputError(f"weight multiplier must be >= 0, got {x:g}", file=path, row=table_line(df, i),
+                                 column=col)
         elif not 0 <= x <= 1:
-            raise InputError(f"a uniform draw must be in [0, 1], got {v!r} (a multiplier goes in '{col}*')",
-                             file=path, row=line, column=col)
-
-
-def _num(v: Any) -> Any:
-    if isinstance(v, str):
-        try:
-            return float(v.strip())
-        except ValueError:
-            return v
-    if isinstance(v, (np.floating, np.integer)):
-        return float(v)
-    return v
+            raise InputError(f"a uniform draw must be in [0, 1], got {x:g} (a multiplier goes in '{col}*')",
+                             file=path, row=table_line(df, i), column=col)
+        out.append(x)
+    return out

@@ -51,20 +51,15 @@ class BudgetResult:
 
 
 def read_budget(path: str | Path) -> pd.DataFrame:
-    """Read allocations: long (``expert, code, points``) or wide (``expert`` + one column per code)."""
-    df = read_table(path)
-    cols = {c.lower(): c for c in df.columns}
-    if {"expert", "code", "points"} <= set(cols):
-        df = df.rename(columns={cols["expert"]: "expert", cols["code"]: "code", cols["points"]: "points"})
-        dup = df.duplicated(["expert", "code"])
-        if dup.any():
-            i = int(np.flatnonzero(dup.to_numpy())[0])
-            raise InputError(f"expert '{df['expert'].iloc[i]}' allocates to '{df['code'].iloc[i]}' twice",
-                             file=path, row=i + 2)
-        return df.pivot(index="expert", columns="code", values="points")
-    if "expert" not in cols:
-        raise InputError("budget table needs an 'expert' column (wide) or 'expert, code, points' (long)", file=path)
-    return df.set_index(cols["expert"])
+    """Read allocations: long (``expert, code, points``) or wide (``expert`` + one column per code).
+
+    Checked by :func:`analysis.schemas.tables.check_budget_table`: an expert listed twice (or
+    allocating to one code twice), or points that are not finite numbers >= 0, are errors naming
+    the file, line and column.
+    """
+    from ..schemas.tables import check_budget_table
+
+    return check_budget_table(read_table(path), path)
 
 
 def budget_allocation(framework: Framework, allocations: pd.DataFrame | str | Path, *, combine: str = "mean",
@@ -99,6 +94,9 @@ def budget_allocation(framework: Framework, allocations: pd.DataFrame | str | Pa
         bad = vals.isna() & A[c].notna()
         if bad.any():
             raise InputError(f"non-numeric points '{A[c][bad].iloc[0]}' from expert '{A.index[bad][0]}'",
+                             file=src, column=c)
+        if not np.isfinite(vals[vals.notna()]).all():
+            raise InputError(f"points must be finite, got {A[c][~np.isfinite(vals) & vals.notna()].iloc[0]!r}",
                              file=src, column=c)
         if (vals < 0).any():
             raise InputError(f"negative points from expert '{A.index[vals < 0][0]}'", file=src, column=c)
