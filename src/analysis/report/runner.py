@@ -313,11 +313,15 @@ def _notebooks(run_dir, cfg, plan, notebooks, name, inputs, *, overrides, progre
 
 
 def summary_line(m: dict) -> str:
+    """What the command line prints after a run: where it is, or where the failed notebook is kept."""
     if m.get("status") == "failed":
         f = m["failure"] or {}
         return (f"run FAILED in {f.get('notebook')} (cell {f.get('cell')}): {f.get('error')}: {f.get('message')}\n"
                 f"the executed notebook is kept in {m['run_dir']}/notebooks/; manifest.json says status: failed")
-    return f"run ok → {m['run_dir']} (report.html, report.pdf, tables/, figures/, manifest.json)"
+    ran = {r.get("notebook") for r in m.get("notebooks") or []}
+    made = ("report.html, report.pdf, profiles.html, " if "99_report" in ran else "")
+    made += "tables/, figures/, manifest.json"
+    return f"run ok → {m['run_dir']} ({made})"
 
 
 def read_manifest(run_dir) -> dict:
