@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -33,6 +34,14 @@ class _StrictLoader(yaml.SafeLoader):
                     raise _DuplicateKey(key, line, first)
                 seen[key] = line
         return super().construct_mapping(node, deep=deep)
+
+
+# PyYAML follows YAML 1.1, where ``1e-3`` and ``1.0e5`` (no dot, or no sign in the exponent) are
+# text; YAML 1.2 and every user read them as numbers.
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
 
 
 class _DuplicateKey(Exception):

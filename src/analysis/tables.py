@@ -102,16 +102,20 @@ def _decode(raw: bytes, path: Path) -> str:
                          "CSV UTF-8 or .xlsx", file=path)
     if raw.startswith(b"PAR1"):
         raise InputError("is a Parquet file, not text; give it the .parquet extension", file=path)
+    head = raw[:4000]
+    if head.count(b"\x00") > len(head) // 4:
+        raise InputError("not UTF-8 text (looks like UTF-16 without a byte-order mark); save the file as "
+                         "UTF-8 (in Excel: 'CSV UTF-8')", file=path)
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw[:nul].count(b"\n") + 1
+        raise InputError(f"line {line}: holds a NUL byte; this is not a text file "
+                         "(save it as CSV UTF-8)", file=path)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b"\n") + 1
-        zeros = raw[:4000].count(b"\x00")
-        if zeros > len(raw[:4000]) // 4:
-            guess = "looks like UTF-16 without a byte-order mark"
-        else:
-            guess = "looks like Windows-1252/Latin-1"
-        raise InputError(f"line {line}: not UTF-8 text ({guess}); save the file as UTF-8 "
+        raise InputError(f"line {line}: not UTF-8 text (looks like Windows-1252/Latin-1); save the file as UTF-8 "
                          "(in Excel: 'CSV UTF-8')", file=path) from None
 
 
