@@ -292,17 +292,17 @@ def test_stale_temp_folders_are_cleaned_and_others_kept(tmp_path):
     dead = _dead_pid()
     ours = tmp_path / f".out.maturasi-tmp-{dead}-abc123"
     ours.mkdir()
-    (ours / TMP_MARKER).write_text("{}")
+    (ours / TMP_MARKER).mkdir()
     (ours / "scores.csv").write_text("x\n")
     alive = tmp_path / f".out.maturasi-tmp-{os.getpid()}-def456"   # a writer still at work
     alive.mkdir()
-    (alive / TMP_MARKER).write_text("{}")
+    (alive / TMP_MARKER).mkdir()
     unmarked = tmp_path / f".out.maturasi-tmp-{dead}-ghi789"      # not ours: no marker, no manifest
     unmarked.mkdir()
     (unmarked / "thesis.tex").write_text("keep me\n")
     other = tmp_path / f".other.maturasi-tmp-{dead}-jkl012"       # belongs to another output
     other.mkdir()
-    (other / TMP_MARKER).write_text("{}")
+    (other / TMP_MARKER).mkdir()
     with atomic_dir(tmp_path / "out") as tmp:
         write_json(manifest(command="x", inputs={}), tmp / "manifest.json")
     assert not ours.exists()
@@ -387,7 +387,7 @@ def test_sigkill_leaves_a_stale_folder_that_the_next_run_removes(tmp_path, prev_
     p = _kill_while_writing(prev_ua, signal.SIGKILL)
     assert p.returncode == -signal.SIGKILL
     stale = _tmp_folders(tmp_path)
-    assert len(stale) == 1 and (stale[0] / TMP_MARKER).exists()
+    assert len(stale) == 1 and (stale[0] / TMP_MARKER).is_dir()
     assert snapshot(prev_ua) == before
     r = cli(*_ua_args(prev_ua, 20, "--no-scores", "--force"))
     assert r.returncode == 0, r.stderr

@@ -89,7 +89,8 @@ def _default(o):
 # Output folders: never destroy anything
 # ---------------------------------------------------------------------------------------------------------
 
-#: marker file inside a temporary folder of this kit (removed just before the folder is swapped in)
+#: marker inside a temporary folder of this kit: an empty sub-folder (so listings of written files skip it),
+#: removed just before the folder is swapped in
 TMP_MARKER = ".maturasi-tmp"
 _TMP_RE = re.compile(r"^\.(?P<name>.+)\.maturasi-(?:tmp|old)-(?P<pid>\d+)-[A-Za-z0-9_]+$")
 _RENAME_EXCHANGE = 2
@@ -190,9 +191,8 @@ def _alive(pid: int) -> bool:
 def _remove_ours(path: Path) -> None:
     """Remove a folder of ours, keeping its marker until last (so an interrupted removal can be resumed)."""
     marker = path / TMP_MARKER
-    if not marker.exists():
-        with contextlib.suppress(OSError):
-            marker.write_text(json.dumps({"tool": "maturasi", "pid": os.getpid()}), encoding="utf-8")
+    with contextlib.suppress(OSError):
+        marker.mkdir(exist_ok=True)
     for child in path.iterdir():
         if child.name == TMP_MARKER:
             continue
@@ -202,7 +202,7 @@ def _remove_ours(path: Path) -> None:
             with contextlib.suppress(OSError):
                 child.unlink()
     with contextlib.suppress(OSError):
-        marker.unlink()
+        marker.rmdir()
     with contextlib.suppress(OSError):
         path.rmdir()
 
@@ -224,7 +224,7 @@ def clean_stale(out: str | Path) -> list[Path]:
         m = _TMP_RE.match(p.name)
         if not m or m["name"] != out.name or p.is_symlink() or not p.is_dir() or _alive(int(m["pid"])):
             continue
-        if (p / TMP_MARKER).exists():
+        if (p / TMP_MARKER).is_dir():
             _remove_ours(p)
         elif is_kit_output(p):
             if ".maturasi-old-" in p.name and not os.path.lexists(out):
@@ -326,7 +326,7 @@ def _swap_in(tmp: Path, out: Path, shown: str, force: bool) -> None:
                              "choose a folder that does not exist")
         if not force:
             raise InputError(f"output folder '{shown}' exists; use --force to replace an earlier Maturasi output")
-        (tmp / TMP_MARKER).unlink(missing_ok=True)
+        _unmark(tmp)
         if _exchange(tmp, out):
             _remove_ours(tmp)  # tmp now holds the previous output
             return
@@ -340,8 +340,13 @@ def _swap_in(tmp: Path, out: Path, shown: str, force: bool) -> None:
             raise
         _remove_ours(old)
         return
-    (tmp / TMP_MARKER).unlink(missing_ok=True)
+    _unmark(tmp)
     os.rename(tmp, out)
+
+
+def _unmark(tmp: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        (tmp / TMP_MARKER).rmdir()
 
 
 def _no_space(e: BaseException) -> bool:
@@ -387,8 +392,7 @@ def staged_dir(out: str | Path, *, inputs=(), force: bool = False):
                     check_out(out, inputs=inputs, force=force)
                     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.maturasi-tmp-{os.getpid()}-", dir=out.parent))
                     os.chmod(tmp, 0o777 & ~_umask())
-                    (tmp / TMP_MARKER).write_text(json.dumps({"tool": "maturasi", "pid": os.getpid(),
-                                                              "out": str(out)}), encoding="utf-8")
+                    (tmp / TMP_MARKER).mkdir()
         except OSError as e:
             _discard(tmp)
             raise _as_input_error(e, shown) from e

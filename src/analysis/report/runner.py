@@ -26,7 +26,7 @@ import yaml
 
 from .._errors import InputError
 from .._yaml import read_yaml
-from ..manifest import TMP_MARKER, manifest, write_json
+from ..manifest import manifest, write_json
 
 __all__ = ["NOTEBOOKS", "NOTEBOOK_DIR", "load_config", "check_parameters", "run", "parse_overrides"]
 
@@ -301,8 +301,7 @@ def _notebooks(run_dir, cfg, plan, notebooks, name, inputs, *, overrides, progre
     if status != "ok":
         for f in ("report.html", "report.pdf", "profiles.html"):
             (run_dir / f).unlink(missing_ok=True)
-    files = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*")
-                   if p.is_file() and p.name != TMP_MARKER)
+    files = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())
     m = manifest(command="run", inputs=inputs, spec=None, seed=cfg.get("seed"),
                  timings={"total": round(time.perf_counter() - t_all, 3)},
                  outputs=files + ["manifest.json"],
