@@ -256,22 +256,30 @@ def _header_text(h: object) -> str:
 def _typed_column(cells: list, text: bool) -> pd.Series:
     """Code columns stay text; others: NA markers are missing; all-number columns become numeric."""
     if text:
-        return pd.Series([c if c != "" else np.nan for c in cells], dtype=object)
-    vals = [np.nan if (isinstance(c, str) and c in NA_MARKERS) else c for c in cells]
-    present = [v for v in vals if not (isinstance(v, float) and math.isnan(v))]
-    if present and all(isinstance(v, str) and _NUMBER.fullmatch(v) for v in present):
-        nums = [float(v) for v in present]
-        if all(math.isfinite(x) for x in nums):
-            if len(present) == len(vals) and all(_INTEGER.fullmatch(v) and abs(int(v)) < 2**53
-                                                 for v in present):
-                return pd.Series([int(v) for v in vals], dtype="int64")
-            return pd.Series([float(v) if isinstance(v, str) else np.nan for v in vals], dtype="float64")
-    if present and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-                       and math.isfinite(v) for v in present):
-        if len(present) == len(vals) and all(isinstance(v, (int, np.integer)) for v in vals):
-            return pd.Series(vals, dtype="int64")
-        return pd.Series(vals, dtype="float64")
-    return pd.Series(vals, dtype=object)
+        vals = [np.nan if c == "" else c for c in cells]
+        return pd.Series(vals, dtype=object) if all(v is np.nan for v in vals) else pd.Series(vals)
+    s = pd.Series(cells, dtype=object)
+    na = s.isna().to_numpy() | s.isin(NA_MARKERS).to_numpy()
+    s = s.mask(na, np.nan)
+    present = s[~na]
+    if present.empty:
+        return pd.Series(np.nan, index=s.index, dtype="float64")
+    kinds = {type(v) for v in present}
+    if kinds <= {str}:
+        try:
+            num = pd.to_numeric(present)  # the same number syntax as parse_number
+        except (ValueError, TypeError):
+            return pd.Series(s.tolist(), index=s.index)  # text: pandas' own string dtype
+    elif all(issubclass(k, (int, float, np.integer, np.floating)) and not issubclass(k, (bool, np.bool_))
+             for k in kinds):
+        num = pd.Series(present.tolist(), index=present.index)
+    else:
+        return s
+    if not pd.api.types.is_numeric_dtype(num) or not np.isfinite(num.to_numpy(dtype=float)).all():
+        return s  # inf / 1e400 stay as written so that to_numbers names them
+    if num.dtype.kind in "iu" and not na.any():
+        return num.astype("int64")
+    return num.astype("float64").reindex(s.index)
 
 
 # --- Excel ---------------------------------------------------------------------------------------
