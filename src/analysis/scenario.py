@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._yaml import read_yaml
 from .levels import Bands, rank_desc
 from .pipeline import build_cross_section
 from .select import year_slice
@@ -103,44 +102,26 @@ def _as_list(v) -> list[str]:
 
 
 def load_scenario(source) -> Scenario:
-    """Read a scenario from YAML/XLSX, a dict, or return a Scenario unchanged."""
+    """Read a scenario from YAML/XLSX, a dict, or return a Scenario unchanged.
+
+    The mapping is checked by :class:`analysis.schemas.scenario.ScenarioModel` (unknown keys with a
+    suggestion, finite numbers, one of ``units``/``group``, a readable ``change``); unit codes are
+    kept as written (``35.10`` stays ``"35.10"``).
+    """
+    from .schemas.scenario import check_scenario_dict, read_scenario_file
+
     if isinstance(source, Scenario):
         return source
     src = None
     if isinstance(source, dict):
         doc = source
     else:
-        path = Path(source)
-        src = str(path)
-        if not path.exists():
-            raise InputError("scenario file not found", file=path)
-        if path.suffix.lower() in (".xlsx", ".xls"):
-            df = pd.read_excel(path, dtype=str)
-            items = []
-            for _, r in df.iterrows():
-                it = {"indicators": r.get("indicators"), "change": r.get("change")}
-                if isinstance(r.get("units"), str):
-                    it["units"] = r["units"]
-                if isinstance(r.get("group_column"), str):
-                    it["group"] = {r["group_column"]: r["group_value"]}
-                items.append(it)
-            doc = {"name": path.stem, "interventions": items}
-        else:
-            doc = read_yaml(path, "scenario file")
-    unknown = set(doc) - {"name", "year", "interventions", "bounds", "description"}
-    if unknown:
-        raise InputError(f"unknown scenario key(s): {', '.join(sorted(unknown))}", file=src)
-    items = doc.get("interventions") or []
-    if not isinstance(items, list):
-        raise InputError("'interventions' must be a list", file=src)
+        src = str(source)
+        doc = read_scenario_file(source)
+    check_scenario_dict(doc, src)
     out = []
-    for i, it in enumerate(items):
+    for i, it in enumerate(doc.get("interventions") or []):
         where = {"file": src, "row": i + 1}
-        if not isinstance(it, dict):
-            raise InputError("each intervention must be a mapping", **where)
-        extra = set(it) - {"units", "unit", "group", "indicators", "indicator", "change"}
-        if extra:
-            raise InputError(f"unknown intervention key(s): {', '.join(sorted(extra))}", **where)
         units = _as_list(it.get("units", it.get("unit")))
         group = it.get("group")
         if bool(units) == bool(group):
@@ -148,8 +129,6 @@ def load_scenario(source) -> Scenario:
         inds = _as_list(it.get("indicators", it.get("indicator")))
         if not inds:
             raise InputError("intervention names no indicator", **where)
-        if "change" not in it:
-            raise InputError("intervention has no 'change'", **where)
         kind, amount = _parse_change(it["change"], where)
         out.append(Intervention(units or None, group, inds, kind, amount, i + 1))
     bounds = {str(k): (float(v[0]), float(v[1])) for k, v in (doc.get("bounds") or {}).items()}

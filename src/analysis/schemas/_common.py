@@ -203,6 +203,9 @@ def _best(errors: list[dict]) -> tuple[tuple, str]:
     same = [e for lc, e in deepest if lc == loc]
     if len(same) > 1:
         same = [e for e in same if e["type"] != "none_required"] or same
+        specific = [e for e in same if e["type"] not in _TYPE_WORDS]
+        if specific:  # the value has a right type but a wrong value: say what is wrong with it
+            return loc, _message(specific[0])
     words = [_word(e) for e in same]
     if len(same) > 1 and all(words):
         got = _short(same[0].get("input"))

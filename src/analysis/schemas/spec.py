@@ -25,7 +25,6 @@ from ._common import (
     Share,
     Text,
     is_blank,
-    suggest,
     table_line,
     table_number,
     validate,
@@ -168,7 +167,8 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, dict[str, fl
     """Read a weight-set table (columns ``iCode, Weight`` and optionally ``set``) through ``read_table``.
 
     Every weight must be a finite number >= 0; a bad cell names the file, the line and the column.
-    Without a ``set`` column the table is one set named after the file.
+    Without a ``set`` column the table is one set named after the file; other columns (COINr
+    exports carry ``Level``) are ignored.
     """
     from ..data import read_table
 
@@ -177,10 +177,6 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, dict[str, fl
     cols = {str(c).strip(): c for c in df.columns}
     if not {"iCode", "Weight"} <= set(cols):
         raise InputError("a weight-set table needs columns iCode, Weight (and optionally set)", file=path)
-    extra = [c for c in cols if c not in ("iCode", "Weight", "set")]
-    if extra:
-        raise InputError(f"unknown column '{extra[0]}' (a weight-set table has columns set, iCode, Weight)"
-                         f"{suggest(extra[0], ['set', 'iCode', 'Weight'])}", file=path, column=extra[0])
     out: dict[str, dict[str, float]] = {}
     for i in range(len(df)):
         w = table_number(df, i, cols["Weight"], file=path, ge=0, what="weight")

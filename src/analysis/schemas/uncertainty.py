@@ -39,7 +39,7 @@ def _output(v: str) -> str:
 
 
 Code = Text | Int
-Noise = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False, strict=True)]
+Noise = Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False, strict=True)]  # 0: a fixed-weight control
 
 
 class FactorModel(Schema):
@@ -215,7 +215,7 @@ def _label_ok(v: Any, labels: list[str]) -> bool:
     return str(int(k)) in labels or 1 <= int(k) <= len(labels)
 
 
-def load_design(path: str | Path, ua, *, index_col: str = "run") -> pd.DataFrame:
+def load_design(path: str | Path, ua, *, index_col: str = "run", extra: str = "error") -> pd.DataFrame:
     """Read and check a design table (CSV/XLSX, one row per run) for ``ua``'s factors.
 
     Parameters
@@ -227,6 +227,9 @@ def load_design(path: str | Path, ua, *, index_col: str = "run") -> pd.DataFrame
         :class:`~analysis.uncertainty.engine.Engine` has been built: pass ``engine.ua``).
     index_col : str
         A run-number column that is not a factor (kept as the index when present).
+    extra : {"error", "ignore"}
+        A column that belongs to no factor is an error (with a suggestion), or is kept unchecked
+        (``"ignore"``: designs exported by COINr carry ``u_*``, ``target_*`` … columns).
 
     Returns
     -------
@@ -250,7 +253,7 @@ def load_design(path: str | Path, ua, *, index_col: str = "run") -> pd.DataFrame
     if df.empty:
         raise InputError("design table has no runs", file=path)
     for c in df.columns:
-        if c not in cols and c != index_col:
+        if c not in cols and c != index_col and extra == "error":
             raise InputError(f"column '{c}' is not a column of any factor{suggest(c, list(cols))}", file=path,
                              column=c)
     for f in ua.factors:
@@ -262,7 +265,7 @@ def load_design(path: str | Path, ua, *, index_col: str = "run") -> pd.DataFrame
             raise InputError(f"no column '{f.column or f.name}' for factor '{f.name}'", file=path)
     out = df.copy()
     for c in df.columns:
-        if c == index_col:
+        if c == index_col or c not in cols:
             continue
         f, node = cols[c]
         if node is None:

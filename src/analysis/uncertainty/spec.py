@@ -85,7 +85,7 @@ def load_ua_spec(src: str | Path | dict | UASpec) -> UASpec:
     """Read and validate an uncertainty spec (see module docstring).
 
     The mapping is checked by :class:`analysis.schemas.uncertainty.UAModel`: unknown keys (with a
-    suggestion), ``N >= 1``, ``noise`` in (0, 1), ``concentration > 0``, known types, steps and
+    suggestion), ``N >= 1``, ``noise`` in [0, 1), ``concentration > 0``, known types, steps and
     outputs, unique factor names, and each ``choice`` alternative against its step's schema. The
     memory ``N`` needs is checked once the units are known (:func:`~analysis.schemas.uncertainty.check_budget`).
     """

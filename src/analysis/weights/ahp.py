@@ -293,14 +293,6 @@ def ahp_group(matrices: dict | list, labels=None, *, method: str = "eigen", aggr
     return res
 
 
-def _matrix_from_yaml(entry, node, file):
-    if isinstance(entry, dict) and "matrix" in entry:
-        return entry["matrix"]
-    if isinstance(entry, list):
-        return entry
-    raise InputError("each matrix must be a list of rows (or {matrix: …})", file=file, node=node)
-
-
 def read_ahp(path: str | Path) -> dict[str, dict]:
     """Read pairwise comparison matrices.
 
@@ -325,97 +317,134 @@ def read_ahp(path: str | Path) -> dict[str, dict]:
         ``{node: {"labels": [...], "experts": {name: ndarray}}}``.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", file=path)
     suf = path.suffix.lower()
-    out: dict[str, dict] = {}
     if suf in (".yaml", ".yml"):
-        doc = read_yaml(path, "comparison file")
-        doc = doc.get("ahp", doc)
-        for node, d in doc.items():
-            if not isinstance(d, dict) or "labels" not in d:
-                raise InputError("each node needs 'labels' and 'matrix' or 'experts'", file=path, node=node)
-            if "experts" in d:
-                ex = {k: _matrix_from_yaml(v, node, path) for k, v in d["experts"].items()}
-            elif "matrix" in d:
-                ex = {"matrix": d["matrix"]}
-            else:
-                raise InputError("needs 'matrix' or 'experts'", file=path, node=node)
-            out[str(node)] = {"labels": [str(x) for x in d["labels"]],
-                              "experts": {k: _parse_matrix(v, path, node) for k, v in ex.items()},
-                              "expert_weights": d.get("expert_weights")}
-        return out
-    if suf == ".csv":
-        df = pd.read_csv(path, dtype=str)
-        cols = {c.strip().lower(): c for c in df.columns}
-        need = {"node", "row", "col", "value"}
-        if not need <= set(cols):
-            raise InputError(f"AHP CSV needs columns {sorted(need)} (and optionally 'expert')", file=path)
-        df = df.rename(columns={v: k for k, v in cols.items()})
-        if "expert" not in df:
-            df["expert"] = "matrix"
-        for (node, expert), g in df.groupby(["node", "expert"], sort=False):
-            labels: list[str] = []
-            for r in list(g["row"]) + list(g["col"]):
-                if r not in labels:
-                    labels.append(r)
-            n = len(labels)
-            M = np.full((n, n), np.nan)
-            np.fill_diagonal(M, 1.0)
-            for line, r in g.iterrows():
-                v = _parse_value(r["value"], path, node, line + 2)
-                i, j = labels.index(r["row"]), labels.index(r["col"])
-                if i == j and abs(v - 1) > 1e-9:
-                    raise InputError(f"diagonal entry ({r['row']}, {r['col']}) = {v:g}, not 1", file=path,
-                                     row=line + 2, node=node)
-                M[i, j] = v
-            fill = np.isnan(M) & ~np.isnan(M.T)
-            M[fill] = 1.0 / M.T[fill]
-            ent = out.setdefault(str(node), {"labels": labels, "experts": {}, "expert_weights": None})
-            if ent["labels"] != labels:
-                ent_set, lab_set = set(ent["labels"]), set(labels)
-                if ent_set != lab_set:
-                    raise InputError(f"expert '{expert}' compares {labels}, others {ent['labels']}",
-                                     file=path, node=node)
-                idx = [labels.index(x) for x in ent["labels"]]
-                M = M[np.ix_(idx, idx)]
-            ent["experts"][str(expert)] = M
-        return out
-    if suf in (".xlsx", ".xls"):
-        sheets = pd.read_excel(path, sheet_name=None, index_col=0)
-        for name, df in sheets.items():
-            node, _, expert = str(name).partition("@")
-            labels = [str(x) for x in df.index]
-            if [str(c) for c in df.columns] != labels:
-                raise InputError(f"sheet '{name}': header {list(df.columns)} differs from row labels {labels}",
+        out = _read_ahp_yaml(path)
+    elif suf == ".csv":
+        out = _read_ahp_csv(path)
+    elif suf in (".xlsx", ".xlsm"):
+        out = _read_ahp_xlsx(path)
+    else:
+        if not path.exists():
+            raise InputError("file not found", file=path)
+        raise InputError("unknown AHP format (use .yaml, .csv or .xlsx)", file=path)
+    for node, ent in out.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InputWarning)
+            for expert, M in ent["experts"].items():
+                who = "" if expert == "matrix" else f"expert '{expert}': "
+                try:
+                    check_matrix(M, ent["labels"], where={"file": path, "node": node})
+                except InputError as e:
+                    raise InputError(who + e.message, file=path, node=node) from None
+    return out
+
+
+def _read_ahp_yaml(path: Path) -> dict[str, dict]:
+    from ..schemas.ahp import check_ahp_yaml
+
+    doc = read_yaml(path, "comparison file")
+    nodes = check_ahp_yaml(doc, path)
+    return {node: {"labels": [str(x) for x in m.labels],
+                   "experts": {k: np.array(v, dtype=float) for k, v in m.matrices().items()},
+                   "expert_weights": (None if m.expert_weights is None else
+                                      {str(k): float(v) for k, v in m.expert_weights.items()}
+                                      if isinstance(m.expert_weights, dict) else list(m.expert_weights))}
+            for node, m in nodes.items()}
+
+
+def _read_ahp_csv(path: Path) -> dict[str, dict]:
+    """Long CSV ``node, row, col, value[, expert]``: full matrix or upper triangle, one line per judgement."""
+    from ..data import read_table
+    from ..schemas import suggest
+    from ..schemas._common import is_blank, table_line
+    from ..schemas.ahp import AHP_CSV_COLUMNS, parse_judgement
+
+    df = read_table(path, what="AHP comparison", text_columns=AHP_CSV_COLUMNS)
+    cols = {str(c).strip().lower(): c for c in df.columns}
+    need = {"node", "row", "col", "value"}
+    if not need <= set(cols):
+        raise InputError(f"AHP CSV needs columns {sorted(need)} (and optionally 'expert')", file=path)
+    extra = [c for c in cols if c not in AHP_CSV_COLUMNS]
+    if extra:
+        raise InputError(f"unknown column '{cols[extra[0]]}'{suggest(extra[0], AHP_CSV_COLUMNS)}", file=path,
+                         column=str(cols[extra[0]]))
+    df = df.rename(columns={v: k for k, v in cols.items()})
+    if "expert" not in df:
+        df["expert"] = "matrix"
+    lines = [table_line(df, i) for i in range(len(df))]
+    df = df.assign(_line=lines)
+    for c in ("node", "row", "col"):
+        for i, v in enumerate(df[c].tolist()):
+            if is_blank(v):
+                raise InputError(f"empty '{c}'", file=path, row=lines[i], column=c)
+    df["expert"] = [("matrix" if is_blank(e) else str(e).strip()) for e in df["expert"].tolist()]
+    out: dict[str, dict] = {}
+    for (node, expert), g in df.groupby(["node", "expert"], sort=False):
+        labels: list[str] = []
+        for r in list(g["row"]) + list(g["col"]):
+            if r not in labels:
+                labels.append(r)
+        n = len(labels)
+        M = np.full((n, n), np.nan)
+        np.fill_diagonal(M, 1.0)
+        seen: set[tuple[int, int]] = set()
+        for _, r in g.iterrows():
+            line = int(r["_line"])
+            try:
+                v = parse_judgement(r["value"])
+            except ValueError as e:
+                raise InputError(str(e), file=path, node=node, row=line, column="value") from None
+            i, j = labels.index(r["row"]), labels.index(r["col"])
+            if i == j and abs(v - 1) > 1e-9:
+                raise InputError(f"diagonal entry ({r['row']}, {r['col']}) = {v:g}, not 1", file=path,
+                                 row=line, node=node)
+            if (i, j) in seen:
+                raise InputError(f"entry ({r['row']}, {r['col']}) is given twice", file=path, row=line, node=node)
+            seen.add((i, j))
+            M[i, j] = v
+        fill = np.isnan(M) & ~np.isnan(M.T)
+        M[fill] = 1.0 / M.T[fill]
+        ent = out.setdefault(str(node), {"labels": labels, "experts": {}, "expert_weights": None})
+        if ent["labels"] != labels:
+            if set(ent["labels"]) != set(labels):
+                raise InputError(f"expert '{expert}' compares {labels}, others {ent['labels']}",
                                  file=path, node=node)
-            M = np.array([[_parse_value(v, path, node, None) for v in row] for row in df.to_numpy()])
-            ent = out.setdefault(node, {"labels": labels, "experts": {}, "expert_weights": None})
-            ent["experts"][expert or "matrix"] = M
-        return out
-    raise InputError("unknown AHP format (use .yaml, .csv or .xlsx)", file=path)
+            idx = [labels.index(x) for x in ent["labels"]]
+            M = M[np.ix_(idx, idx)]
+        ent["experts"][str(expert)] = M
+    if not out:
+        raise InputError("AHP CSV has no judgements", file=path)
+    return out
 
 
-def _parse_value(v, file, node, row):
-    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        return float(v)
-    s = str(v).strip()
-    try:
-        if "/" in s:
-            a, b = s.split("/", 1)
-            return float(a) / float(b)
-        return float(s)
-    except (ValueError, ZeroDivisionError):
-        raise InputError(f"judgement '{v}' is not a number or fraction", file=file, node=node, row=row) from None
+def _read_ahp_xlsx(path: Path) -> dict[str, dict]:
+    """One sheet per node (``NODE`` or ``NODE@expert``): a square table, labels in the first column and header."""
+    from ..schemas.ahp import parse_judgement
+    from ..tables import read_table, sheet_names
 
-
-def _parse_matrix(rows, file, node) -> np.ndarray:
-    if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-        raise InputError("matrix must be a list of rows", file=file, node=node)
-    lens = {len(r) for r in rows}
-    if len(lens) != 1:
-        raise InputError(f"matrix rows have different lengths {sorted(lens)}", file=file, node=node)
-    return np.array([[_parse_value(v, file, node, i + 1) for v in r] for i, r in enumerate(rows)])
+    out: dict[str, dict] = {}
+    for name in sheet_names(path, "AHP comparison"):
+        df = read_table(path, what="AHP comparison", sheet=name)
+        node, _, expert = str(name).partition("@")
+        first = df.columns[0]
+        labels = [str(x).strip() for x in df[first].tolist()]
+        header = [str(c).strip() for c in df.columns[1:]]
+        if header != labels:
+            raise InputError(f"sheet '{name}': header {header} differs from row labels {labels}",
+                             file=path, node=node)
+        rows = []
+        for i, row in enumerate(df[df.columns[1:]].itertuples(index=False)):
+            vals = []
+            for c, v in zip(header, row):
+                try:
+                    vals.append(parse_judgement(v))
+                except ValueError as e:
+                    raise InputError(f"sheet '{name}': {e}", file=path, node=node, row=i + 2, column=c) from None
+            rows.append(vals)
+        ent = out.setdefault(node, {"labels": labels, "experts": {}, "expert_weights": None})
+        ent["experts"][expert or "matrix"] = np.array(rows, dtype=float)
+    return out
 
 
 def ahp_weights(framework: Framework, comparisons: dict | str | Path, *, method: str = "eigen",

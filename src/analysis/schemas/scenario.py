@@ -1,0 +1,196 @@
+"""Schema of scenario files (YAML or XLSX; the format is described in :mod:`analysis.scenario`).
+
+Unit codes are text. YAML reads a plain ``35.10`` as the number 35.1, so :func:`read_scenario_yaml`
+takes the *written* text of every ``units``/``unit`` scalar from the YAML node tree: ``35.10``,
+``"35.10"`` and ``'35.10'`` all give the code ``"35.10"``. XLSX sheets go through
+:func:`analysis.data.read_table` (columns ``units`` or ``group_column``/``group_value``,
+``indicators``, ``change``), and a bad cell names its row and column.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import AfterValidator, Field, model_validator
+
+from .._errors import InputError
+from ._common import Int, Number, Schema, Text, is_blank, suggest, table_line, validate
+
+__all__ = ["ScenarioModel", "InterventionModel", "check_scenario_dict", "read_scenario_file", "read_scenario_yaml",
+           "TARGETS", "XLSX_COLUMNS"]
+
+TARGETS = ("median", "mean", "best", "p75", "p90", "goalpost", "cluster_best")
+XLSX_COLUMNS = ("units", "group_column", "group_value", "indicators", "change")
+_UNIT_KEYS = ("units", "unit")
+_CHANGE = re.compile(r"^\s*(?:[+\-=]\s*-?)?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+\-]?\d+)?\s*%?\s*$")
+
+
+def _change_text(v: str) -> str:
+    s = v.strip()
+    if s.lower() in TARGETS or _CHANGE.match(s):
+        return v
+    raise ValueError(f"cannot read change {v!r} (use +5, -3, =80, +20%, a reference such as median, "
+                     f"or {{to: median}})")
+
+
+def _bounds(v: tuple[float, float]) -> tuple[float, float]:
+    if not v[0] < v[1]:
+        raise ValueError(f"must be [low, high] with low < high, got {list(v)}")
+    return v
+
+
+Code = Text | Int
+Codes = Annotated[list[Code], Field(min_length=1)] | Code
+
+
+class ChangeTo(Schema):
+    """A change given as a mapping: exactly one of ``to``, ``absolute``, ``relative``, ``value``."""
+
+    to: Literal[TARGETS] | Number | None = None
+    absolute: Number | None = None
+    relative: Number | None = None
+    value: Number | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        given = [k for k in ("to", "absolute", "relative", "value") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a change mapping needs exactly one of to, absolute, relative, value")
+        return self
+
+
+class InterventionModel(Schema):
+    units: Codes | None = None
+    unit: Codes | None = None
+    group: Annotated[dict[Text, Text | Number], Field(min_length=1, max_length=1)] | None = None
+    indicators: Codes | None = None
+    indicator: Codes | None = None
+    change: Annotated[Text, AfterValidator(_change_text)] | Number | ChangeTo
+
+    @model_validator(mode="after")
+    def _where_what(self):
+        ways = [k for k in ("units", "unit", "group") if getattr(self, k) is not None]
+        if len(ways) != 1:
+            raise ValueError("give exactly one of 'units' or 'group' in each intervention")
+        if (self.indicators is None) == (self.indicator is None):
+            raise ValueError("give exactly one of 'indicators' or 'indicator'")
+        return self
+
+
+class ScenarioModel(Schema):
+    name: Code = "scenario"
+    year: Int | Text | None = None
+    description: Text | None = None
+    interventions: list[InterventionModel] = []
+    bounds: dict[Text, Annotated[tuple[Number, Number], AfterValidator(_bounds)]] | None = None
+
+
+def check_scenario_dict(doc: dict, source=None) -> ScenarioModel:
+    """Validate a scenario mapping; one :class:`InputError` naming ``source`` and the key."""
+    return validate(ScenarioModel, doc, file=source)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+def _written(node: yaml.Node) -> Any:
+    """The text a scalar was written with (a sequence of scalars → list of texts); other nodes: ``None``."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value
+    if isinstance(node, yaml.SequenceNode) and all(isinstance(c, yaml.ScalarNode) for c in node.value):
+        return [c.value for c in node.value]
+    return None
+
+
+def _keep_unit_text(doc: dict, text: str) -> dict:
+    """Replace the parsed ``units``/``unit`` values of every intervention by the text as written."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return doc
+    if not isinstance(root, yaml.MappingNode) or not isinstance(doc.get("interventions"), list):
+        return doc
+    seq = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "interventions"), None)
+    if not isinstance(seq, yaml.SequenceNode):
+        return doc
+    for item_node, item in zip(seq.value, doc["interventions"]):
+        if not isinstance(item_node, yaml.MappingNode) or not isinstance(item, dict):
+            continue
+        for k, v in item_node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value in _UNIT_KEYS and k.value in item:
+                parsed, written = item[k.value], _written(v)
+                if isinstance(parsed, (int, float)) and not isinstance(parsed, bool) and isinstance(written, str):
+                    item[k.value] = written
+                elif isinstance(parsed, list) and isinstance(written, list) and len(written) == len(parsed):
+                    item[k.value] = [w if isinstance(p, (int, float)) and not isinstance(p, bool) else p
+                                     for p, w in zip(parsed, written)]
+    return doc
+
+
+def read_scenario_yaml(path: str | Path) -> dict:
+    """Read a YAML scenario strictly (duplicate keys refused), keeping unit codes as written."""
+    from .._yaml import parse_yaml
+    from ..tables import read_text
+
+    path = Path(path)
+    text = read_text(path, "scenario file")
+    doc = parse_yaml(text, file=path)
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise InputError("a scenario file must be a mapping", file=path)
+    return _keep_unit_text(doc, text)
+
+
+def read_scenario_xlsx(path: str | Path) -> dict:
+    """Read the interventions of a scenario sheet (one row per intervention) through ``read_table``."""
+    from ..data import read_table
+
+    path = Path(path)
+    df = read_table(path, what="scenario", text_columns=XLSX_COLUMNS)
+    cols = {str(c).strip().lower(): c for c in df.columns}
+    for c in df.columns:
+        if str(c).strip().lower() not in XLSX_COLUMNS:
+            raise InputError(f"unknown column '{c}'{suggest(str(c).strip().lower(), XLSX_COLUMNS)} "
+                             f"(a scenario sheet has {', '.join(XLSX_COLUMNS)})", file=path, column=str(c))
+    for need in ("indicators", "change"):
+        if need not in cols:
+            raise InputError(f"a scenario sheet needs a column '{need}'", file=path)
+    items = []
+    for i in range(len(df)):
+        line = table_line(df, i)
+
+        def cell(name, i=i):
+            v = df[cols[name]].iloc[i] if name in cols else None
+            return None if is_blank(v) else str(v).strip()
+
+        it: dict[str, Any] = {}
+        units, gcol, gval = cell("units"), cell("group_column"), cell("group_value")
+        if (units is None) == (gcol is None):
+            raise InputError("give either 'units' or 'group_column' and 'group_value'", file=path, row=line)
+        if units is not None:
+            it["units"] = units
+        else:
+            if gval is None:
+                raise InputError("'group_column' needs a 'group_value'", file=path, row=line, column="group_value")
+            it["group"] = {gcol: gval}
+        for name in ("indicators", "change"):
+            if cell(name) is None:
+                raise InputError(f"empty '{name}'", file=path, row=line, column=name)
+        it["indicators"] = cell("indicators")
+        it["change"] = cell("change")
+        try:
+            _change_text(it["change"])
+        except ValueError as e:
+            raise InputError(str(e), file=path, row=line, column="change") from None
+        items.append(it)
+    return {"name": path.stem, "interventions": items}
+
+
+def read_scenario_file(path: str | Path) -> dict:
+    """A scenario file as a mapping: YAML (``.yaml``/``.yml``) or a sheet (``.xlsx``, ``.csv``)."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
+        return read_scenario_xlsx(path)
+    return read_scenario_yaml(path)
