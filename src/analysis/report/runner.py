@@ -25,7 +25,6 @@ from pathlib import Path
 import yaml
 
 from .._errors import InputError
-from .._yaml import read_yaml
 from ..manifest import manifest, write_json
 
 __all__ = ["NOTEBOOKS", "NOTEBOOK_DIR", "load_config", "check_parameters", "run", "parse_overrides"]
@@ -90,13 +89,30 @@ def parse_overrides(items: list[str] | None) -> dict:
     return out
 
 
+class RunConfig(dict):
+    """A run config (a plain dict of its keys) that remembers the file it was read from (``source``)."""
+
+    def __init__(self, data: dict, source: Path | None = None):
+        super().__init__(data)
+        self.source = source
+
+
 def load_config(path, overrides: dict | None = None) -> tuple[dict, Path]:
-    """Read a run config and apply overrides; paths become absolute (relative to the config file)."""
-    path = Path(path)
-    cfg = read_yaml(path, "run config")
-    cfg.update(overrides or {})
-    base = path.resolve().parent
+    """Read and validate a run config and apply overrides; paths become absolute (relative to the config file).
+
+    The config is checked by :class:`analysis.schemas.run_config.RunConfigModel` (``name`` a plain
+    folder name, types and ranges of the numbers, known methods); unit codes in ``path_units`` and
+    ``profile_units`` are kept as written (``35.10`` stays ``"35.10"``); every listed file must exist.
+    Errors name the config file and the key.
+    """
     from ..framework import builtin_frameworks
+    from ..schemas.run_config import check_config, read_config_yaml
+
+    path = Path(path)
+    cfg = read_config_yaml(path)
+    cfg.update(overrides or {})
+    check_config(cfg, path)
+    base = path.resolve().parent
 
     def resolve(v, key):
         if v is None:
@@ -104,20 +120,20 @@ def load_config(path, overrides: dict | None = None) -> tuple[dict, Path]:
         p = Path(str(v))
         p = p if p.is_absolute() else (base / p)
         if p.exists():
+            if p.is_dir() and key != "boundaries":
+                raise InputError(f"key '{key}': {v} is a folder, not a file", file=path)
             return str(p.resolve())
         if key == "framework" and str(v) in builtin_frameworks():
             return str(v)
-        raise InputError(f"'{key}' file not found: {v}", file=path)
+        raise InputError(f"key '{key}': file not found: {v}", file=path)
 
     for k in PATH_KEYS:
         if k in cfg:
             cfg[k] = resolve(cfg[k], k)
     for k in PATH_LIST_KEYS:
         if k in cfg and cfg[k] is not None:
-            if not isinstance(cfg[k], list):
-                raise InputError(f"'{k}' must be a list of files", file=path)
             cfg[k] = [resolve(v, k) for v in cfg[k]]
-    return cfg, path
+    return RunConfig(cfg, path), path
 
 
 def check_parameters(cfg: dict, notebooks: list[str], source=None) -> dict[str, dict]:
@@ -150,29 +166,16 @@ def check_parameters(cfg: dict, notebooks: list[str], source=None) -> dict[str, 
     return plan
 
 
-def _dry_check(cfg: dict) -> list[str]:
-    """Load inputs as the notebooks will (framework, data, spec, UA spec, scenarios) and validate them."""
-    from ..data import load_data
-    from ..framework import load_framework
-    from ..pipeline import check_spec
-    from ..scenario import load_scenario
-    from ..spec import load_spec
-    from ..uncertainty.spec import load_ua_spec
+def _dry_check(cfg: dict, source=None) -> list[str]:
+    """Load the inputs as the notebooks will and check everything a run needs (also before a real run).
 
-    msgs = []
-    fw = load_framework(cfg["framework"])
-    ds = load_data(cfg["data"], fw)
-    sp = load_spec(cfg.get("spec"))
-    check_spec(fw, sp, ds.units)
-    msgs.append(f"framework {fw.name}: {len(fw.indicators)} indicators; data: {ds.values.shape[0]} rows"
-                + (f", years {ds.years}" if ds.year else ""))
-    if cfg.get("ua"):
-        u = load_ua_spec(cfg["ua"])
-        msgs.append(f"uncertainty: {len(u.factors)} factors")
-    for s in cfg.get("scenarios") or []:
-        sc = load_scenario(s)
-        msgs.append(f"scenario {sc.name}: {len(sc.interventions)} interventions")
-    return msgs
+    See :func:`analysis.schemas.run_config.dry_check`: years, units of ``path_units`` and
+    ``profile_units``, ``cluster_k`` against the units, the memory of the uncertainty study, and the
+    spec, uncertainty, AHP, budget and scenario files. Errors name the file and the key.
+    """
+    from ..schemas.run_config import dry_check
+
+    return dry_check(cfg, source if source is not None else getattr(cfg, "source", None))
 
 
 def _inputs_of(cfg: dict) -> dict:

@@ -20,7 +20,7 @@ from .._errors import InputError
 from ._common import Int, Number, Schema, Text, is_blank, suggest, table_line, validate
 
 __all__ = ["ScenarioModel", "InterventionModel", "check_scenario_dict", "read_scenario_file", "read_scenario_yaml",
-           "TARGETS", "XLSX_COLUMNS"]
+           "keep_written", "TARGETS", "XLSX_COLUMNS"]
 
 TARGETS = ("median", "mean", "best", "p75", "p90", "goalpost", "cluster_best")
 XLSX_COLUMNS = ("units", "group_column", "group_value", "indicators", "change")
@@ -103,28 +103,42 @@ def _written(node: yaml.Node) -> Any:
     return None
 
 
-def _keep_unit_text(doc: dict, text: str) -> dict:
-    """Replace the parsed ``units``/``unit`` values of every intervention by the text as written."""
+def _restore(node: yaml.MappingNode, d: dict, keys: tuple[str, ...]) -> None:
+    """In mapping ``d`` (composed as ``node``), numbers under ``keys`` become the text they were written as."""
+    for k, v in node.value:
+        if not (isinstance(k, yaml.ScalarNode) and k.value in keys and k.value in d):
+            continue
+        parsed, written = d[k.value], _written(v)
+        if _is_number(parsed) and isinstance(written, str):
+            d[k.value] = written
+        elif isinstance(parsed, list) and isinstance(written, list) and len(written) == len(parsed):
+            d[k.value] = [w if _is_number(p) else p for p, w in zip(parsed, written)]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def keep_written(doc: dict, text: str, keys: tuple[str, ...], *, within: str | None = None) -> dict:
+    """Replace numbers under ``keys`` by the text written in the YAML (``35.10`` → ``"35.10"``).
+
+    With ``within``, the keys are looked up in every mapping of the list ``doc[within]``; else at
+    the top level of ``doc``. ``doc`` is the parsed ``text``; it is changed in place and returned.
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return doc
-    if not isinstance(root, yaml.MappingNode) or not isinstance(doc.get("interventions"), list):
+    if not isinstance(root, yaml.MappingNode):
         return doc
-    seq = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "interventions"), None)
-    if not isinstance(seq, yaml.SequenceNode):
+    if within is None:
+        _restore(root, doc, keys)
         return doc
-    for item_node, item in zip(seq.value, doc["interventions"]):
-        if not isinstance(item_node, yaml.MappingNode) or not isinstance(item, dict):
-            continue
-        for k, v in item_node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value in _UNIT_KEYS and k.value in item:
-                parsed, written = item[k.value], _written(v)
-                if isinstance(parsed, (int, float)) and not isinstance(parsed, bool) and isinstance(written, str):
-                    item[k.value] = written
-                elif isinstance(parsed, list) and isinstance(written, list) and len(written) == len(parsed):
-                    item[k.value] = [w if isinstance(p, (int, float)) and not isinstance(p, bool) else p
-                                     for p, w in zip(parsed, written)]
+    seq = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == within), None)
+    if isinstance(seq, yaml.SequenceNode) and isinstance(doc.get(within), list):
+        for item_node, item in zip(seq.value, doc[within]):
+            if isinstance(item_node, yaml.MappingNode) and isinstance(item, dict):
+                _restore(item_node, item, keys)
     return doc
 
 
@@ -140,7 +154,7 @@ def read_scenario_yaml(path: str | Path) -> dict:
         return {}
     if not isinstance(doc, dict):
         raise InputError("a scenario file must be a mapping", file=path)
-    return _keep_unit_text(doc, text)
+    return keep_written(doc, text, _UNIT_KEYS, within="interventions")
 
 
 def read_scenario_xlsx(path: str | Path) -> dict:
