@@ -14,14 +14,14 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/maturasi build --framework kominfo_gm100sc --data data/demo/smartcity_panel.csv \
-		--spec data/demo/spec.yaml --out reports/demo-index
-	$(BIN)/maturasi run configs/demo.yaml --out reports/demo
+		--spec data/demo/spec.yaml --out reports/demo-index --force
+	$(BIN)/maturasi run configs/demo.yaml --out reports/demo --force
 
 dashboard: $(STAMP)
 	$(BIN)/maturasi dashboard --runs reports --unit 73.71
 
 ci-pipeline: $(STAMP)
-	$(BIN)/maturasi run configs/ci.yaml --out reports/ci --no-progress
+	$(BIN)/maturasi run configs/ci.yaml --out reports/ci --no-progress --force
 	test -s reports/ci/report.html && test -s reports/ci/report.pdf
 
 test: $(STAMP)
