@@ -1,25 +1,32 @@
 """Command line: ``maturasi build | validate | run | uncertainty | weights | cluster | scenario | …``.
 
-One module per command group (:mod:`.build`, :mod:`.weighting`, :mod:`.cluster`, :mod:`.uncertainty`,
-:mod:`.scenario`, :mod:`.run`, :mod:`.dashboard`); each adds its sub-commands to the parser and calls the
-library. :func:`main` turns an :class:`~analysis.InputError` into one line on stderr.
+One module per command group (:mod:`.build`, :mod:`.uncertainty`, :mod:`.weighting`, :mod:`.cluster`,
+:mod:`.scenario`, :mod:`.dashboard`, :mod:`.run`); each adds its sub-commands to the parser and calls
+the library. :func:`main` turns a user error into one line on stderr:
 
-Exit codes: 0 success, 2 bad input (one line naming file, row/column and problem), 1 internal error,
-3 (``path``) target not reachable.
+* exit 0: success (an :class:`~analysis.InputWarning` is shown as one ``note:`` line; other warnings
+  go into the output's manifest, never to the terminal);
+* exit 2: bad input — an :class:`~analysis.InputError`, or a user's file that cannot be read or
+  written (missing, a folder, no permission, disk full) — one line naming the file;
+* exit 3 (``path``): the target cannot be reached;
+* exit 1: an internal error (a traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
-import warnings
 
 from .._errors import InputError
-from . import build, cluster, dashboard, run, scenario, uncertainty, weighting
+from . import _notes, build, cluster, dashboard, run, scenario, uncertainty, weighting
 
 __all__ = ["main", "parser"]
 
 _GROUPS = (build, uncertainty, weighting, cluster, scenario, dashboard, run)
+# errors about a path the user gave (not a bug of the kit)
+_USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.ENOSPC, errno.EROFS,
+                errno.ENAMETOOLONG, errno.ELOOP, errno.EEXIST, errno.ENOTEMPTY, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,15 +39,34 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _os_error(e: OSError) -> str | None:
+    """One line for an OSError about a user's path, or None when it is not clearly one."""
+    if getattr(e, "filename", None) is None or e.errno not in _USER_ERRNOS:
+        return None
+    return _one_line(f"{e.filename}: {e.strerror or e}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one ``maturasi`` command; return its exit code."""
     args = parser().parse_args(argv)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("default")
-            return args.func(args)
+        with _notes.capture():
+            code = args.func(args)
     except InputError as e:
-        print(f"maturasi: error: {e}", file=sys.stderr)
+        print(f"maturasi: error: {_one_line(e)}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        line = _os_error(e)
+        if line is None:
+            raise
+        print(f"maturasi: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    for note in _notes.input_notes():
+        print(f"note: {note}", file=sys.stderr)
+    return code

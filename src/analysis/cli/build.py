@@ -7,7 +7,8 @@ import sys
 import time
 
 from .._errors import InputError
-from ._args import add_inputs, inputs_of
+from . import _notes
+from ._args import add_force, add_inputs, check_out, inputs_of
 
 __all__ = ["register", "cmd_build", "cmd_validate", "cmd_frameworks", "cmd_demo"]
 
@@ -16,7 +17,8 @@ def register(sub) -> None:
     """Add the build, validate, frameworks and demo-data sub-commands."""
     b = sub.add_parser("build", help="build an index and write its tables")
     add_inputs(b)
-    b.add_argument("--out", "-o", required=True, help="output folder")
+    b.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force)")
+    add_force(b)
     b.set_defaults(func=cmd_build)
     v = sub.add_parser("validate", help="check framework, data and spec only")
     add_inputs(v)
@@ -35,14 +37,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     from ..io import write_result
     from ..pipeline import build
 
+    check_out(args, inputs_of(args))
     t0 = time.perf_counter()
     res = build(args.framework, args.data, args.spec)
     res.timings["wall"] = time.perf_counter() - t0
-    out = write_result(res, args.out, inputs=inputs_of(args))
+    shown = list(res.warnings)
+    res.warnings.extend(_notes.recorded())  # into the manifest's notes, not onto the terminal
+    out = write_result(res, args.out, inputs=inputs_of(args), force=args.force)
     idx = res.index
     print(f"built {res.framework.name}: {idx.shape[0]} rows, {len(res.framework.indicators)} indicators, "
           f"{len(res.framework.aggregates)} aggregates in {res.timings['total']:.3f} s → {out}")
-    for w in res.warnings:
+    for w in shown:
         print(f"note: {w}", file=sys.stderr)
     return 0
 

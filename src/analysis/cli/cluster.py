@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from pathlib import Path
 
-from ._args import add_inputs, inputs_of, listing
+from .._errors import InputError
+from . import _notes
+from ._args import add_force, add_inputs, at_least, check_out, check_year, inputs_of, listing
 
-__all__ = ["register", "cmd_cluster"]
+__all__ = ["register", "cmd_cluster", "parse_k_range"]
+
+_DEFAULT_KS = (2, 8)
 
 
 def register(sub) -> None:
     """Add the cluster sub-command."""
     c = sub.add_parser("cluster", help="typologies of units: k selection, stability, profiles, peer ranks, maps")
     add_inputs(c)
-    c.add_argument("--out", "-o", required=True, help="output folder")
+    c.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force)")
+    add_force(c)
     c.add_argument("--year", default=None, help="year to analyse in panel data (default: last)")
     c.add_argument("--on", choices=["dimensions", "indicators", "pca"], default="dimensions")
     c.add_argument("--method", choices=["kmeans", "ward", "gmm", "hdbscan"], default="kmeans")
     c.add_argument("--k", type=int, default=None, help="number of clusters (default: chosen by --choose)")
-    c.add_argument("--k-range", default="2-8", help="k values to compare, e.g. 2-8")
+    c.add_argument("--k-range", default=None,
+                   help="k values to compare, e.g. 2-8 (default 2-8, at most the number of units - 1)")
     c.add_argument("--choose", default="silhouette", choices=["silhouette", "gap", "ch", "db", "bic"])
     c.add_argument("--scale", choices=["standard", "minmax", "none"], default="standard")
-    c.add_argument("--n-boot", type=int, default=100)
+    c.add_argument("--n-boot", type=int, default=100, help="bootstrap resamples for the stability of clusters")
     c.add_argument("--seed", type=int, default=None)
     c.add_argument("--boundaries", default=None, help="GeoJSON or shapefile of unit boundaries (optional)")
     c.add_argument("--boundary-code", default=None,
@@ -31,26 +38,62 @@ def register(sub) -> None:
     c.set_defaults(func=cmd_cluster)
 
 
+def parse_k_range(text: str) -> tuple[int, int]:
+    """``"2-8"`` → ``(2, 8)``, ``"4"`` → ``(4, 4)``; refuses anything else, or a range below 2 or reversed."""
+    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if not m:
+        raise InputError(f"--k-range '{text}': give whole numbers like 2-8")
+    a, b = int(m[1]), int(m[2] or m[1])
+    if a < 2:
+        raise InputError(f"--k-range '{text}': k starts at 2")
+    if b < a:
+        raise InputError(f"--k-range '{text}': the end is below the start (write {b}-{a})")
+    return a, b
+
+
+def _ks(args: argparse.Namespace, n_units: int) -> range:
+    """The k values to compare, each between 2 and n_units - 1 (the default range is cut to fit)."""
+    top = n_units - 1
+    if top < 2:
+        raise InputError(f"clustering needs at least 3 units; the data have {n_units}", file=args.data)
+    if args.k is not None and args.k > top:
+        raise InputError(f"--k {args.k}: at most {top} clusters for {n_units} units")
+    if args.k_range is None:
+        a, b = _DEFAULT_KS
+        return range(a, min(b, top) + 1)
+    a, b = parse_k_range(args.k_range)
+    if b > top:
+        raise InputError(f"--k-range '{args.k_range}': at most {top} clusters for {n_units} units")
+    return range(a, b + 1)
+
+
 def cmd_cluster(args: argparse.Namespace) -> int:
     from ..cluster import typology
     from ..manifest import atomic_dir, manifest, write_json
     from ..pipeline import build
     from ..report import steps
+    from ..select import units_of
 
+    at_least(args.k, 2, "--k")
+    at_least(args.n_boot, 1, "--n-boot")
+    if args.k_range is not None:
+        parse_k_range(args.k_range)
+    inputs = inputs_of(args, "boundaries")
+    check_out(args, inputs)
     t0 = time.perf_counter()
     res = build(args.framework, args.data, args.spec)
+    check_year(res, args.year, args.data)
+    ks = _ks(args, len(units_of(res, args.year)))
     seed = args.seed if args.seed is not None else int(res.spec.get("seed") or 0)
-    a, _, b = args.k_range.partition("-")
-    ks = range(int(a), int(b or a) + 1)
     ty = typology(res, on=args.on, method=args.method, k=args.k, ks=ks, scale=args.scale, choose=args.choose,
                   n_boot=args.n_boot, seed=seed, year=args.year)
     out = Path(args.out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=inputs, force=args.force) as tmp:
         t, f, _ = steps.folders(tmp)
         notes = steps.write_typology(ty, res, t, f, boundaries=args.boundaries, boundary_code=args.boundary_code,
                                      year=args.year)
-        m = manifest(command="cluster", inputs=inputs_of(args, "boundaries"), spec=res.spec.to_dict(), seed=seed,
-                     timings={"total": time.perf_counter() - t0}, notes=notes,
+        m = manifest(command="cluster", inputs=inputs, spec=res.spec.to_dict(), seed=seed,
+                     timings={"total": time.perf_counter() - t0}, notes=notes + _notes.recorded(),
                      outputs=listing(tmp), extra={"method": args.method, "on": args.on, "k": ty.k})
         write_json(m, tmp / "manifest.json")
     for n in notes:

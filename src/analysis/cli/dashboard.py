@@ -14,7 +14,7 @@ __all__ = ["register", "cmd_dashboard"]
 def register(sub) -> None:
     """Add the dashboard sub-command."""
     d = sub.add_parser("dashboard", help="planner dashboard in the browser (what-if sliders, rank, level, path)")
-    d.add_argument("--runs", default="reports", help="folder holding baseline runs (default: reports)")
+    d.add_argument("--runs", default=None, help="folder holding baseline runs (default: reports)")
     d.add_argument("--run", default=None, help="run folder to open first")
     d.add_argument("--unit", default=None, help="unit code to open first, e.g. 73.71")
     d.add_argument("--lang", choices=["en", "id"], default="en")
@@ -32,8 +32,15 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from ..dashboard.model import find_runs
     from ..report.runner import NOTEBOOK_DIR
 
-    runs = Path(args.runs).resolve()
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port {args.port}: a port is a number from 0 to 65535")
+    if args.runs is not None and not Path(args.runs).is_dir():
+        raise InputError("--runs: no such folder", file=args.runs)
+    runs = Path(args.runs or "reports").resolve()
     run = None if args.run is None else str(Path(args.run).resolve())
+    if run is not None and not (find_runs(run)["run"] == run).any():
+        raise InputError("--run: not a baseline run folder (a folder written by 'maturasi build' or "
+                         "'maturasi run', with its manifest.json)", file=args.run)
     if run is None and find_runs(runs).empty:
         raise InputError(f"no baseline runs under {runs}; build one first "
                          "(e.g. make demo, or maturasi build … --out reports/NAME)", file=runs)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._args import add_force
+
 __all__ = ["register", "cmd_run"]
 
 
@@ -11,10 +13,12 @@ def register(sub) -> None:
     """Add the run sub-command."""
     r = sub.add_parser("run", help="run the notebook pipeline (papermill) for a config: tables, figures, report")
     r.add_argument("config", help="run config (YAML)")
-    r.add_argument("--out", "-o", default=None, help="run folder (default reports/<name>)")
+    r.add_argument("--out", "-o", default=None, help="run folder (default reports/<name>; new, or an earlier "
+                   "output with --force)")
+    add_force(r)
     r.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config parameter (repeatable)")
-    r.add_argument("--dry-run", action="store_true", help="validate the config and inputs only")
+    r.add_argument("--dry-run", action="store_true", help="check the config, its inputs and --out only; run nothing")
     r.add_argument("--no-progress", action="store_true")
     r.set_defaults(func=cmd_run)
 
@@ -23,7 +27,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..report.runner import parse_overrides, run, summary_line
 
     m = run(args.config, args.out, overrides=parse_overrides(args.parameter), dry_run=args.dry_run,
-            progress=False if args.no_progress else None)
+            progress=False if args.no_progress else None, force=args.force)
     if m["status"] == "dry-run":
         return 0
     print(summary_line(m))

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
+
+from .._errors import InputError
+from . import _notes
+from ._args import add_force, listing, run_inputs, suggest
 
 __all__ = ["register", "cmd_scenario", "cmd_path"]
 
@@ -14,7 +19,8 @@ def register(sub) -> None:
     s = sub.add_parser("scenario", help="what-if: apply a scenario file to a run and compare with its baseline")
     s.add_argument("--run", required=True, help="output folder of 'maturasi build' (its manifest names the inputs)")
     s.add_argument("--scenario", required=True, help="scenario YAML/XLSX")
-    s.add_argument("--out", "-o", required=True)
+    s.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force)")
+    add_force(s)
     s.add_argument("--mode", choices=["frozen", "renormalise", "both"], default="frozen")
     s.add_argument("--year", default=None)
     s.set_defaults(func=cmd_scenario)
@@ -25,8 +31,10 @@ def register(sub) -> None:
     p.add_argument("--indicators", default=None, help="comma-separated indicators allowed to move (default all)")
     p.add_argument("--upper", choices=["best", "range"], default="best",
                    help="limit per indicator: best observed value (default) or its valid range")
-    p.add_argument("--costs", default=None, help="CSV iCode,cost (cost per raw unit of improvement)")
-    p.add_argument("--out", "-o", default=None, help="folder for path.csv and the equivalent scenario.yaml")
+    p.add_argument("--costs", default=None, help="CSV/XLSX iCode,cost (cost per raw unit of improvement, >= 0)")
+    p.add_argument("--out", "-o", default=None, help="new folder for path.csv and the equivalent scenario "
+                   "(path_scenario.yaml), with a manifest")
+    add_force(p)
     p.add_argument("--year", default=None)
     p.set_defaults(func=cmd_path)
 
@@ -36,15 +44,17 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from ..manifest import atomic_dir, manifest, write_json
+    from ..manifest import atomic_dir, check_out, manifest, write_json
     from ..scenario import baseline_from_run, compare_modes, contributions, load_scenario, run_scenario
 
+    inputs = [args.scenario, *run_inputs(args.run)]
+    check_out(args.out, inputs=inputs, force=args.force)
     t0 = time.perf_counter()
     sc = load_scenario(args.scenario)
     b = baseline_from_run(args.run, args.year if args.year is not None else sc.year)
     modes = ["frozen", "renormalise"] if args.mode == "both" else [args.mode]
     out = Path(args.out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=inputs, force=args.force) as tmp:
         first = None
         for mode in modes:
             r = run_scenario(b, sc, mode=mode)
@@ -62,7 +72,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             shutil.copyfile(args.scenario, tmp / "scenario.yaml")
         m = manifest(command="scenario", inputs={"scenario": args.scenario, "run_manifest": Path(args.run) /
                                                  "manifest.json"}, seed=None,
-                     timings={"total": time.perf_counter() - t0},
+                     timings={"total": time.perf_counter() - t0}, notes=_notes.recorded(),
                      outputs=sorted(p.name for p in tmp.iterdir()) + ["manifest.json"],
                      extra={"scenario": sc.name, "modes": modes, "year": b.year})
         write_json(m, tmp / "manifest.json")
@@ -73,23 +83,50 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def _target(text: str):
+    """``--to``: a finite score, or the text ('next', a level, 'rank:N') for the library to read."""
+    try:
+        to = float(text)
+    except ValueError:
+        return text
+    if not math.isfinite(to):
+        raise InputError(f"--to {text}: a target score must be a finite number")
+    return to
+
+
+def _check_path_args(args: argparse.Namespace, b) -> list[str] | None:
+    """Refuse an unknown ``--unit`` or ``--indicators`` entry (with a suggestion); the indicators to move."""
+    units = [str(u) for u in b.raw.index]
+    if args.unit not in units:
+        raise InputError(f"--unit '{args.unit}': no such unit in the run{suggest(args.unit, units)}",
+                         file=args.run)
+    if args.indicators is None:
+        return None
+    inds = [s.strip() for s in args.indicators.split(",") if s.strip()]
+    if not inds:
+        raise InputError("--indicators names no indicator")
+    known = list(b.framework.indicators)
+    for c in inds:
+        if c not in known:
+            raise InputError(f"--indicators: unknown indicator '{c}'{suggest(c, known)}", file=args.run)
+    return inds
+
+
 def cmd_path(args: argparse.Namespace) -> int:
-    import pandas as pd
     import yaml
 
+    from ..manifest import atomic_dir, check_out, manifest, write_json
     from ..scenario import baseline_from_run, path_to_target
+    from ..schemas.tables import load_costs
 
+    t0 = time.perf_counter()
+    to = _target(args.to)
+    inputs = [args.costs, *run_inputs(args.run)]
+    if args.out:
+        check_out(args.out, inputs=inputs, force=args.force)
     b = baseline_from_run(args.run, args.year)
-    costs = None
-    if args.costs:
-        c = pd.read_csv(args.costs)
-        costs = dict(zip(c.iloc[:, 0].astype(str), c.iloc[:, 1].astype(float)))
-    inds = [s.strip() for s in args.indicators.split(",")] if args.indicators else None
-    to = args.to
-    try:
-        to = float(to)
-    except ValueError:
-        pass
+    inds = _check_path_args(args, b)
+    costs = load_costs(args.costs, b.framework.indicators) if args.costs else None
     p = path_to_target(b, args.unit, to, indicators=inds, upper=args.upper, costs=costs)
     name = b.units["uName"].get(args.unit, args.unit) if "uName" in b.units.columns else args.unit
     print(f"{name} ({args.unit}): {p.baseline_score:.3f} → target {p.target:.3f}: {p.message}")
@@ -98,8 +135,13 @@ def cmd_path(args: argparse.Namespace) -> int:
         print(mv.to_string(float_format=lambda v: f"{v:.4g}"))
         print(f"total cost {p.total_cost:.4g}; score after the moves {p.achieved_score:.4f} ({p.method})")
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        p.moves.to_csv(out / "path.csv", float_format="%.10g")
-        (out / "path_scenario.yaml").write_text(yaml.safe_dump(p.as_scenario(), sort_keys=False), encoding="utf-8")
+        with atomic_dir(args.out, inputs=inputs, force=args.force) as tmp:
+            p.moves.to_csv(tmp / "path.csv", float_format="%.10g")
+            (tmp / "path_scenario.yaml").write_text(yaml.safe_dump(p.as_scenario(), sort_keys=False),
+                                                    encoding="utf-8")
+            m = manifest(command="path", inputs={"costs": args.costs, "run_manifest": Path(args.run) / "manifest.json"},
+                         timings={"total": time.perf_counter() - t0}, notes=_notes.recorded(), outputs=listing(tmp),
+                         extra={"unit": args.unit, "to": args.to, "target": p.target, "reachable": p.reachable,
+                                "indicators": inds, "upper": args.upper, "year": b.year})
+            write_json(m, tmp / "manifest.json")
     return 0 if p.reachable else 3

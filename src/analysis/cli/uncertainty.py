@@ -6,7 +6,8 @@ import argparse
 import time
 
 from .._errors import InputError
-from ._args import add_inputs
+from . import _notes
+from ._args import add_force, add_inputs, at_least, check_out, inputs_of
 
 __all__ = ["register", "cmd_uncertainty", "cmd_sensitivity"]
 
@@ -14,7 +15,8 @@ __all__ = ["register", "cmd_uncertainty", "cmd_sensitivity"]
 def _common(q: argparse.ArgumentParser) -> None:
     add_inputs(q)
     q.add_argument("--ua", required=True, help="uncertainty spec (YAML)")
-    q.add_argument("--out", "-o", required=True, help="output folder")
+    q.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force)")
+    add_force(q)
     q.add_argument("--design", default=None, help="replay an explicit design table (CSV, one row per run)")
     q.add_argument("--year", default=None, help="year to analyse in panel data")
     q.add_argument("--N", type=int, default=None, help="override N of the uncertainty spec")
@@ -49,17 +51,36 @@ def _engine(args: argparse.Namespace):
             raise InputError(f"panel data: choose a year with --year ({', '.join(map(str, ds.years))})",
                              file=args.data)
         ds = pick_year(ds, args.year)
+    elif args.year is not None:
+        raise InputError(f"--year {args.year}: the data have no year column (one cross-section)", file=args.data)
     ua = load_ua_spec(args.ua)
-    if args.N:
+    if args.N is not None:
         ua.N = args.N
     return Engine(fw, ds, args.spec, ua)
+
+
+def _inputs(args: argparse.Namespace) -> dict:
+    return inputs_of(args, "ua", "design")
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    """Checks that need no data: option values and the output folder."""
+    at_least(args.N, 1, "--N")
+    check_out(args, _inputs(args))
+
+
+def _budget(eng, keep_scores: bool, *, design: str, runs: int | None = None) -> None:
+    """Refuse a study that would not fit in memory, before allocating it."""
+    from ..schemas.uncertainty import check_budget
+
+    check_budget(len(eng.units), eng.ua, keep_scores, design=design, n_nodes=len(eng.nodes), runs=runs)
 
 
 def _write(args, res, eng, extra_tables=None, figs=None, command="uncertainty") -> None:
     from ..manifest import atomic_dir, manifest, write_json
     from ..uncertainty.figures import rank_intervals
 
-    with atomic_dir(args.out) as tmp:
+    with atomic_dir(args.out, inputs=_inputs(args), force=args.force) as tmp:
         names = eng.ds.units["uName"] if "uName" in eng.ds.units else None
         stats = res.rank_stats.copy()
         if names is not None:
@@ -83,22 +104,26 @@ def _write(args, res, eng, extra_tables=None, figs=None, command="uncertainty") 
         for name, f in (figs or {}).items():
             f.savefig(tmp / name, dpi=130)
             files.append(name)
-        m = manifest(command=command, inputs={"framework": args.framework, "data": args.data, "spec": args.spec,
-                                              "ua": args.ua, "design": args.design},
-                     spec=eng.spec.to_dict(), seed=eng.ua.seed, timings=res.timings, outputs=files,
-                     notes=[eng.spec.get("note")] if eng.spec.get("note") else [],
+        notes = [eng.spec.get("note")] if eng.spec.get("note") else []
+        m = manifest(command=command, inputs=_inputs(args), spec=eng.spec.to_dict(), seed=eng.ua.seed,
+                     timings=res.timings, outputs=files, notes=notes + _notes.recorded(),
                      extra={"ua_spec": eng.ua.raw, "runs": int(len(res.outputs))})
         write_json(m, tmp / "manifest.json")
 
 
 def cmd_uncertainty(args: argparse.Namespace) -> int:
-    import pandas as pd
-
+    from ..schemas.uncertainty import load_design
     from ..uncertainty import sample
 
+    _prepare(args)
     t0 = time.perf_counter()
     eng = _engine(args)
-    design = pd.read_csv(args.design) if args.design else sample(eng, kind="mc")
+    if args.design:
+        design = load_design(args.design, eng.ua)
+        _budget(eng, not args.no_scores, design="mc", runs=len(design))
+    else:
+        _budget(eng, not args.no_scores, design="mc")
+        design = sample(eng, kind="mc")
     res = eng.evaluate(eng.resolve(design), keep_scores=not args.no_scores, backend=args.backend,
                        scheduler=args.scheduler)
     res.timings["wall"] = time.perf_counter() - t0
@@ -115,11 +140,16 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from ..uncertainty.figures import sobol_bars
     from ..uncertainty.sensitivity import labelled_design, problem, sobol_coinr, sobol_salib, unit_design
 
+    if args.design:
+        raise InputError("--design: a sensitivity study samples its own Sobol' design; replay a design with "
+                         "'maturasi uncertainty --design'")
+    _prepare(args)
     t0 = time.perf_counter()
     eng = _engine(args)
     dims = eng.dims()
     if not dims:
         raise InputError("no uncertain factors in the uncertainty spec", file=args.ua)
+    _budget(eng, True, design="sobol")
     design = labelled_design(unit_design(dims, eng.ua.N, "sobol", eng.ua.seed), dims, eng.ua.factors)
     res = eng.evaluate(eng.resolve(design), keep_scores=True, backend=args.backend, scheduler=args.scheduler)
     Y = np.asarray(output_values(res, eng.ua.output, eng))

@@ -6,14 +6,17 @@ import argparse
 import time
 from pathlib import Path
 
+from .._errors import InputError
+from . import _notes
+from ._args import add_force, add_inputs, at_least, check_out, check_year, finite, inputs_of, listing, suggest
+
 __all__ = ["register", "cmd_weights", "cmd_audit"]
 
 
 def _common(q: argparse.ArgumentParser) -> None:
-    from ._args import add_inputs
-
     add_inputs(q)
-    q.add_argument("--out", "-o", required=True, help="output folder")
+    q.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force)")
+    add_force(q)
     q.add_argument("--year", default=None, help="year to analyse in panel data (default: last)")
 
 
@@ -37,10 +40,24 @@ def register(sub) -> None:
 
 
 def _names(res, year):
-    from ..audit import units_of
+    from ..select import units_of
 
     u = units_of(res, year)
     return u["uName"] if "uName" in u.columns else None
+
+
+def _methods(text: str) -> list[str]:
+    """The ``--methods`` list, each name checked (with a suggestion for a misspelt one)."""
+    from ..weights.derive import SET_METHODS
+
+    methods = [m.strip() for m in text.split(",") if m.strip()]
+    if not methods:
+        raise InputError(f"--methods names no method (use {', '.join(SET_METHODS)})")
+    for m in methods:
+        if m not in SET_METHODS:
+            raise InputError(f"--methods: unknown weighting method '{m}'{suggest(m, SET_METHODS)} "
+                             f"(use {', '.join(SET_METHODS)})")
+    return methods
 
 
 def cmd_weights(args: argparse.Namespace) -> int:
@@ -49,17 +66,23 @@ def cmd_weights(args: argparse.Namespace) -> int:
     from ..manifest import atomic_dir, manifest, write_json
     from ..pipeline import build
     from ..report import steps
-    from ._args import inputs_of, listing
 
+    methods = _methods(args.methods)
+    finite(args.bod_lower, "--bod-lower", low=0.0, high=1.0)
+    finite(args.bod_upper, "--bod-upper", low=0.0, high=1.0)
+    if args.bod_lower is not None and args.bod_upper is not None and args.bod_lower > args.bod_upper:
+        raise InputError(f"--bod-lower {args.bod_lower:g} is above --bod-upper {args.bod_upper:g}")
+    inputs = inputs_of(args, "ahp", "budget")
+    check_out(args, inputs)
     t0 = time.perf_counter()
     res = build(args.framework, args.data, args.spec)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    check_year(res, args.year, args.data)
     out = Path(args.out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=inputs, force=args.force) as tmp:
         summ = steps.weighting(res, tmp, methods=methods, ahp=args.ahp, budget=args.budget, bod_lower=args.bod_lower,
                                bod_upper=args.bod_upper, year=args.year, names=_names(res, args.year))
-        m = manifest(command="weights", inputs=inputs_of(args, "ahp", "budget"), spec=res.spec.to_dict(),
-                     seed=res.spec.get("seed"), timings={"total": time.perf_counter() - t0}, outputs=listing(tmp),
+        m = manifest(command="weights", inputs=inputs, spec=res.spec.to_dict(), seed=res.spec.get("seed"),
+                     timings={"total": time.perf_counter() - t0}, notes=_notes.recorded(), outputs=listing(tmp),
                      extra={"methods": methods, "year": args.year})
         write_json(m, tmp / "manifest.json")
     print(pd.DataFrame(summ["summary"]).set_index("set").round(3).to_string())
@@ -71,17 +94,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from ..manifest import atomic_dir, manifest, write_json
     from ..pipeline import build
     from ..report import steps
-    from ._args import inputs_of, listing
 
+    at_least(args.n_boot, 1, "--n-boot")
+    inputs = inputs_of(args)
+    check_out(args, inputs)
     t0 = time.perf_counter()
     res = build(args.framework, args.data, args.spec)
+    check_year(res, args.year, args.data)
     seed = args.seed if args.seed is not None else int(res.spec.get("seed") or 0)
     out = Path(args.out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, inputs=inputs, force=args.force) as tmp:
         summ = steps.data_audit(res, tmp, year=args.year, n_boot=args.n_boot, seed=seed)
-        m = manifest(command="audit", inputs=inputs_of(args), spec=res.spec.to_dict(), seed=seed,
-                     timings={"total": time.perf_counter() - t0}, notes=summ["flags"], outputs=listing(tmp),
-                     extra={"year": args.year, "n_boot": args.n_boot})
+        m = manifest(command="audit", inputs=inputs, spec=res.spec.to_dict(), seed=seed,
+                     timings={"total": time.perf_counter() - t0}, notes=summ["flags"] + _notes.recorded(),
+                     outputs=listing(tmp), extra={"year": args.year, "n_boot": args.n_boot})
         write_json(m, tmp / "manifest.json")
     for n in summ["flags"][:20]:
         print(f"flag: {n}")

@@ -11,7 +11,7 @@ from ._common import group_weights, normalise_within
 from .entropy import critic_weights, entropy_weights
 from .pca import pca_weights
 
-__all__ = ["derive_weights", "METHODS"]
+__all__ = ["derive_weights", "weight_sets", "METHODS", "SET_METHODS"]
 
 
 def _pca(X, **kw):
@@ -71,6 +71,10 @@ def derive_weights(result, method: str, *, levels: list[int] | None = None, dset
     return w
 
 
+#: The method names :func:`weight_sets` accepts.
+SET_METHODS = ("equal", "framework", "entropy", "critic", "pca", "pca_pc1", "optimised", "bod")
+
+
 def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised", "bod"), *, ahp=None, budget=None,
                 bod_lower=None, bod_upper=None, bod_share: str = "contribution", year=None) -> tuple[dict, dict]:
     """Build several named weight sets for one result (the input of :func:`analysis.compare.compare_weight_sets`).
@@ -126,8 +130,7 @@ def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised
             sets[m] = b.scores * 100.0
             details[m] = b
         else:
-            raise InputError(f"unknown weighting method '{m}' (use equal, framework, entropy, critic, pca, pca_pc1, "
-                             "optimised, bod)")
+            raise InputError(f"unknown weighting method '{m}' (use {', '.join(SET_METHODS)})")
     if ahp is not None:
         w, res = ahp_weights(fw, ahp)
         sets["ahp"], details["ahp"] = w, res
