@@ -78,6 +78,11 @@ def _type_ok(value, inferred: str | None, default) -> bool:
     return True
 
 
+def _special(name: str, value) -> bool:
+    """Values a notebook accepts beyond the type of its default (``profile_units: all``)."""
+    return name == "profile_units" and value == "all"
+
+
 def parse_overrides(items: list[str] | None) -> dict:
     """``["N=200", "year=2025", "weight_methods=[equal, pca]"]`` → typed values (YAML scalars)."""
     out = {}
@@ -157,7 +162,7 @@ def check_parameters(cfg: dict, notebooks: list[str], source=None) -> dict[str, 
         for name, meta in s.items():
             if name in cfg:
                 v = cfg[name]
-                if not _type_ok(v, meta.get("inferred_type_name"), meta.get("default")):
+                if not (_type_ok(v, meta.get("inferred_type_name"), meta.get("default")) or _special(name, v)):
                     raise InputError(f"parameter '{name}' should be of the type of its default "
                                      f"(notebook {nb} default {meta.get('default')}), got {type(v).__name__} {v!r}",
                                      file=source)

@@ -127,7 +127,7 @@ def key_path(loc: Sequence[Any], data: Any = None) -> str:
     parts: list[str] = []
     cur = data
     for p in loc:
-        if isinstance(p, int) and not isinstance(p, bool):
+        if isinstance(p, int) and not isinstance(p, bool) and not isinstance(cur, Mapping):
             item = cur[p] if isinstance(cur, list) and 0 <= p < len(cur) else None
             name = item.get("name", item.get("code")) if isinstance(item, Mapping) else None
             if name is not None and isinstance(name, (str, int)):
