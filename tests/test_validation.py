@@ -106,9 +106,9 @@ def test_data_errors(tmp_path, capsys, data, needle):
     ("normalise: {method: minmax, range: [0, 100]}\naggregate: {method: geometric}\n",
      "range that starts above 0"),
     ("weights: expert\n", "unknown weight set 'expert'"),
-    ("normalise: {methd: minmax}\n", "unknown option(s) in 'normalise': methd"),
+    ("normalise: {methd: minmax}\n", "key 'normalise.methd': unknown key (did you mean 'method'?)"),
     ("aggregate: {by_node: {a: geometric}}\n", "'a', which is not an aggregate"),
-    ("weight_sets: {w1: {D1: 1, D2: -1}}\nweights: w1\n", "node 'D2': weight -1.0 is negative"),
+    ("weight_sets: {w1: {D1: 1, D2: -1}}\nweights: w1\n", "key 'weight_sets.w1.D2': must be >= 0, got -1"),
 ])
 def test_spec_errors(tmp_path, capsys, spec, needle):
     code, err = run(tmp_path, capsys, spec=spec)
