@@ -19,6 +19,8 @@ primal simplex; ``solver="scipy"`` solves each LP from scratch with :func:`scipy
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,6 +106,36 @@ def _solve_scipy(X, lo, up, share, inv):
     return W
 
 
+def _quiet_highs():
+    """A HiGHS instance without its start-up banner.
+
+    highspy prints "Running HiGHS … Copyright …" to file descriptor 1 when the first instance of a
+    process is made, before any option can be set; that line would reach the terminal of
+    ``maturasi weights`` or ``maturasi run``. The descriptor is pointed at /dev/null for that moment.
+    """
+    import highspy
+
+    global _HIGHS_STARTED
+    if _HIGHS_STARTED:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            try:
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+    finally:
+        os.close(saved)
+    _HIGHS_STARTED = True
+    return h
+
+
+_HIGHS_STARTED = False
+
+
 def _solve_highs(X, lo, up, share, inv):
     """One HiGHS model for all units.
 
@@ -118,7 +150,7 @@ def _solve_highs(X, lo, up, share, inv):
 
     n, k = X.shape
     inf = highspy.kHighsInf
-    h = highspy.Highs()
+    h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")
     h.setOptionValue("simplex_strategy", 4)  # primal simplex: the previous basis stays a good start
