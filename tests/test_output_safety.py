@@ -254,20 +254,41 @@ def test_failure_inside_the_block_leaves_previous_output(tmp_path):
     assert snapshot(tmp_path) == before
 
 
-def test_a_failed_run_never_replaces_an_earlier_output(tmp_path):
-    from analysis.report.runner import run
+def _failing_notebooks(folder: Path) -> Path:
+    """A copy of the notebooks where ``01_data_audit`` ends with a cell that raises."""
+    import nbformat
 
+    from analysis.report.runner import NOTEBOOK_DIR
+
+    folder.mkdir()
+    for nb in NOTEBOOK_DIR.glob("*.ipynb"):
+        shutil.copy(nb, folder / nb.name)
+    book = nbformat.read(folder / "01_data_audit.ipynb", as_version=4)
+    book.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("boom")'))
+    nbformat.write(book, folder / "01_data_audit.ipynb")
+    return folder
+
+
+def test_a_failed_run_never_replaces_an_earlier_output(tmp_path, monkeypatch):
+    from analysis.report import runner
+
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", _failing_notebooks(tmp_path / "nbs"))
     prev = kit_output(tmp_path / "prev")
     before = snapshot(prev)
-    m = run(ROOT / "configs" / "ci.yaml", prev, overrides={"notebooks": ["99_report"], "profile_units": ["99.99"]},
-            progress=False, force=True)
-    assert m["status"] == "failed"
+    m = runner.run(ROOT / "configs" / "ci.yaml", prev, overrides={"notebooks": ["01_data_audit"]}, progress=False,
+                   force=True)
+    assert m["status"] == "failed" and m["failure"]["error"] == "RuntimeError"
     assert snapshot(prev) == before
     kept = Path(m["run_dir"])
     assert kept.parent == tmp_path and kept.name.startswith("prev.failed-")
-    assert (kept / "notebooks" / "99_report.ipynb").exists()
+    assert (kept / "notebooks" / "01_data_audit.ipynb").exists()
     assert json.loads((kept / "manifest.json").read_text())["status"] == "failed"
     assert debris(tmp_path) == []
+    # into a new folder, the failed run is written there
+    m = runner.run(ROOT / "configs" / "ci.yaml", tmp_path / "new", overrides={"notebooks": ["01_data_audit"]},
+                   progress=False)
+    assert m["status"] == "failed" and m["run_dir"] == str(tmp_path / "new")
+    assert json.loads((tmp_path / "new" / "manifest.json").read_text())["status"] == "failed"
 
 
 def test_concurrent_creation_is_refused_without_force(tmp_path):
