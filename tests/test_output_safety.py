@@ -269,7 +269,7 @@ def _failing_notebooks(folder: Path) -> Path:
     return folder
 
 
-def test_a_failed_run_never_replaces_an_earlier_output(tmp_path, monkeypatch):
+def test_a_failed_run_never_replaces_an_earlier_output(tmp_path, monkeypatch, capfd):
     from analysis.report import runner
 
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", _failing_notebooks(tmp_path / "nbs"))
@@ -289,6 +289,10 @@ def test_a_failed_run_never_replaces_an_earlier_output(tmp_path, monkeypatch):
                    progress=False)
     assert m["status"] == "failed" and m["run_dir"] == str(tmp_path / "new")
     assert json.loads((tmp_path / "new" / "manifest.json").read_text())["status"] == "failed"
+    # the kernels' own chatter goes to a log in the run folder, not to the terminal
+    captured = capfd.readouterr()
+    assert "IPKernelApp" not in captured.err + captured.out
+    assert (tmp_path / "new" / "notebooks" / "kernel.log").exists()
 
 
 def test_concurrent_creation_is_refused_without_force(tmp_path):

@@ -269,12 +269,29 @@ def _stop_kernels() -> None:
                 os.waitpid(pid, 0)
 
 
+def _logged_kernel(log: Path) -> type:
+    """A kernel manager whose kernels write their own output (start-up warnings, C-level prints) to ``log``.
+
+    The terminal then shows only this kit's lines; what a notebook prints is in the executed notebook.
+    """
+    from jupyter_client import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            with open(log, "ab") as f:  # the kernel keeps its own copy of the descriptor
+                kw["stdout"] = kw["stderr"] = f
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return LoggedKernelManager
+
+
 def _notebooks(run_dir, cfg, plan, notebooks, name, inputs, *, overrides, progress, kernel_name) -> dict:
     """Execute ``notebooks`` into ``run_dir`` and write its manifest; returns it."""
     import papermill as pm
     from tqdm.auto import tqdm
 
     (run_dir / "notebooks").mkdir()
+    kernels = _logged_kernel(run_dir / "notebooks" / "kernel.log")
     record = []
     status, failure = "ok", None
     t_all = time.perf_counter()
@@ -288,7 +305,7 @@ def _notebooks(run_dir, cfg, plan, notebooks, name, inputs, *, overrides, progre
         try:
             pm.execute_notebook(str(NOTEBOOK_DIR / f"{nb}.ipynb"), str(run_dir / "notebooks" / f"{nb}.ipynb"),
                                 parameters=params, kernel_name=kernel_name, cwd=str(run_dir),
-                                progress_bar=False, log_output=False)
+                                progress_bar=False, log_output=False, kernel_manager_class=kernels)
             record.append({"notebook": nb, "status": "ok", "seconds": round(time.perf_counter() - t0, 3),
                            "parameters": params})
         except pm.PapermillExecutionError as e:
