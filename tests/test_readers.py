@@ -172,6 +172,8 @@ FILE_CASES = [
     ("duplicate-header", _write_bytes(b"uCode,a,b,c,a\nU1,1,2,3,4\n"), ["duplicated column name 'a'"]),
     ("nameless-column", _write_bytes(b"uCode,a,b,c,\nU1,1,2,3,4\n"), ["column 5 has no name"]),
     ("bad-quote", _write_bytes(b'uCode,uName,a,b,c\nU1,"One"x,1,2,3\n'), ["line 2: not valid CSV"]),
+    ("unclosed-quote", _write_bytes(b'uCode,uName,a,b,c\nU1,One,1,2,3\nU2,"Two,2,3,1\nU3,Three,3,1,2\n'),
+     ["line 3: not valid CSV", "never closed"]),
     ("nul-byte", _write_bytes(b"uCode,a,b,c\nU1,1,2\x00,3\n"), ["line 2"]),
     ("only-blank-lines", _write_bytes(b"\n\n\n"), ["no header row"]),
 ]
@@ -569,3 +571,39 @@ def test_yaml_merge_keys_are_not_duplicates(tmp_path):
           y: 3
         """))
     assert read_yaml(p)["other"] == {"x": 1, "y": 3}
+
+
+def test_parquet_control_and_refusals(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    (tmp_path / "fw.yaml").write_text(FW)
+    good = tmp_path / "data.parquet"
+    pd.DataFrame({"uCode": ["35.10", "35.20", "35.30"], "a": [1.0, 2, 3], "b": [2.0, 3, 1],
+                  "c": [3.0, 1, 2]}).to_parquet(good)
+    code, err = _validate(tmp_path, capsys, data=good)
+    assert code == 0, err
+    assert read_table(good)["uCode"].tolist() == ["35.10", "35.20", "35.30"]
+    bad = tmp_path / "inf.parquet"
+    pd.DataFrame({"uCode": ["U1", "U2", "U3"], "a": [1.0, float("inf"), 3], "b": [2.0, 3, 1],
+                  "c": [3.0, 1, 2]}).to_parquet(bad)
+    _refused(tmp_path, capsys, bad, ["row 3, column 'a'", "'inf' is not a finite number"], data=bad)
+    floats = tmp_path / "codes.parquet"
+    pd.DataFrame({"uCode": [35.1, 35.2, 35.3], "a": [1.0, 2, 3], "b": [2.0, 3, 1], "c": [3.0, 1, 2]}).to_parquet(floats)
+    _refused(tmp_path, capsys, floats, ["row 2, column 'uCode'", "typed as a number (35.1)"], data=floats)
+    fake = _write_bytes(DATA.encode(), "fake.parquet")(tmp_path)
+    _refused(tmp_path, capsys, fake, ["not a Parquet file"], data=fake)
+
+
+def test_xlsx_zero_padded_integer_code(tmp_path):
+    def edit(ws):
+        ws["A2"] = 35
+        ws["A2"].number_format = "0000"
+    p = _xlsx(tmp_path / "data.xlsx", edit=edit)
+    assert read_table(p)["uCode"].tolist() == ["0035", "U2", "U3"]
+
+
+def test_yaml_with_utf8_bom_is_read(tmp_path):
+    from analysis._yaml import read_yaml
+
+    p = tmp_path / "x.yaml"
+    p.write_bytes(codecs.BOM_UTF8 + b"a: 1\n")
+    assert read_yaml(p) == {"a": 1}

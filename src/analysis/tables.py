@@ -201,7 +201,8 @@ def _csv_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], list[i
             rows.append(rec)
             lines.append(line)
     except csv.Error as e:
-        raise InputError(f"line {reader.line_num}: not valid CSV ({e})", file=path) from None
+        hint = "; a quote that is never closed?" if "end of data" in str(e) else ""
+        raise InputError(f"line {start}: not valid CSV ({e}{hint})", file=path) from None
     if header is None:
         raise InputError("has no header row (the file holds only blank lines)", file=path)
     if header_line != 1:
@@ -512,7 +513,7 @@ def _cell_number(v: object, required: bool) -> float | str:
         if math.isnan(x):
             return "a number is required here (the cell is empty or NA/NaN)" if required else math.nan
         if math.isinf(x):
-            return f"{v!r} is not a finite number"
+            return f"'{x}' is not a finite number"
         return x
     if isinstance(v, (datetime, date, time, timedelta, pd.Timestamp)):
         return f"a date/time ({v}) where a number is required"
