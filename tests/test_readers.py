@@ -410,6 +410,7 @@ IMETA_CASES = [
     ("level-zero", IMETA.replace("1,b,B,-1", "0,b,B,-1"), ["row 3, column 'Level'", "Level must be"]),
     ("level-fraction", IMETA.replace("1,b,B,-1", "1.5,b,B,-1"), ["row 3, column 'Level'"]),
     ("level-text", IMETA.replace("1,b,B,-1", "one,b,B,-1"), ["row 3, column 'Level'", "non-numeric"]),
+    ("indicator-level-two", IMETA.replace("1,b,B,-1", "2,b,B,-1"), ["node 'b'", "indicators are level 1"]),
     ("duplicated-code", IMETA.replace("1,c,C,1,1,D2", "1,b,C,1,1,D2"),
      ["row 4, column 'iCode'", "duplicated iCode 'b'", "first on row 3"]),
     ("weight-inf", IMETA.replace("1,b,B,-1,1,", "1,b,B,-1,inf,"), ["row 3, column 'Weight'", "not a finite number"]),

@@ -163,6 +163,9 @@ class Framework:
                 if v is not None and not (_is_real(v) and math.isfinite(v)):
                     raise InputError(f"{what} must be a finite number, got {v!r}", file=f, node=n.code)
             if n.is_indicator:
+                if n.level is not None and n.level != 1:
+                    raise InputError(f"indicators are level 1 (as in COINr), got level {n.level}", file=f,
+                                     node=n.code)
                 if isinstance(n.direction, bool) or n.direction not in (1, -1):
                     raise InputError(f"direction must be 1 or -1, got {n.direction!r}", file=f, node=n.code)
                 if n.goal_min is not None and n.goal_max is not None and n.goal_min >= n.goal_max:
