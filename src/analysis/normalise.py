@@ -15,8 +15,10 @@ rank       rank with ties at the minimum rank, missing kept missing (COINr ``n_r
 prank      percentile rank ``(rank − 1)/(n − 1)`` scaled to ``range`` (COINr ``n_prank``)
 goalposts  ``(x − min)/(max − min)`` capped to [0, 1] after the optional ``log`` transform,
            then scaled to ``range``; goalposts from the framework (``min``, ``max``) or params
-target     distance to target ``1 − (t − x)/(t − min)`` capped at 1 (COINr ``n_dist2targ``,
-           ``cap_max = TRUE``), scaled to ``range``
+target     distance to target ``(x − min)/(t − min)`` (``= 1 − (t − x)/(t − min)``, COINr
+           ``n_dist2targ``), scaled to ``range``; ``cap: false`` (default, as COINr's
+           ``cap_max = FALSE``) lets values beyond the target score above the top of the range,
+           ``cap: true`` scores them at the top. Direction −1 gives ``(max − x)/(max − t)``.
 ordinal    capability levels on a fixed ``scale`` (default ``[1, 5]``) mapped linearly to ``range``
 none       values unchanged (apart from direction)
 ========== ==================================================================================
@@ -30,7 +32,7 @@ import pandas as pd
 from ._errors import InputError
 from .framework import Framework
 
-__all__ = ["NORMALISERS", "fit", "apply", "normalise", "minmax", "zscore", "rank"]
+__all__ = ["NORMALISERS", "fit", "apply", "normalise", "minmax", "zscore", "rank", "target_notes"]
 
 NORMALISERS = ("minmax", "zscore", "rank", "prank", "goalposts", "target", "ordinal", "none")
 
@@ -95,6 +97,10 @@ def fit(x: np.ndarray, method: str, params: dict | None = None, *, direction: in
             raise InputError("target normalisation needs a 'target' (in the framework or the spec)", column=code)
         f["target"] = float(t) * direction
         f["lo"] = float(ok.min())
+        cap = p.get("cap", False)               # COINr n_dist2targ: cap_max = FALSE
+        if not isinstance(cap, bool | np.bool_):
+            raise InputError(f"target normalisation: 'cap' must be true or false, got {cap!r}", column=code)
+        f["cap"] = bool(cap)
         if f["target"] == f["lo"]:
             raise InputError("target equals the indicator's minimum: distance to target divides by zero",
                              column=code)
@@ -143,7 +149,8 @@ def apply(x: np.ndarray, f: dict) -> np.ndarray:
         return (r - 1) / (ref.size - 1) * (u - l_) + l_
     if m == "target":
         y = 1 - (f["target"] - xd) / (f["target"] - f["lo"])
-        y = np.minimum(y, 1.0)
+        if f.get("cap", False):
+            y = np.minimum(y, 1.0)
         l_, u = _rng(f)
         return y * (u - l_) + l_
     raise InputError(f"unknown normalisation method '{m}'")
@@ -218,3 +225,35 @@ def zscore(x, mean: float = 0.0, sd: float = 1.0, direction: int = 1) -> np.ndar
 def rank(x, direction: int = 1) -> np.ndarray:
     """Ranks with ties at the minimum, NaN kept (COINr ``n_rank``; higher value → higher rank)."""
     return apply(x, fit(x, "rank", {}, direction=direction))
+
+
+def target_notes(fitted: dict) -> list[str]:
+    """Say which distance-to-target variant a run used (for the result's notes and the manifest).
+
+    Parameters
+    ----------
+    fitted : dict
+        ``{iCode: params}`` or, for a panel, ``{year: {iCode: params}}`` from :func:`normalise`.
+
+    Returns
+    -------
+    list of str
+        One note per ``cap`` setting in use, naming the indicators; empty without target normalisation.
+    """
+    flat = {}
+    for k, v in fitted.items():
+        if isinstance(v, dict) and "method" not in v:
+            flat.update(v)
+        else:
+            flat[k] = v
+    by_cap: dict[bool, list[str]] = {}
+    for code, f in flat.items():
+        if isinstance(f, dict) and f.get("method") == "target":
+            by_cap.setdefault(bool(f.get("cap", False)), []).append(str(code))
+    out = []
+    for cap, codes in sorted(by_cap.items()):
+        how = ("capped (cap: true): values beyond the target score at the top of the range" if cap else
+               "uncapped (cap: false, COINr n_dist2targ's default): values beyond the target score above "
+               "the top of the range")
+        out.append(f"normalise: distance to target for {', '.join(codes)} {how}")
+    return out

@@ -21,7 +21,7 @@ from .denominate import denominate
 from .framework import Framework, load_framework
 from .impute import impute
 from .levels import Bands, percentiles, ranks
-from .normalise import indicator_params, normalise
+from .normalise import indicator_params, normalise, target_notes
 from .spec import Spec, load_spec
 from .treat import treat, treat_frozen
 
@@ -308,7 +308,7 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
         lv = bands.assign(aggregates[on]).rename("Level")
     timings["rank_levels"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_start
-    warns = list(ds.notes)
+    warns = list(ds.notes) + target_notes(fits)
     miss = raw.isna().mean()
     for c in miss.index[miss > 0.35]:
         warns.append(f"indicator '{c}' is missing for {miss[c]:.0%} of units")

@@ -76,7 +76,8 @@ SET_METHODS = ("equal", "framework", "entropy", "critic", "pca", "pca_pc1", "opt
 
 
 def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised", "bod"), *, ahp=None, budget=None,
-                bod_lower=None, bod_upper=None, bod_share: str = "contribution", year=None) -> tuple[dict, dict]:
+                bod_lower=None, bod_upper=None, bod_share: str = "contribution", year=None,
+                opt_min_weight=None) -> tuple[dict, dict]:
     """Build several named weight sets for one result (the input of :func:`analysis.compare.compare_weight_sets`).
 
     Parameters
@@ -88,6 +89,9 @@ def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised
     ahp, budget : path or dict, optional
         Pairwise comparisons (:func:`analysis.weights.read_ahp`) or point allocations; added as sets
         ``ahp`` and ``budget``.
+    opt_min_weight : float or dict, optional
+        Lower bound on each optimised weight (share of its group), passed to
+        :func:`~analysis.weights.optimise_weights` as ``min_weight``.
 
     Returns
     -------
@@ -117,7 +121,7 @@ def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised
                 if len(fw.children(agg)) < 2:
                     continue
                 tmp = _with_weights(result, w)
-                o = optimise_weights(tmp, node=agg, year=year)
+                o = optimise_weights(tmp, node=agg, year=year, min_weight=opt_min_weight)
                 w = o.weights
                 opt[agg] = o
             sets[m] = w

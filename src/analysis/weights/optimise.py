@@ -14,17 +14,26 @@ minimised by trust-region least squares (:func:`scipy.optimize.least_squares`) o
 which keeps weights positive; tolerances are tight (1e-12), unlike COINr's default Nelder–Mead
 with ``reltol = 0.1``. Several starts (the targets, the current weights, equal weights) guard
 against local minima; the best is returned with the achieved importances.
+
+Targets are not always reachable with non-negative weights: a component that correlates strongly
+with its siblings keeps a large importance even at weight zero, and the optimum then drives one or
+more weights to ~0. The result says so: ``reachable`` is False when an achieved importance misses
+its target by more than ``reach_tol``, ``zero_weights`` lists the weights below 1e-6 of the largest,
+and ``notes`` (also an :class:`~analysis.InputWarning`) gives the achieved importances. A lower
+bound ``min_weight`` (a share of the group's weight, like BoD's lower share bounds) keeps every
+component in the index; the optimum is then searched over weights ``≥ min_weight``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-from .._errors import InputError
+from .._errors import InputError, InputWarning
 from ..aggregate import aggregate
 from ..audit.importance import correlation_ratio
 from ..select import cross_section
@@ -48,6 +57,12 @@ class OptimisedWeights:
         Sum of squared differences at the optimum.
     success : bool
     nfev : int
+    reachable : bool
+        Every achieved importance is within ``reach_tol`` of its target.
+    zero_weights : list of str
+        Codes whose optimised weight is below 1e-6 of the group's largest weight.
+    notes : list of str
+        Plain-language account of an unreachable target, zero weights and binding lower bounds.
     """
 
     weights: pd.Series
@@ -55,6 +70,9 @@ class OptimisedWeights:
     objective: float
     success: bool
     nfev: int
+    reachable: bool = True
+    zero_weights: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def max_error(self) -> float:
@@ -73,7 +91,8 @@ def _measure(x, y, measure):
 
 def optimise_weights(result, *, node: str | None = None, level: int | None = None, target=None,
                      measure: str = "r2", against: str | None = None, dset: str = "normalised", year=None,
-                     tol: float = 1e-12, max_nfev: int = 2000) -> OptimisedWeights:
+                     tol: float = 1e-12, max_nfev: int = 2000, min_weight: float | dict | None = None,
+                     reach_tol: float = 1e-3) -> OptimisedWeights:
     """Find weights that give a group of components the target importances.
 
     Parameters
@@ -93,6 +112,11 @@ def optimise_weights(result, *, node: str | None = None, level: int | None = Non
         Default ``"parent"`` for ``node`` and ``"index"`` for ``level``.
     tol : float
         ``ftol``/``xtol``/``gtol`` of the least-squares solver.
+    min_weight : float or dict, optional
+        Lower bound on each optimised weight, as a share of the group (weights sum to 1 within the
+        group); a dict gives it per code (others 0). The bounds must sum to less than 1.
+    reach_tol : float
+        Largest acceptable gap between an achieved (normalised) importance and its target.
 
     Returns
     -------
@@ -150,8 +174,15 @@ def optimise_weights(result, *, node: str | None = None, level: int | None = Non
                         for c, p in zip(codes, comp)])
         return imp
 
+    lb = _lower_bounds(min_weight, codes)
+    free = 1.0 - lb.sum()
+
+    def weights_of(theta):
+        e = np.exp(theta - theta.max())
+        return lb + free * e / e.sum()
+
     def resid(theta):
-        imp = evaluate(np.exp(theta))
+        imp = evaluate(weights_of(theta))
         s = imp.sum()
         return imp / s - t if s != 0 else np.full(k, 1.0)
 
@@ -159,21 +190,70 @@ def optimise_weights(result, *, node: str | None = None, level: int | None = Non
     nfev = 0
     starts = [t, w_init / w_init.sum(), np.full(k, 1.0 / k)]
     for s0 in starts:
-        th0 = np.log(np.maximum(s0, 1e-6))
+        th0 = np.log(np.maximum(s0 - lb, 1e-6))
         r = least_squares(resid, th0, method="trf", xtol=tol, ftol=tol, gtol=tol, max_nfev=max_nfev, x_scale=1.0)
         nfev += r.nfev
         if best is None or r.cost < best.cost:
             best = r
         if best.cost * 2 < 1e-16:
             break
-    wopt = np.exp(best.x)
-    wopt = wopt / wopt.sum()
+    wopt = weights_of(best.x)
     imp = evaluate(wopt)
     out_w = base.copy()
     out_w[codes] = wopt
     out_w = normalise_within(fw, out_w)
-    table = pd.DataFrame({"against": comp, "target": t, "achieved": imp / imp.sum(), measure: imp,
-                          "initial_weight": w_init / w_init.sum(), "weight": out_w[codes].to_numpy()}, index=codes)
+    achieved = imp / imp.sum()
+    table = pd.DataFrame({"against": comp, "target": t, "achieved": achieved, measure: imp,
+                          "initial_weight": w_init / w_init.sum(), "weight": out_w[codes].to_numpy(),
+                          "lower": lb}, index=codes)
     table.index.name = "code"
-    obj = float(((imp / imp.sum() - t) ** 2).sum())
-    return OptimisedWeights(out_w, table, obj, bool(best.success), nfev)
+    obj = float(((achieved - t) ** 2).sum())
+    reachable, zero, notes = _diagnose(table, reach_tol, node if node is not None else f"level {level}")
+    for msg in notes:
+        if "at the lower bound" not in msg:     # a binding bound is what the user asked for
+            warnings.warn(msg, InputWarning, stacklevel=2)
+    return OptimisedWeights(out_w, table, obj, bool(best.success), nfev, reachable, zero, notes)
+
+
+def _lower_bounds(min_weight, codes: list[str]) -> np.ndarray:
+    """Lower weight bounds (shares of the group) per optimised code; zeros when not given."""
+    k = len(codes)
+    if min_weight is None:
+        return np.zeros(k)
+    if isinstance(min_weight, dict | pd.Series):
+        s = pd.Series(min_weight, dtype=float)
+        unknown = [c for c in s.index if c not in codes]
+        if unknown:
+            raise InputError(f"lower weight bound for '{unknown[0]}', which is not being optimised", node=unknown[0])
+        lb = s.reindex(codes).fillna(0.0).to_numpy(float)
+    else:
+        lb = np.full(k, float(min_weight))
+    if not np.isfinite(lb).all() or (lb < 0).any():
+        raise InputError("lower weight bounds must be finite numbers >= 0")
+    if lb.sum() >= 1:
+        raise InputError(f"lower weight bounds sum to {lb.sum():g} >= 1 for {k} components: no freedom left "
+                         f"to optimise (use less than {1 / k:g} each)")
+    return lb
+
+
+def _diagnose(table: pd.DataFrame, reach_tol: float, where: str) -> tuple[bool, list[str], list[str]]:
+    """Is the target reached, which weights vanished, which bounds bind; notes in plain words."""
+    gap = (table["achieved"] - table["target"]).abs()
+    reachable = bool(gap.max() <= reach_tol)
+    w, lb = table["weight"], table["lower"]
+    zero = [str(c) for c in w.index[(w < 1e-6 * w.max()) & (lb == 0)]]
+    at_lower = [str(c) for c in w.index[(lb > 0) & (w - lb <= 1e-6)]]
+    notes = []
+    if not reachable:
+        ach = ", ".join(f"{c} {a:.3f} (target {tg:.3f})" for c, a, tg in
+                        zip(table.index, table["achieved"], table["target"]))
+        bound = "the lower weight bounds" if (lb > 0).any() else "non-negative weights"
+        notes.append(f"optimised weights for {where}: the target importances are unreachable with {bound} "
+                     f"(largest gap {gap.max():.3f}); achieved {ach}")
+    if zero:
+        notes.append(f"optimised weights for {where}: the weight of {', '.join(zero)} is ~0 (below 1e-6 of the "
+                     f"largest), so it no longer counts in the index; set a lower bound (min_weight) to keep it")
+    if at_lower:
+        notes.append(f"optimised weights for {where}: {', '.join(at_lower)} at the lower bound "
+                     f"{', '.join(f'{v:g}' for v in lb[at_lower])}")
+    return reachable, zero, notes

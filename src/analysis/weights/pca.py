@@ -3,11 +3,18 @@
 Two definitions are offered:
 
 ``"handbook"`` (OECD/JRC Handbook 2008, §6.1; Nicoletti, Scarpetta & Boylaud 2000)
-    Principal-component extraction on the correlation matrix; keep factors with eigenvalue > 1
-    (and ≥ ``min_share`` of variance each, until ``cum_share`` cumulative variance); varimax
-    rotation; squared loadings scaled to unity within each factor; each indicator is assigned to
-    the factor on which its (scaled squared) loading is largest; its weight is that scaled squared
-    loading times the factor's share of the explained variance; weights are renormalised to 1.
+    Principal-component extraction on the correlation matrix. Keep every factor with an
+    eigenvalue larger than 1 that explains more than 10 % of the variance on its own; the
+    Handbook's third criterion (cumulative variance above 60 %) is a check: when the kept factors
+    explain less, an :class:`~analysis.InputWarning` is emitted and a note recorded (it is not a
+    stopping rule). Varimax rotation (Kaiser normalisation, statsmodels). Squared loadings are
+    scaled to unity sum within each factor; each indicator is assigned to the factor on which its
+    scaled squared loading is highest; its weight is that scaled squared loading times the
+    factor's share of the variance explained by the kept factors; weights are rescaled to sum 1.
+    ``n_factors`` fixes the number of factors instead (the Handbook's Technology Achievement
+    Index example keeps four factors "with eigenvalues close to unity", 3.3, 1.7, 1.0 and 0.9,
+    although the stated rule keeps two); ``tests/test_weights_published.py`` reproduces its
+    Tables 16–18.
 ``"pc1"`` (COINr ``get_PCA``)
     The loadings (eigenvector coefficients) of the first principal component of the standardised
     data; may be negative. The sign is fixed so that the loadings sum to a positive number.
@@ -15,16 +22,17 @@ Two definitions are offered:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.multivariate.factor_rotation import rotate_factors
 
-from .._errors import InputError
+from .._errors import InputError, InputWarning
 
-__all__ = ["PCAResult", "pca", "pca_weights", "varimax", "kmo", "bartlett"]
+__all__ = ["PCAResult", "pca", "pca_weights", "retained_factors", "handbook_weights", "varimax", "kmo", "bartlett"]
 
 
 @dataclass
@@ -50,6 +58,18 @@ class PCAResult:
         ``(chi2, df, p-value)`` of Bartlett's sphericity test.
     n : int
         Units used (complete cases).
+    method : str
+    n_factors : int
+        Factors kept (``"handbook"``).
+    cumulative : float
+        Share of the variance the kept factors explain (before rotation).
+    factor_share : Series
+        Each kept factor's share of the variance explained by the kept factors (``Expl./Tot``),
+        the weight of its intermediate composite.
+    scaled : DataFrame
+        Squared rotated loadings scaled to unity sum per factor.
+    notes : list of str
+        Retention warnings (also emitted as :class:`~analysis.InputWarning`).
     """
 
     weights: pd.Series
@@ -62,6 +82,11 @@ class PCAResult:
     bartlett: tuple
     n: int
     method: str
+    n_factors: int = 1
+    cumulative: float = float("nan")
+    factor_share: pd.Series | None = None
+    scaled: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def _corr(X: pd.DataFrame) -> np.ndarray:
@@ -129,8 +154,63 @@ def pca(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
     return vals, vecs, n
 
 
+def retained_factors(eigenvalues, *, min_eigen: float = 1.0, min_share: float = 0.10) -> int:
+    """Number of factors the Handbook's rule keeps (Nicoletti et al. 2000; OECD/JRC 2008, §6.1).
+
+    A factor is kept when its eigenvalue is larger than ``min_eigen`` **and** it explains more than
+    ``min_share`` of the total variance on its own. Eigenvalues are taken in descending order, so
+    the kept factors are the leading ones. Returns 0 when no factor qualifies.
+    """
+    vals = np.sort(np.asarray(eigenvalues, dtype=float))[::-1]
+    share = vals / vals.sum()
+    ok = (vals > min_eigen) & (share > min_share)
+    return int(np.argmin(ok)) if not ok.all() else len(vals)
+
+
+def handbook_weights(loadings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Indicator weights from a (rotated) loading matrix, as in the Handbook's Tables 17 and 18.
+
+    Squared loadings are scaled to unity sum within each factor (endnote 24: ``0.24 = 0.79²/2.64``);
+    each indicator joins the intermediate composite of the factor on which its scaled squared
+    loading is highest; its weight is that scaled squared loading times the factor's share of the
+    variance explained by the kept factors (``Expl./Tot``); weights are rescaled to sum 1
+    (endnote 25).
+
+    Parameters
+    ----------
+    loadings : array, indicators × factors
+
+    Returns
+    -------
+    weights : array
+        Summing to 1.
+    assigned : array of int
+        Factor (column index) of each indicator.
+    scaled : array
+        Squared loadings scaled to unity sum per factor.
+    explained : array
+        Variance explained by each factor (``Expl.Var``: column sums of squared loadings).
+    """
+    L2 = np.asarray(loadings, dtype=float) ** 2
+    explained = L2.sum(axis=0)
+    scaled = L2 / explained
+    assigned = np.argmax(scaled, axis=1)
+    share = explained / explained.sum()
+    raw = scaled[np.arange(L2.shape[0]), assigned] * share[assigned]
+    return raw / raw.sum(), assigned, scaled, explained
+
+
+def _tidy_factors(L: np.ndarray) -> np.ndarray:
+    """Rotated factors ordered by explained variance, each with its largest loading positive."""
+    order = np.argsort(-(L ** 2).sum(axis=0), kind="stable")
+    L = L[:, order]
+    big = L[np.argmax(np.abs(L), axis=0), np.arange(L.shape[1])]
+    return L * np.where(big < 0, -1.0, 1.0)
+
+
 def pca_weights(X: pd.DataFrame, method: str = "handbook", *, min_eigen: float = 1.0, min_share: float = 0.10,
-                cum_share: float = 0.60, rotate: bool = True, max_factors: int | None = None) -> PCAResult:
+                cum_share: float = 0.60, rotate: bool = True, n_factors: int | None = None,
+                max_factors: int | None = None) -> PCAResult:
     """PCA / factor-analysis weights for a set of indicators.
 
     Parameters
@@ -139,11 +219,19 @@ def pca_weights(X: pd.DataFrame, method: str = "handbook", *, min_eigen: float =
         Units × indicators (units with missing values are dropped).
     method : {"handbook", "pc1"}
         See the module docstring.
-    min_eigen, min_share, cum_share : float
-        Factor retention for ``"handbook"``: eigenvalue > ``min_eigen`` and variance share ≥
-        ``min_share``; factors are added in order until ``cum_share`` is reached (at least one kept).
+    min_eigen, min_share : float
+        Factor retention for ``"handbook"`` (:func:`retained_factors`): eigenvalue > ``min_eigen``
+        and an individual share of the variance > ``min_share``.
+    cum_share : float
+        Check, not a stopping rule: when the kept factors explain less than this share of the
+        variance, an :class:`~analysis.InputWarning` is emitted and a note recorded.
     rotate : bool
-        Varimax rotation of the retained loadings.
+        Varimax rotation (Kaiser normalisation) of the retained loadings.
+    n_factors : int, optional
+        Keep exactly this many factors instead of applying the rule (the Handbook's TAI example
+        keeps four factors "with eigenvalues close to unity": 3.3, 1.7, 1.0, 0.9).
+    max_factors : int, optional
+        Upper limit on the number of factors the rule keeps.
 
     Returns
     -------
@@ -163,26 +251,35 @@ def pca_weights(X: pd.DataFrame, method: str = "handbook", *, min_eigen: float =
         return PCAResult(pd.Series(w, index=cols), ev, ex, L, None, k_mo, per, bt, n, method)
     if method != "handbook":
         raise InputError(f"unknown PCA weighting '{method}' (use handbook or pc1)")
-    keep = 0
-    for i in range(p):
-        if vals[i] > min_eigen and share[i] >= min_share:
-            keep = i + 1
-            if share[:keep].sum() >= cum_share:
-                break
-        else:
-            break
-    keep = max(keep, 1)
-    if max_factors:
-        keep = min(keep, max_factors)
+    notes: list[str] = []
+    if n_factors is not None:
+        if not 1 <= int(n_factors) <= p:
+            raise InputError(f"n_factors must be between 1 and {p}, got {n_factors}")
+        keep = int(n_factors)
+        rule = f"{keep} factors as requested"
+    else:
+        keep = retained_factors(vals, min_eigen=min_eigen, min_share=min_share)
+        rule = f"eigenvalue > {min_eigen:g} and share > {min_share:.0%}"
+        if keep == 0:
+            keep = 1
+            notes.append(f"no factor has an eigenvalue > {min_eigen:g} and a variance share > {min_share:.0%} "
+                         f"(largest eigenvalue {vals[0]:.3g}, share {share[0]:.1%}): the indicators share little "
+                         f"common variance; one factor kept")
+        if max_factors:
+            keep = min(keep, int(max_factors))
+    cum = float(share[:keep].sum())
+    if cum < cum_share:
+        notes.append(f"the {keep} kept factor(s) ({rule}) explain {cum:.1%} of the variance, below the "
+                     f"{cum_share:.0%} the Handbook uses as a check")
+    for msg in notes:
+        warnings.warn(f"PCA weights: {msg}", InputWarning, stacklevel=2)
     L = vecs[:, :keep] * np.sqrt(vals[:keep])
     if rotate and keep > 1:
-        L = varimax(L)
-    L2 = L ** 2
-    ev_f = L2.sum(axis=0)                      # variance explained by each (rotated) factor
-    scaled = L2 / ev_f                         # squared loadings scaled to unity within factor
-    f = np.argmax(scaled, axis=1)
-    raw = scaled[np.arange(p), f] * ev_f[f] / ev_f.sum()
-    w = raw / raw.sum()
+        L = _tidy_factors(varimax(L))
+    w, f, scaled, expl = handbook_weights(L)
     names = [f"F{i + 1}" for i in range(keep)]
     return PCAResult(pd.Series(w, index=cols), ev, ex, pd.DataFrame(L, index=cols, columns=names),
-                     pd.Series([names[i] for i in f], index=cols), k_mo, per, bt, n, method)
+                     pd.Series([names[i] for i in f], index=cols), k_mo, per, bt, n, method,
+                     n_factors=keep, cumulative=cum,
+                     factor_share=pd.Series(expl / expl.sum(), index=names),
+                     scaled=pd.DataFrame(scaled, index=cols, columns=names), notes=notes)
