@@ -85,13 +85,13 @@ def data_audit(result, run_dir, *, year=None, n_boot: int = 100, seed: int = 0) 
 
 # --- 02 weighting -----------------------------------------------------------------------------
 def weighting(result, run_dir, *, methods=("equal", "entropy", "critic", "pca", "optimised", "bod"), ahp=None,
-              budget=None, bod_lower=None, bod_upper=None, year=None, names=None) -> dict:
+              budget=None, bod_lower=None, bod_upper=None, year=None, names=None, opt_min_weight=None) -> dict:
     from ..compare import compare_weight_sets
     from ..weights.derive import weight_sets
 
     t, f, _ = folders(run_dir)
     sets, details = weight_sets(result, list(methods), ahp=ahp, budget=budget, bod_lower=bod_lower,
-                                bod_upper=bod_upper, year=year)
+                                bod_upper=bod_upper, year=year, opt_min_weight=opt_min_weight)
     cmp = compare_weight_sets(result, sets, year=year)
     W = cmp.weights.dropna(axis=1, how="all")
     write_table(W, t, "weights")
@@ -123,6 +123,9 @@ def weighting(result, run_dir, *, methods=("equal", "entropy", "critic", "pca", 
                                  title="Spearman correlation of the index across weight sets"), f / "weights_sets_corr")
     summary = {"sets": list(cmp.scores.columns), "reference": cmp.reference,
                "summary": cmp.summary.round(4).reset_index().to_dict(orient="records")}
+    if "optimised" in details:
+        summary["optimised"] = {n: {"reachable": o.reachable, "zero_weights": o.zero_weights, "notes": o.notes}
+                                for n, o in details["optimised"].items()}
     save_summary(run_dir, "02_weighting", summary)
     return summary
 
