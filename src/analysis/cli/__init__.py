@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"maturasi: error: {line}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # pragma: no cover
+    except KeyboardInterrupt:  # pragma: no cover - Ctrl-C: the temporary output is already removed
+        print("maturasi: interrupted", file=sys.stderr)
         return 130
     for note in _notes.input_notes():
         print(f"note: {note}", file=sys.stderr)

@@ -118,12 +118,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
     _prepare(args)
     t0 = time.perf_counter()
     eng = _engine(args)
-    if args.design:
-        design = load_design(args.design, eng.ua)
-        _budget(eng, not args.no_scores, design="mc", runs=len(design))
-    else:
-        _budget(eng, not args.no_scores, design="mc")
-        design = sample(eng, kind="mc")
+    design = load_design(args.design, eng.ua) if args.design else sample(eng, kind="mc")  # memory checked there
     res = eng.evaluate(eng.resolve(design), keep_scores=not args.no_scores, backend=args.backend,
                        scheduler=args.scheduler)
     res.timings["wall"] = time.perf_counter() - t0
@@ -149,7 +144,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     dims = eng.dims()
     if not dims:
         raise InputError("no uncertain factors in the uncertainty spec", file=args.ua)
-    _budget(eng, True, design="sobol")
+    _budget(eng, True, design="sobol")  # before the Sobol' design is drawn
     design = labelled_design(unit_design(dims, eng.ua.N, "sobol", eng.ua.seed), dims, eng.ua.factors)
     res = eng.evaluate(eng.resolve(design), keep_scores=True, backend=args.backend, scheduler=args.scheduler)
     Y = np.asarray(output_values(res, eng.ua.output, eng))

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -20,7 +22,10 @@ __all__ = ["Engine", "Runs", "UAResult", "UASpec", "Factor", "load_ua_spec", "ru
 
 def sample(engine: Engine, N: int | None = None, kind: str | None = None, seed: int | None = None) -> pd.DataFrame:
     """A labelled design for ``engine``'s factors (Monte Carlo or Sobol')."""
-    ua = engine.ua
+    from ..schemas.uncertainty import check_budget
+
+    ua = engine.ua if N is None else replace(engine.ua, N=N)
+    check_budget(len(engine.units), ua, False, design=kind or ua.design, n_nodes=len(engine.nodes))
     dims = engine.dims()
     U = unit_design(dims, N or ua.N, kind or ua.design, ua.seed if seed is None else seed)
     return labelled_design(U, dims, ua.factors)
@@ -38,7 +43,7 @@ def replay(framework, data, spec, ua, design: pd.DataFrame | str, **kw) -> UARes
     """Evaluate exactly the runs of an explicit design table (one row per run)."""
     eng = Engine(framework, data, spec, ua)
     if not isinstance(design, pd.DataFrame):
-        design = pd.read_csv(design)
+        design = pd.read_csv(design)  # COINr designs carry a 'rep' column, which load_design refuses (for now)
     return eng.evaluate(eng.resolve(design), **kw)
 
 

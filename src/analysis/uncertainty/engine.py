@@ -21,7 +21,7 @@ from scipy import stats as sps
 from scipy.stats import rankdata
 
 from .._errors import InputError
-from ..aggregate import canonical, copeland, node_method
+from ..aggregate import aggregate_matrix, canonical, node_method
 from ..data import Dataset, load_data
 from ..framework import load_framework
 from ..levels import Bands
@@ -355,9 +355,12 @@ class Engine:
 
         from joblib import Parallel, delayed
 
+        from ..schemas.uncertainty import check_budget
+
         t0 = time.perf_counter()
         n = len(self.units)
         R = len(runs.W)
+        check_budget(n, self.ua, keep_scores, runs=R, n_nodes=len(self.nodes))  # before allocating
         root = self.fw.root
         nom_score = self.nominal.index.to_numpy(dtype=float)
         nom_rank = rank_columns(nom_score[:, None])[:, 0]
@@ -480,15 +483,17 @@ def rank_columns(S: np.ndarray) -> np.ndarray:
 
 
 def _batched(arrs: list[np.ndarray], W: np.ndarray, method: str, min_share: float, R: int) -> np.ndarray:
-    """Weighted mean of children (each (n,) or (n, R)) with per-run weights W (R, k) → (n, R)."""
-    method = canonical(method)
-    if method == "copeland":
-        X = np.stack([np.broadcast_to(a[:, None] if a.ndim == 1 else a, (a.shape[0], R)) for a in arrs], axis=1)
-        return np.column_stack([copeland(X[:, :, r], W[r]) for r in range(R)])
-    if all(a.ndim == 1 for a in arrs):
-        from ..aggregate import aggregate_matrix
+    """Aggregate children (each (n,) or (n, R)) with per-run weights W (R, k) → (n, R).
 
+    Mazziotta–Pareto, AMPI and Copeland are computed by :mod:`analysis.aggregate` itself (one
+    implementation); only the means have a batched path of their own here.
+    """
+    method = canonical(method)
+    if all(a.ndim == 1 for a in arrs):
         return aggregate_matrix(np.column_stack(arrs), W, method, min_share)
+    if method in ("mazziotta_pareto", "ampi", "copeland"):  # the one implementation, on per-run children
+        X = np.stack([np.broadcast_to(a[:, None] if a.ndim == 1 else a, (a.shape[0], R)) for a in arrs], axis=1)
+        return aggregate_matrix(X, W, method, min_share)
     n = arrs[0].shape[0]
     if method in ("arithmetic", "geometric") and not any(np.isnan(a).any() for a in arrs):
         tot = W.sum(axis=1)
@@ -509,7 +514,6 @@ def _batched(arrs: list[np.ndarray], W: np.ndarray, method: str, min_share: floa
     num = np.zeros((n, R))
     den = np.zeros((n, R))
     cnt = np.zeros((n, R))
-    sq = np.zeros((n, R)) if method == "mazziotta_pareto" else None
     for j, a in enumerate(arrs):
         x = a[:, None] if a.ndim == 1 else a
         m = ~np.isnan(x)
@@ -522,25 +526,17 @@ def _batched(arrs: list[np.ndarray], W: np.ndarray, method: str, min_share: floa
             if np.any(x[m] <= 0):
                 raise InputError("geometric mean over non-positive values: normalise to a range above 0")
             num += np.where(m, np.log(np.where(m, x, 1.0)), 0.0) * w
-        elif method == "harmonic":
+        else:
             if np.any(x[m] <= 0):
                 raise InputError("harmonic mean over non-positive values: normalise to a range above 0")
             num += np.where(m, 1.0 / np.where(m, x, 1.0), 0.0) * w
-        else:
-            x0 = np.where(m, x, 0.0)
-            num += x0 * w
-            sq += x0 * x0 * w
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "arithmetic":
             out = num / den
         elif method == "geometric":
             out = np.exp(num / den)
-        elif method == "harmonic":
-            out = den / num
         else:
-            M = num / den
-            S = np.sqrt(np.maximum(sq / den - M * M, 0))
-            out = M - S * S / M
+            out = den / num
     out[den <= 0] = np.nan
     if min_share > 0:
         out[cnt / len(arrs) < min_share] = np.nan
