@@ -93,6 +93,8 @@ def load_spec(spec: str | Path | dict | Spec | None = None, *, source: str | Non
     for k in ("impute", "treat", "normalise", "aggregate"):
         if isinstance(raw.get(k), str):
             raw[k] = {"method": raw[k]}
+    if isinstance(raw.get("weight_sets"), Path):
+        raw["weight_sets"] = str(raw["weight_sets"])
     check_spec_dict(raw, source)
     d = copy.deepcopy(DEFAULT_SPEC)
     d.update(raw)

@@ -87,6 +87,8 @@ def budget_allocation(framework: Framework, allocations: pd.DataFrame | str | Pa
         src = str(allocations)
         allocations = read_budget(allocations)
     A = allocations.copy()
+    if A.index.duplicated().any():
+        raise InputError(f"expert '{A.index[A.index.duplicated()][0]}' is listed twice", file=src)
     for c in A.columns:
         if c not in framework.nodes or framework.nodes[c].parent is None:
             raise InputError(f"budget allocation names unknown node '{c}'", file=src, column=c)
