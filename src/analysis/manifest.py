@@ -138,8 +138,11 @@ def check_out(out: str | Path, *, inputs=(), force: bool = False) -> Path:
     if not out.name or out == out.parent:
         raise InputError(f"output folder '{shown}' is the root of the file system; choose a new folder")
     real = out.resolve()
-    cwd = Path.cwd().resolve()
-    if real == cwd or real in cwd.parents:
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:  # the current folder was removed
+        cwd = None
+    if cwd is not None and (real == cwd or real in cwd.parents):
         raise InputError(f"output folder '{shown}' is (or contains) the current folder; choose a new folder")
     for p in _paths(inputs):
         if real == p:
@@ -245,7 +248,11 @@ def _locked(folder: Path):
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # a folder we may write but not read: go without the lock
+        yield
+        return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
