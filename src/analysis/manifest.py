@@ -116,7 +116,7 @@ def _paths(inputs) -> list[Path]:
     for v in inputs or ():
         if isinstance(v, (list, tuple, set)):
             found += _paths(v)
-        elif v is not None and str(v) and os.path.exists(v):
+        elif isinstance(v, (str, os.PathLike)) and str(v) and os.path.exists(v):
             found.append(Path(v).resolve())
     return found
 
@@ -192,22 +192,36 @@ def _alive(pid: int) -> bool:
 
 
 def _remove_ours(path: Path) -> None:
-    """Remove a folder of ours, keeping its marker until last (so an interrupted removal can be resumed)."""
+    """Remove a folder of ours, keeping its marker until last (so an interrupted removal can be resumed).
+
+    When something still writes into it (a kernel that outlived its parent), the marker stays, so the
+    next writer of the same output finishes the job.
+    """
     marker = path / TMP_MARKER
     with contextlib.suppress(OSError):
         marker.mkdir(exist_ok=True)
-    for child in path.iterdir():
-        if child.name == TMP_MARKER:
-            continue
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                child.unlink()
+    for _ in range(3):
+        rest = [c for c in _children(path) if c.name != TMP_MARKER]
+        if not rest:
+            break
+        for child in rest:
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    child.unlink()
+    if [c for c in _children(path) if c.name != TMP_MARKER]:
+        return
     with contextlib.suppress(OSError):
         marker.rmdir()
-    with contextlib.suppress(OSError):
         path.rmdir()
+
+
+def _children(path: Path) -> list[Path]:
+    try:
+        return list(path.iterdir())
+    except OSError:
+        return []
 
 
 def clean_stale(out: str | Path) -> list[Path]:
