@@ -96,6 +96,7 @@ SPEC_BAD = [
     ("impute: {method: mean, max_iter: 0}", "key 'impute.max_iter': must be >= 1"),
     ("denominate: 5", "key 'denominate': must be one of 'framework' or a mapping"),
     ("impute: [mean]", "key 'impute': must be a mapping"),
+    ("normalise: {method: target, target: 10, cap: 'yes'}", "key 'normalise.cap': must be true or false"),
 ]
 
 
@@ -213,6 +214,13 @@ def test_design_table_refused_naming_row_and_column(tmp_path, ua_nodes, text, wh
     assert msg.startswith(str(f)) and where in msg and needle in msg, msg
 
 
+def test_design_table_coinr_export_accepted(tmp_path, ua_nodes):
+    f = _write(tmp_path / "design.csv", "rep,block,u_agg,agg,w_dims[D1],w_dims[D2],target_X,regen_failed\n"
+                                        "1,UA,0.3,gm,0.5,0.5,1.2,FALSE\n")
+    d = load_design(f, ua_nodes)
+    assert list(d.index) == [1] and d.loc[1, "agg"] == "gm"
+
+
 def test_design_table_valid(tmp_path, ua_nodes):
     f = _write(tmp_path / "design.csv", "run,w_dims[D1],w_dims[D2],agg\n0,0.5,0.5,am\n1,0.1,0.9,2\n")
     d = load_design(f, ua_nodes)
@@ -316,6 +324,10 @@ SC_BAD = [
     ("bounds: {a: [5, 1]}\n", "key 'bounds.a': must be [low, high] with low < high"),
     ("bounds: {a: [0, .inf]}\n", "key 'bounds.a[2]': must be a finite number"),
     ("interventions: {units: [35.10]}\n", "key 'interventions': must be a list"),
+    ("interventions:\n  - {units: [35.10], indicators: [a], change: '1e400'}\n",
+     "key 'interventions[1].change': change '1e400' is not a finite number"),
+    ("interventions:\n  - {units: [35.10], indicators: [a], change: 1e400}\n",
+     "key 'interventions[1].change': must be a finite number"),
 ]
 
 
@@ -447,6 +459,10 @@ def test_costs_and_budget_valid(tmp_path):
 
 
 # --- valid controls ------------------------------------------------------------------------------------
+def test_spec_target_cap_accepted():
+    assert load_spec({"normalise": {"method": "target", "target": 10, "cap": True}})["normalise"]["cap"] is True
+
+
 def test_shipped_inputs_still_load():
     load_spec(ROOT / "data/demo/spec.yaml")
     for f in sorted((ROOT / "methodology/specs").glob("*.yaml")):

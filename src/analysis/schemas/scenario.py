@@ -9,6 +9,7 @@ takes the *written* text of every ``units``/``unit`` scalar from the YAML node t
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -30,7 +31,12 @@ _CHANGE = re.compile(r"^\s*(?:[+\-=]\s*-?)?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+\-]?\
 
 def _change_text(v: str) -> str:
     s = v.strip()
-    if s.lower() in TARGETS or _CHANGE.match(s):
+    if s.lower() in TARGETS:
+        return v
+    if _CHANGE.match(s):
+        num = re.search(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+\-]?\d+)?", s).group(0)
+        if not math.isfinite(float(num)):
+            raise ValueError(f"change {v!r} is not a finite number")
         return v
     raise ValueError(f"cannot read change {v!r} (use +5, -3, =80, +20%, a reference such as median, "
                      f"or {{to: median}})")

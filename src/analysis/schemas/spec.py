@@ -93,6 +93,7 @@ class NormaliseParams(Schema):
     max: Number | None = None
     target: Number | None = None
     transform: Literal["log", "none"] | None = None
+    cap: Annotated[bool, Field(strict=True)] = False  # method target: cap scores at the top of the range
 
     @model_validator(mode="after")
     def _goalposts(self):

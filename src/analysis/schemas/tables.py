@@ -15,7 +15,7 @@ import pandas as pd
 from .._errors import InputError
 from ._common import is_blank, suggest, table_line, table_number
 
-__all__ = ["load_costs", "check_budget_table"]
+__all__ = ["load_costs", "check_budget_table", "is_blank", "table_line", "table_number"]
 
 
 def _columns(df: pd.DataFrame, need: Iterable[str], path, what: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -215,7 +216,12 @@ def _label_ok(v: Any, labels: list[str]) -> bool:
     return str(int(k)) in labels or 1 <= int(k) <= len(labels)
 
 
-def load_design(path: str | Path, ua, *, index_col: str = "run", extra: str = "error") -> pd.DataFrame:
+#: bookkeeping columns of a design exported by COINr (``get_sensitivity``): run number, draws, outputs
+_COINR_COLUMNS = re.compile(r"^(?:rep|block|regen_failed|u_.+|idx_.+|target_.+)$")
+_RUN_COLUMNS = ("run", "rep")
+
+
+def load_design(path: str | Path, ua, *, extra: str = "error") -> pd.DataFrame:
     """Read and check a design table (CSV/XLSX, one row per run) for ``ua``'s factors.
 
     Parameters
@@ -225,11 +231,11 @@ def load_design(path: str | Path, ua, *, index_col: str = "run", extra: str = "e
     ua : UASpec
         The uncertainty spec. For ``weights`` factors the nodes must be known (they are once an
         :class:`~analysis.uncertainty.engine.Engine` has been built: pass ``engine.ua``).
-    index_col : str
-        A run-number column that is not a factor (kept as the index when present).
     extra : {"error", "ignore"}
-        A column that belongs to no factor is an error (with a suggestion), or is kept unchecked
-        (``"ignore"``: designs exported by COINr carry ``u_*``, ``target_*`` … columns).
+        A column that belongs to no factor is an error (with a suggestion), or is kept unchecked.
+        Either way the run number (``run``, or COINr's ``rep``) becomes the index, and the
+        bookkeeping columns of a COINr design (``block``, ``u_*``, ``idx_*``, ``target_*``,
+        ``regen_failed``) that no factor claims are kept unchecked.
 
     Returns
     -------
@@ -253,7 +259,7 @@ def load_design(path: str | Path, ua, *, index_col: str = "run", extra: str = "e
     if df.empty:
         raise InputError("design table has no runs", file=path)
     for c in df.columns:
-        if c not in cols and c != index_col and extra == "error":
+        if c not in cols and c not in _RUN_COLUMNS and not _COINR_COLUMNS.match(c) and extra == "error":
             raise InputError(f"column '{c}' is not a column of any factor{suggest(c, list(cols))}", file=path,
                              column=c)
     for f in ua.factors:
@@ -265,15 +271,16 @@ def load_design(path: str | Path, ua, *, index_col: str = "run", extra: str = "e
             raise InputError(f"no column '{f.column or f.name}' for factor '{f.name}'", file=path)
     out = df.copy()
     for c in df.columns:
-        if c == index_col or c not in cols:
+        if c not in cols:
             continue
         f, node = cols[c]
         if node is None:
             _check_labels(df, c, f, path)
         else:
             out[c] = _check_weights(df, c, path)
-    if index_col in out.columns:
-        out = out.set_index(index_col)
+    run_col = next((c for c in _RUN_COLUMNS if c in out.columns and c not in cols), None)
+    if run_col is not None:
+        out = out.set_index(run_col)
     return out
 
 

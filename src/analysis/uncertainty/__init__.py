@@ -40,10 +40,16 @@ def run_uncertainty(framework, data, spec, ua, *, keep_scores: bool | None = Non
 
 
 def replay(framework, data, spec, ua, design: pd.DataFrame | str, **kw) -> UAResult:
-    """Evaluate exactly the runs of an explicit design table (one row per run)."""
+    """Evaluate exactly the runs of an explicit design table (one row per run).
+
+    A path is read and checked by :func:`analysis.schemas.uncertainty.load_design` (every cell a
+    known alternative or a finite weight; COINr design exports are accepted).
+    """
+    from ..schemas.uncertainty import load_design
+
     eng = Engine(framework, data, spec, ua)
     if not isinstance(design, pd.DataFrame):
-        design = pd.read_csv(design)  # COINr designs carry a 'rep' column, which load_design refuses (for now)
+        design = load_design(design, eng.ua)
     return eng.evaluate(eng.resolve(design), **kw)
 
 

@@ -357,8 +357,8 @@ def _read_ahp_csv(path: Path) -> dict[str, dict]:
     """Long CSV ``node, row, col, value[, expert]``: full matrix or upper triangle, one line per judgement."""
     from ..data import read_table
     from ..schemas import suggest
-    from ..schemas._common import is_blank, table_line
     from ..schemas.ahp import AHP_CSV_COLUMNS, parse_judgement
+    from ..schemas.tables import is_blank, table_line
 
     df = read_table(path, what="AHP comparison", text_columns=AHP_CSV_COLUMNS)
     cols = {str(c).strip().lower(): c for c in df.columns}
