@@ -520,3 +520,15 @@ def test_cli_uncertainty_bad_ua_one_line_exit_2(cfg_dir, capsys):
     assert code == 2 and len(err) == 1, err
     assert str(ua) in err[0] and "did you mean 'noise'?" in err[0], err
     assert not (cfg_dir / "ua_out").exists()
+
+
+def test_overrides_strict_yaml_and_unit_codes_as_written(cfg_dir):
+    from analysis.report.runner import parse_overrides
+
+    ov = parse_overrides(["path_units=[35.10]", "N=30", "profile_units=all"])
+    assert ov == {"path_units": ["35.10"], "N": 30, "profile_units": "all"}
+    cfg, _ = load_config(_write(cfg_dir / "run.yaml", CFG_OK), ov)
+    assert cfg["path_units"] == ["35.10"]
+    with pytest.raises(InputError) as e:
+        load_config(cfg_dir / "run.yaml", parse_overrides(["N=0"]))
+    assert "key 'N': must be >= 1" in _one_line(e)

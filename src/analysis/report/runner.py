@@ -22,8 +22,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
 from .._errors import InputError
 from ..manifest import manifest, write_json
 
@@ -84,13 +82,27 @@ def _special(name: str, value) -> bool:
 
 
 def parse_overrides(items: list[str] | None) -> dict:
-    """``["N=200", "year=2025", "weight_methods=[equal, pca]"]`` → typed values (YAML scalars)."""
+    """``["N=200", "year=2025", "weight_methods=[equal, pca]"]`` → typed values (YAML scalars).
+
+    Values are parsed with the kit's strict YAML rules; unit codes of ``path_units`` and
+    ``profile_units`` keep the text as written.
+    """
+    from .._yaml import parse_yaml
+    from ..schemas.run_config import CODE_LIST_KEYS
+    from ..schemas.scenario import keep_written
+
     out = {}
     for it in items or []:
         if "=" not in it:
             raise InputError(f"parameter override '{it}' is not key=value")
         k, v = it.split("=", 1)
-        out[k.strip()] = yaml.safe_load(v)
+        k = k.strip()
+        if not k:
+            raise InputError(f"parameter override '{it}' has no key")
+        value = parse_yaml(v, file=f"-p {k}")
+        if k in CODE_LIST_KEYS:  # unit codes as written: -p path_units=[35.10] means "35.10"
+            value = keep_written({k: value}, f"{k}: {v}", (k,))[k]
+        out[k] = value
     return out
 
 
