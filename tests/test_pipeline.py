@@ -90,9 +90,22 @@ def test_broken_input_is_refused_before_anything_is_written(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "data.csv"]
 
 
-def test_failing_notebook_stops_the_run_and_keeps_it(tmp_path):
-    m = run(CI, tmp_path / "out", overrides={"notebooks": ["99_report", "01_data_audit"],
-                                             "profile_units": ["99.99"]}, progress=False)
+def test_failing_notebook_stops_the_run_and_keeps_it(tmp_path, monkeypatch):
+    import nbformat
+
+    from analysis.report import runner
+
+    # a copy of the notebooks in which 99_report fails in its last cell
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    for nb in NOTEBOOK_DIR.glob("*.ipynb"):
+        shutil.copy(nb, nbs / nb.name)
+    book = nbformat.read(nbs / "99_report.ipynb", as_version=4)
+    failing = 'from analysis import InputError\nraise InputError("unit 99.99 has no profile")'
+    book.cells.append(nbformat.v4.new_code_cell(failing))
+    nbformat.write(book, nbs / "99_report.ipynb")
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", nbs)
+    m = run(CI, tmp_path / "out", overrides={"notebooks": ["99_report", "01_data_audit"]}, progress=False)
     assert m["status"] == "failed"
     assert m["failure"]["notebook"] == "99_report" and m["failure"]["error"] == "InputError"
     assert "99.99" in m["failure"]["message"]
