@@ -170,6 +170,7 @@ def test_individual_share_criterion_drops_a_factor_above_one_but_below_ten_perce
         r = pca_weights(X)
     np.testing.assert_allclose(r.eigenvalues.to_numpy()[:3], [4.2, 2.8, 1.12], atol=1e-9)
     assert r.n_factors == 2
+    assert retained_factors(r.eigenvalues) == 2
     assert retained_factors(r.eigenvalues, min_share=0.05) == 3
 
 
