@@ -228,6 +228,9 @@ def _pdf_report(run: Path, cfg: dict, path: Path) -> None:
                       f"{s1['availability']:.1%}; {s1['outlier_flags']} indicators flagged for skew/kurtosis."]
             lines += [f"  • {n}" for n in s1.get("flags", [])[:12]]
         lines += ["", "Method choices / Pilihan metode:"] + [f"  • {x}" for x in meta.get("methods", [])]
+        opt_notes = [n for o in ((s2 or {}).get("optimised") or {}).values() for n in o.get("notes", [])]
+        if opt_notes:
+            lines += ["", "Optimised weights / Bobot teroptimasi:"] + [f"  • {n}" for n in opt_notes[:8]]
         if s3:
             lines += ["", f"Uncertainty: {s3['runs']} Monte Carlo runs over {', '.join(s3['factors'])}; "
                       f"median width of the 90% rank interval {s3['median_interval_width']:.1f} places."]
