@@ -92,6 +92,7 @@ SPEC_BAD = [
     ("weights: expert", "key 'weights': unknown weight set 'expert'"),
     ("seed: 1.5", "key 'seed': must be a whole number"),
     ("seed: true", "key 'seed': must be a whole number"),
+    ("seed: -1", "key 'seed': must be >= 0"),
     ("nomalise: {method: minmax}", "key 'nomalise': unknown key (did you mean 'normalise'?)"),
     ("impute: {method: mean, max_iter: 0}", "key 'impute.max_iter': must be >= 1"),
     ("denominate: 5", "key 'denominate': must be one of 'framework' or a mapping"),
@@ -273,6 +274,7 @@ CFG_BAD = [
     (("n_boot: 5", "n_boot: 5\nweight_methods: [equal, entropi]"), "key 'weight_methods[2]': must be one of"),
     (("n_boot: 5", "n_boot: 5\ncluster_method: kmean"), "key 'cluster_method': must be one of"),
     (("name: t", "name: t\nnotebooks: [02_weighing]"), "did you mean '02_weighting'?"),
+    (("seed: 3", "seed: -3"), "key 'seed': must be >= 0"),
 ]
 
 
@@ -295,6 +297,22 @@ def test_run_config_valid_keeps_unit_codes_as_written(cfg_dir):
     assert cfg["path_units"] == ["35.10"] and cfg.source == path
     msgs = _dry_check(cfg)
     assert any("5 units" in m for m in msgs) and any("scenario" in m for m in msgs)
+
+
+def test_run_config_dry_check_scenario_and_output_units(cfg_dir):
+    cfg, _ = load_config(_write(cfg_dir / "run.yaml", CFG_OK))
+    _write(cfg_dir / "sc.yaml", "interventions:\n  - {units: ['99.99'], indicators: [a], change: '+1'}\n")
+    with pytest.raises(InputError) as e:
+        _dry_check(cfg)
+    assert _one_line(e).startswith(f"{(cfg_dir / 'sc.yaml').resolve()}, row 1: unknown unit '99.99'")
+    _write(cfg_dir / "sc.yaml", "interventions:\n  - {units: ['35.10'], indicators: [zz], change: '+1'}\n")
+    with pytest.raises(InputError, match="row 1, column 'zz': unknown indicator 'zz'"):
+        _dry_check(cfg)
+    _write(cfg_dir / "sc.yaml", "interventions:\n  - {units: ['35.10'], indicators: [a], change: '+1'}\n")
+    _write(cfg_dir / "ua.yaml", UA_OK + "output: rank:99.99\n")
+    with pytest.raises(InputError) as e:
+        _dry_check(cfg)
+    assert "ua.yaml: key 'output': unknown unit '99.99'" in _one_line(e)
 
 
 def test_run_config_bad_input_file_names_that_file(cfg_dir):

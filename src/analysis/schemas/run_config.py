@@ -77,7 +77,7 @@ class RunConfigModel(BaseModel):
     scenarios: list[Text] | None = None
     notebooks: Annotated[list[Text], Field(min_length=1)] | None = None
     year: Int | Text | None = None
-    seed: Int = 0
+    seed: Annotated[Int, Field(ge=0)] = 0
     N: Count = 1000
     sobol_N: Count | None = None
     n_boot: Count = 100
@@ -149,6 +149,7 @@ def dry_check(cfg: dict, source=None) -> list[str]:
     from ..select import pick_year
     from ..spec import load_spec
     from ..uncertainty.spec import load_ua_spec
+    from .scenario import check_scenario_refs
 
     m = check_config(cfg, source)
     msgs = []
@@ -170,7 +171,10 @@ def dry_check(cfg: dict, source=None) -> list[str]:
         raise InputError(f"key 'cluster_k': {m.cluster_k} clusters need more units: k must be between 2 and "
                          f"{n - 1} (units − 1) for {n} units", file=source)
     if cfg.get("ua"):
+        from .uncertainty import check_output
+
         u = load_ua_spec(cfg["ua"])
+        check_output(u, units)
         _budget(u, m, n, len(fw.nodes), source)
         msgs.append(f"uncertainty: {len(u.factors)} factors")
     if cfg.get("ahp"):
@@ -185,6 +189,7 @@ def dry_check(cfg: dict, source=None) -> list[str]:
         msgs.append("budget allocation: ok")
     for s in cfg.get("scenarios") or []:
         sc = load_scenario(s)
+        check_scenario_refs(sc, fw, cs.units)
         msgs.append(f"scenario {sc.name}: {len(sc.interventions)} interventions")
     return msgs
 

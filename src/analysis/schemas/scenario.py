@@ -21,7 +21,7 @@ from .._errors import InputError
 from ._common import Int, Number, Schema, Text, is_blank, suggest, table_line, validate
 
 __all__ = ["ScenarioModel", "InterventionModel", "check_scenario_dict", "read_scenario_file", "read_scenario_yaml",
-           "keep_written", "TARGETS", "XLSX_COLUMNS"]
+           "keep_written", "check_scenario_refs", "TARGETS", "XLSX_COLUMNS"]
 
 TARGETS = ("median", "mean", "best", "p75", "p90", "goalpost", "cluster_best")
 XLSX_COLUMNS = ("units", "group_column", "group_value", "indicators", "change")
@@ -214,3 +214,34 @@ def read_scenario_file(path: str | Path) -> dict:
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
         return read_scenario_xlsx(path)
     return read_scenario_yaml(path)
+
+
+def check_scenario_refs(sc, framework, units) -> None:
+    """Check that a loaded scenario names only known indicators, units and unit columns.
+
+    Parameters
+    ----------
+    sc : Scenario
+        As returned by :func:`analysis.scenario.load_scenario`.
+    framework : Framework
+    units : DataFrame
+        The unit descriptors of the data (index: unit codes).
+
+    Raises
+    ------
+    InputError
+        Naming the scenario file and the intervention (row, 1-based).
+    """
+    known = [str(u) for u in units.index]
+    for it in sc.interventions:
+        where = {"file": sc.source, "row": it.line}
+        for c in it.indicators:
+            if c not in framework.indicators:
+                raise InputError(f"unknown indicator '{c}'{suggest(c, framework.indicators)}", column=c, **where)
+        for u in it.units or []:
+            if str(u) not in known:
+                raise InputError(f"unknown unit '{u}'{suggest(str(u), known)}", **where)
+        for gcol in (it.group or {}):
+            if gcol not in units.columns:
+                raise InputError(f"group column '{gcol}' is not among the unit descriptors "
+                                 f"({', '.join(map(str, units.columns))})", **where)

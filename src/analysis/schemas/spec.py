@@ -156,7 +156,7 @@ class SpecModel(Schema):
     weight_sets: Text | dict[Text, Weights] | None = None
     aggregate: AggregateStep | None = None
     levels: LevelsStep | None = None
-    seed: Int = 0
+    seed: Annotated[Int, Field(ge=0)] = 0
 
 
 def check_spec_dict(raw: dict, source=None) -> SpecModel:

@@ -25,7 +25,7 @@ from ._common import Int, NonNegative, Positive, Schema, Text, suggest, table_li
 from .spec import AggregateStep, ImputeStep, NormaliseStep, TreatStep
 
 __all__ = ["UAModel", "FactorModel", "check_ua_dict", "check_budget", "available_memory", "estimate_bytes",
-           "load_design", "FACTOR_TYPES", "STEPS", "OUTPUTS"]
+           "load_design", "check_output", "FACTOR_TYPES", "STEPS", "OUTPUTS"]
 
 FACTOR_TYPES = ("weights", "choice", "exclude", "weight_set")
 STEPS = ("normalise", "aggregate", "impute", "treat")
@@ -79,7 +79,7 @@ class UAModel(Schema):
     """The uncertainty spec."""
 
     N: Annotated[Int, Field(ge=1)] = 1000
-    seed: Int = 0
+    seed: Annotated[Int, Field(ge=0)] = 0
     design: Literal["mc", "sobol"] = "mc"
     output: Annotated[Text, AfterValidator(_output)] = "mean_abs_rank_shift"
     factors: list[FactorModel] = []
@@ -107,6 +107,17 @@ def check_ua_dict(raw: dict, source=None) -> UAModel:
             alt = {"method": alt} if isinstance(alt, str) else (alt or {})
             validate(_STEP_MODELS[f.step], alt, file=source, prefix=("factors", i, "alternatives", label), root=raw)
     return m
+
+
+def check_output(ua, units) -> None:
+    """An ``output: rank:<uCode>`` must name a unit of the data (InputError naming the ua file and key)."""
+    out = str(getattr(ua, "output", ""))
+    if out.startswith("rank:"):
+        code = out.split(":", 1)[1].strip()
+        known = [str(u) for u in units]
+        if code not in known:
+            raise InputError(f"key 'output': unknown unit '{code}'{suggest(code, known)}",
+                             file=getattr(ua, "source", None))
 
 
 # --- memory budget -------------------------------------------------------------------------------------

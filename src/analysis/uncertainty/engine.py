@@ -26,6 +26,7 @@ from ..data import Dataset, load_data
 from ..framework import load_framework
 from ..levels import Bands
 from ..pipeline import build, build_cross_section, resolve_weights
+from ..schemas.uncertainty import check_output
 from ..spec import load_spec
 from .spec import Factor, load_ua_spec
 
@@ -96,6 +97,7 @@ class Engine:
         self.ua = load_ua_spec(ua if ua is not None else {"factors": []})
         self.nominal = build(self.fw, ds, self.spec)
         self.units = self.nominal.aggregates.index
+        check_output(self.ua, self.units)  # rank:<uCode> names a unit of the data
         self.nodes = [c for c in self.fw.nodes if c != self.fw.root]
         self.node_ix = {c: i for i, c in enumerate(self.nodes)}
         self.w_nom = resolve_weights(self.fw, self.spec)[self.nodes].to_numpy(dtype=float)
