@@ -489,7 +489,10 @@ def _target_score(b: Baseline, unit: str, to, current: float | None = None) -> f
             raise InputError(f"{unit} is already in the top level")
         return float(edges[0])
     if s.lower().startswith("rank:"):
-        r = int(s.split(":", 1)[1])
+        try:
+            r = int(s.split(":", 1)[1].strip())
+        except ValueError:
+            raise InputError(f"cannot read target '{to}': after 'rank:' comes a whole number, e.g. rank:10") from None
         sc = b.aggregates[root].sort_values(ascending=False)
         others = sc.drop(unit, errors="ignore")
         if r < 1 or r > len(sc):

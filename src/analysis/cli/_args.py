@@ -42,7 +42,10 @@ def inputs_of(args: argparse.Namespace, *extra: str) -> dict:
 
 def listing(tmp: Path) -> list[str]:
     """Files written under ``tmp`` (relative), plus the manifest about to be written."""
-    return sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()) + ["manifest.json"]
+    from ..manifest import TMP_MARKER
+
+    return sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*")
+                  if p.is_file() and p.name not in (TMP_MARKER, "manifest.json")) + ["manifest.json"]
 
 
 def at_least(value: int | None, low: int, flag: str) -> None:

@@ -73,7 +73,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         m = manifest(command="scenario", inputs={"scenario": args.scenario, "run_manifest": Path(args.run) /
                                                  "manifest.json"}, seed=None,
                      timings={"total": time.perf_counter() - t0}, notes=_notes.recorded(),
-                     outputs=sorted(p.name for p in tmp.iterdir()) + ["manifest.json"],
+                     outputs=listing(tmp),
                      extra={"scenario": sc.name, "modes": modes, "year": b.year})
         write_json(m, tmp / "manifest.json")
     t = first.table

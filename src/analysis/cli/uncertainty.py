@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
 from .._errors import InputError
@@ -69,6 +70,18 @@ def _prepare(args: argparse.Namespace) -> None:
     check_out(args, _inputs(args))
 
 
+@contextlib.contextmanager
+def _n_from_flag(args: argparse.Namespace):
+    """Name ``--N`` (not the spec's key) when a refusal of N is about the value given on the command line."""
+    try:
+        yield
+    except InputError as e:
+        if args.N is None or not e.message.startswith("key 'N'"):
+            raise
+        rest = e.message.removeprefix("key 'N'")
+        raise InputError(f"--N {args.N}{rest}") from None
+
+
 def _budget(eng, keep_scores: bool, *, design: str, runs: int | None = None) -> None:
     """Refuse a study that would not fit in memory, before allocating it."""
     from ..schemas.uncertainty import check_budget
@@ -118,9 +131,10 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
     _prepare(args)
     t0 = time.perf_counter()
     eng = _engine(args)
-    design = load_design(args.design, eng.ua) if args.design else sample(eng, kind="mc")  # memory checked there
-    res = eng.evaluate(eng.resolve(design), keep_scores=not args.no_scores, backend=args.backend,
-                       scheduler=args.scheduler)
+    with _n_from_flag(args):
+        design = load_design(args.design, eng.ua) if args.design else sample(eng, kind="mc")  # memory checked there
+        res = eng.evaluate(eng.resolve(design), keep_scores=not args.no_scores, backend=args.backend,
+                           scheduler=args.scheduler)
     res.timings["wall"] = time.perf_counter() - t0
     _write(args, res, eng)
     print(f"{len(design)} runs in {res.timings['evaluate']:.3f} s "
@@ -144,9 +158,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     dims = eng.dims()
     if not dims:
         raise InputError("no uncertain factors in the uncertainty spec", file=args.ua)
-    _budget(eng, True, design="sobol")  # before the Sobol' design is drawn
+    keep = eng.ua.output.startswith("rank:") or not args.no_scores  # a rank output needs every run's scores
+    with _n_from_flag(args):
+        _budget(eng, keep, design="sobol")  # before the Sobol' design is drawn
     design = labelled_design(unit_design(dims, eng.ua.N, "sobol", eng.ua.seed), dims, eng.ua.factors)
-    res = eng.evaluate(eng.resolve(design), keep_scores=True, backend=args.backend, scheduler=args.scheduler)
+    res = eng.evaluate(eng.resolve(design), keep_scores=keep, backend=args.backend, scheduler=args.scheduler)
     Y = np.asarray(output_values(res, eng.ua.output, eng))
     groups = list(dict.fromkeys(g for g, _ in dims))
     if args.estimator == "coinr":
