@@ -28,6 +28,12 @@ if os.environ.get("MATURASI_REQUIRE_BROWSER"):        # CI: a missing browser is
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium (run scripts/install-browser.sh)")
 
+#: how long to wait for anything the browser or the server does. Generous on purpose: a loaded CI machine
+#: (a clean-clone ``.ci/run`` beside other work) once took longer than playwright's 5 s default. Only
+#: waiting gets longer; every expectation is the same, and a quick machine does not wait any longer.
+WAIT_S = float(os.environ.get("MATURASI_BROWSER_WAIT", "240"))
+playwright.expect.set_options(timeout=WAIT_S * 1000)
+
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage"]
@@ -51,14 +57,14 @@ def server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "analysis.cli", "dashboard", "--runs", str(runs), "--unit",
                              "73.71", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 90
+    deadline = time.monotonic() + WAIT_S
     while True:
         try:
-            if urllib.request.urlopen(url, timeout=5).status == 200:
+            if urllib.request.urlopen(url, timeout=30).status == 200:
                 break
         except OSError:
             pass
-        if proc.poll() is not None or time.time() > deadline:
+        if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail("dashboard server did not start:\n" + (runs / "server.log").read_text())
         time.sleep(0.5)
@@ -74,10 +80,11 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(server):
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=WAIT_S * 1000)
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         pg = ctx.new_page()
-        pg.set_default_timeout(60_000)
+        pg.set_default_timeout(WAIT_S * 1000)
+        pg.set_default_navigation_timeout(WAIT_S * 1000)
         pg.goto(server[0])
         pg.locator("#mtr-rank").wait_for()
         yield pg
@@ -102,18 +109,19 @@ def test_moving_a_slider_shows_the_engines_rank(server, page, tmp_path):
     handle = page.locator(".mtr-slider-GOV_EGOV .noUi-handle").first
     handle.focus()
     handle.press("End")                    # the slider's maximum: a large, certain improvement
-    expect(page.locator("#mtr-rank")).not_to_have_text(str(base_rank))
-    shown_rank = int(page.locator("#mtr-rank").inner_text())
-    shown_score = page.locator("#mtr-score").inner_text()
 
-    # the scenario the page exports, recomputed by the engine from the run folder
+    # the scenario the page exports, recomputed by the engine from the run folder; the page must
+    # show the engine's rank, score and level (waiting for them, not reading whatever is drawn first:
+    # on a loaded machine the rank can be redrawn before the score)
     expect(page.locator("#mtr-yaml")).to_contain_text("GOV_EGOV")
     text = page.locator("#mtr-yaml").text_content()
     sc = load_scenario(yaml.safe_load(text))
     assert [it.indicators for it in sc.interventions] == [["GOV_EGOV"]]
     r = run_scenario(b, sc)
-    assert shown_rank == r.table.at["73.71", "scenario_rank"] < base_rank
-    assert shown_score == f"{r.table.at['73.71', 'scenario_score']:.2f}"
+    new_rank = int(r.table.at["73.71", "scenario_rank"])
+    assert new_rank < base_rank
+    expect(page.locator("#mtr-rank")).to_have_text(str(new_rank))
+    expect(page.locator("#mtr-score")).to_have_text(f"{r.table.at['73.71', 'scenario_score']:.2f}")
     expect(page.locator("#mtr-level")).to_have_text(str(r.table.at["73.71", "scenario_level"]))
     _shot(page, "dashboard_scenario", tmp_path)
 
