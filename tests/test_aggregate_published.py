@@ -302,3 +302,63 @@ def test_engine_aggregation_equals_aggregate(method, missing):
                 for code in (want or fw.aggregates):
                     np.testing.assert_allclose(got[code][:, r], ref[code].to_numpy(), rtol=1e-12, atol=1e-12,
                                                err_msg=f"{method} {spec} node {code} run {r}")
+
+
+# --- frozen yardstick: baseline / reference year --------------------------------------------------
+
+def _toy_build(method, years=None, seed=2):
+    from analysis.framework import Framework, Node
+
+    nodes = [Node("I", None, 1.0, False), Node("A", "I", 1.0, False), Node("B", "I", 2.0, False)]
+    nodes += [Node(c, p, 1.0 + i, True) for i, (c, p) in enumerate([("a1", "A"), ("a2", "A"), ("b1", "B"),
+                                                                     ("b2", "B")])]
+    fw = Framework(nodes)
+    rng = np.random.default_rng(seed)
+    n = 12
+    frames = []
+    for y in years or [None]:
+        df = pd.DataFrame(rng.lognormal(2, 0.5, (n, 4)), columns=fw.indicators)
+        df.insert(0, "uCode", [f"u{i:02d}" for i in range(n)])
+        if y is not None:
+            df.insert(1, "year", y)
+        frames.append(df)
+    return fw, pd.concat(frames, ignore_index=True), {"aggregate": {"method": method}}
+
+
+@pytest.mark.parametrize("method", ["mazziotta_pareto", "ampi"])
+def test_reference_identity_and_frozen_scenario_scoring(method):
+    from analysis import build
+    from analysis.scenario import Baseline
+
+    fw, df, spec = _toy_build(method)
+    res = build(fw, df, spec)
+    norm = res.normalised[fw.indicators]
+    np.testing.assert_allclose(ag.aggregate(norm, fw, spec["aggregate"], reference=norm).to_numpy(),
+                               res.aggregates.to_numpy(), rtol=1e-13)
+    b = Baseline(res)
+    # one unit scored alone on the frozen yardstick: its unchanged values give its baseline score
+    # (before: the standardisation ran over that single row and was refused)
+    for code in ("u00", "u05"):
+        assert b.score_row(code, b.raw.loc[code])[fw.root] == pytest.approx(res.aggregates.at[code, fw.root],
+                                                                            rel=1e-12)
+    # a better value on one indicator raises the unit's frozen score
+    row = b.raw.loc["u05"].copy()
+    row["b1"] *= 1.5
+    assert b.score_row("u05", row)[fw.root] > res.aggregates.at["u05", fw.root]
+
+
+def test_ampi_reference_year_goalposts_make_years_comparable():
+    from analysis import build
+
+    fw, df, spec = _toy_build("ampi", years=[2023, 2024])
+    # unit u03 has the same raw values in both years; the other units change
+    df.loc[(df.uCode == "u03") & (df.year == 2024), fw.indicators] = \
+        df.loc[(df.uCode == "u03") & (df.year == 2023), fw.indicators].to_numpy()
+    spec = {**spec, "normalise": {"method": "minmax", "reference_year": 2023}}
+    res = build(fw, df, spec)
+    idx = res.aggregates[fw.root]
+    assert idx.loc[("u03", 2024)] == pytest.approx(idx.loc[("u03", 2023)], rel=1e-12)
+    # without a reference year each year is rescaled on itself and the same values score differently
+    res2 = build(fw, df, {**spec, "normalise": {"method": "minmax"}})
+    idx2 = res2.aggregates[fw.root]
+    assert abs(idx2.loc[("u03", 2024)] - idx2.loc[("u03", 2023)]) > 1e-6

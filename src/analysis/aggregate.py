@@ -31,7 +31,7 @@ from ._errors import InputError
 from .framework import Framework
 
 __all__ = ["AGGREGATORS", "ALIASES", "arithmetic", "geometric", "harmonic", "mazziotta_pareto", "ampi",
-           "copeland", "aggregate_matrix", "aggregate", "node_method"]
+           "copeland", "mpi_stats", "ampi_goalposts", "aggregate_matrix", "aggregate", "node_method"]
 
 AGGREGATORS = ("arithmetic", "geometric", "harmonic", "mazziotta_pareto", "ampi", "copeland")
 #: Other names accepted for the aggregators (COINr's ``a_amean`` …) → the canonical name.
@@ -151,7 +151,7 @@ def _column_problem(bad: np.ndarray, what: str, why: str) -> InputError:
     return InputError(f"{what}: child number {j + 1} of this node {why}; drop it or use another method")
 
 
-def mazziotta_pareto(X, w, min_share: float = 0.0, polarity: int = 1) -> np.ndarray:
+def mazziotta_pareto(X, w, min_share: float = 0.0, polarity: int = 1, stats=None) -> np.ndarray:
     """Mazziotta–Pareto index (MPI) as published, with its own standardisation.
 
     Following De Muro, Mazziotta and Pareto (2011), each child column j is first standardised over
@@ -182,6 +182,9 @@ def mazziotta_pareto(X, w, min_share: float = 0.0, polarity: int = 1) -> np.ndar
         Minimum share of available children, else missing.
     polarity : {1, -1}
         Polarity of the composite index (sign of the penalty: ``M − polarity·S·cv``).
+    stats : tuple of two arrays (k,), optional
+        Frozen ``(M_j, S_j)`` to standardise with (e.g. :func:`mpi_stats` of a baseline or reference
+        year); by default they are computed from ``X``.
 
     Raises
     ------
@@ -199,6 +202,22 @@ def mazziotta_pareto(X, w, min_share: float = 0.0, polarity: int = 1) -> np.ndar
     Mazziotta-Pareto Index. Rivista Italiana di Economia Demografia e Statistica 76(4).
     """
     X, W = _batch(X, w)
+    if stats is None:
+        mean, sd = mpi_stats(X)
+    else:
+        mean, sd = (np.asarray(a, dtype=float) for a in stats)
+        if X.ndim == 3:
+            mean, sd = mean[:, None], sd[:, None]
+    Z = 100.0 + 10.0 * (X - mean) / sd
+    return _balance(Z, W, w, min_share, polarity, "Mazziotta–Pareto")
+
+
+def mpi_stats(X) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and **population** sds (divide by n) over the available units, as MPI standardises.
+
+    Refuses a column with fewer than two values or without spread (InputError, one line).
+    """
+    X = np.asarray(X, dtype=float)
     mask = ~np.isnan(X)
     cnt = mask.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -209,8 +228,15 @@ def mazziotta_pareto(X, w, min_share: float = 0.0, polarity: int = 1) -> np.ndar
     flat = ~(sd > 1e-12 * np.maximum(np.abs(mean), 1.0))
     if flat.any():
         raise _column_problem(flat, "Mazziotta–Pareto", "has the same value for every unit (sd 0)")
-    Z = 100.0 + 10.0 * (X - mean) / sd
-    return _balance(Z, W, w, min_share, polarity, "Mazziotta–Pareto")
+    return mean, sd
+
+
+def ampi_goalposts(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Data goalposts of the AMPI per column: (Ref = mean, Inf = min, Sup = max) over available units."""
+    X = np.asarray(X, dtype=float)
+    with warnings.catch_warnings():  # an all-missing column gives NaN goalposts, refused by ampi
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(X, axis=0), np.nanmin(X, axis=0), np.nanmax(X, axis=0)
 
 
 def ampi(X, w, min_share: float = 0.0, polarity: int = 1, goalposts=None) -> np.ndarray:
@@ -251,9 +277,7 @@ def ampi(X, w, min_share: float = 0.0, polarity: int = 1, goalposts=None) -> np.
     """
     X, W = _batch(X, w)
     if goalposts is None:
-        with warnings.catch_warnings():  # an all-missing column gives NaN goalposts, refused below
-            warnings.simplefilter("ignore", RuntimeWarning)
-            ref, inf, sup = np.nanmean(X, axis=0), np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+        ref, inf, sup = ampi_goalposts(X)
     else:
         ref, inf, sup = (np.asarray(g, dtype=float) for g in goalposts)
         if X.ndim == 3:
@@ -399,8 +423,17 @@ def node_method(spec: dict, framework: Framework, code: str) -> tuple[str, float
     return canonical(method), min_share
 
 
+def _frozen(method: str, Xr: np.ndarray) -> dict:
+    """Parameters of ``method`` fitted on reference children (MPI standardisation, AMPI goalposts)."""
+    if method == "mazziotta_pareto":
+        return {"stats": mpi_stats(Xr)}
+    if method == "ampi":
+        return {"goalposts": ampi_goalposts(Xr)}
+    return {}
+
+
 def aggregate(normalised: pd.DataFrame, framework: Framework, spec: dict | None = None,
-              weights: pd.Series | dict | None = None) -> pd.DataFrame:
+              weights: pd.Series | dict | None = None, *, reference: pd.DataFrame | None = None) -> pd.DataFrame:
     """Aggregate normalised indicators up the whole hierarchy.
 
     Parameters
@@ -411,6 +444,12 @@ def aggregate(normalised: pd.DataFrame, framework: Framework, spec: dict | None 
         ``{method, by_level: {level: method}, by_node: {code: method or {method, min_share}}, min_share}``.
     weights : Series or dict, optional
         Weight of each node within its parent (default: the framework's).
+    reference : DataFrame, optional
+        Normalised indicators (units × indicators) of a baseline or reference year. When given, the
+        Mazziotta–Pareto standardisation (column mean and sd) and the AMPI goalposts of every node
+        are fitted on the reference's children instead of on ``normalised``: the frozen yardstick
+        that scenarios and a panel's reference year use for the other steps. Copeland always
+        compares the units of ``normalised`` among themselves.
 
     Returns
     -------
@@ -420,13 +459,19 @@ def aggregate(normalised: pd.DataFrame, framework: Framework, spec: dict | None 
     spec = spec or {}
     w = framework.weights() if weights is None else pd.Series(weights, dtype=float)
     cols: dict[str, np.ndarray] = {c: normalised[c].to_numpy(dtype=float) for c in framework.indicators}
+    refs = None if reference is None else {c: reference[c].to_numpy(dtype=float) for c in framework.indicators}
     for code in framework.aggregates:
         ch = framework.children(code)
         X = np.column_stack([cols[c] for c in ch])
         wv = np.array([w[c] for c in ch], dtype=float)
         method, ms = node_method(spec, framework, code)
         try:
-            cols[code] = aggregate_matrix(X, wv, method, ms)
+            if refs is None:
+                cols[code] = aggregate_matrix(X, wv, method, ms)
+                continue
+            Xr = np.column_stack([refs[c] for c in ch])
+            refs[code] = aggregate_matrix(Xr, wv, method, ms)
+            cols[code] = _FUNCS[method](X, wv, min_share=ms, **_frozen(method, Xr))
         except InputError as e:
             raise InputError(e.message, node=code) from None
     return pd.DataFrame({c: cols[c] for c in framework.aggregates}, index=normalised.index)

@@ -146,7 +146,8 @@ def check_spec(framework: Framework, spec: Spec, units: pd.DataFrame | None = No
     resolve_weights(framework, spec)
 
 
-def build_cross_section(values, units, framework, spec, weights, fitted=None, reference=None, treatment=None):
+def build_cross_section(values, units, framework, spec, weights, fitted=None, reference=None, treatment=None,
+                        agg_reference=None):
     """Denominate → impute → treat → normalise → aggregate one cross-section (one year).
 
     The step :func:`build` runs for each year, and that scenarios and the uncertainty engine re-run on
@@ -166,6 +167,9 @@ def build_cross_section(values, units, framework, spec, weights, fitted=None, re
         Values the normaliser is fitted on instead of ``values``.
     treatment : DataFrame, optional
         Frozen outlier treatment (caps) to apply instead of treating afresh.
+    agg_reference : DataFrame, optional
+        Normalised indicators that the Mazziotta–Pareto standardisation and the AMPI goalposts are
+        fitted on (baseline or reference year; :func:`analysis.aggregate.aggregate`'s ``reference``).
 
     Returns
     -------
@@ -209,7 +213,7 @@ def build_cross_section(values, units, framework, spec, weights, fitted=None, re
     t["normalise"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    aggs = aggregate(norm, framework, spec.get("aggregate") or {}, weights)
+    aggs = aggregate(norm, framework, spec.get("aggregate") or {}, weights, reference=agg_reference)
     t["aggregate"] = time.perf_counter() - t0
     return denom, imputed, treated, details, norm, fits, aggs, t
 
@@ -254,20 +258,21 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
             if ref_year is not None and ref_year not in ds.years and str(ref_year) not in map(str, ds.years):
                 raise InputError(f"reference year {ref_year} is not in the data (years: {ds.years})",
                                  file=sp.source)
-        ref_fits = ref_treat = None
+        ref_fits = ref_treat = ref_norm = None
         if ref_year is not None:
             # one yardstick for all years: treatment and normalisation fitted on the reference year
             y_ref = next(y for y in ds.years if str(y) == str(ref_year))
             d = ds.for_year(y_ref)
             ref = build_cross_section(d.values, d.units, fw, sp, weights)
-            ref_fits, ref_treat = ref[5], ref[3]
+            ref_fits, ref_treat, ref_norm = ref[5], ref[3], ref[4]
         outs = []
         all_fits = {}
         for y, vals, units in parts:
             fz = ref_fits
             if fitted is not None:
                 fz = fitted.get(y, fitted) if y is not None and y in fitted else fitted
-            res = build_cross_section(vals, units, fw, sp, weights, fitted=fz, treatment=ref_treat)
+            res = build_cross_section(vals, units, fw, sp, weights, fitted=fz, treatment=ref_treat,
+                                      agg_reference=ref_norm)
             for k, v in res[7].items():
                 timings[k] = timings.get(k, 0.0) + v
             outs.append((y, vals, units, res))

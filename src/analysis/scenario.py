@@ -182,6 +182,13 @@ class Baseline:
         self.imputed = sl(result.imputed)[fw.indicators]
         self.aggregates = sl(result.aggregates)
         self.normalised = sl(result.normalised)[fw.indicators]
+        # what the baseline's MPI standardisation / AMPI goalposts were fitted on: the reference year, else itself
+        self.agg_reference = self.normalised
+        ref_year = (self.spec.get("normalise") or {}).get("reference_year")
+        if ref_year is not None and result.year is not None:
+            y_ref = next((y for y in years if str(y) == str(ref_year)), None)
+            if y_ref is not None:
+                self.agg_reference = year_slice(result.normalised, result, y_ref)[fw.indicators]
         u = result.units
         self.units = year_slice(u, result, self.year) if result.year is not None and isinstance(
             u.index, pd.MultiIndex) else u
@@ -209,14 +216,14 @@ class Baseline:
         if mode == "frozen":
             v = self.frozen_inputs(values)
             out = build_cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
-                                      treatment=self.treatment)
+                                      treatment=self.treatment, agg_reference=self.agg_reference)
         elif mode == "renormalise":
             nspec = self.spec.get("normalise") or {}
             ref_year = nspec.get("reference_year")
             if ref_year is not None and str(ref_year) != str(self.year):
                 # the yardstick is another year's data, which the scenario does not change
                 out = build_cross_section(values, units, self.framework, self.spec, self.weights, fitted=self.fitted,
-                                          treatment=self.treatment)
+                                          treatment=self.treatment, agg_reference=self.agg_reference)
             else:
                 out = build_cross_section(values, units, self.framework, self.spec, self.weights)
         else:
@@ -254,7 +261,7 @@ class Baseline:
         units = pd.DataFrame(np.repeat(self.units.loc[[code]].to_numpy(), len(rows), axis=0),
                              columns=self.units.columns, index=idx).astype(self.units.dtypes.to_dict())
         out = build_cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
-                                  treatment=self.treatment)
+                                  treatment=self.treatment, agg_reference=self.agg_reference)
         return out[6]
 
     def rank_of(self, code: str, score: float) -> int:
