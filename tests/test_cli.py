@@ -225,6 +225,11 @@ def test_dashboard_refuses_a_missing_run_instead_of_serving(capsys, tmp_path):
     _refused(["dashboard", "--run", tmp_path / "plain"], capsys, "not a baseline run folder")
 
 
+def test_dashboard_refuses_an_unknown_unit(files, capsys):
+    line = _refused(["dashboard", "--run", files / "run", "--unit", "U9", "--port", "0"], capsys, "--unit 'U9'")
+    assert "did you mean 'U1'" in line or "no such unit" in line
+
+
 def test_run_refused_preflight_is_one_line_without_a_kept_notebook(capsys, tmp_path):
     line = _refused(["run", tmp_path / "missing.yaml", "--out", tmp_path / "o"], capsys, "missing.yaml")
     assert "notebook" not in line
@@ -283,3 +288,16 @@ def test_warnings_are_notes_or_manifest_entries_never_raw(files, capsys, tmp_pat
     assert "note: judgement 12 is beyond Saaty's 1-9 scale" in cap.err.splitlines()
     notes = json.loads((out / "manifest.json").read_text())["notes"]
     assert "RuntimeWarning: overflow encountered in exp" in notes
+
+
+def test_highs_banner_does_not_reach_the_terminal():
+    """highspy prints a banner on its first instance in a process; BoD keeps it off stdout."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, pandas as pd\n"
+            "from analysis.weights import benefit_of_doubt\n"
+            "benefit_of_doubt(pd.DataFrame(np.random.default_rng(1).random((6, 3)), columns=list('abc')))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "HiGHS" not in r.stdout + r.stderr

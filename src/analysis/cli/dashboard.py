@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from .._errors import InputError
+from ._args import suggest
 
 __all__ = ["register", "cmd_dashboard"]
 
@@ -22,6 +23,16 @@ def register(sub) -> None:
     d.add_argument("--address", default="127.0.0.1")
     d.add_argument("--show", action="store_true", help="open a browser tab")
     d.set_defaults(func=cmd_dashboard)
+
+
+def _check_unit(unit: str, run: str) -> None:
+    """Refuse a ``--unit`` that is not in the run the dashboard opens first (its Planner is then cached
+    for the server)."""
+    from ..dashboard.app import shared_planner
+
+    codes = [str(c) for c in shared_planner(run).units()["code"]]
+    if unit not in codes:
+        raise InputError(f"--unit '{unit}': no such unit in the run{suggest(unit, codes)}", file=run)
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -44,6 +55,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if run is None and find_runs(runs).empty:
         raise InputError(f"no baseline runs under {runs}; build one first "
                          "(e.g. make demo, or maturasi build … --out reports/NAME)", file=runs)
+    if args.unit is not None:
+        _check_unit(args.unit, run if run is not None else str(find_runs(runs).iloc[0]["run"]))
     os.environ.update({"MATURASI_RUNS": str(runs), "MATURASI_LANG": args.lang})
     for k, v in (("MATURASI_RUN", run), ("MATURASI_UNIT", args.unit)):
         if v is None:

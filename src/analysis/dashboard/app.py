@@ -25,7 +25,7 @@ from .._errors import InputError
 from .labels import label
 from .model import Planner, describe, find_runs
 
-__all__ = ["PlannerApp", "build_app"]
+__all__ = ["PlannerApp", "build_app", "shared_planner"]
 
 CSS = """
 .mtr-cards {display: flex; gap: 12px; flex-wrap: wrap; font-family: sans-serif;}
@@ -48,7 +48,7 @@ _CACHE: dict[tuple[str, float], Planner] = {}
 _LOCK = threading.Lock()
 
 
-def _shared_planner(run: str) -> Planner:
+def shared_planner(run: str) -> Planner:
     """One Planner per run folder (and manifest version) for all browser sessions of a server; a
     Planner is read-only once built, so sessions can share it."""
     key = (str(Path(run).resolve()), (Path(run) / "manifest.json").stat().st_mtime)
@@ -151,7 +151,7 @@ class PlannerApp:
         run = self.w_run.value
         if not run or run == self._run:
             return
-        planner = _shared_planner(run)
+        planner = shared_planner(run)
         units = planner.units()
         codes = list(units["code"])
         if self._want is not None and self._want not in codes:
