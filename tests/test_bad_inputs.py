@@ -179,6 +179,8 @@ profile_units: ["73.71"]
 """
 
 RUN_DIR = "runs/baseline_run"
+#: the code 35.1 named as such (not as part of 35.10)
+CODE_35_1 = re.compile(r"\b35\.1(?!\d)")
 
 
 def panel_text() -> str:
@@ -506,6 +508,49 @@ case("xlsx-empty-sheet", cmd("validate", data="data.xlsx"), lambda fx: write_xls
      "data.xlsx")
 
 
+def _xlsx_ucode_number(number_format: str | None):
+    def f(fx):
+        import openpyxl
+
+        data_xlsx(fx)
+        wb = openpyxl.load_workbook(fx.p("data.xlsx"))
+        c = wb.active["A7"]                 # 35.10 typed as a number: Excel keeps 35.1
+        c.value = 35.1
+        if number_format:
+            c.number_format = number_format
+        wb.save(fx.p("data.xlsx"))
+    return f
+
+
+def _xlsx_date(fx):
+    import datetime
+
+    import openpyxl
+
+    data_xlsx(fx)
+    wb = openpyxl.load_workbook(fx.p("data.xlsx"))
+    wb.active[BAD_XL] = datetime.date(2025, 3, 1)
+    wb.save(fx.p("data.xlsx"))
+
+
+def _panel_duplicate(fx):
+    lines = fx.text("panel.csv").splitlines()
+    lines[BAD_LINE + 12] = lines[BAD_LINE + 11]          # unit 33.74 twice in 2025
+    fx.write("panel.csv", "\n".join(lines) + "\n")
+
+
+case("xlsx-ucode-typed-as-number", cmd("validate", data="data.xlsx"), _xlsx_ucode_number(None), "data.xlsx",
+     [re.compile(r"\bA7\b|\b(?:row|line) 7\b"), "uCode"])
+case("xlsx-date-in-numeric-column", cmd("validate", data="data.xlsx"), _xlsx_date, "data.xlsx",
+     xl(BAD_XL, BAD_LINE, BAD_COL))
+case("data-utf16-without-bom", cmd("validate"),
+     lambda fx: fx.write("data.csv", fx.text("data.csv").encode("utf-16-le")), "data.csv")
+case("data-tab-separated", cmd("validate"), lambda fx: fx.write("data.csv", csv_text(data_rows(), sep="\t")),
+     "data.csv")
+case("data-panel-duplicated-unit-year", cmd("validate", data="panel.csv"), _panel_duplicate, "panel.csv",
+     [row(BAD_LINE + 13), "uCode"])
+
+
 # ---- framework YAML -------------------------------------------------------------------------------
 OSS = "{code: GOV_OSS, name: Online licensing, weight: 1, direction: 1, unit: \"%\"}"
 
@@ -764,7 +809,8 @@ RUN_CASES = {
     "cluster-k-above-units": (run_sub("cluster_k: 3", "cluster_k: 40"), ["cluster_k"]),
     "n-boot-0": (run_sub("n_boot: 5", "n_boot: 0"), ["n_boot"]),
     "path-units-unknown": (run_sub('path_units: ["73.71"]', 'path_units: ["99.99"]'), ["99.99"]),
-    "path-units-unquoted-float": (run_sub('path_units: ["73.71"]', "path_units: [35.10]"), ["35.1"]),
+    # YAML reads a plain 35.1 as a number; no unit has the code 35.1 (35.10 is another unit)
+    "path-units-35.1-unquoted": (run_sub('path_units: ["73.71"]', "path_units: [35.1]"), [CODE_35_1]),
     "profile-units-unknown": (run_sub('profile_units: ["73.71"]', 'profile_units: ["99.99"]'), ["99.99"]),
     "missing-data-file": (run_sub("data: panel.csv", "data: nowhere.csv"), ["nowhere.csv"]),
     "missing-spec-file": (run_sub("spec: spec.yaml", "spec: nowhere.yaml"), ["nowhere.yaml"]),
@@ -800,7 +846,7 @@ def sc_sub(old, new):
 SC_CASES = {
     "unknown-unit": (sc_sub('"35.10"', '"99.99"'), ["99.99"]),
     "unknown-indicator": (sc_sub("[GOV_EGOV]", "[NOPE]"), ["NOPE"]),
-    "unit-unquoted-float": (sc_sub('["35.10"]', "[35.10]"), ["35.1"]),
+    "unit-35.1-unquoted": (sc_sub('["35.10"]', "[35.1]"), [CODE_35_1]),
     "change-inf-percent": (sc_sub('"+20%"', '"+inf%"'), [any_of("change", "row 1")]),
     "change-yaml-inf": (sc_sub('"+20%"', ".inf"), [any_of("change", "row 1")]),
     "change-1e400": (sc_sub('"+20%"', '"1e400"'), [any_of("change", "row 1")]),
@@ -935,6 +981,36 @@ for _k, (_setup, _needles) in BUDGET_CASES.items():
     case(f"budget-{_k}", cmd("weights", extra=BUDGET_ARGS), _setup, "budget.csv", _needles)
 
 
+def _budget_xlsx(fx):
+    rows = [r.split(",") for r in BUDGET.splitlines()]
+    write_xlsx(fx.p("budget.xlsx"), rows[0], rows[1:], numeric_from=1, errors={"C3": "#DIV/0!"})
+
+
+def _ahp_xlsx(fx):
+    labels = ["GOV", "ECO", "LIV"]
+    rows = [["GOV", "1", "3", "5"], ["ECO", "0.333333333333", "1", "2"], ["LIV", "0.2", "0.5", "1"]]
+    write_xlsx(fx.p("ahp.xlsx"), [""] + labels, rows, numeric_from=1, sheet="IDX", errors={"C4": "#N/A"})
+
+
+case("budget-xlsx-error-cell", cmd("weights", extra=["--methods", "equal", "--budget", "budget.xlsx"]), _budget_xlsx,
+     "budget.xlsx", [any_of("C3", "row 3", "budi")])
+case("ahp-xlsx-error-cell", cmd("weights", extra=["--methods", "equal", "--ahp", "ahp.xlsx"]), _ahp_xlsx,
+     "ahp.xlsx", [any_of("C4", "row 4", "IDX")])
+case("scenario-xlsx-formula-without-cached-value", scenario_cmd("scenario.xlsx"),
+     lambda fx: write_xlsx(fx.p("scenario.xlsx"), ["units", "indicators", "change"], [["35.10", "GOV_EGOV", "1"]],
+                           numeric_from=99, formulas={"C2": "=1+1"}), "scenario.xlsx",
+     [any_of("C2", "row 2", "change")], run=True)
+
+# ---- run without --dry-run: a refused preflight is one line, runs no notebook, claims nothing kept ---
+PREFLIGHT = ["run", "run.yaml", "--out", "out", "--no-progress"]
+case("run-preflight-year-not-in-data", PREFLIGHT, RUN_CASES["year-not-in-data"][0], "run.yaml", ["1999"],
+     forbid=["kept", "notebook"], subprocess=True)
+case("run-preflight-data-inf", PREFLIGHT, set_cell("inf", line=BAD_LINE + 12, name="panel.csv"), "panel.csv",
+     [row(BAD_LINE + 12, BAD_UNIT), BAD_COL], forbid=["kept", "notebook"], subprocess=True)
+case("run-preflight-name-escapes", ["run", "run.yaml", "--no-progress"], RUN_CASES["name-escapes"][0], "run.yaml",
+     ["name"], forbid=["kept", "notebook"], subprocess=True)
+
+
 # ---- dashboard (always a child process: a dashboard that does not refuse would serve forever) -----
 case("dashboard-run-nowhere", ["dashboard", "--runs", "runs", "--run", "nowhere", "--port", "0"], None, "nowhere",
      run=True, subprocess=True)
@@ -947,7 +1023,7 @@ case("dashboard-run-without-manifest", ["dashboard", "--runs", "runs", "--run", 
 
 #: cases that also run as real child processes (exit code, no traceback, one line)
 ALSO_SUBPROCESS = {"data-inf-build", "xlsx-div0-validate", "fw-weight-yes", "spec-bands-not-increasing",
-                   "ua-nosie-typo", "run-year-not-in-data", "scenario-unit-unquoted-float", "path-to-garbage",
+                   "ua-nosie-typo", "run-year-not-in-data", "scenario-unit-35.1-unquoted", "path-to-garbage",
                    "ahp-missing-reciprocal", "data-ragged-long-row-build", "meta-type-indikator",
                    "design-unknown-alternative"}
 
@@ -1068,6 +1144,19 @@ class Control:
     check: Callable[[Fx, Outcome], None] | None = None
 
 
+def _group_readable(out: Path) -> None:
+    """Outputs are readable by the group (when the umask lets them be), never mode 0700."""
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    if umask & 0o040:
+        return
+    for p in [out, *out.rglob("*")]:
+        need = 0o050 if p.is_dir() else 0o040
+        assert p.stat().st_mode & need == need, f"{p} is not readable by the group ({oct(p.stat().st_mode)})"
+
+
 def _unit_codes_are_text(fx: Fx, got: Outcome) -> None:
     out = fx.p("out")
     text = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.csv"))
@@ -1116,6 +1205,8 @@ CONTROLS = [
     Control("build-utf8-bom", cmd("build"), lambda fx: fx.write("data.csv", b"\xef\xbb\xbf" +
                                                                  fx.p("data.csv").read_bytes())),
     Control("build-missing-markers", cmd("build"), _missing_markers),
+    Control("build-xlsx-code-with-number-format", cmd("build", data="data.xlsx"), _xlsx_ucode_number("00.00"),
+            check=_unit_codes_are_text),
     Control("build-number-spellings", cmd("build"), _numbers_written_differently),
     Control("build-flat-framework", cmd("build", fw="fw_flat.yaml")),
     Control("build-meta-framework", cmd("build", fw="fw_meta.csv")),
@@ -1154,8 +1245,12 @@ def test_valid_control_is_accepted(ctl: Control, fx, capsys):
     assert "Traceback" not in got.err, shown
     after = snapshot(fx.root)
     assert all(after.get(k) == v for k, v in inputs.items()), "an input file changed"
+    assert not got.warnings, "a successful run raised Python warnings\n" + shown + f"\n{got.warnings[:5]}"
+    assert "WARNING" not in got.err and "[IPKernelApp]" not in got.err, shown
     for name in ctl.outputs:
         assert (fx.p("out") / name).is_file(), f"out/{name} missing\n" + shown
+    if fx.p("out").exists():
+        _group_readable(fx.p("out"))
     if ctl.check:
         ctl.check(fx, got)
 
