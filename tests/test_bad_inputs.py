@@ -700,6 +700,7 @@ SPEC_CASES = {
     "override-unknown-indicator": (spec_sub("range: [1, 100]}", "range: [1, 100], overrides: {NOPE: goalposts}}"),
                                    ["NOPE"]),
     "duplicate-key": (lambda fx: fx.write("spec.yaml", SPEC + "seed: 4\n"), ["seed"]),
+    "boolean-key": (lambda fx: fx.write("spec.yaml", SPEC + "yes: 1\n"), [any_of("yes", "True")]),
     "a-list": (lambda fx: fx.write("spec.yaml", "- normalise\n- aggregate\n"), []),
     "yaml-syntax": (spec_sub("levels: {bands: [40, 60],", "levels: {bands: [40, 60,"), []),
 }
@@ -858,6 +859,8 @@ SC_CASES = {
     "bounds-reversed": (lambda fx: fx.write("scenario.yaml", SCENARIO + "bounds: {GOV_EGOV: [100, 0]}\n"),
                         ["GOV_EGOV"]),
     "duplicate-key": (lambda fx: fx.write("scenario.yaml", SCENARIO + "name: again\n"), ["name"]),
+    "year-abc": (lambda fx: fx.write("scenario.yaml", SCENARIO + "year: abc\n"), ["year"]),
+    "year-not-in-run": (lambda fx: fx.write("scenario.yaml", SCENARIO + "year: 1999\n"), ["1999"]),
     "empty": (lambda fx: fx.write("scenario.yaml", ""), []),
 }
 for _k, (_setup, _needles) in SC_CASES.items():
@@ -1088,6 +1091,7 @@ def check_refusal(c: Case, got: Outcome) -> None:
     assert len(lines) == 1 and lines[0].strip(), "stderr must be exactly one non-empty line\n" + shown
     assert not got.warnings, "Python warnings were raised\n" + shown
     line = lines[0]
+    assert not re.search(r"\{\w+![rsa]\}", line), "the message holds an unformatted template\n" + shown
     if c.file is not None:
         files = c.file if isinstance(c.file, tuple) else (c.file,)
         assert any(f in line for f in files), f"the line does not name {' or '.join(files)}\n" + shown
@@ -1209,6 +1213,10 @@ CONTROLS = [
             check=_unit_codes_are_text),
     Control("build-number-spellings", cmd("build"), _numbers_written_differently),
     Control("build-flat-framework", cmd("build", fw="fw_flat.yaml")),
+    # the spec's documented ``levels: {…, on: <node>}``, written as the docstring shows (YAML 1.1 reads a
+    # plain ``on`` key as true)
+    Control("build-levels-on-a-dimension", cmd("build"),
+            lambda fx: fx.sub("spec.yaml", "labels: [L1, L2, L3]}", "labels: [L1, L2, L3], on: GOV}")),
     Control("build-meta-framework", cmd("build", fw="fw_meta.csv")),
     Control("build-meta-lowercase-type", cmd("build", fw="fw_meta.csv"),
             lambda fx: [fx.cell("fw_meta.csv", i, "Type", t.lower()) for i, t in
