@@ -46,7 +46,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise InputError(f"--port {args.port}: a port is a number from 0 to 65535")
     if args.runs is not None and not Path(args.runs).is_dir():
-        raise InputError("--runs: no such folder", file=args.runs)
+        what = "a file, not a folder of runs" if Path(args.runs).exists() else "no such folder"
+        raise InputError(f"--runs: {what}", file=args.runs)
     runs = Path(args.runs or "reports").resolve()
     run = None if args.run is None else str(Path(args.run).resolve())
     if run is not None and not (find_runs(run)["run"] == run).any():
