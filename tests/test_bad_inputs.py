@@ -1025,10 +1025,8 @@ case("dashboard-run-without-manifest", ["dashboard", "--runs", "runs", "--run", 
      lambda fx: fx.p("emptyrun").mkdir(), "emptyrun", run=True, subprocess=True)
 
 #: cases that also run as real child processes (exit code, no traceback, one line)
-ALSO_SUBPROCESS = {"data-inf-build", "xlsx-div0-validate", "fw-weight-yes", "spec-bands-not-increasing",
-                   "ua-nosie-typo", "run-year-not-in-data", "scenario-unit-35.1-unquoted", "path-to-garbage",
-                   "ahp-missing-reciprocal", "data-ragged-long-row-build", "meta-type-indikator",
-                   "design-unknown-alternative"}
+ALSO_SUBPROCESS = {"data-inf-build", "xlsx-div0-validate", "spec-bands-not-increasing", "run-year-not-in-data",
+                   "scenario-unit-35.1-unquoted", "ahp-missing-reciprocal"}
 
 assert len({c.id for c in CASES}) == len(CASES), "duplicate case ids"
 assert len(CASES) >= 150, len(CASES)
