@@ -83,8 +83,12 @@ def _check_file(path: Path, what: str) -> bytes:
     return raw
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    """Text of a file: UTF-8 (BOM optional) or UTF-16/32 with a BOM; otherwise one clear error."""
+def _decode(raw: bytes, path: Path, table: bool = True) -> str:
+    """Text of a file: UTF-8 (BOM optional) or UTF-16/32 with a BOM; otherwise one clear error.
+
+    ``table`` adds the Excel advice ("CSV UTF-8") for tables; other text files (YAML) get plain advice.
+    """
+    save = "save the file as UTF-8" + (" (in Excel: 'CSV UTF-8')" if table else "")
     for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
                      (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                      (codecs.BOM_UTF16_BE, "utf-16")):
@@ -92,37 +96,37 @@ def _decode(raw: bytes, path: Path) -> str:
             try:
                 return raw.decode(enc)
             except UnicodeDecodeError:
-                raise InputError(f"starts with a {enc.upper()} byte-order mark but is not valid {enc.upper()}; "
-                                 "save it as UTF-8", file=path) from None
+                name = enc.upper().replace("-SIG", "")
+                raise InputError(f"starts with a {name} byte-order mark but is not valid {name}; {save}",
+                                 file=path) from None
     if raw.startswith(b"PK\x03\x04"):
-        raise InputError("is an Excel workbook or another zip file, not text; give it the .xlsx extension "
-                         "or save it as CSV UTF-8", file=path)
+        raise InputError("is an Excel workbook or another zip file, not text"
+                         + ("; give it the .xlsx extension or save it as CSV UTF-8" if table else ""), file=path)
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError("is an old-style Excel (.xls) or protected Office file, not text; save it as "
-                         "CSV UTF-8 or .xlsx", file=path)
+        raise InputError("is an old-style Excel (.xls) or protected Office file, not text"
+                         + ("; save it as CSV UTF-8 or .xlsx" if table else ""), file=path)
     if raw.startswith(b"PAR1"):
-        raise InputError("is a Parquet file, not text; give it the .parquet extension", file=path)
+        raise InputError("is a Parquet file, not text"
+                         + ("; give it the .parquet extension" if table else ""), file=path)
     head = raw[:4000]
     if head.count(b"\x00") > len(head) // 4:
-        raise InputError("not UTF-8 text (looks like UTF-16 without a byte-order mark); save the file as "
-                         "UTF-8 (in Excel: 'CSV UTF-8')", file=path)
+        raise InputError(f"not UTF-8 text (looks like UTF-16 without a byte-order mark); {save}", file=path)
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw[:nul].count(b"\n") + 1
-        raise InputError(f"line {line}: holds a NUL byte; this is not a text file "
-                         "(save it as CSV UTF-8)", file=path)
+        raise InputError(f"line {line}: holds a NUL byte, so this is not a text file; {save}", file=path)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b"\n") + 1
-        raise InputError(f"line {line}: not UTF-8 text (looks like Windows-1252/Latin-1); save the file as UTF-8 "
-                         "(in Excel: 'CSV UTF-8')", file=path) from None
+        raise InputError(f"line {line}: not UTF-8 text (looks like Windows-1252/Latin-1); {save}",
+                         file=path) from None
 
 
 def read_text(path: str | Path, what: str = "input") -> str:
-    """Text of a user file with the checks of :func:`read_table` (folder, permission, empty, encoding)."""
+    """Text of a user file (YAML …) with the checks of :func:`read_table`: folder, permission, empty, encoding."""
     path = Path(path)
-    return _decode(_check_file(path, what), path)
+    return _decode(_check_file(path, what), path, table=False)
 
 
 # --- codes ---------------------------------------------------------------------------------------
