@@ -9,6 +9,7 @@ on province and normalised name and reports every unmatched or ambiguous unit.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
+from .tables import read_bytes, read_text
 
 __all__ = ["parse_number", "clean_columns", "read_official", "wide_years_to_long", "normalise_name",
            "crosswalk", "MANUAL_EXCEPTIONS"]
@@ -70,12 +72,12 @@ def read_official(path: str | Path, *, key: str | None = None, decimal: str = "a
     (after cleaning) and ``text_columns`` are always kept as text (codes keep leading zeros).
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", file=path)
     if path.suffix.lower() in (".xlsx", ".xls"):
+        read_bytes(path, "official table")  # missing, folder, unreadable, empty: one line
         df = pd.read_excel(path, dtype=str)
     else:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        text = read_text(path, "official table", table=True)
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     df.columns = clean_columns(df.columns)
     df = df[~(df.astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1)].reset_index(drop=True)
     keep = set(clean_columns(text_columns or [])) | ({clean_columns([key])[0]} if key else set())

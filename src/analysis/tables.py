@@ -40,8 +40,8 @@ import pandas as pd
 
 from ._errors import InputError
 
-__all__ = ["read_table", "read_text", "to_numbers", "parse_number", "row_number", "is_code_column", "sheet_names",
-           "NA_MARKERS", "CODE_COLUMNS"]
+__all__ = ["read_table", "read_text", "read_bytes", "to_numbers", "parse_number", "row_number", "is_code_column",
+           "sheet_names", "NA_MARKERS", "CODE_COLUMNS"]
 
 #: Cell texts that mean "missing" outside code columns (compared after stripping spaces).
 NA_MARKERS = frozenset({"", "NA", "N/A", "n/a", "na", "#N/A", "#NA", "NaN", "nan", "NAN", "-nan", "-NaN",
@@ -123,10 +123,18 @@ def _decode(raw: bytes, path: Path, table: bool = True) -> str:
                          file=path) from None
 
 
-def read_text(path: str | Path, what: str = "input") -> str:
-    """Text of a user file (YAML …) with the checks of :func:`read_table`: folder, permission, empty, encoding."""
+def read_bytes(path: str | Path, what: str = "input") -> bytes:
+    """Bytes of a user file; a missing, folder, unreadable or 0-byte file is one :class:`InputError`."""
+    return _check_file(Path(path), what)
+
+
+def read_text(path: str | Path, what: str = "input", *, table: bool = False) -> str:
+    """Text of a user file (YAML …) with the checks of :func:`read_table`: folder, permission, empty, encoding.
+
+    ``table=True`` words the encoding advice for a CSV table.
+    """
     path = Path(path)
-    return _decode(_check_file(path, what), path, table=False)
+    return _decode(_check_file(path, what), path, table=table)
 
 
 # --- codes ---------------------------------------------------------------------------------------
