@@ -30,6 +30,7 @@ import csv
 import io
 import math
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -310,7 +311,9 @@ def _open_workbook(path: Path, raw: bytes, data_only: bool):
                              "or save it from Excel as a workbook (.xlsx)", file=path)
         raise InputError("is not an Excel workbook (.xlsx is a zip file; this one is not)", file=path)
     try:
-        return openpyxl.load_workbook(io.BytesIO(raw), data_only=data_only, read_only=False)
+        with warnings.catch_warnings():  # openpyxl warns about Excel features it drops (styles, validation)
+            warnings.simplefilter("ignore", UserWarning)
+            return openpyxl.load_workbook(io.BytesIO(raw), data_only=data_only, read_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise InputError(f"is not a readable Excel workbook (damaged or not .xlsx: {reason})", file=path) from None
