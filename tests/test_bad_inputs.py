@@ -1014,6 +1014,17 @@ case("run-preflight-name-escapes", ["run", "run.yaml", "--no-progress"], RUN_CAS
      ["name"], forbid=["kept", "notebook"], subprocess=True)
 
 
+# ---- the command line itself: argparse's usage text must not make the answer several lines -----------
+case("cli-k-not-a-number", cmd("cluster", extra=["--k", "abc"]), None, None, ["--k", "abc"])
+case("cli-invalid-choice", cmd("cluster", extra=["--method", "magic"]), None, None, ["--method", "magic"])
+case("cli-missing-required-option", ["build", "-f", "fw.yaml", "-d", "data.csv"], None, None, ["--out"])
+case("cli-unknown-option", cmd("validate", extra=["--dta", "data.csv"]), None, None, ["--dta"])
+case("cli-audit-seed-negative", cmd("audit", extra=["--seed", "-1"]), None, None, ["seed"])
+case("cli-cluster-seed-negative", cmd("cluster", extra=["--seed", "-1"]), None, None, ["seed"])
+case("run-path-to-garbage", run_cmd(), lambda fx: fx.write("run.yaml", RUN + "path_to: garbage\n"), "run.yaml",
+     [any_of("path_to", "garbage")], forbid=["kept"])
+
+
 # ---- dashboard (always a child process: a dashboard that does not refuse would serve forever) -----
 case("dashboard-run-nowhere", ["dashboard", "--runs", "runs", "--run", "nowhere", "--port", "0"], None, "nowhere",
      run=True, subprocess=True)
