@@ -191,11 +191,11 @@ def _code_text(value: object, number_format: str | None = None) -> str:
 
 def _csv_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], list[int]]:
     """Header, data rows and the line each row starts on; refuses ragged and non-comma files."""
-    first = text.split("\n", 1)[0]
+    first_no, first = next(((i + 1, ln) for i, ln in enumerate(io.StringIO(text)) if ln.strip()), (1, ""))
     if "," not in first:
         for sep, name in ((";", "semicolon"), ("\t", "tab")):
             if sep in first:
-                raise InputError(f"line 1: the file is {name}-separated; save it as comma-separated CSV "
+                raise InputError(f"line {first_no}: the file is {name}-separated; save it as comma-separated CSV "
                                  "(in Excel: 'CSV UTF-8 (Comma delimited)')", file=path)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
