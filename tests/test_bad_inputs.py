@@ -1014,6 +1014,34 @@ case("run-preflight-name-escapes", ["run", "run.yaml", "--no-progress"], RUN_CAS
      ["name"], forbid=["kept", "notebook"], subprocess=True)
 
 
+# ---- output paths: never an input, inside an input, the current folder, or a folder of something else --
+def _out(argv: list[str], out: str) -> list[str]:
+    i = argv.index("-o") if "-o" in argv else argv.index("--out")
+    return argv[:i + 1] + [out] + argv[i + 2:]
+
+
+OUT_CASES = {
+    "build-is-data": (cmd("build"), "data.csv", False, None),
+    "build-is-dot": (cmd("build"), ".", False, None),
+    "build-earlier-output-without-force": (cmd("build"), RUN_DIR, True, None),
+    "scenario-is-run": (scenario_cmd(), RUN_DIR, True, None),
+    "scenario-inside-run": (scenario_cmd(), RUN_DIR + "/sub", True, None),
+    "path-is-run": (path_cmd(), RUN_DIR, True, None),
+    "path-is-costs": (path_cmd(extra=COST), "costs.csv", True, None),
+    "uncertainty-is-ua": (cmd("uncertainty"), "ua.yaml", False, None),
+    "uncertainty-is-design": (cmd("uncertainty", extra=DESIGN), "design.csv", False, None),
+    "sensitivity-is-framework": (cmd("sensitivity"), "fw.yaml", False, None),
+    "weights-is-ahp": (cmd("weights", extra=AHP_ARGS), "ahp.yaml", False, None),
+    "weights-is-dot": (cmd("weights"), ".", False, None),
+    "audit-is-parent": (cmd("audit"), "..", False, None),
+    "cluster-existing-folder": (cmd("cluster"), "notes", False, lambda fx: (fx.p("notes").mkdir(),
+                                                                             fx.write("notes/todo.txt", "x"))),
+    "run-is-data": (run_cmd(), "panel.csv", False, None),
+}
+for _k, (_argv, _o, _run, _setup) in OUT_CASES.items():
+    case(f"out-{_k}", _out(_argv, _o), _setup, None, [f"'{_o}'"], run=_run)
+
+
 # ---- the command line itself: argparse's usage text must not make the answer several lines -----------
 case("cli-k-not-a-number", cmd("cluster", extra=["--k", "abc"]), None, None, ["--k", "abc"])
 case("cli-invalid-choice", cmd("cluster", extra=["--method", "magic"]), None, None, ["--method", "magic"])
