@@ -1014,6 +1014,19 @@ case("run-preflight-name-escapes", ["run", "run.yaml", "--no-progress"], RUN_CAS
      ["name"], forbid=["kept", "notebook"], subprocess=True)
 
 
+# ---- years: panel data need an existing year; a cross-section has none ---------------------------
+case("year-audit-abc-on-panel", cmd("audit", data="panel.csv", extra=["--year", "abc"]), None, "panel.csv", ["abc"])
+case("year-weights-on-cross-section", cmd("weights", extra=["--year", "1999"]), None, "data.csv", ["1999"])
+case("year-cluster-on-cross-section", cmd("cluster", extra=["--year", "1999"]), None, "data.csv", ["1999"])
+case("year-uncertainty-panel-without-year", cmd("uncertainty", data="panel.csv"), None, "panel.csv", ["year"])
+case("year-uncertainty-panel-1999", cmd("uncertainty", data="panel.csv", extra=["--year", "1999"]), None,
+     "panel.csv", ["1999"])
+case("year-sensitivity-panel-1999", cmd("sensitivity", data="panel.csv", extra=["--year", "1999"]), None,
+     "panel.csv", ["1999"])
+case("year-spec-reference-year-not-in-data", cmd("validate", data="panel.csv"),
+     spec_sub("range: [1, 100]}", "range: [1, 100], reference_year: 1999}"), "spec.yaml", ["1999"])
+
+
 # ---- output paths: never an input, inside an input, the current folder, or a folder of something else --
 def _out(argv: list[str], out: str) -> list[str]:
     i = argv.index("-o") if "-o" in argv else argv.index("--out")
@@ -1062,6 +1075,11 @@ case("dashboard-unknown-unit", ["dashboard", "--runs", "runs", "--run", RUN_DIR,
      None, None, ["99.99"], run=True, subprocess=True)
 case("dashboard-run-without-manifest", ["dashboard", "--runs", "runs", "--run", "emptyrun", "--port", "0"],
      lambda fx: fx.p("emptyrun").mkdir(), "emptyrun", run=True, subprocess=True)
+
+case("dashboard-language-unknown", ["dashboard", "--runs", "runs", "--run", RUN_DIR, "--lang", "fr", "--port", "0"],
+     None, None, ["fr"], run=True, subprocess=True)
+case("dashboard-port-not-a-number", ["dashboard", "--runs", "runs", "--run", RUN_DIR, "--port", "http"], None, None,
+     ["http"], run=True, subprocess=True)
 
 #: cases that also run as real child processes (exit code, no traceback, one line)
 ALSO_SUBPROCESS = {"data-inf-build", "xlsx-div0-validate", "spec-bands-not-increasing", "run-year-not-in-data",
