@@ -1112,6 +1112,7 @@ class Outcome:
 
 
 def call_in_process(argv: list[str], capsys) -> Outcome:
+    """``analysis.cli.main(argv)`` in this process; every Python warning it raises is recorded."""
     from analysis.cli import main
 
     capsys.readouterr()
@@ -1131,6 +1132,7 @@ REFUSE_WITHIN_S = 150
 
 
 def call_child(argv: list[str], cwd: Path, timeout: float = 300) -> Outcome:
+    """``python -m analysis.cli argv`` as a real child process (warnings then reach its stderr)."""
     try:
         r = subprocess.run([sys.executable, "-m", "analysis.cli", *argv], cwd=cwd, capture_output=True, text=True,
                            timeout=timeout)
@@ -1144,6 +1146,7 @@ def _matches(needle, text: str) -> bool:
 
 
 def check_refusal(c: Case, got: Outcome) -> None:
+    """Exit 2, no traceback, one non-empty stderr line, no warning, the expected file and needles named."""
     shown = f"exit {got.code}\nstdout: {got.out[-1500:]!r}\nstderr: {got.err[-3000:]!r}\nwarnings: {got.warnings}"
     assert got.code == 2, shown
     assert "Traceback" not in got.err, shown
@@ -1170,6 +1173,7 @@ def fx(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
 def test_bad_input_is_refused_with_one_line(c: Case, fx, capsys):
+    """One corruption, one command: refused with one line; inputs untouched; nothing written."""
     if c.run:
         fx.build_run()
     if c.setup:
@@ -1186,6 +1190,7 @@ def test_bad_input_is_refused_with_one_line(c: Case, fx, capsys):
 
 @pytest.mark.parametrize("c", [c for c in CASES if c.id in ALSO_SUBPROCESS], ids=lambda c: c.id)
 def test_bad_input_in_a_child_process(c: Case, fx):
+    """A few cases again as ``python -m analysis.cli``: the exit code and stderr a user sees."""
     if c.run:
         fx.build_run()
     if c.setup:
@@ -1302,6 +1307,7 @@ CONTROLS = [
 
 @pytest.mark.parametrize("ctl", CONTROLS, ids=[c.id for c in CONTROLS])
 def test_valid_control_is_accepted(ctl: Control, fx, capsys):
+    """Valid inputs pass every command: exit 0, no warning, inputs untouched, group-readable outputs."""
     if ctl.run:
         fx.build_run()
     if ctl.setup:
@@ -1406,6 +1412,11 @@ def _token():
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_random_corruption_of_the_demo_csv(data, capsys):
+    """1-3 random indicator cells of the demo CSV replaced by bad tokens, text, huge or non-finite numbers.
+
+    ``validate`` either accepts (every new value is a number or a missing marker) or refuses with one
+    line naming the file and a corrupted cell's row and column; never another exit code or a traceback.
+    """
     demo = _demo()
     lines = list(demo["lines"])
     n_rows = len(lines) - 1
