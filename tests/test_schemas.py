@@ -93,6 +93,7 @@ SPEC_BAD = [
     ("seed: 1.5", "key 'seed': must be a whole number"),
     ("seed: true", "key 'seed': must be a whole number"),
     ("seed: -1", "key 'seed': must be >= 0"),
+    ("yes: 1", "key 'True': a key must be text"),
     ("nomalise: {method: minmax}", "key 'nomalise': unknown key (did you mean 'normalise'?)"),
     ("impute: {method: mean, max_iter: 0}", "key 'impute.max_iter': must be >= 1"),
     ("denominate: 5", "key 'denominate': must be one of 'framework' or a mapping"),
@@ -340,6 +341,7 @@ SC_BAD = [
     ("interventions:\n  - {units: [35.10], indicators: [a]}\n", "key 'interventions[1].change': is required"),
     ("nmae: x\n", "key 'nmae': unknown key (did you mean 'name'?)"),
     ("bounds: {a: [5, 1]}\n", "key 'bounds.a': must be [low, high] with low < high"),
+    ("year: abc\n", "key 'year': must be a whole number"),
     ("bounds: {a: [0, .inf]}\n", "key 'bounds.a[2]': must be a finite number"),
     ("interventions: {units: [35.10]}\n", "key 'interventions': must be a list"),
     ("interventions:\n  - {units: [35.10], indicators: [a], change: '1e400'}\n",
@@ -367,6 +369,18 @@ def test_scenario_unit_codes_stay_text(tmp_path):
     sc = load_scenario(f)
     assert sc.interventions[0].units == ["35.10", "35.20", "35.30", "35.1"]
     assert sc.interventions[1].units == ["35.10"]
+
+
+def test_scenario_year_must_be_the_baselines(tmp_path):
+    from analysis import build
+    from analysis.scenario import run_scenario
+
+    res = build(_write(tmp_path / "fw.yaml", FW), _write(tmp_path / "data.csv", CROSS))
+    f = _write(tmp_path / "sc.yaml",
+               "year: 2025\ninterventions:\n  - {units: ['35.10'], indicators: [a], change: '+1'}\n")
+    with pytest.raises(InputError) as e:
+        run_scenario(res, f)
+    assert _one_line(e).startswith(f"{f}: key 'year': 2025 given, but the baseline is one cross-section")
 
 
 def test_scenario_xlsx_through_read_table(tmp_path):

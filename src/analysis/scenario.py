@@ -389,9 +389,12 @@ def run_scenario(baseline, scenario, *, mode: str = "frozen", year=None) -> Scen
     scenario : Scenario, dict or path
     mode : {"frozen", "renormalise"}
     """
+    from .schemas.scenario import check_scenario_year
+
     b = baseline if isinstance(baseline, Baseline) else Baseline(baseline, year if year is not None else
                                                                    load_scenario(scenario).year)
     sc = load_scenario(scenario)
+    check_scenario_year(sc, b)
     vals, changed = apply_interventions(b, sc)
     if changed.empty and mode == "frozen":
         norm, aggs = b.normalised.copy(), b.aggregates.copy()

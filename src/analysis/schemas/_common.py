@@ -73,7 +73,8 @@ class Schema(BaseModel):
                 known.add(f.alias)
         for k in data:
             if not isinstance(k, str):
-                raise PydanticCustomError("unknown_key", "key {key!r} must be text", {"key": k, "hint": ""})
+                raise PydanticCustomError("unknown_key", "a key must be text (YAML reads yes/no/on/off, true/false "
+                                          "and numbers otherwise: quote it)", {"key": str(k), "hint": ""})
             if k not in known:
                 raise PydanticCustomError("unknown_key", "unknown key{hint}", {"key": k, "hint": suggest(k, known)})
         return data
@@ -151,7 +152,7 @@ def _short(v: Any) -> str:
 def _message(err: dict) -> str:
     t, ctx = err["type"], err.get("ctx") or {}
     if t == "unknown_key":
-        return f"unknown key{ctx.get('hint', '')}" if "must be text" not in err["msg"] else err["msg"]
+        return err["msg"] if "must be text" in err["msg"] else f"unknown key{ctx.get('hint', '')}"
     if t == "extra_forbidden":
         return "unknown key"
     if t == "missing":

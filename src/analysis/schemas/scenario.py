@@ -21,7 +21,7 @@ from .._errors import InputError
 from ._common import Int, Number, Schema, Text, is_blank, suggest, table_line, validate
 
 __all__ = ["ScenarioModel", "InterventionModel", "check_scenario_dict", "read_scenario_file", "read_scenario_yaml",
-           "keep_written", "check_scenario_refs", "TARGETS", "XLSX_COLUMNS"]
+           "keep_written", "check_scenario_refs", "check_scenario_year", "TARGETS", "XLSX_COLUMNS"]
 
 TARGETS = ("median", "mean", "best", "p75", "p90", "goalpost", "cluster_best")
 XLSX_COLUMNS = ("units", "group_column", "group_value", "indicators", "change")
@@ -88,7 +88,7 @@ class InterventionModel(Schema):
 
 class ScenarioModel(Schema):
     name: Code = "scenario"
-    year: Int | Text | None = None
+    year: Int | None = None
     description: Text | None = None
     interventions: list[InterventionModel] = []
     bounds: dict[Text, Annotated[tuple[Number, Number], AfterValidator(_bounds)]] | None = None
@@ -245,3 +245,15 @@ def check_scenario_refs(sc, framework, units) -> None:
             if gcol not in units.columns:
                 raise InputError(f"group column '{gcol}' is not among the unit descriptors "
                                  f"({', '.join(map(str, units.columns))})", **where)
+
+
+def check_scenario_year(sc, baseline) -> None:
+    """A scenario's ``year`` must be the year of the baseline it is applied to (InputError naming the file)."""
+    if sc.year is None:
+        return
+    by = getattr(baseline, "year", None)
+    if by is None:
+        raise InputError(f"key 'year': {sc.year} given, but the baseline is one cross-section without years "
+                         f"(remove 'year')", file=sc.source)
+    if str(sc.year) != str(by):
+        raise InputError(f"key 'year': {sc.year} is not the year of the baseline ({by})", file=sc.source)
