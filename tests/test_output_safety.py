@@ -531,3 +531,16 @@ def test_twenty_concurrent_writers_end_with_one_complete_folder(tmp_path, mydata
     m = json.loads((out / "manifest.json").read_text())
     assert m["tool"] == "maturasi"
     assert sorted(p.name for p in out.iterdir()) == sorted(m["outputs"])
+
+
+def test_dry_run_checks_the_output_folder_and_writes_nothing(tmp_path):
+    prev = kit_output(tmp_path / "prev")
+    config = _run_config(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine\n")
+    before = snapshot(tmp_path)
+    one_line_refusal(cli("run", config, "--out", prev, "--dry-run"), "--force")
+    r = cli("run", config, "--out", prev, "--dry-run", "--force")
+    assert r.returncode == 0, r.stderr
+    one_line_refusal(cli("run", config, "--out", tmp_path / "notes.txt", "--dry-run", "--force"), "existing file")
+    one_line_refusal(cli("run", config, "--out", tmp_path / "run.yaml", "--dry-run", "--force"), "is the input")
+    assert snapshot(tmp_path) == before
