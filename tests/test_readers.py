@@ -608,3 +608,12 @@ def test_yaml_with_utf8_bom_is_read(tmp_path):
     p = tmp_path / "x.yaml"
     p.write_bytes(codecs.BOM_UTF8 + b"a: 1\n")
     assert read_yaml(p) == {"a": 1}
+
+
+def test_yaml_boolean_words_as_keys_are_text(tmp_path):
+    from analysis._yaml import read_yaml
+
+    p = _write_text(tmp_path / "s.yaml", "levels: {bands: [50], labels: [lo, hi], on: D1}\nyes: 1\nw: yes\n")
+    doc = read_yaml(p)
+    assert doc["levels"]["on"] == "D1" and doc["yes"] == 1
+    assert doc["w"] is True  # a value keeps YAML's reading, so `weight: yes` is refused as a boolean

@@ -13,6 +13,8 @@ from .tables import read_text
 __all__ = ["read_yaml", "parse_yaml"]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -22,6 +24,10 @@ class _StrictLoader(yaml.SafeLoader):
         if isinstance(node, yaml.MappingNode):
             seen: dict = {}
             for key_node, _ in node.value:
+                # YAML 1.1 reads the keys on/off/yes/no as booleans (`levels: {on: GOV}` lost its key);
+                # an unquoted word used as a key is meant as text
+                if key_node.tag == _BOOL_TAG and isinstance(key_node, yaml.ScalarNode) and key_node.style is None:
+                    key_node.tag = _STR_TAG
                 if key_node.tag == _MERGE_TAG:
                     continue
                 key = self.construct_object(key_node, deep=True)
