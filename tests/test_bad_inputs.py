@@ -551,6 +551,35 @@ case("data-panel-duplicated-unit-year", cmd("validate", data="panel.csv"), _pane
      [row(BAD_LINE + 13), "uCode"])
 
 
+def data_parquet(change: Callable | None = None):
+    """The data as Parquet (uCode as text), after ``change(df)``."""
+    def f(fx):
+        import pandas as pd
+
+        df = pd.read_csv(fx.p("data.csv"), dtype={"uCode": str})
+        if change:
+            change(df)
+        df.to_parquet(fx.p("data.parquet"))
+    return f
+
+
+def _inf_cell(df):
+    df.loc[BAD_LINE - 2, BAD_COL] = np.inf
+
+
+def _codes_as_numbers(df):
+    df["uCode"] = df["uCode"].astype(float)
+
+
+case("parquet-inf", cmd("validate", data="data.parquet"), data_parquet(_inf_cell), "data.parquet", at())
+case("parquet-codes-as-numbers", cmd("validate", data="data.parquet"), data_parquet(_codes_as_numbers),
+     "data.parquet", ["uCode"])
+case("parquet-not-parquet", cmd("validate", data="data.parquet"),
+     lambda fx: fx.write("data.parquet", fx.text("data.csv")), "data.parquet")
+case("xls-old-format-name", cmd("validate", data="data.xls"), lambda fx: fx.write("data.xls", fx.text("data.csv")),
+     "data.xls")
+
+
 # ---- framework YAML -------------------------------------------------------------------------------
 OSS = "{code: GOV_OSS, name: Online licensing, weight: 1, direction: 1, unit: \"%\"}"
 
@@ -1274,6 +1303,9 @@ CONTROLS = [
     Control("build-utf8-bom", cmd("build"), lambda fx: fx.write("data.csv", b"\xef\xbb\xbf" +
                                                                  fx.p("data.csv").read_bytes())),
     Control("build-missing-markers", cmd("build"), _missing_markers),
+    Control("build-parquet", cmd("build", data="data.parquet"), data_parquet(), check=_unit_codes_are_text),
+    Control("build-crlf", cmd("build"), lambda fx: fx.write("data.csv", fx.text("data.csv").replace("\n", "\r\n")
+                                                            .encode()), check=_unit_codes_are_text),
     Control("build-xlsx-code-with-number-format", cmd("build", data="data.xlsx"), _xlsx_ucode_number("00.00"),
             check=_unit_codes_are_text),
     Control("build-number-spellings", cmd("build"), _numbers_written_differently),
