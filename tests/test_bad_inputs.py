@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.request
 import warnings
 import zipfile
@@ -918,6 +919,22 @@ case("scenario-run-without-manifest", scenario_cmd(run="emptyrun"), lambda fx: f
 case("scenario-missing-file", scenario_cmd("nowhere.yaml"), None, "nowhere.yaml", run=True)
 
 
+def run_manifest(text: str):
+    """Replace the baseline run's manifest.json (the run folder is an input of scenario, path, dashboard)."""
+    return lambda fx: fx.write(RUN_DIR + "/manifest.json", text)
+
+
+case("scenario-run-manifest-not-json", scenario_cmd(), run_manifest("{not json"), "manifest.json", run=True)
+case("scenario-run-manifest-empty", scenario_cmd(), run_manifest(""), "manifest.json", run=True)
+case("scenario-run-manifest-a-list", scenario_cmd(), run_manifest("[]"), "manifest.json", run=True)
+case("scenario-run-input-changed", scenario_cmd(), set_cell("1"), ("manifest.json", "data.csv"), ["data"],
+     run=True)
+case("scenario-run-input-moved", scenario_cmd(), lambda fx: fx.p("data.csv").rename(fx.p("moved.csv")),
+     ("manifest.json", "data.csv"), ["data"], run=True)
+case("path-run-manifest-not-json", path_cmd(), run_manifest("{not json"), "manifest.json", run=True)
+case("path-run-is-a-file", path_cmd(run="data.csv"), None, "data.csv", run=True)
+
+
 # ---- path and costs -------------------------------------------------------------------------------
 COST = ["--costs", "costs.csv"]
 
@@ -1110,6 +1127,9 @@ case("dashboard-language-unknown", ["dashboard", "--runs", "runs", "--run", RUN_
 case("dashboard-port-not-a-number", ["dashboard", "--runs", "runs", "--run", RUN_DIR, "--port", "http"], None, None,
      ["http"], run=True, subprocess=True)
 
+case("dashboard-run-manifest-not-json", ["dashboard", "--runs", "runs", "--run", RUN_DIR, "--port", "0"],
+     run_manifest("{not json"), "manifest.json", run=True, subprocess=True)
+
 #: cases that also run as real child processes (exit code, no traceback, one line)
 ALSO_SUBPROCESS = {"data-inf-build", "xlsx-div0-validate", "spec-bands-not-increasing", "run-year-not-in-data",
                    "scenario-unit-35.1-unquoted", "ahp-missing-reciprocal"}
@@ -1151,6 +1171,10 @@ def call_in_process(argv: list[str], capsys) -> Outcome:
             code = main(argv)
         except SystemExit as e:     # argparse refusals
             code = e.code
+        except Exception as e:      # noqa: BLE001 - what a user would see as a traceback
+            code = None
+            print("Traceback (in process): " + "".join(traceback.format_exception_only(type(e), e)).strip(),
+                  file=sys.stderr)
     got = capsys.readouterr()
     return Outcome(code, got.out, got.err, [f"{w.category.__name__}: {w.message}" for w in caught])
 
