@@ -4,6 +4,8 @@ Features are normalised indicators, scores at one aggregate level, or principal 
 either, optionally standardised. Methods: k-means (k-means++ with many restarts), Ward hierarchical,
 Gaussian mixture (BIC), and HDBSCAN for outlier cities. Model selection over k reports silhouette,
 Calinski–Harabasz, Davies–Bouldin, the gap statistic (Tibshirani, Walther & Hastie 2001) and BIC.
+The gap statistic considers k = 1 as well, so data without cluster structure are reported as such
+(``Selection.no_structure``; with ``choose="gap"`` the typology is one group of all units).
 Stability follows Hennig (2007): bootstrap the units, re-cluster, and for every original cluster
 average the best Jaccard similarity with a bootstrap cluster (on the units drawn); a mean below 0.6
 marks a cluster that does not hold up (0.5 or less: dissolved).
@@ -11,6 +13,7 @@ marks a cluster that does not hold up (0.5 or less: dissolved).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,15 +23,29 @@ from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 from ._errors import InputError
 from .levels import rank_desc
 from .select import cross_section, units_of, year_slice
 
-__all__ = ["features", "fit_labels", "select_k", "Selection", "stability", "Stability", "profiles", "Profiles",
+__all__ = ["features", "fit_labels", "gap_values", "gap_rule", "select_k", "Selection", "NO_STRUCTURE",
+           "stability", "Stability", "profiles", "Profiles",
            "peer_ranks", "cluster_labels", "Typology", "typology", "METHODS"]
 
 METHODS = ("kmeans", "ward", "gmm", "hdbscan")
+
+
+def _one_thread(func):
+    """Run ``func`` with one OpenMP thread: the many small k-means fits gain nothing from threads, and
+    on a busy machine OpenMP's waiting threads make each fit some 25 times slower."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def features(result, on: str = "dimensions", *, level: int | None = None, scale: str = "standard",
@@ -99,27 +116,111 @@ def _wk(A, labels):
     return w
 
 
+def gap_values(logw, ref_logw) -> tuple[np.ndarray, np.ndarray]:
+    """Gap statistic and its standard error from within-cluster dispersions (Tibshirani et al. 2001).
+
+    ``Gap(k) = (1/B) Σ_b log W*_kb − log W_k`` and ``s_k = sd_k · sqrt(1 + 1/B)``, where ``sd_k`` is the
+    standard deviation (divisor B) of the B reference values ``log W*_kb``.
+
+    Parameters
+    ----------
+    logw : array-like, shape (K,)
+        ``log W_k`` of the data for each k considered.
+    ref_logw : array-like, shape (B, K)
+        ``log W*_kb`` of each reference data set b.
+
+    Returns
+    -------
+    gap, s : ndarray, shape (K,)
+
+    References
+    ----------
+    Tibshirani, R., Walther, G., & Hastie, T. (2001). Estimating the number of clusters in a data set
+    via the gap statistic. *Journal of the Royal Statistical Society B*, 63(2), 411–423.
+    """
+    ref = np.atleast_2d(np.asarray(ref_logw, dtype=float))
+    b = ref.shape[0]
+    gap = ref.mean(axis=0) - np.asarray(logw, dtype=float)
+    s = ref.std(axis=0, ddof=0) * np.sqrt(1.0 + 1.0 / b)
+    return gap, s
+
+
+def gap_rule(ks, gap, s, candidates=None) -> int | None:
+    """Tibshirani's rule: the smallest k with ``Gap(k) ≥ Gap(k+1) − s_{k+1}``.
+
+    Parameters
+    ----------
+    ks : sequence of int
+        The k values, aligned with ``gap`` and ``s`` (k = 1 included, so that "no cluster structure"
+        can win).
+    gap, s : array-like
+        Gap statistic and its standard error per k (:func:`gap_values`).
+    candidates : iterable of int, optional
+        The k values that may be chosen (default: all of ``ks``); k + 1 is looked up in ``ks``.
+
+    Returns
+    -------
+    int or None
+        The chosen k; None when no k (with k + 1 also computed) satisfies the rule.
+
+    References
+    ----------
+    Tibshirani, Walther & Hastie (2001), JRSS B 63(2), 411–423, step 3 of the gap procedure.
+    """
+    g = {int(k): (float(a), float(b)) for k, a, b in zip(ks, gap, s)}
+    for k in sorted(g if candidates is None else {int(c) for c in candidates}):
+        if k in g and k + 1 in g and g[k][0] >= g[k + 1][0] - g[k + 1][1]:
+            return k
+    return None
+
+
 @dataclass
 class Selection:
-    """Model selection over k: one row per k, the chosen k and why."""
+    """Model selection over k: one row per k, the chosen k and why.
+
+    ``k = 1`` (only possible with the gap statistic) means no cluster structure: the data are no more
+    clustered than uniform reference data. ``no_structure`` is True whenever the gap statistic chose
+    k = 1, whatever criterion decided ``k``.
+    """
 
     table: pd.DataFrame
     k: int
     reason: str
+    no_structure: bool = False
 
 
+NO_STRUCTURE = ("no cluster structure: the gap statistic chooses k = 1 (the data are no more clustered "
+                "than uniform reference data; Tibshirani et al. 2001)")
+
+
+@_one_thread
 def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref: int = 20, n_init: int = 20,
              choose: str = "silhouette") -> Selection:
     """Compare k by silhouette, Calinski–Harabasz, Davies–Bouldin, gap statistic and (GMM) BIC.
 
     The gap statistic uses ``n_ref`` uniform reference sets over the bounding box of the
-    principal-component-rotated data (Tibshirani et al. 2001, method b); the gap rule picks the
-    smallest k with ``gap(k) ≥ gap(k+1) − s(k+1)``.
+    principal-component-rotated data (Tibshirani et al. 2001, method b, "gap/pc") and Tibshirani's
+    rule (:func:`gap_rule`) over k = 1, 2, … : the smallest k with ``Gap(k) ≥ Gap(k+1) − s_{k+1}``.
+    k = 1 is always considered (``W_1`` is the total sum of squares), so one homogeneous cloud gives
+    k = 1, "no cluster structure", instead of a forced partition; the table then has a row k = 1 with
+    the gap columns only. The other criteria are defined for k ≥ 2 and choose among ``ks``.
 
     Parameters
     ----------
+    ks : iterable of int
+        Candidate k values, each ≥ 2.
     choose : {"silhouette", "gap", "ch", "db", "bic"}
         Criterion that decides k; the others are reported alongside.
+
+    Returns
+    -------
+    Selection
+        ``k`` is 1 only when ``choose="gap"`` and the gap statistic finds no cluster structure.
+
+    References
+    ----------
+    Tibshirani, R., Walther, G., & Hastie, T. (2001). Estimating the number of clusters in a data set
+    via the gap statistic. *JRSS B*, 63(2), 411–423.
     """
     A = np.asarray(X, dtype=float)
     ks = [int(k) for k in ks]
@@ -131,37 +232,46 @@ def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref:
     R = Ac @ Vt.T
     lo, hi = R.min(axis=0), R.max(axis=0)
     refs = [rng.uniform(lo, hi, size=R.shape) @ Vt + A.mean(axis=0) for _ in range(n_ref)]
+    ref_method = "kmeans" if method == "hdbscan" else method
     rows = []
-    ks_ext = sorted(set(ks) | {max(ks) + 1}) if max(ks) + 1 < len(A) else ks
+    ks_ext = sorted(set(ks) | {1, 2} | ({max(ks) + 1} if max(ks) + 1 < len(A) else set()))
+    logw, ref_logw = [], []
     for k in ks_ext:
-        lab = fit_labels(A, k, method, seed=seed, n_init=n_init)
-        logw = np.log(_wk(A, lab))
-        ref = np.array([np.log(_wk(Rf, fit_labels(Rf, k, "kmeans" if method == "hdbscan" else method,
-                                                   seed=seed, n_init=5))) for Rf in refs])
-        row = {"k": k, "gap": ref.mean() - logw, "gap_se": ref.std(ddof=0) * np.sqrt(1 + 1 / n_ref)}
-        if len(np.unique(lab)) > 1:
+        lab = np.zeros(len(A), dtype=int) if k == 1 else fit_labels(A, k, method, seed=seed, n_init=n_init)
+        logw.append(np.log(_wk(A, lab)))
+        ref_logw.append([np.log(_wk(Rf, np.zeros(len(Rf), dtype=int) if k == 1 else
+                                    fit_labels(Rf, k, ref_method, seed=seed, n_init=5))) for Rf in refs])
+        row = {"k": k}
+        if k > 1 and len(np.unique(lab)) > 1:
             row.update(silhouette=silhouette_score(A, lab), calinski_harabasz=calinski_harabasz_score(A, lab),
                        davies_bouldin=davies_bouldin_score(A, lab))
-        if method == "gmm" or choose == "bic":
+        if k > 1 and (method == "gmm" or choose == "bic"):
             row["bic"] = GaussianMixture(k, n_init=3, random_state=seed).fit(A).bic(A)
         row["sizes"] = ",".join(str(int(s)) for s in np.bincount(lab[lab >= 0]))
         rows.append(row)
+    gap, s = gap_values(logw, np.array(ref_logw).T)
     t = pd.DataFrame(rows).set_index("k")
-    gap_ok = [k for k in ks if k + 1 in t.index and t.loc[k, "gap"] >= t.loc[k + 1, "gap"] - t.loc[k + 1, "gap_se"]]
-    gap_k = gap_ok[0] if gap_ok else int(t.loc[ks, "gap"].idxmax())
-    t = t.loc[ks]
-    picks = {"silhouette": int(t["silhouette"].idxmax()), "ch": int(t["calinski_harabasz"].idxmax()),
-             "db": int(t["davies_bouldin"].idxmin()), "gap": int(gap_k)}
-    if "bic" in t:
-        picks["bic"] = int(t["bic"].idxmin())
+    t.insert(0, "gap", gap)
+    t.insert(1, "gap_se", s)
+    gap_k = gap_rule(ks_ext, gap, s, candidates=[1, *ks])
+    if gap_k is None:
+        gap_k = int(t.loc[ks, "gap"].idxmax())
+    tk = t.loc[ks]
+    picks = {"silhouette": int(tk["silhouette"].idxmax()), "ch": int(tk["calinski_harabasz"].idxmax()),
+             "db": int(tk["davies_bouldin"].idxmin()), "gap": int(gap_k)}
+    if "bic" in tk:
+        picks["bic"] = int(tk["bic"].idxmin())
     if choose not in picks:
         raise InputError(f"unknown selection criterion '{choose}' (use {', '.join(picks)})")
     k = picks[choose]
     agree = [c for c, v in picks.items() if v == k and c != choose]
     others = ", ".join(f"{c} → {v}" for c, v in picks.items() if c != choose)
     reason = (f"k = {k} by {choose}" + (f", agreeing with {', '.join(agree)}" if agree else "") + f" ({others})")
+    if gap_k == 1:
+        reason += "; " + NO_STRUCTURE
+    t = t.loc[[1] + ks]
     t["chosen"] = t.index == k
-    return Selection(t, k, reason)
+    return Selection(t, k, reason, no_structure=gap_k == 1)
 
 
 @dataclass
@@ -182,6 +292,7 @@ class Stability:
         return float(np.mean(self.ari))
 
 
+@_one_thread
 def stability(X, labels, k: int | None = None, method: str = "kmeans", *, n_boot: int = 100, seed: int = 0,
               threshold: float = 0.6, n_init: int = 10) -> Stability:
     """Hennig's cluster-wise Jaccard bootstrap and ARI of a clustering."""
@@ -266,6 +377,10 @@ def cluster_labels(dim_means: pd.DataFrame, framework, mean: pd.Series | None = 
     mean = dim_means.mean() if mean is None else mean[dim_means.columns]
     sd = dim_means.std(ddof=0) if sd is None else sd[dim_means.columns]
     z = (dim_means - mean) / sd.replace(0, 1)
+    if len(dim_means) == 1:   # one group (no cluster structure): nothing to contrast it with
+        c = dim_means.index[0]
+        return pd.DataFrame([{"cluster": c, "label_en": "All units", "label_id": "Semua unit",
+                              "mean_z": float(z.loc[c].mean())}]).set_index("cluster")
     rows = []
     for c, r in z.iterrows():
         hi, lo = r.idxmax(), r.idxmin()
@@ -306,7 +421,11 @@ def peer_ranks(result, labels: pd.Series, *, year=None) -> pd.DataFrame:
 
 @dataclass
 class Typology:
-    """A complete clustering study."""
+    """A complete clustering study.
+
+    ``structure`` is False when the gap statistic chose k = 1 and no k was given: ``k`` is 1, every
+    unit is in cluster 0 ("All units"), no stability is computed and ``notes`` says so.
+    """
 
     features: pd.DataFrame
     labels: pd.Series
@@ -317,18 +436,32 @@ class Typology:
     profiles: Profiles
     peers: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    structure: bool = True
 
 
+@_one_thread
 def typology(result, *, on: str = "dimensions", method: str = "kmeans", k: int | None = None, ks=range(2, 9),
              scale: str = "standard", choose: str = "silhouette", n_boot: int = 100, seed: int = 0,
              year=None, level: int | None = None) -> Typology:
-    """Features → (select k) → cluster → stability → profiles → peer ranks, in one call."""
+    """Features → (select k) → cluster → stability → profiles → peer ranks, in one call.
+
+    With ``choose="gap"`` and no ``k``, a gap statistic that chooses k = 1 ends the study as "no
+    cluster structure": one group of all units (``k = 1``, ``structure = False``), its profile and
+    national peer ranks, and a note; a partition is not forced. Give ``k`` (CLI ``--k``) to partition
+    anyway. With another criterion the chosen k ≥ 2 is used, and the selection's reason still reports
+    when the gap statistic found no structure.
+    """
     X = features(result, on, level=level, scale=scale, year=year)
     sel = None
     if method != "hdbscan" and k is None:
         sel = select_k(X, ks, method, seed=seed, choose=choose)
         k = sel.k
-    lab = fit_labels(X, k, method, seed=seed)
+    notes = []
+    if k == 1:
+        lab = np.zeros(len(X), dtype=int)
+        notes.append(f"{NO_STRUCTURE}: all {len(X)} units form one group; give k (--k) to force a partition")
+    else:
+        lab = fit_labels(X, k, method, seed=seed)
     if method == "hdbscan":
         k = int(lab.max()) + 1
     # order clusters by mean index (0 = highest) so labels are stable across runs
@@ -339,12 +472,12 @@ def typology(result, *, on: str = "dimensions", method: str = "kmeans", k: int |
     lab = np.array([remap[v] for v in lab])
     labels = pd.Series(lab, index=X.index, name="cluster")
     stab = None
-    notes = []
-    if n_boot and method != "hdbscan":
+    if n_boot and method != "hdbscan" and k > 1:
         stab = stability(X, lab, k, method, n_boot=n_boot, seed=seed)
         for c in stab.unstable:
             notes.append(f"cluster {c} is unstable: mean bootstrap Jaccard {stab.jaccard[c]:.2f} < {stab.threshold}")
     if method == "hdbscan":
         notes.append(f"{int((lab == -1).sum())} units are outliers (label −1)")
     prof = profiles(result, labels, X, year=year)
-    return Typology(X, labels, method, k, sel, stab, prof, peer_ranks(result, labels, year=year), notes)
+    return Typology(X, labels, method, k, sel, stab, prof, peer_ranks(result, labels, year=year), notes,
+                    structure=k != 1)

@@ -6,6 +6,11 @@ indicator is Winsorised: the most extreme value on the side of the skew takes th
 one, one point at a time, re-checking after each step, up to ``winmax`` points. If it still fails,
 the ``fallback`` transformation is applied to the *original* values (COINr's default
 ``combine_treat = FALSE``): ``log`` is COINr's ``log_CT``, ``log(x − min(x) + 0.01·(max(x) − min(x)))``.
+
+A fitted treatment can be re-applied "frozen" (a reference year's treatment on other years, a
+baseline's on a scenario): :func:`apply_treatment` clips only the side(s) that were Winsorised, at the
+last value kept, and leaves untreated indicators alone; the ``details`` table (``winsorised``,
+``clip_lo``, ``clip_hi``) is the record it reads.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ import pandas as pd
 
 from ._errors import InputError
 
-__all__ = ["skewness", "kurtosis", "passes", "winsorise", "log_ct", "treat_series", "treat", "apply_treatment",
-           "treat_frozen"]
+__all__ = ["skewness", "kurtosis", "passes", "winsorise", "log_ct", "treat_series", "treat", "winsorised_sides",
+           "apply_treatment", "treat_frozen"]
 
 
 def skewness(x: np.ndarray) -> float:
@@ -122,8 +127,11 @@ def treat_series(x: np.ndarray, method: str = "winsorise", skew: float = 2.0, ku
     if passes(xw, skew, kurt) or fallback in (None, "none"):
         rec["pass_treated"] = passes(xw, skew, kurt)
         rec["skew_treated"], rec["kurt_treated"] = skewness(xw), kurtosis(xw)
-        # Winsorising k extreme points equals clipping at the values they were moved to.
-        rec["clip_lo"], rec["clip_hi"] = float(np.nanmin(xw)), float(np.nanmax(xw))
+        # Winsorising k extreme points equals clipping at the values they were moved to, on the side(s)
+        # Winsorised only; the other side keeps no clip (NaN).
+        sides = set(flags[flags != ""])
+        rec["clip_lo"] = float(np.nanmin(xw)) if "winlo" in sides else np.nan
+        rec["clip_hi"] = float(np.nanmax(xw)) if "winhi" in sides else np.nan
         rec["_flags"] = flags
         return xw, rec
     if fallback != "log":
@@ -138,21 +146,69 @@ def treat_series(x: np.ndarray, method: str = "winsorise", skew: float = 2.0, ku
     return xl, rec
 
 
-def apply_treatment(x: np.ndarray, rec: dict) -> np.ndarray:
-    """Apply a treatment fitted on reference values (a ``details`` row) to other values.
+def winsorised_sides(rec: dict) -> set[str]:
+    """The side(s) a fitted treatment Winsorised: a subset of ``{"winhi", "winlo"}``.
 
-    Winsorisation becomes clipping at the reference's caps; the log fallback uses the reference's
-    minimum and maximum (values below the reference minimum are clipped to it first). Used for
-    panels normalised on a reference year and for frozen what-if scenarios.
+    The ``winsorised`` entry of a ``details`` row (``"winhi"``, ``"winlo"``, ``"winhi,winlo"`` or empty)
+    is the record; a row without it (a table from an older run) counts a side as Winsorised when its
+    clip value is recorded.
+    """
+    w = rec.get("winsorised")
+    if isinstance(w, str):
+        return {s.strip() for s in w.split(",") if s.strip() in ("winhi", "winlo")}
+    sides = set()
+    for side, key in (("winhi", "clip_hi"), ("winlo", "clip_lo")):
+        v = rec.get(key)
+        if v is not None and not (isinstance(v, float) and np.isnan(v)):
+            sides.add(side)
+    return sides
+
+
+def _finite(v) -> bool:
+    return v is not None and bool(np.isfinite(float(v)))
+
+
+def apply_treatment(x: np.ndarray, rec: dict) -> np.ndarray:
+    """Apply a treatment fitted on reference values (a ``details`` row) to other values ("frozen").
+
+    Winsorisation replaces the most extreme values, on the side(s) actually Winsorised, by the last
+    value kept (COINr ``winsorise``; OECD/JRC Handbook, step 5). Applied to other values it is a
+    one-sided clip at that boundary: a top-only Winsorisation caps values above ``clip_hi`` (the largest
+    value the reference kept) and leaves the low tail alone, and vice versa; an indicator that was not
+    treated is returned unchanged. The log fallback applies the reference's transform
+    ``log(x − min + 0.01·(max − min))`` with the reference's minimum and maximum; values below the
+    reference minimum are set to it first (the transform is undefined a little below it).
+    Used for panels normalised on a reference year and for frozen what-if scenarios.
+
+    Parameters
+    ----------
+    x : ndarray
+        Values to treat.
+    rec : dict
+        One row of the ``details`` table of :func:`treat` on the reference data.
+
+    Returns
+    -------
+    ndarray
+
+    References
+    ----------
+    OECD & JRC (2008). *Handbook on Constructing Composite Indicators: Methodology and User Guide*.
+    OECD Publishing, Paris.
+    Becker, W., Caperna, G., Del Sorbo, M., Norlén, H., Papadimitriou, E., & Saisana, M. (2022).
+    COINr: An R package for developing composite indicators. *Journal of Open Source Software*, 7(78), 4567.
     """
     x = np.asarray(x, dtype=float)
-    lo, hi = rec.get("clip_lo"), rec.get("clip_hi")
     if rec.get("fallback") == "log":
         mn, mx = rec["log_min"], rec["log_max"]
         return np.log(np.maximum(x, mn) - mn + 0.01 * (mx - mn))
-    if lo is not None and not (isinstance(lo, float) and np.isnan(lo)):
-        return np.clip(x, lo, hi)
-    return x
+    sides = winsorised_sides(rec)
+    out = x
+    if "winhi" in sides and _finite(rec.get("clip_hi")):
+        out = np.minimum(out, float(rec["clip_hi"]))   # NaN stays NaN
+    if "winlo" in sides and _finite(rec.get("clip_lo")):
+        out = np.maximum(out, float(rec["clip_lo"]))
+    return out
 
 
 def treat(values: pd.DataFrame, method: str = "winsorise", *, skew: float = 2.0, kurt: float = 3.5,
@@ -183,7 +239,12 @@ def treat(values: pd.DataFrame, method: str = "winsorise", *, skew: float = 2.0,
 
 
 def treat_frozen(values: pd.DataFrame, details: pd.DataFrame) -> pd.DataFrame:
-    """Apply fitted treatments (``details`` from :func:`treat` on reference data) column by column."""
+    """Apply fitted treatments (``details`` from :func:`treat` on reference data) column by column.
+
+    Each column goes through :func:`apply_treatment`: one-sided clips where only one side was
+    Winsorised, the reference's log transform, and no change for untreated indicators or columns
+    missing from ``details``.
+    """
     out = values.copy()
     for c in details.index:
         if c in out.columns:
