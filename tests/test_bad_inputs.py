@@ -742,6 +742,36 @@ for _k in ("unknown-key-typo", "normalise-range-reversed", "bands-not-increasing
 case("spec-missing-file", cmd("validate", spec="nowhere.yaml"), None, "nowhere.yaml")
 
 
+# ---- weight-set tables (spec ``weight_sets: sets.csv``, UA ``type: weight_set, file: sets.csv``) ------
+SETS = "set,iCode,Weight\nw1,GOV,2\nw1,ECO,1\n"
+UA_SETS = "set,iCode,Weight\nA,GOV,2\nA,ECO,1\nB,GOV,1\nB,LIV,3\n"
+
+
+def spec_sets(body: str = SETS):
+    def f(fx):
+        fx.write("sets.csv", body)
+        fx.write("spec.yaml", SPEC + "weight_sets: sets.csv\nweights: w1\n")
+    return f
+
+
+def ua_sets(body: str = UA_SETS):
+    def f(fx):
+        fx.write("sets.csv", body)
+        fx.write("ua.yaml", UA + "  - {name: ws, type: weight_set, file: sets.csv}\n")
+    return f
+
+
+case("sets-inf", cmd("validate"), spec_sets(SETS.replace("GOV,2", "GOV,inf")), "sets.csv", [row(2), "Weight"])
+case("sets-negative", cmd("validate"), spec_sets(SETS.replace("GOV,2", "GOV,-2")), "sets.csv", [row(2), "Weight"])
+case("sets-boolean", cmd("validate"), spec_sets(SETS.replace("GOV,2", "GOV,TRUE")), "sets.csv", [row(2), "Weight"])
+case("sets-listed-twice", cmd("validate"), spec_sets(SETS.replace("ECO,1", "GOV,1")), "sets.csv", [row(3), "GOV"])
+case("sets-unknown-node", cmd("validate"), spec_sets(SETS.replace("GOV,2", "NOPE,2")), "sets.csv", ["NOPE"])
+case("sets-missing-column", cmd("validate"), spec_sets("set,iCode\nw1,GOV\n"), "sets.csv", ["Weight"])
+case("ua-sets-inf", cmd("uncertainty"), ua_sets(UA_SETS.replace("GOV,2", "GOV,inf")), "sets.csv",
+     [row(2), "Weight"])
+case("ua-sets-unknown-node", cmd("uncertainty"), ua_sets(UA_SETS.replace("GOV,2", "NOPE,2")), "sets.csv", ["NOPE"])
+
+
 # ---- uncertainty spec -----------------------------------------------------------------------------
 def ua_sub(old, new):
     return lambda fx: fx.sub("ua.yaml", old, new)
@@ -1023,6 +1053,7 @@ BUDGET_CASES = {
     "points-abc": (lambda fx: fx.cell("budget.csv", 3, "ECO", "abc"), [any_of("budi", "row 3"), "ECO"]),
     "points-inf": (lambda fx: fx.cell("budget.csv", 3, "ECO", "inf"), [any_of("budi", "row 3"), "ECO"]),
     "no-expert-column": (lambda fx: fx.sub("budget.csv", "expert,", "name,"), ["expert"]),
+    "header-only": (lambda fx: fx.write("budget.csv", "expert,GOV,ECO,LIV\n"), []),
     "long-expert-twice": (lambda fx: fx.write("budget.csv", "expert,code,points\nana,GOV,50\nana,ECO,30\n"
                                               "ana,LIV,20\nana,GOV,10\n"), [row(5), "ana"]),
 }
@@ -1343,6 +1374,8 @@ CONTROLS = [
             lambda fx: [fx.cell("fw_meta.csv", i, "Type", t.lower()) for i, t in
                         enumerate((r[6] for r in META_ROWS), start=2)], check=_meta_keeps_indicators),
     Control("validate", cmd("validate")),
+    Control("build-weight-set-table", cmd("build"), spec_sets()),
+    Control("uncertainty-weight-set-table", cmd("uncertainty"), ua_sets()),
     Control("validate-panel", cmd("validate", data="panel.csv")),
     Control("validate-no-spec", cmd("validate", spec=None)),
     Control("run-dry-run", run_cmd()),
