@@ -93,7 +93,7 @@ SPEC_BAD = [
     ("seed: 1.5", "key 'seed': must be a whole number"),
     ("seed: true", "key 'seed': must be a whole number"),
     ("seed: -1", "key 'seed': must be >= 0"),
-    ("yes: 1", "key 'True': a key must be text"),
+    ("3: 1", "key '3': a key must be text"),
     ("nomalise: {method: minmax}", "key 'nomalise': unknown key (did you mean 'normalise'?)"),
     ("impute: {method: mean, max_iter: 0}", "key 'impute.max_iter': must be >= 1"),
     ("denominate: 5", "key 'denominate': must be one of 'framework' or a mapping"),
@@ -235,6 +235,7 @@ def cfg_dir(tmp_path):
     _write(tmp_path / "fw.yaml", FW)
     (tmp_path / "data.csv").write_text(DATA, encoding="utf-8")
     _write(tmp_path / "ua.yaml", UA_OK)
+    _write(tmp_path / "spec.yaml", "levels: {bands: [4], labels: [L1, L2]}\n")
     _write(tmp_path / "sc.yaml", "interventions:\n  - {units: [35.10], indicators: [a], change: '+1'}\n")
     return tmp_path
 
@@ -243,6 +244,7 @@ CFG_OK = """
 name: t
 framework: fw.yaml
 data: data.csv
+spec: spec.yaml
 ua: ua.yaml
 year: 2025
 seed: 3
@@ -276,6 +278,8 @@ CFG_BAD = [
     (("n_boot: 5", "n_boot: 5\ncluster_method: kmean"), "key 'cluster_method': must be one of"),
     (("name: t", "name: t\nnotebooks: [02_weighing]"), "did you mean '02_weighting'?"),
     (("seed: 3", "seed: -3"), "key 'seed': must be >= 0"),
+    (("path_units: [35.10]", "path_units: [35.10]\npath_to: rank:0"), "key 'path_to': 'rank:0'"),
+    (("path_units: [35.10]", "path_units: [35.10]\npath_to: L9"), "key 'path_to': 'L9' is not a target"),
 ]
 
 
@@ -491,6 +495,25 @@ def test_costs_and_budget_valid(tmp_path):
 
 
 # --- valid controls ------------------------------------------------------------------------------------
+def test_spec_levels_on_written_plain():
+    import yaml
+
+    spec = load_spec(yaml.safe_load("levels: {bands: [50], labels: [low, high], on: D1}"))
+    assert spec["levels"]["on"] == "D1"
+
+
+def test_run_config_path_to_against_levels():
+    from analysis.schemas.run_config import check_path_to
+
+    levels = {"bands": [30, 60], "labels": ["M1 Low", "M2 Mid", "M3 High"], "labels_id": ["Rendah", "Sedang", "Tinggi"]}
+    for ok in ("next", "M2", "M3 High", "Tinggi", "rank:3", 55.0):
+        check_path_to(ok, levels, 5, "run.yaml")
+    with pytest.raises(InputError, match="run.yaml: key 'path_to': 'garbage' is not a target"):
+        check_path_to("garbage", levels, 5, "run.yaml")
+    with pytest.raises(InputError, match="rank:9"):
+        check_path_to("rank:9", levels, 5, "run.yaml")
+
+
 def test_spec_target_cap_accepted():
     assert load_spec({"normalise": {"method": "target", "target": 10, "cap": True}})["normalise"]["cap"] is True
 

@@ -10,7 +10,7 @@ A spec is a YAML file or a dict with these keys (all optional)::
                 mean: 0, sd: 1, reference_year: 2024, overrides: {iCode: goalposts}}
     weights:   framework | equal | <name of a set in weight_sets>
     weight_sets: {expert: {Node: weight, …}}   # or a path to a CSV (set, iCode, Weight)
-    aggregate: {method: arithmetic|geometric|harmonic|mazziotta_pareto|copeland,
+    aggregate: {method: arithmetic|geometric|harmonic|mazziotta_pareto|ampi|copeland,
                 by_level: {3: geometric}, by_node: {ENV: geometric}, min_share: 0.0}
     levels:    {bands: [...], labels: [...], labels_id: [...], on: Index}
     seed: 0
@@ -93,6 +93,9 @@ def load_spec(spec: str | Path | dict | Spec | None = None, *, source: str | Non
     for k in ("impute", "treat", "normalise", "aggregate"):
         if isinstance(raw.get(k), str):
             raw[k] = {"method": raw[k]}
+    lv = raw.get("levels")
+    if isinstance(lv, dict) and True in lv and "on" not in lv:  # YAML 1.1 reads a plain key `on` as true
+        raw["levels"] = {("on" if k is True else k): v for k, v in lv.items()}
     if isinstance(raw.get("weight_sets"), Path):
         raw["weight_sets"] = str(raw["weight_sets"])
     check_spec_dict(raw, source)

@@ -4,7 +4,7 @@ Every schema is a pydantic v2 model built on :class:`Schema` (unknown keys are e
 :class:`pydantic.ValidationError` becomes ONE :class:`~analysis._errors.InputError` line through
 :func:`validate`, naming the file and the key path::
 
-    spec.yaml: key 'treat.winmax': must be a whole number >= 0, got 'x'
+    spec.yaml: key 'treat.winmax': must be a whole number, got 'x'
     ua.yaml: key 'factors.w_dims.nosie': unknown key (did you mean 'noise'?)
 """
 

@@ -26,7 +26,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from .._errors import InputError
 from ._common import Int, Number, Text, input_error, suggest
 
-__all__ = ["RunConfigModel", "check_config", "check_name", "dry_check", "read_config_yaml", "CODE_LIST_KEYS",
+__all__ = ["RunConfigModel", "check_config", "check_name", "dry_check", "check_path_to", "read_config_yaml",
+           "CODE_LIST_KEYS",
            "WEIGHT_METHODS", "CLUSTER_METHODS", "CLUSTER_ON"]
 
 WEIGHT_METHODS = ("equal", "framework", "entropy", "critic", "pca", "pca_pc1", "optimised", "bod")
@@ -170,6 +171,8 @@ def dry_check(cfg: dict, source=None) -> list[str]:
     if m.cluster_k is not None and m.cluster_k > n - 1:
         raise InputError(f"key 'cluster_k': {m.cluster_k} clusters need more units: k must be between 2 and "
                          f"{n - 1} (units − 1) for {n} units", file=source)
+    if m.path_units:
+        check_path_to(m.path_to, sp.get("levels"), n, source)
     if cfg.get("ua"):
         from .uncertainty import check_output
 
@@ -192,6 +195,30 @@ def dry_check(cfg: dict, source=None) -> list[str]:
         check_scenario_refs(sc, fw, cs.units)
         msgs.append(f"scenario {sc.name}: {len(sc.interventions)} interventions")
     return msgs
+
+
+def check_path_to(to: Any, levels: dict | None, n_units: int, source=None) -> None:
+    """``path_to`` is a score, ``next`` (needs levels), ``rank:N`` (1 ≤ N ≤ units) or a level label."""
+    if isinstance(to, (int, float)) and not isinstance(to, bool):
+        return
+    s = str(to).strip()
+    if s.lower().startswith("rank:"):
+        r = s.split(":", 1)[1].strip()
+        if not r.isdigit() or not 1 <= int(r) <= n_units:
+            raise InputError(f"key 'path_to': {s!r}: after 'rank:' comes a whole number from 1 to {n_units}",
+                             file=source)
+        return
+    if not levels:
+        raise InputError(f"key 'path_to': {s!r} needs maturity levels in the spec (or give a score or rank:N)",
+                         file=source)
+    if s.lower() == "next":
+        return
+    labels = [str(x) for x in levels.get("labels") or []]
+    names = set(labels) | {lab.split()[0] for lab in labels if lab.split()} | {
+        str(x) for x in levels.get("labels_id") or []}
+    if s not in names:
+        raise InputError(f"key 'path_to': {s!r} is not a target: use next, rank:N, a score or a level "
+                         f"({', '.join(labels)}){suggest(s, sorted(names))}", file=source)
 
 
 def _budget(u, m: RunConfigModel, n_units: int, n_nodes: int, source) -> None:
