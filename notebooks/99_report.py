@@ -100,8 +100,9 @@ if S["03_uncertainty_sensitivity"]:
 # %%
 if S["04_clustering"]:
     c = S["04_clustering"]
-    display(Markdown(f"## City typology / Tipologi kota\n\n{c['k']} clusters ({c['method']} on {c['on']}). "
-                     + " ".join(c["notes"])))
+    head = (f"{c['k']} clusters ({c['method']} on {c['on']}). " if c.get("structure", True)
+            else "No cluster structure / tidak ada struktur klaster: all units form one group. ")
+    display(Markdown("## City typology / Tipologi kota\n\n" + head + " ".join(c["notes"])))
     display(HTML(pd.DataFrame(c["clusters"]).to_html(index=False)))
     show("cluster_profiles")
     show("map_clusters")

@@ -188,7 +188,7 @@ def clustering(result, run_dir, *, on="dimensions", method="kmeans", k=None, ks=
     ty = typology(result, on=on, method=method, k=k, ks=ks, choose=choose, n_boot=n_boot, seed=seed, year=year)
     notes = write_typology(ty, result, t, f, boundaries=boundaries, boundary_code=boundary_code, year=year)
     lab = ty.profiles.labels.join(ty.profiles.sizes.rename("size")).join(ty.profiles.medoids.add_prefix("medoid_"))
-    summary = {"k": int(ty.k), "method": method, "on": on, "notes": notes,
+    summary = {"k": int(ty.k), "structure": bool(ty.structure), "method": method, "on": on, "notes": notes,
                "clusters": lab.reset_index().to_dict(orient="records"),
                "mean_ari": ty.stability.mean_ari if ty.stability is not None else None}
     save_summary(run_dir, "04_clustering", summary)
