@@ -896,6 +896,13 @@ case("run-spec-bands", run_cmd(), SPEC_CASES["bands-not-increasing"][0], "spec.y
      forbid=["kept", "panel.csv"])
 case("run-fw-weight-inf", run_cmd(), fw_oss(FW_NODE_CASES["weight-inf"]), "fw.yaml", ["GOV_OSS"], forbid=["kept"])
 case("run-override-N-0", run_cmd(extra=["-p", "N=0"]), None, None, ["N"], forbid=["kept"])
+case("run-override-N-abc", run_cmd(extra=["-p", "N=abc"]), None, None, ["N", "abc"], forbid=["kept"])
+case("run-override-year-1999", run_cmd(extra=["-p", "year=1999"]), None, None, ["1999"], forbid=["kept"])
+case("run-override-path-units-35.1", run_cmd(extra=["-p", "path_units=[35.1]"]), None, None, [CODE_35_1],
+     forbid=["kept"])
+case("run-override-not-yaml", run_cmd(extra=["-p", "N=[1,"]), None, None, ["N"], forbid=["kept"])
+case("run-override-not-key-value", run_cmd(extra=["-p", "N"]), None, None, ["N"], forbid=["kept"])
+case("run-override-unknown-key", run_cmd(extra=["-p", "sede=1"]), None, None, ["sede"], forbid=["kept"])
 case("run-missing-config", run_cmd("nowhere.yaml"), None, "nowhere.yaml", forbid=["kept"])
 
 
