@@ -188,12 +188,18 @@ def test_single_cluster_label():
     assert lab.loc[0, "label_en"] == "All units" and lab.loc[0, "label_id"] == "Semua unit"
 
 
-def test_typology_without_structure_is_one_group(monkeypatch):
-    from analysis import build, cluster
+@pytest.fixture(scope="module")
+def res():
+    from analysis import build
     from analysis.demo import DEMO_DIR
 
-    res = build("kominfo_gm100sc", DEMO_DIR / "smartcity_2025.csv",
-                {"normalise": {"method": "minmax"}, "impute": {"method": "median"}})
+    return build("kominfo_gm100sc", DEMO_DIR / "smartcity_2025.csv",
+                 {"normalise": {"method": "minmax"}, "impute": {"method": "median"}})
+
+
+def test_typology_without_structure_is_one_group(monkeypatch, res):
+    from analysis import cluster
+
     sel = Selection(pd.DataFrame({"gap": [0.1]}, index=pd.Index([1], name="k")), 1, "k = 1 by gap", True)
     monkeypatch.setattr(cluster, "select_k", lambda *a, **k: sel)
     ty = cluster.typology(res, choose="gap", n_boot=5)
@@ -226,6 +232,9 @@ def test_adjusted_eta2_exact_cases():
     y = x + np.random.default_rng(3).normal(size=40)
     r2 = np.corrcoef(x, y)[0, 1] ** 2
     assert correlation_ratio(x, y, "linear", adjusted=True) == pytest.approx(1 - (1 - r2) * 39 / 38, rel=1e-12)
+    # the interval's default level is 95 %
+    assert eta2_interval(x, y, n_boot=40, n_perm=5) == eta2_interval(x, y, n_boot=40, n_perm=5, ci=0.95)
+    assert eta2_interval(x, y, n_boot=40, n_perm=5)[1] < eta2_interval(x, y, n_boot=40, n_perm=5, ci=0.9)[1]
 
 
 def test_adjusted_eta2_is_unbiased_for_independent_pairs_at_n30():
@@ -251,3 +260,19 @@ def test_eta2_interval_covers_the_population_value_at_its_nominal_rate():
     cover = hits / sims
     assert 0.90 <= cover <= 0.985, cover
     assert abs(np.mean(est) - true) < 0.02
+
+
+def test_importance_reports_the_adjusted_eta2_and_its_95_percent_interval(res):
+    from analysis.audit.importance import importance
+    from analysis.select import cross_section
+
+    imp = importance(res, level=3, n_boot=20, n_perm=5, seed=3)
+    T = cross_section(res)
+    rng = np.random.default_rng(3)
+    boots = [rng.integers(0, len(T), len(T)) for _ in range(20)]
+    for c, row in imp.iterrows():
+        x, y = T[c].to_numpy(float), T[row["against"]].to_numpy(float)
+        e, lo, hi = eta2_interval(x, y, ci=0.95, n_perm=5, seed=3, boots=boots)
+        assert (row["eta2"], row["eta2_lo"], row["eta2_hi"]) == pytest.approx((e, lo, hi), abs=1e-12)
+        assert row["eta2_raw"] == pytest.approx(correlation_ratio(x, y), abs=1e-12)
+    assert imp.groupby("parent")["importance"].sum().to_numpy() == pytest.approx(1.0)

@@ -26,10 +26,13 @@ two steps:
    ``x`` carries no information), as chance-corrected indices such as the adjusted Rand index do.
 
 The adjusted estimate can be slightly negative (no detectable effect), like an adjusted R². Its
-interval is the bias-corrected (BC) bootstrap percentile interval over resampled units. Measured by
-simulation (tests/test_methods_published.py): mean of the adjusted estimate 0.00 for independent
-``x``, ``y`` at n = 30 (plain: 0.10), and coverage of the 95 % interval about 0.95 at n = 100 for
-``y = x + noise``.
+interval is the bias-corrected (BC) bootstrap percentile interval over resampled units; the spline's
+penalty is chosen on the distinct values of ``x``, so that the repeated units of a resample do not
+make GCV interpolate (which shifted the plain bootstrap distribution up by about 0.06 at n = 100).
+Measured by simulation (tests/test_methods_published.py): mean of the adjusted estimate −0.003 for
+independent ``x``, ``y`` at n = 30 (plain estimate: 0.10); coverage of the 95 % interval at n = 100
+for ``y = x + e`` with η² = 0.5 between 0.91 and 0.98 in three simulations of 150–300 data sets
+(pooled 0.93; the plain estimate with a percentile interval: 0.77–0.87).
 
 References
 ----------
