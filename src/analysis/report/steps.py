@@ -85,13 +85,14 @@ def data_audit(result, run_dir, *, year=None, n_boot: int = 100, seed: int = 0) 
 
 # --- 02 weighting -----------------------------------------------------------------------------
 def weighting(result, run_dir, *, methods=("equal", "entropy", "critic", "pca", "optimised", "bod"), ahp=None,
-              budget=None, bod_lower=None, bod_upper=None, year=None, names=None, opt_min_weight=None) -> dict:
+              budget=None, bod_lower=None, bod_upper=None, year=None, names=None, opt_min_weight=None,
+              ahp_method: str = "eigen") -> dict:
     from ..compare import compare_weight_sets
     from ..weights.derive import weight_sets
 
     t, f, _ = folders(run_dir)
     sets, details = weight_sets(result, list(methods), ahp=ahp, budget=budget, bod_lower=bod_lower,
-                                bod_upper=bod_upper, year=year, opt_min_weight=opt_min_weight)
+                                bod_upper=bod_upper, year=year, opt_min_weight=opt_min_weight, ahp_method=ahp_method)
     cmp = compare_weight_sets(result, sets, year=year)
     W = cmp.weights.dropna(axis=1, how="all")
     write_table(W, t, "weights")
@@ -100,10 +101,9 @@ def weighting(result, run_dir, *, methods=("equal", "entropy", "critic", "pca", 
     write_table(cmp.tidy, t, "weights_comparison", index=False)
     write_table(cmp.summary, t, "weights_summary")
     if "ahp" in details:
-        rows = [{"node": n, "lambda_max": r.lambda_max, "CI": r.ci, "CR": r.cr, "consistent": r.consistent,
-                 "worst_pair": " vs ".join(map(str, r.worst_pair)) if r.worst_pair else ""}
-                for n, r in details["ahp"].items()]
-        write_table(pd.DataFrame(rows), t, "ahp_consistency", index=False)
+        from ..weights.ahp import consistency_table
+
+        write_table(consistency_table(details["ahp"]), t, "ahp_consistency", index=False)
     if "budget" in details:
         write_table(details["budget"].summary, t, "budget_summary")
     if "bod" in details:
@@ -126,6 +126,15 @@ def weighting(result, run_dir, *, methods=("equal", "entropy", "critic", "pca", 
     if "optimised" in details:
         summary["optimised"] = {n: {"reachable": o.reachable, "zero_weights": o.zero_weights, "notes": o.notes}
                                 for n, o in details["optimised"].items()}
+    if "ahp" in details:
+        from ..weights.ahp import consistency_line
+
+        def num(x: float) -> float | None:
+            return None if np.isnan(x) else round(float(x), 4)
+
+        summary["ahp"] = {n: {"method": r.method, "measure": r.measure, "value": num(r.index),
+                              "threshold": num(r.threshold), "consistent": r.consistent, "line": consistency_line(r)}
+                          for n, r in details["ahp"].items()}
     save_summary(run_dir, "02_weighting", summary)
     return summary
 

@@ -1,17 +1,35 @@
 """Analytic Hierarchy Process (Saaty 1977, 1980).
 
 A pairwise comparison matrix ``A`` on Saaty's 1–9 scale holds ``a_ij`` ≈ ``w_i / w_j`` with
-``a_ji = 1 / a_ij``. Priorities are the principal right eigenvector (Saaty) or the normalised row
-geometric means (Crawford & Williams 1985). Consistency: ``CI = (λ_max − n) / (n − 1)`` and
-``CR = CI / RI(n)`` with Saaty's random index; ``CR > 0.10`` calls for a revision of the judgements.
+``a_ji = 1 / a_ij``. Two prioritisation methods, each with its own consistency measure:
+
+- **Eigenvector** (Saaty): priorities are the principal right eigenvector; consistency is
+  ``CI = (λ_max − n) / (n − 1)`` and ``CR = CI / RI(n)`` with Saaty's random index RI; the
+  judgements call for revision when ``CR > 0.10``. RI is published for ``n ≤ 10`` (table below);
+  beyond that CR is not defined here (NaN, with a warning).
+- **Row geometric mean** (RGMM; Crawford & Williams 1985): priorities are the normalised row
+  geometric means; consistency is the geometric consistency index
+  ``GCI = 2 / ((n − 1)(n − 2)) · Σ_{i<j} ln²(a_ij · w_j / w_i)`` (Crawford & Williams 1985;
+  Aguarón & Moreno-Jiménez 2003) with the thresholds GCI ≤ 0.31 (n = 3), 0.35 (n = 4) and
+  0.37 (n > 4).
 
 Group decisions (Forman & Peniwati 1998): aggregation of individual judgements (AIJ, element-wise
 weighted geometric mean of the matrices, which stays reciprocal) or of individual priorities (AIP,
 weighted geometric or arithmetic mean of the priority vectors).
+
+References
+----------
+Saaty T.L. (1980) *The Analytic Hierarchy Process*. McGraw-Hill. Saaty T.L. (1987) The analytic
+hierarchy process — what it is and how it is used. *Mathematical Modelling* 9(3–5):161–176.
+Crawford G., Williams C. (1985) A note on the analysis of subjective judgment matrices.
+*Journal of Mathematical Psychology* 29(4):387–405.
+Aguarón J., Moreno-Jiménez J.M. (2003) The geometric consistency index: approximated thresholds.
+*European Journal of Operational Research* 147(1):137–145.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +42,28 @@ from .._yaml import read_yaml
 from ..framework import Framework
 from ._common import normalise_within
 
-__all__ = ["RANDOM_INDEX", "AHPResult", "check_matrix", "priorities", "consistency", "ahp", "ahp_group",
-           "ahp_weights", "read_ahp", "consistent_matrix"]
+__all__ = ["RANDOM_INDEX", "CR_THRESHOLD", "GCI_THRESHOLDS", "AHPResult", "check_matrix", "priorities",
+           "consistency", "gci", "gci_threshold", "ahp", "ahp_group", "ahp_weights", "read_ahp",
+           "consistent_matrix", "consistency_line", "consistency_table"]
 
-#: Saaty's random consistency index RI(n) (Saaty 1980 for n ≤ 10; Saaty 2012 for 11–15).
-RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49,
-                11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59}
+#: Saaty's random consistency index RI(n), n = 1..10 (Saaty 1980; Saaty 1987, Table 2). Later
+#: simulations (e.g. Alonso & Lamata 2006; Saaty & Tran 2007) give other values and extend the
+#: table, but they are not the values CR is usually quoted with; CR is left undefined for n > 10.
+RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49}
+
+#: Saaty's limit on the consistency ratio.
+CR_THRESHOLD = 0.10
+
+#: Aguarón & Moreno-Jiménez (2003) thresholds of the geometric consistency index: n = 3, n = 4,
+#: and every n > 4 (key ``5``).
+GCI_THRESHOLDS = {3: 0.31, 4: 0.35, 5: 0.37}
+
+_GEOMETRIC = ("geometric", "geometric_mean", "rgm", "rgmm")
+_EIGEN = ("eigen", "eigenvector")
+
+
+def _is_geometric(method: str) -> bool:
+    return method.split("/")[0] in _GEOMETRIC
 
 
 @dataclass
@@ -40,11 +74,9 @@ class AHPResult:
     ----------
     weights : Series
         Priority vector (sums to 1), indexed by label.
-    lambda_max : float
-        Principal eigenvalue (computed with the returned priorities: mean of ``(A w)_i / w_i``;
-        equals the eigenvalue exactly for the eigenvector method).
-    ci, cr : float
-        Consistency index and ratio (``cr`` is 0 for n ≤ 2).
+    lambda_max, ci, cr : float
+        Eigenvector method: principal eigenvalue, ``CI`` and ``CR`` (``cr`` is 0 for n ≤ 2 and NaN
+        for n > 10, where Saaty's RI is not published). NaN for the geometric-mean method.
     worst_pair : tuple or None
         The judgement ``(i, j)`` furthest from the consistent ``w_i / w_j`` (on a log scale).
     matrix : DataFrame
@@ -52,6 +84,10 @@ class AHPResult:
     method : str
     experts : dict
         For a group: each expert's own AHPResult.
+    gci : float
+        Geometric-mean method: the geometric consistency index; NaN for the eigenvector method.
+    measure : {"CR", "GCI"}
+        The consistency measure that belongs to ``method``.
     """
 
     weights: pd.Series
@@ -63,10 +99,33 @@ class AHPResult:
     method: str
     node: str | None = None
     experts: dict = field(default_factory=dict)
+    gci: float = math.nan
+    measure: str = "CR"
 
     @property
-    def consistent(self) -> bool:
-        return self.cr <= 0.10
+    def n(self) -> int:
+        return len(self.weights)
+
+    @property
+    def index(self) -> float:
+        """The value of :attr:`measure` (CR or GCI)."""
+        return self.gci if self.measure == "GCI" else self.cr
+
+    @property
+    def threshold(self) -> float:
+        """The published limit for :attr:`measure` at this ``n`` (NaN where none is defined)."""
+        if self.measure == "GCI":
+            return gci_threshold(self.n)
+        return CR_THRESHOLD
+
+    @property
+    def consistent(self) -> bool | None:
+        """``index <= threshold``; True for n ≤ 2 (always consistent); None when undefined."""
+        if self.n <= 2:
+            return True
+        if math.isnan(self.index):
+            return None
+        return bool(self.index <= self.threshold)
 
 
 def check_matrix(A, labels=None, *, tol: float = 1e-3, where: dict | None = None) -> pd.DataFrame:
@@ -137,35 +196,56 @@ def priorities(A: np.ndarray, method: str = "eigen") -> np.ndarray:
         Principal right eigenvector (Perron vector) or normalised row geometric means.
     """
     A = np.asarray(A, dtype=float)
-    if method in ("eigen", "eigenvector"):
+    if method in _EIGEN:
         vals, vecs = np.linalg.eig(A)
         k = int(np.argmax(vals.real))
         v = np.abs(vecs[:, k].real)
         return v / v.sum()
-    if method in ("geometric", "geometric_mean", "rgm"):
+    if method in _GEOMETRIC:
         g = np.exp(np.log(A).mean(axis=1))
         return g / g.sum()
     raise InputError(f"unknown AHP priority method '{method}' (use eigen or geometric)")
 
 
-def consistency(A: np.ndarray, w: np.ndarray | None = None) -> tuple[float, float, float]:
-    """``(λ_max, CI, CR)`` of a comparison matrix.
+def consistency(A: np.ndarray) -> tuple[float, float, float]:
+    """Saaty's ``(λ_max, CI, CR)`` of a comparison matrix (eigenvector method).
 
-    λ_max is the principal eigenvalue when ``w`` is None, else ``mean((A w)_i / w_i)``.
+    ``λ_max`` is the principal eigenvalue, ``CI = (λ_max − n) / (n − 1)``, ``CR = CI / RI(n)``.
+    For n ≤ 2 every reciprocal matrix is consistent (``(n, 0, 0)``); for n > 10 Saaty's RI is not
+    published and CR is NaN.
     """
     A = np.asarray(A, dtype=float)
     n = A.shape[0]
-    if w is None:
-        lam = float(np.max(np.linalg.eigvals(A).real))
-    else:
-        lam = float(np.mean((A @ w) / w))
     if n <= 2:
         return float(n), 0.0, 0.0
+    lam = float(np.max(np.linalg.eigvals(A).real))
     ci = (lam - n) / (n - 1)
     ri = RANDOM_INDEX.get(n)
-    if ri is None:
-        raise InputError(f"no random index for a {n}×{n} matrix (Saaty's table covers n ≤ 15)")
-    return lam, ci, ci / ri
+    return lam, ci, (ci / ri if ri else math.nan)
+
+
+def gci(A: np.ndarray, w: np.ndarray | None = None) -> float:
+    """Geometric consistency index (Crawford & Williams 1985; Aguarón & Moreno-Jiménez 2003).
+
+    ``GCI = 2 / ((n − 1)(n − 2)) · Σ_{i<j} ln²(e_ij)`` with ``e_ij = a_ij · w_j / w_i`` and ``w`` the
+    row-geometric-mean priorities (computed when not given). 0 for n ≤ 2 and for a consistent
+    matrix.
+    """
+    A = np.asarray(A, dtype=float)
+    n = A.shape[0]
+    if n <= 2:
+        return 0.0
+    w = priorities(A, "geometric") if w is None else np.asarray(w, dtype=float)
+    e = np.log(A * w[None, :] / w[:, None])
+    iu = np.triu_indices(n, 1)
+    return float(2.0 / ((n - 1) * (n - 2)) * np.sum(e[iu] ** 2))
+
+
+def gci_threshold(n: int) -> float:
+    """Aguarón & Moreno-Jiménez's GCI threshold: 0.31 (n = 3), 0.35 (n = 4), 0.37 (n > 4); NaN for n ≤ 2."""
+    if n <= 2:
+        return math.nan
+    return GCI_THRESHOLDS[min(n, 5)]
 
 
 def consistent_matrix(w) -> np.ndarray:
@@ -185,6 +265,30 @@ def _worst(A: np.ndarray, w: np.ndarray, labels) -> tuple | None:
     return labels[i], labels[j]
 
 
+def _measure_text(res: AHPResult) -> str:
+    if res.measure == "GCI":
+        return (f"geometric consistency index {res.gci:.3f} > {res.threshold:.2f} "
+                f"(Aguarón & Moreno-Jiménez threshold for n = {res.n})")
+    return f"consistency ratio {res.cr:.3f} > {CR_THRESHOLD:.2f}"
+
+
+def _warn_consistency(res: AHPResult, who: str) -> None:
+    """Warn when the judgements fail their method's consistency limit or CR is undefined."""
+    if res.consistent is None and res.measure == "CR":
+        warnings.warn(f"{who}: Saaty's random index is published for n ≤ 10 only, so the consistency "
+                      f"ratio of a {res.n}×{res.n} matrix is not defined; use method 'geometric' (GCI, "
+                      f"defined for every n) to check consistency", InputWarning, stacklevel=3)
+    elif res.consistent is False:
+        msg = f"{who}: {_measure_text(res)}"
+        if res.worst_pair is not None:
+            i, j = res.worst_pair
+            lab = list(res.weights.index)
+            w = res.weights.to_numpy()
+            msg += (f"; the most inconsistent judgement is {i} vs {j} (a = {res.matrix.loc[i, j]:g}, "
+                    f"consistent value {w[lab.index(i)] / w[lab.index(j)]:.3g})")
+        warnings.warn(msg, InputWarning, stacklevel=3)
+
+
 def ahp(A, labels=None, *, method: str = "eigen", node: str | None = None, file=None,
         warn: bool = True) -> AHPResult:
     """Priorities and consistency of one pairwise comparison matrix.
@@ -194,23 +298,29 @@ def ahp(A, labels=None, *, method: str = "eigen", node: str | None = None, file=
     A : array-like or DataFrame
     labels : list, optional
     method : {"eigen", "geometric"}
+        Eigenvector priorities with Saaty's CR, or row-geometric-mean priorities with the
+        geometric consistency index (GCI).
     node : str, optional
         Framework node (for messages).
     warn : bool
-        Emit an :class:`InputWarning` when CR > 0.10, naming the node and the most inconsistent pair.
+        Emit an :class:`InputWarning` when the consistency measure exceeds its threshold
+        (CR > 0.10; GCI > 0.31 / 0.35 / 0.37), naming the node and the most inconsistent pair, or
+        when CR is undefined (n > 10).
     """
     M = check_matrix(A, labels, where={"file": file, "node": node})
     lab = list(M.index)
     X = M.to_numpy()
     w = priorities(X, method)
-    lam, ci, cr = consistency(X, None if method.startswith("eigen") else w)
-    worst = _worst(X, w, lab)
-    res = AHPResult(pd.Series(w, index=lab), lam, ci, cr, worst, M, method, node)
-    if warn and cr > 0.10:
-        i, j = worst
-        warnings.warn(f"{'node ' + repr(node) if node else 'matrix'}: consistency ratio {cr:.3f} > 0.10; "
-                      f"the most inconsistent judgement is {i} vs {j} (a = {M.loc[i, j]:g}, consistent value "
-                      f"{w[lab.index(i)] / w[lab.index(j)]:.3g})", InputWarning, stacklevel=2)
+    if _is_geometric(method):
+        lam = ci = cr = math.nan
+        g, measure = gci(X, w), "GCI"
+    else:
+        lam, ci, cr = consistency(X)
+        g, measure = math.nan, "CR"
+    res = AHPResult(pd.Series(w, index=lab), lam, ci, cr, _worst(X, w, lab), M, method, node, gci=g,
+                    measure=measure)
+    if warn:
+        _warn_consistency(res, f"node {node!r}" if node else "matrix")
     return res
 
 
@@ -233,8 +343,9 @@ def ahp_group(matrices: dict | list, labels=None, *, method: str = "eigen", aggr
     Returns
     -------
     AHPResult
-        The group's priorities (for AIJ, with λ_max/CI/CR of the aggregated matrix; for AIP, the
-        consistency fields are the expert-weighted mean of the individual CRs) and each expert's result.
+        The group's priorities (for AIJ, with the consistency of the aggregated matrix; for AIP,
+        the consistency fields — λ_max/CI/CR or GCI — are the expert-weighted means of the
+        individual values) and each expert's result.
     """
     if isinstance(matrices, list):
         matrices = {f"expert{i + 1}": m for i, m in enumerate(matrices)}
@@ -276,21 +387,52 @@ def ahp_group(matrices: dict | list, labels=None, *, method: str = "eigen", aggr
         else:
             raise InputError(f"unknown AIP mean '{aip_mean}'")
         g = g / g.sum()
-        lam = float(ew @ np.array([indiv[k].lambda_max for k in names]))
-        ci = float(ew @ np.array([indiv[k].ci for k in names]))
-        cr = float(ew @ np.array([indiv[k].cr for k in names]))
-        res = AHPResult(pd.Series(g, index=lab), lam, ci, cr, None, pd.DataFrame(np.nan, index=lab, columns=lab),
-                        f"{method}/aip-{aip_mean}", node)
+
+        def mean_of(attr: str) -> float:
+            return float(ew @ np.array([getattr(indiv[k], attr) for k in names]))
+
+        first = indiv[names[0]]
+        res = AHPResult(pd.Series(g, index=lab), mean_of("lambda_max"), mean_of("ci"), mean_of("cr"), None,
+                        pd.DataFrame(np.nan, index=lab, columns=lab), f"{method}/aip-{aip_mean}", node,
+                        gci=mean_of("gci"), measure=first.measure)
         if warn:
             for k in names:
-                if indiv[k].cr > 0.10:
-                    i, j = indiv[k].worst_pair
-                    warnings.warn(f"node {node!r}, expert {k!r}: consistency ratio {indiv[k].cr:.3f} > 0.10; "
-                                  f"the most inconsistent judgement is {i} vs {j}", InputWarning, stacklevel=2)
+                _warn_consistency(indiv[k], f"node {node!r}, expert {k!r}")
     else:
         raise InputError(f"unknown group aggregation '{aggregation}' (use aij or aip)", file=file, node=node)
     res.experts = indiv
     return res
+
+
+def consistency_line(res: AHPResult) -> str:
+    """One line for a console or log: the node, its method's measure, value and threshold.
+
+    ``GOV: CR 0.043 ≤ 0.10 (eigen; consistent)`` or ``GOV: GCI 0.412 > 0.37 (geometric; revise)``.
+    """
+    name = res.node or "matrix"
+    if res.n <= 2:
+        return f"{name}: {res.measure} 0 ({res.method}; consistent, n = {res.n})"
+    if res.consistent is None:
+        return f"{name}: {res.measure} not defined for n = {res.n} ({res.method})"
+    op, verdict = ("≤", "consistent") if res.consistent else (">", "revise")
+    return f"{name}: {res.measure} {res.index:.3f} {op} {res.threshold:.2f} ({res.method}; {verdict})"
+
+
+def consistency_table(results: dict[str, AHPResult]) -> pd.DataFrame:
+    """One row per compared node: method, consistency measure (CR or GCI), value, threshold, verdict.
+
+    ``lambda_max`` / ``CI`` / ``CR`` are filled for the eigenvector method, ``GCI`` for the
+    row-geometric-mean method; ``measure`` / ``value`` / ``threshold`` / ``consistent`` always refer
+    to the measure that belongs to the node's method.
+    """
+    rows = [{"node": n, "method": r.method, "n": r.n, "measure": r.measure, "value": r.index,
+             "threshold": r.threshold, "consistent": r.consistent, "lambda_max": r.lambda_max, "CI": r.ci,
+             "CR": r.cr, "GCI": r.gci,
+             "worst_pair": " vs ".join(map(str, r.worst_pair)) if r.worst_pair else ""}
+            for n, r in results.items()]
+    cols = ["node", "method", "n", "measure", "value", "threshold", "consistent", "lambda_max", "CI", "CR", "GCI",
+            "worst_pair"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def read_ahp(path: str | Path) -> dict[str, dict]:
@@ -457,6 +599,8 @@ def ahp_weights(framework: Framework, comparisons: dict | str | Path, *, method:
     comparisons : dict or path
         As returned by :func:`read_ahp` (or a path to read).
     method : {"eigen", "geometric"}
+        Eigenvector priorities checked by Saaty's CR, or row-geometric-mean priorities checked by
+        the geometric consistency index (GCI).
     aggregation : {"aij", "aip"}
         For nodes judged by several experts.
 
@@ -465,7 +609,7 @@ def ahp_weights(framework: Framework, comparisons: dict | str | Path, *, method:
     weights : Series
         Full weight vector, normalised within parents (nodes not compared keep the framework's).
     results : dict
-        Node → AHPResult (with CR and the most inconsistent pair).
+        Node → AHPResult (with CR or GCI and the most inconsistent pair).
     """
     file = None
     if not isinstance(comparisons, dict):

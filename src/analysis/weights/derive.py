@@ -77,7 +77,7 @@ SET_METHODS = ("equal", "framework", "entropy", "critic", "pca", "pca_pc1", "opt
 
 def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised", "bod"), *, ahp=None, budget=None,
                 bod_lower=None, bod_upper=None, bod_share: str = "contribution", year=None,
-                opt_min_weight=None) -> tuple[dict, dict]:
+                opt_min_weight=None, ahp_method: str = "eigen") -> tuple[dict, dict]:
     """Build several named weight sets for one result (the input of :func:`analysis.compare.compare_weight_sets`).
 
     Parameters
@@ -89,6 +89,9 @@ def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised
     ahp, budget : path or dict, optional
         Pairwise comparisons (:func:`analysis.weights.read_ahp`) or point allocations; added as sets
         ``ahp`` and ``budget``.
+    ahp_method : {"eigen", "geometric"}
+        AHP prioritisation: eigenvector (consistency by Saaty's CR) or row geometric mean
+        (consistency by the geometric consistency index GCI).
     opt_min_weight : float or dict, optional
         Lower bound on each optimised weight (share of its group), passed to
         :func:`~analysis.weights.optimise_weights` as ``min_weight``.
@@ -136,7 +139,7 @@ def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised
         else:
             raise InputError(f"unknown weighting method '{m}' (use {', '.join(SET_METHODS)})")
     if ahp is not None:
-        w, res = ahp_weights(fw, ahp)
+        w, res = ahp_weights(fw, ahp, method=ahp_method)
         sets["ahp"], details["ahp"] = w, res
     if budget is not None:
         b = budget_allocation(fw, budget)
