@@ -523,7 +523,7 @@ def _target_score(b: Baseline, unit: str, to, current: float | None = None) -> f
 def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | None = None,
                    upper: str | dict = "best", costs: dict | None = None, bounds: dict | None = None,
                    start: dict | pd.Series | None = None, tol: float = 1e-7) -> PathResult:
-    """Least total improvement of one unit's indicators that lifts its index to a target.
+    """Least-cost improvement of one unit's indicators that lifts its index to a target.
 
     Parameters
     ----------
@@ -534,21 +534,53 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         Indicators that may move (default: all).
     upper : "best", "range" or dict
         How far each indicator may move: the best observed value (default), its valid range, or
-        explicit limits ``{iCode: value}``.
+        explicit limits ``{iCode: value}``. A move never goes past the baseline's frozen Winsorisation
+        boundary on the side of improvement (the clip value): beyond it the treated value, and so the
+        index, does not change.
     costs : dict, optional
-        Cost per raw unit of improvement per indicator. Default: 1 per normalised point, so the
-        total is the sum of normalised-score gains.
+        Cost per raw unit of improvement per indicator (indicators not named cannot move).
+    bounds : dict, optional
+        Valid ranges ``{iCode: (lo, hi)}`` (see :func:`valid_range`).
     start : dict or Series, optional
         Raw values to start from instead of the baseline's (e.g. a scenario already applied, as in
         the dashboard); indicators not given keep their baseline values. ``"next"`` then means the
         level above the one ``start`` reaches.
+    tol : float
+        Margin added to the score constraint.
+
+    Returns
+    -------
+    PathResult
+        ``achieved_score`` is always the frozen recomputation (:meth:`Baseline.score_rows`) of the
+        proposed raw values; ``moves`` has per indicator the current and new raw value, the change,
+        its cost and the exact change of the normalised score.
 
     Notes
     -----
-    With arithmetic aggregation (and linear normalisation) the index is linear in each indicator
-    up to its cap, so the problem is a linear program (HiGHS); it is exact. Otherwise (geometric,
-    harmonic…, or a log treatment) the feasible set is still convex for concave means and the
-    problem is solved with SLSQP from the LP solution of the linearised problem, then checked.
+    **Cost.** A move of :math:`|\\Delta x_i|` raw units costs :math:`k_i |\\Delta x_i|`, with
+    :math:`k_i` the user's cost per raw unit (``costs``, ``--costs``) or, by default,
+    :math:`1/(\\max x_i - \\min x_i)` over the baseline's observed raw values: a move across the whole
+    observed range costs 1. Costs are in raw units, so normalised points past a clip value (which the
+    index never receives) are never counted, and moves stop at the clip value anyway.
+
+    **Method.** Each indicator's raw value passes the frozen treatment and normalisation exactly. The
+    ``method`` says how the result was obtained:
+
+    ``lp``
+        Exact: every level aggregates arithmetically and, within the allowed box, every movable
+        indicator's raw → normalised map is affine (minmax, zscore, ordinal, none; goalposts or a
+        capped target without their cap inside the box; no log transform, no Winsorisation boundary
+        inside the box). The index is then linear in the moves and HiGHS solves the linear program.
+    ``lp-piecewise``
+        Exact: arithmetic aggregation, but some indicator's map has breakpoints inside the box (a clip
+        value on the other side, a goalpost, a capped target). Between breakpoints the map is affine,
+        the gains at the breakpoints are computed by the frozen recomputation, and a mixed-integer
+        program over the segments (segments filled in order) gives the exact optimum.
+    ``slsqp``
+        Not exact: geometric, harmonic, MPI… aggregation, a log treatment, rank normalisation or
+        denomination. SLSQP minimises the cost subject to the recomputed score, starting from the LP
+        of the average slopes; the result is a local optimum (the global one for concave means of
+        linearly normalised indicators) and is re-scored.
     """
     from scipy.optimize import linprog, minimize
 
@@ -571,33 +603,56 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         if c not in fw.indicators:
             raise InputError(f"unknown indicator '{c}'", column=c)
     dirs = np.array([fw.nodes[c].direction for c in inds], dtype=float)
-    # how far each indicator may move (in its direction of improvement)
-    cap = np.zeros(len(inds))
-    for j, c in enumerate(inds):
-        lo, hi = valid_range(fw.nodes[c], b.raw[c].to_numpy(float), bounds)
-        if isinstance(upper, dict) and c in upper:
-            lim = float(upper[c])
-        elif upper == "range":
-            lim = hi if dirs[j] > 0 else lo
-        else:
-            lim = float(b.raw[c].max() if dirs[j] > 0 else b.raw[c].min())
-            lim = min(lim, hi) if dirs[j] > 0 else max(lim, lo)
-        cap[j] = max(0.0, (lim - x0[c]) * dirs[j])
+    cost = _costs(b, inds, costs)
+    # how far each indicator may move (raw, in its direction of improvement), capped at the clip value
+    lims = np.array([_move_limit(b, c, x0[c], int(dirs[j]), upper, bounds) for j, c in enumerate(inds)])
+    with np.errstate(invalid="ignore"):
+        cap = np.where(np.isfinite(x0[inds].to_numpy(float)), np.maximum(0.0, (lims - x0[inds].to_numpy(float)) * dirs),
+                       0.0)
+    cap = np.where(np.isfinite(cap), cap, 0.0)
     if T <= s0 + tol:
-        moves = pd.DataFrame({"current": x0[inds], "new": x0[inds], "change": 0.0, "cost": 0.0}, index=inds)
+        moves = _moves(b, inds, x0, dirs, np.zeros(len(inds)), cap, lims, cost)
         return PathResult(unit, T, s0, s0, True, moves, 0.0, "none", "already at or above the target")
 
     pos = np.array([fw.indicators.index(c) for c in inds])
     base_row = x0[fw.indicators].to_numpy(float)
 
-    def scores(D):
-        """Index scores for a batch of moves D (k × len(inds)), in one recomputation."""
+    def rows(D):
         R = np.repeat(base_row[None, :], len(D), axis=0)
         R[:, pos] += dirs * np.asarray(D, dtype=float)
-        return b.score_rows(unit, R)
+        ends = np.asarray(D, dtype=float) >= cap - 1e-12 * np.maximum(cap, 1.0)
+        R[:, pos] = np.where(ends & (cap > 0), lims, R[:, pos])   # a full move lands exactly on its limit
+        return R
+
+    def scores(D):
+        """Index scores for a batch of moves D (k × len(inds)), in one recomputation."""
+        return b.score_rows(unit, rows(D))
 
     def score(d):
         return float(scores(np.asarray(d, dtype=float)[None, :])[0])
+
+    need = T - s0
+    kinks = None if not _linear_aggregation(b) else _breakpoints(b, inds, x0, dirs, cap)
+    if kinks is not None:
+        segs = _segments(scores, s0, kinks)
+        if segs is not None:
+            d, ok = _solve_segments(segs, cost, need + tol, len(inds))
+            method = "lp" if all(len(k) == 2 for k in kinks) else "lp-piecewise"
+            if not ok:
+                best = score(cap)
+                moves = _moves(b, inds, x0, dirs, cap, cap, lims, cost)
+                return PathResult(unit, T, s0, best, False, moves, float(cost @ cap), method,
+                                  f"unreachable: moving every indicator to its limit gives {best:.4g} < target {T:.4g}")
+            achieved = score(d)
+            if achieved >= T - 1e-6:
+                moves = _moves(b, inds, x0, dirs, d, cap, lims, cost)
+                return PathResult(unit, T, s0, achieved, True, moves, float(cost @ d), method, "target reached")
+    # non-linear: SLSQP on the recomputed score, from the LP of the average slopes over the box
+    best = score(cap)
+    if best < T - 1e-6:
+        moves = _moves(b, inds, x0, dirs, cap, cap, lims, cost)
+        return PathResult(unit, T, s0, best, False, moves, float(cost @ cap), "slsqp",
+                          f"unreachable within the limits: the best reachable score is {best:.4g} < target {T:.4g}")
 
     def grad(d):
         # forward differences, all in one batch (the index is piecewise smooth in each indicator)
@@ -609,66 +664,208 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         s = scores(D)
         return (s[1:] - s[0]) / step
 
-    # per-indicator gain over its whole range, and whether the index is additive-linear in it
-    full = scores(np.diag(cap)) - s0 if len(inds) else np.zeros(0)
+    full = scores(np.diag(cap)) - s0
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = np.where(cap > 0, full / cap, 0.0)
-    norm_slope = np.zeros(len(inds))
-    for j, c in enumerate(inds):
-        if cap[j] > 0:
-            from .normalise import apply as napply
+    box = list(zip(np.zeros(len(inds)), cap))
+    res = linprog(cost, A_ub=-slope[None, :], b_ub=[-(need + tol)], bounds=box, method="highs")
+    d = np.clip(res.x, 0, cap) if res.status == 0 else cap.copy()
+    cons = {"type": "ineq", "fun": lambda v: score(np.clip(v, 0, cap)) - T - tol, "jac": grad}
+    r = minimize(lambda v: float(cost @ v), d, jac=lambda v: cost, bounds=box, constraints=[cons],
+                 method="SLSQP", options={"maxiter": 500, "ftol": 1e-12})
+    cand = np.clip(r.x, 0, cap)
+    if score(cand) >= T - 1e-6 and (cost @ cand < cost @ d or score(d) < T - 1e-6):
+        d = cand
+    if score(d) < T - 1e-6:
+        d = cap.copy()
+    achieved = score(d)
+    reachable = achieved >= T - 1e-6
+    msg = "target reached (local optimum, not exact)" if reachable else (
+        f"unreachable within the limits: the best reachable score is {best:.4g} < target {T:.4g}")
+    moves = _moves(b, inds, x0, dirs, d, cap, lims, cost)
+    return PathResult(unit, T, s0, achieved, reachable, moves, float(cost @ d), "slsqp", msg)
 
-            f = b.fitted[c]
-            a0 = napply(np.array([x0[c]]), f)[0]
-            a1 = napply(np.array([x0[c] + dirs[j] * cap[j]]), f)[0]
-            norm_slope[j] = abs(a1 - a0) / cap[j]
+
+def _costs(b: Baseline, inds: list[str], costs: dict | None) -> np.ndarray:
+    """Cost per raw unit: the user's, else one over the indicator's observed raw range."""
     if costs:
         unknown = [c for c in costs if c not in inds]
         if unknown:
             raise InputError(f"cost given for '{unknown[0]}', which is not among the movable indicators")
         cost = np.array([float(costs.get(c, np.inf)) for c in inds])
     else:
-        cost = norm_slope.copy()
-    cost = np.where(np.isfinite(cost), cost, 1e12)
-    need = T - s0
-    if full.sum() < need - tol and not _nonlinear(b):
-        best = score(cap)
-        moves = _moves(inds, x0, dirs, cap, cost, norm_slope)
-        return PathResult(unit, T, s0, best, False, moves, float((cost * cap).sum()), "lp",
-                          f"unreachable: moving every indicator to its limit gives {best:.4g} < target {T:.4g}")
-    res = linprog(cost, A_ub=-slope[None, :], b_ub=[-(need + tol)], bounds=list(zip(np.zeros(len(inds)), cap)),
-                  method="highs")
-    d = res.x if res.status == 0 else cap.copy()
-    method = "lp"
-    achieved = score(d)
-    if _nonlinear(b) or achieved < T - 1e-6:
-        cons = {"type": "ineq", "fun": lambda v: score(v) - T - tol, "jac": grad}
-        r = minimize(lambda v: float(cost @ v), d, jac=lambda v: cost, bounds=list(zip(np.zeros(len(inds)), cap)),
-                     constraints=[cons], method="SLSQP", options={"maxiter": 500, "ftol": 1e-10})
-        if r.success and score(r.x) >= T - 1e-6:
-            d = np.clip(r.x, 0, cap)
-        method = "slsqp"
-        achieved = score(d)
-    reachable = achieved >= T - 1e-6
-    msg = "target reached" if reachable else (
-        f"unreachable within the limits: the best reachable score is {score(cap):.4g} < target {T:.4g}")
-    moves = _moves(inds, x0, dirs, d, cost, norm_slope)
-    return PathResult(unit, T, s0, achieved, reachable, moves, float(cost @ d), method, msg)
+        rng = np.array([float(np.nanmax(b.raw[c]) - np.nanmin(b.raw[c])) if b.raw[c].notna().any() else np.nan
+                        for c in inds])
+        cost = np.where(np.isfinite(rng) & (rng > 0), 1.0 / np.where(rng > 0, rng, 1.0), 1.0)
+    return np.where(np.isfinite(cost), cost, 1e12)
 
 
-def _nonlinear(b: Baseline) -> bool:
-    agg = b.spec.get("aggregate") or {}
-    methods = {agg.get("method", "arithmetic")} | set((agg.get("by_level") or {}).values())
-    methods |= {v if isinstance(v, str) else v.get("method") for v in (agg.get("by_node") or {}).values()}
+def _treatment_record(b: Baseline, code: str) -> dict:
     tr = b.treatment
-    logs = isinstance(tr, pd.DataFrame) and "fallback" in tr.columns and (tr["fallback"] == "log").any()
-    return bool(methods - {"arithmetic", "mean", None}) or bool(logs)
+    if not isinstance(tr, pd.DataFrame) or code not in tr.index or not len(tr.columns):
+        return {}
+    return tr.loc[code].to_dict()
 
 
-def _moves(inds, x0, dirs, d, cost, norm_slope) -> pd.DataFrame:
-    d = np.where(np.abs(d) < 1e-12, 0.0, d)
-    m = pd.DataFrame({"current": x0[inds].to_numpy(), "new": x0[inds].to_numpy() + dirs * d, "change": dirs * d,
-                      "cost": cost * d, "normalised_change": norm_slope * d}, index=pd.Index(inds, name="iCode"))
+def _clips(b: Baseline, code: str) -> tuple[float | None, float | None]:
+    """The frozen clip values (low, high) that the baseline's treatment applies to ``code``."""
+    from .treat import winsorised_sides
+
+    rec = _treatment_record(b, code)
+    if not rec or rec.get("fallback") == "log":
+        return None, None
+    sides = winsorised_sides(rec)
+
+    def val(k):
+        v = rec.get(k)
+        return float(v) if v is not None and np.isfinite(float(v)) else None
+    return (val("clip_lo") if "winlo" in sides else None), (val("clip_hi") if "winhi" in sides else None)
+
+
+def _move_limit(b: Baseline, code: str, x0: float, direction: int, upper, bounds) -> float:
+    """The furthest raw value ``code`` may reach: ``upper``'s limit, then no further than the clip value
+    on the side of improvement (past the Winsorisation boundary the index gains nothing)."""
+    node = b.framework.nodes[code]
+    lo, hi = valid_range(node, b.raw[code].to_numpy(float), bounds)
+    if isinstance(upper, dict) and code in upper:
+        lim = float(upper[code])
+    elif upper == "range":
+        lim = hi if direction > 0 else lo
+    else:
+        lim = float(np.nanmax(b.raw[code]) if direction > 0 else np.nanmin(b.raw[code]))
+        lim = min(lim, hi) if direction > 0 else max(lim, lo)
+    if code not in b._denominated:
+        clo, chi = _clips(b, code)
+        if direction > 0 and chi is not None:
+            lim = min(lim, chi)
+        if direction < 0 and clo is not None:
+            lim = max(lim, clo)
+    return lim
+
+
+def _linear_aggregation(b: Baseline) -> bool:
+    """Whether every aggregate of the framework is an arithmetic mean of its children."""
+    from .aggregate import node_method
+
+    spec = b.spec.get("aggregate") or {}
+    leaves = set(b.framework.indicators)
+    return all(node_method(spec, b.framework, c)[0] == "arithmetic" for c in b.framework.nodes if c not in leaves)
+
+
+def _breakpoints(b: Baseline, inds, x0, dirs, cap) -> list[np.ndarray] | None:
+    """Per movable indicator, the move distances ``0 < … < cap`` between which its raw → normalised map
+    is affine: the clip values, goalposts and a capped target that lie inside the box. ``None`` when some
+    map is not piecewise affine (log treatment or transform, ranks, denomination)."""
+    out = []
+    for j, c in enumerate(inds):
+        pts = [0.0, float(cap[j])]
+        if cap[j] > 0:
+            if c in b._denominated or _treatment_record(b, c).get("fallback") == "log":
+                return None
+            f = b.fitted[c]
+            m = f["method"]
+            if m in ("rank", "prank") or (m == "goalposts" and f.get("transform") == "log"):
+                return None
+            raw = list(v for v in _clips(b, c) if v is not None)
+            if m == "goalposts":
+                raw += [f["min"], f["max"]]
+            if m == "target" and f.get("cap", False):
+                raw.append(f["target"] * f["direction"])
+            for v in raw:
+                t = (v - x0[c]) * dirs[j]
+                if 0 < t < cap[j]:
+                    pts.append(float(t))
+        out.append(np.unique(pts) if cap[j] > 0 else np.array([0.0, 0.0]))
+    return out
+
+
+def _segments(scores, s0: float, kinks: list[np.ndarray]):
+    """Gain of the index per raw unit on every segment, from one recomputation at the breakpoints.
+
+    Returns a list of ``(indicator position, length, slope)`` or ``None`` when the index is not additive
+    over the indicators at the box's corner (then it is not linear and the caller falls back)."""
+    n = len(kinks)
+    D, where = [], []
+    for j, pts in enumerate(kinks):
+        for p in pts[1:]:
+            row = np.zeros(n)
+            row[j] = p
+            D.append(row)
+            where.append(j)
+    corner = np.array([pts[-1] for pts in kinks])
+    s = scores(np.vstack(D + [corner])) if D else np.array([s0])
+    segs, k = [], 0
+    full = 0.0
+    for j, pts in enumerate(kinks):
+        prev = s0
+        for a, z in zip(pts[:-1], pts[1:]):
+            if z > a:
+                segs.append((j, float(z - a), float((s[k] - prev) / (z - a))))
+            prev = s[k]
+            k += 1
+        full += prev - s0
+    if abs((s[-1] - s0) - full) > 1e-8 * max(1.0, abs(s0)):
+        return None
+    return segs
+
+
+def _solve_segments(segs, cost: np.ndarray, need: float, n: int) -> tuple[np.ndarray, bool]:
+    """Least cost of segment moves whose gains reach ``need``; segments of an indicator fill in order.
+
+    A mixed-integer program (HiGHS) with the incremental formulation: segment ``k + 1`` of an indicator
+    may be used only when segment ``k`` is full. Exact on the breakpoints; without breakpoints it is the
+    plain linear program."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    if not segs or sum(L * max(sl, 0.0) for _, L, sl in segs) < need:
+        return np.zeros(n), False
+    m = len(segs)
+    links = [(a, a + 1) for a in range(m - 1) if segs[a][0] == segs[a + 1][0]]
+    nb = len(links)
+    c = np.concatenate([[cost[j] for j, _, _ in segs], np.zeros(nb)])
+    A = [np.concatenate([[sl for _, _, sl in segs], np.zeros(nb)])]
+    lo, hi = [need], [np.inf]
+    for q, (a, a1) in enumerate(links):
+        r1 = np.zeros(m + nb)          # d_a − L_a·y ≥ 0: segment a full when y = 1
+        r1[a], r1[m + q] = 1.0, -segs[a][1]
+        r2 = np.zeros(m + nb)          # d_{a+1} − L_{a+1}·y ≤ 0: the next one only then
+        r2[a1], r2[m + q] = 1.0, -segs[a1][1]
+        A += [r1, r2]
+        lo += [0.0, -np.inf]
+        hi += [np.inf, 0.0]
+    ub = np.concatenate([[L for _, L, _ in segs], np.ones(nb)])
+    res = milp(c, constraints=LinearConstraint(np.array(A), lo, hi), bounds=Bounds(np.zeros(m + nb), ub),
+               integrality=np.concatenate([np.zeros(m), np.ones(nb)]))
+    if res.status != 0 or res.x is None:
+        return np.zeros(n), False
+    d = np.zeros(n)
+    for (j, L, _), v in zip(segs, res.x[:m]):
+        d[j] += min(max(v, 0.0), L)
+    return d, True
+
+
+def _normalised_change(b: Baseline, code: str, old: float, new: float) -> float:
+    """Exact change of ``code``'s normalised score (frozen treatment, then normalisation)."""
+    from .normalise import apply as napply
+    from .treat import apply_treatment
+
+    if code in b._denominated:
+        return np.nan
+    v = np.array([old, new], dtype=float)
+    rec = _treatment_record(b, code)
+    if rec:
+        v = apply_treatment(v, rec)
+    y = napply(v, b.fitted[code])
+    return float(y[1] - y[0])
+
+
+def _moves(b: Baseline, inds, x0, dirs, d, cap, lims, cost) -> pd.DataFrame:
+    d = np.where(np.abs(d) < 1e-12, 0.0, np.clip(d, 0.0, cap))
+    cur = x0[inds].to_numpy(float)
+    new = np.where((d >= cap - 1e-12 * np.maximum(cap, 1.0)) & (cap > 0), lims, cur + dirs * d)
+    norm = [_normalised_change(b, c, cur[j], new[j]) if d[j] > 0 else 0.0 for j, c in enumerate(inds)]
+    m = pd.DataFrame({"current": cur, "new": new, "change": new - cur, "cost": cost * d,
+                      "normalised_change": norm}, index=pd.Index(inds, name="iCode"))
     return m.sort_values("cost", ascending=False)
 
 
