@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from .._errors import InputError
-from ..aggregate import _ALIASES, AGGREGATORS
+from ..aggregate import AGGREGATORS, ALIASES
 from ..impute import IMPUTERS
 from ..normalise import NORMALISERS
 from ._common import (
@@ -32,7 +32,7 @@ from ._common import (
 
 __all__ = ["SpecModel", "check_spec_dict", "read_weight_sets", "AGGREGATION_METHODS"]
 
-AGGREGATION_METHODS = tuple(AGGREGATORS) + tuple(_ALIASES)
+AGGREGATION_METHODS = tuple(AGGREGATORS) + tuple(ALIASES)
 
 
 def _agg_method(v: str) -> str:
