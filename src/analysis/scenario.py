@@ -884,7 +884,17 @@ def baseline_from_run(run_dir, year=None) -> Baseline:
     mf = run_dir / "manifest.json"
     if not mf.exists():
         raise InputError("not a run folder (no manifest.json)", file=run_dir)
-    m = json.loads(mf.read_text(encoding="utf-8"))
+    try:
+        m = json.loads(mf.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("manifest.json is not UTF-8 text; not a Maturasi run", file=mf) from None
+    except ValueError as e:
+        raise InputError(f"manifest.json is not valid JSON ({e.msg}, line {e.lineno}); not a Maturasi run",
+                         file=mf) from None
+    if not isinstance(m, dict) or m.get("tool") not in (None, "maturasi"):
+        raise InputError("manifest.json is not a Maturasi manifest", file=mf)
+    if not isinstance(m.get("inputs") or {}, dict):
+        raise InputError("manifest.json: 'inputs' is not a mapping", file=mf)
     if m.get("status") == "failed":
         raise InputError("this run failed; its tables are not a baseline", file=mf)
     ins = m.get("inputs") or {}
@@ -894,6 +904,8 @@ def baseline_from_run(run_dir, year=None) -> Baseline:
         if e is None:
             paths[k] = None
             continue
+        if not isinstance(e, dict) or not e.get("path"):
+            raise InputError(f"manifest.json: input '{k}' names no path", file=mf)
         if e.get("builtin"):
             paths[k] = e["path"]
             continue
@@ -901,7 +913,7 @@ def baseline_from_run(run_dir, year=None) -> Baseline:
         p = next((c for c in cand if str(c) and c.is_file()), None)
         if p is None:
             raise InputError(f"input '{k}' of the run is not found at {e['path']}", file=mf)
-        if sha256(p) != e["sha256"]:
+        if sha256(p) != e.get("sha256"):
             raise InputError(f"input '{k}' ({p}) has changed since the run (SHA-256 differs)", file=mf)
         paths[k] = p
     res = build(paths["framework"], paths["data"], paths["spec"])

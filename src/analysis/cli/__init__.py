@@ -20,6 +20,7 @@ import sys
 
 from .._errors import InputError
 from . import _notes, build, cluster, dashboard, run, scenario, uncertainty, weighting
+from ._args import Parser
 
 __all__ = ["main", "parser"]
 
@@ -31,7 +32,7 @@ _USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENO
 
 def parser() -> argparse.ArgumentParser:
     """The ``maturasi`` argument parser with every sub-command."""
-    p = argparse.ArgumentParser(prog="maturasi", description="Composite-indicator engine for smart-city maturity "
+    p = Parser(prog="maturasi", description="Composite-indicator engine for smart-city maturity "
                                 "indices (Indonesia's 514 kabupaten/kota).")
     sub = p.add_subparsers(dest="command", required=True)
     for group in _GROUPS:

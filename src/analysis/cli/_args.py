@@ -15,8 +15,21 @@ from pathlib import Path
 
 from .._errors import InputError
 
-__all__ = ["add_inputs", "add_force", "inputs_of", "listing", "at_least", "finite", "check_out", "check_year",
+__all__ = ["Parser", "add_inputs", "add_force", "inputs_of", "listing", "at_least", "finite", "check_out", "check_year",
            "suggest", "run_inputs"]
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose refusals are one line, like every other error of the command line.
+
+    ``maturasi: error: cluster: argument --k: invalid int value: 'abc' (see 'maturasi cluster --help')``,
+    exit code 2. Sub-command parsers are of the same class.
+    """
+
+    def error(self, message: str):
+        command = self.prog.removeprefix("maturasi").strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"maturasi: error: {where}{' '.join(message.split())} (see '{self.prog} --help')\n")
 
 
 def add_inputs(q: argparse.ArgumentParser, *, spec_help: str = "build spec (YAML)") -> None:

@@ -76,6 +76,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
     at_least(args.k, 2, "--k")
     at_least(args.n_boot, 1, "--n-boot")
+    at_least(args.seed, 0, "--seed")
     if args.k_range is not None:
         parse_k_range(args.k_range)
     inputs = inputs_of(args, "boundaries")
@@ -94,9 +95,13 @@ def cmd_cluster(args: argparse.Namespace) -> int:
                                      year=args.year)
         m = manifest(command="cluster", inputs=inputs, spec=res.spec.to_dict(), seed=seed,
                      timings={"total": time.perf_counter() - t0}, notes=notes + _notes.recorded(),
-                     outputs=listing(tmp), extra={"method": args.method, "on": args.on, "k": ty.k})
+                     outputs=listing(tmp), extra={"method": args.method, "on": args.on, "k": ty.k,
+                                                  "structure": ty.structure})
         write_json(m, tmp / "manifest.json")
     for n in notes:
         print(n)
-    print(f"{ty.k} clusters → {out}")
+    if ty.structure:
+        print(f"{ty.k} clusters → {out}")
+    else:
+        print(f"no cluster structure (gap statistic: k = 1) → {out}")
     return 0

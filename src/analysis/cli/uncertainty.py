@@ -67,14 +67,22 @@ def _inputs(args: argparse.Namespace) -> dict:
 def _prepare(args: argparse.Namespace) -> None:
     """Checks that need no data: option values and the output folder."""
     at_least(args.N, 1, "--N")
+    if args.scheduler and args.backend != "dask":
+        raise InputError("--scheduler needs --backend dask")
     check_out(args, _inputs(args))
 
 
 @contextlib.contextmanager
-def _n_from_flag(args: argparse.Namespace):
-    """Name ``--N`` (not the spec's key) when a refusal of N is about the value given on the command line."""
+def _flags_named(args: argparse.Namespace):
+    """Name ``--N`` (not the spec's key) when a refusal of N is about the value given on the command line,
+    and ``--scheduler`` when the dask scheduler cannot be reached."""
     try:
         yield
+    except OSError as e:
+        if args.backend != "dask" or getattr(e, "filename", None):
+            raise
+        raise InputError(f"--scheduler {args.scheduler or '(a LocalCluster)'}: cannot use the dask scheduler: "
+                         f"{' '.join(str(e).split())}") from None
     except InputError as e:
         if args.N is None or not e.message.startswith("key 'N'"):
             raise
@@ -131,7 +139,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
     _prepare(args)
     t0 = time.perf_counter()
     eng = _engine(args)
-    with _n_from_flag(args):
+    with _flags_named(args):
         design = load_design(args.design, eng.ua) if args.design else sample(eng, kind="mc")  # memory checked there
         res = eng.evaluate(eng.resolve(design), keep_scores=not args.no_scores, backend=args.backend,
                            scheduler=args.scheduler)
@@ -159,10 +167,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if not dims:
         raise InputError("no uncertain factors in the uncertainty spec", file=args.ua)
     keep = eng.ua.output.startswith("rank:") or not args.no_scores  # a rank output needs every run's scores
-    with _n_from_flag(args):
+    with _flags_named(args):
         _budget(eng, keep, design="sobol")  # before the Sobol' design is drawn
-    design = labelled_design(unit_design(dims, eng.ua.N, "sobol", eng.ua.seed), dims, eng.ua.factors)
-    res = eng.evaluate(eng.resolve(design), keep_scores=keep, backend=args.backend, scheduler=args.scheduler)
+        design = labelled_design(unit_design(dims, eng.ua.N, "sobol", eng.ua.seed), dims, eng.ua.factors)
+        res = eng.evaluate(eng.resolve(design), keep_scores=keep, backend=args.backend, scheduler=args.scheduler)
     Y = np.asarray(output_values(res, eng.ua.output, eng))
     groups = list(dict.fromkeys(g for g, _ in dims))
     if args.estimator == "coinr":

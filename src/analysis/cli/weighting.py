@@ -96,6 +96,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from ..report import steps
 
     at_least(args.n_boot, 1, "--n-boot")
+    at_least(args.seed, 0, "--seed")
     inputs = inputs_of(args)
     check_out(args, inputs)
     t0 = time.perf_counter()
