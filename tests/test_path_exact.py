@@ -189,6 +189,23 @@ def test_geometric_index_is_not_labelled_exact_and_is_verified_against_brute_for
     assert best == pytest.approx(p.total_cost, abs=0.02)
 
 
+def test_geometric_with_one_movable_indicator_is_not_an_lp():
+    """One indicator is trivially additive; the index is still concave in it, so not an exact LP."""
+    b = _baseline({"normalise": {"method": "minmax", "range": [1, 100]}, "aggregate": {"by_node": {"I": "geometric"}}})
+    unit = b.aggregates["I"].idxmin()
+    x0, hi = b.raw.at[unit, "b"], b.raw["b"].max()
+    cols = b.framework.indicators.index("b")
+    rows = np.repeat(b.raw.loc[[unit], b.framework.indicators].to_numpy(float), 2001, axis=0)
+    rows[:, cols] = np.linspace(x0, hi, 2001)
+    s = b.score_rows(unit, rows)
+    target = float(s[0] + 0.5 * (s[-1] - s[0]))
+    p = path_to_target(b, unit, target, indicators=["b"])
+    assert p.method == "slsqp" and p.reachable
+    assert p.achieved_score == pytest.approx(_rescore(b, unit, p), abs=1e-12)
+    need = rows[np.argmax(s >= target), cols]   # the least value reaching the target, on a fine grid
+    assert p.moves.at["b", "new"] == pytest.approx(need, abs=(hi - x0) / 2000)
+
+
 # (d) unreachable ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("spec", [{"normalise": {"method": "minmax"}},
                                   {"normalise": {"method": "minmax", "range": [1, 100]},

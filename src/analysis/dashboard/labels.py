@@ -46,7 +46,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "basis_cluster": ("nearest within the typology cluster", "terdekat dalam klaster tipologi"),
     "name": ("Name", "Nama"),
     "dimension": ("Dimension", "Dimensi"),
-    "cost": ("Effort (normalised points)", "Upaya (poin ternormalisasi)"),
+    "cost": ("Effort (share of observed range)", "Upaya (bagian dari rentang teramati)"),
     "indicators_moved": ("indicator(s) to move", "indikator perlu diubah"),
     "changed": ("Changed indicators", "Indikator yang diubah"),
 }
