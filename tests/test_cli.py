@@ -237,6 +237,35 @@ def test_run_refused_preflight_is_one_line_without_a_kept_notebook(capsys, tmp_p
     assert "kept" not in line
 
 
+@pytest.mark.parametrize("argv, needle", [
+    (["cluster", "--k", "abc", "-f", "x", "-d", "y", "-o", "z"], "cluster: argument --k: invalid int value"),
+    (["cluster", "--method", "magic", "-f", "x", "-d", "y", "-o", "z"], "invalid choice: 'magic'"),
+    (["build", "-f", "x", "-d", "y"], "build: the following arguments are required: --out"),
+    (["nosuch"], "invalid choice: 'nosuch'"),
+    (["dashboard", "--port", "x"], "dashboard: argument --port"),
+])
+def test_argparse_refusals_are_one_line(capsys, argv, needle):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("maturasi: error: ") and needle in lines[0], lines
+
+
+def test_seed_and_scheduler_options(files, capsys, tmp_path):
+    _refused(["audit", *_inputs(files), "-o", tmp_path / "o", "--seed", "-1"], capsys, "--seed must be at least 0")
+    _refused(["cluster", *_inputs(files), "-o", tmp_path / "o", "--seed", "-1"], capsys, "--seed must be at least 0")
+    _refused(["uncertainty", *_inputs(files), "--ua", files / "ua.yaml", "-o", tmp_path / "o", "--scheduler",
+              "tcp://127.0.0.1:1"], capsys, "--scheduler needs --backend dask")
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[1, 2]", '{"inputs": {"data": "x"}}'])
+def test_a_broken_run_manifest_is_one_line(capsys, tmp_path, content):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "manifest.json").write_text(content)
+    _refused(["path", "--run", tmp_path / "r", "--unit", "U1"], capsys, "manifest.json")
+
+
 # --- outputs ------------------------------------------------------------------------------------------
 def test_build_needs_force_to_replace_an_earlier_output(files, capsys, tmp_path):
     out = tmp_path / "b"
