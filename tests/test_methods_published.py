@@ -276,3 +276,29 @@ def test_importance_reports_the_adjusted_eta2_and_its_95_percent_interval(res):
         assert (row["eta2"], row["eta2_lo"], row["eta2_hi"]) == pytest.approx((e, lo, hi), abs=1e-12)
         assert row["eta2_raw"] == pytest.approx(correlation_ratio(x, y), abs=1e-12)
     assert imp.groupby("parent")["importance"].sum().to_numpy() == pytest.approx(1.0)
+
+
+def test_reference_year_treatment_clips_only_the_winsorised_side():
+    """The panel built on a reference year: the other years' values are clipped at the reference's
+    upper Winsorisation boundary only; values below the reference minimum are kept."""
+    from analysis import build
+    from analysis.demo import DEMO_DIR
+
+    res = build("kominfo_gm100sc", DEMO_DIR / "smartcity_panel.csv",
+                {"impute": {"method": "median"}, "treat": {"method": "winsorise"},
+                 "normalise": {"method": "minmax", "reference_year": 2023}})
+    tr = res.treatment.xs(2023, level=0)
+    top = tr.index[tr["winsorised"] == "winhi"]
+    assert len(top) and not (tr["winsorised"] == "winlo").any()
+    below = 0
+    for y in (2024, 2025):
+        imp, out = res.imputed.xs(y, level="year"), res.treated.xs(y, level="year")
+        for c in tr.index:
+            if tr.at[c, "fallback"] == "log":     # the reference's log transform, log(x − min + 0.01·range)
+                mn, mx = tr.at[c, "log_min"], tr.at[c, "log_max"]
+                expected = np.log(np.maximum(imp[c], mn) - mn + 0.01 * (mx - mn))
+            else:
+                expected = np.minimum(imp[c], tr.at[c, "clip_hi"]) if c in top else imp[c]
+            np.testing.assert_array_equal(out[c].to_numpy(), expected.to_numpy(), err_msg=f"{c} {y}")
+        below += sum(int((imp[c] < res.imputed.xs(2023, level="year")[c].min()).sum()) for c in top)
+    assert below > 0     # the case that matters: values below the reference minimum exist and are kept
