@@ -352,12 +352,13 @@ def copeland(X, w, min_share: float = 0.0) -> np.ndarray:
     within 1e-10 of the total weight counts as a tie, so float rounding cannot break a tie).
 
     With complete data this is COINr's ``a_copeland`` (``outrankMatrix`` transformed to ±1/0 and
-    summed by row). With missing values COINr fills ``e_ji = 1 − e_ij`` from the upper triangle and
-    does not renormalise, so its result depends on the order of the rows; here a pair is compared on
-    the children both have and ``e_ji = 1 − e_ij`` holds by construction, so the scores do not depend
-    on row order. A pair with no child in common is a tie (0). Units without any value, or with a
-    share of available children below ``min_share``, get no score (NaN) and are left out of the
-    comparisons of the others.
+    summed by row; COINr tests ``e_ij == 0.5`` in floating point, here a tie has a tolerance). With
+    missing values COINr fills ``e_ji = 1 − e_ij`` from the upper triangle and does not renormalise,
+    so its result depends on the order of the rows; here a pair is compared on the children both
+    have and ``e_ji = 1 − e_ij`` holds by construction, so the scores do not depend on row order. A
+    pair with no child in common is a tie (0). Units without any value, or with a share of available
+    children below ``min_share``, get no score (NaN) and are left out of the comparisons of the
+    others.
 
     Parameters
     ----------
@@ -365,6 +366,8 @@ def copeland(X, w, min_share: float = 0.0) -> np.ndarray:
         Children of one node, or one such matrix per run.
     w : array (k,) or (R, k)
         Weights, or one weight vector per run. A batch is computed with one pass over the pairs.
+    min_share : float
+        Minimum share of available children for a unit to take part and get a score.
 
     Returns
     -------
