@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one ``maturasi`` command; return its exit code."""
     args = parser().parse_args(argv)
     try:
-        with _notes.capture():
+        with _notes.capture(quiet_logging=args.command != "dashboard"):  # a server's log stays visible
             code = args.func(args)
     except InputError as e:
         print(f"maturasi: error: {_one_line(e)}", file=sys.stderr)

@@ -19,8 +19,9 @@ _records: dict[tuple[type, str], None] = {}
 
 
 @contextlib.contextmanager
-def capture():
-    """Record the warnings (and silence unconfigured library logging) of one command."""
+def capture(*, quiet_logging: bool = True):
+    """Record the warnings of one command and, with ``quiet_logging``, keep unconfigured library log
+    records (which Python would print as a last resort) off the terminal."""
     _records.clear()
 
     def record(message, category, filename, lineno, file=None, line=None):
@@ -28,7 +29,8 @@ def capture():
 
     root = logging.getLogger()
     quiet = logging.NullHandler()
-    root.addHandler(quiet)  # no "last resort" printing of library log records
+    if quiet_logging:
+        root.addHandler(quiet)  # no "last resort" printing of library log records
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
