@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import math
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from analysis._errors import InputWarning
+from analysis.framework import Framework, Node
 from analysis.weights.ahp import (
     RANDOM_INDEX,
     ahp,
@@ -127,6 +129,15 @@ def test_gci_zero_for_consistent_and_2x2(n):
     assert gci(one_judgement_off(2, 5.0)) == 0.0
 
 
+@pytest.mark.parametrize("method, measure", [("eigen", "CR"), ("geometric", "GCI")])
+def test_2x2_is_always_consistent(method, measure):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        r = ahp([[1, 9], [1 / 9, 1]], method=method, node="pair")
+    assert r.measure == measure and r.index == 0.0 and r.consistent is True
+    assert consistency_line(r) == f"pair: {measure} 0 ({method}; consistent, n = 2)"
+
+
 # --- GCI thresholds ------------------------------------------------------------------------------
 def test_gci_threshold_values():
     assert [gci_threshold(n) for n in (3, 4)] == [0.31, 0.35]
@@ -138,14 +149,15 @@ def test_gci_threshold_values():
 @pytest.mark.parametrize("n, limit", [(3, 0.31), (4, 0.35), (5, 0.37), (7, 0.37), (12, 0.37)])
 def test_gci_threshold_decides_and_warns(n, limit):
     """GCI just below the limit is consistent (no warning); just above, it warns with the limit."""
-    below = one_judgement_off(n, t_for_gci(n, limit - 0.005))
-    above = one_judgement_off(n, t_for_gci(n, limit + 0.005))
+    d = 2e-4
+    below = one_judgement_off(n, t_for_gci(n, limit - d))
+    above = one_judgement_off(n, t_for_gci(n, limit + d))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InputWarning)               # large n: judgements beyond 1–9
         warnings.filterwarnings("error", message=".*consistency", category=InputWarning)
         ok = ahp(below, method="geometric", node="N")
-    assert ok.gci == pytest.approx(limit - 0.005, rel=1e-9) and ok.consistent
-    msg = (rf"node 'N': geometric consistency index {limit + 0.005:.3f} > {limit:.2f} "
+    assert ok.gci == pytest.approx(limit - d, rel=1e-9) and ok.consistent
+    msg = (rf"node 'N': geometric consistency index {limit + d:.3f} > {limit:.2f} "
            rf"\(Aguarón & Moreno-Jiménez threshold for n = {n}\).*most inconsistent")
     with pytest.warns(InputWarning, match=msg):
         bad = ahp(above, method="geometric", node="N")
@@ -224,3 +236,21 @@ def test_consistency_table_and_line_show_the_methods_measure():
     assert tab.loc["E", "value"] == tab.loc["E", "CR"] and math.isnan(tab.loc["E", "GCI"])
     assert consistency_line(res["G"]) == "G: GCI 0.303 ≤ 0.37 (geometric; consistent)"
     assert consistency_line(res["E"]).startswith("E: CR ")
+
+
+def test_weight_sets_pass_the_ahp_method_to_the_consistency_report():
+    """``weight_sets(..., ahp_method=)`` (used by the report step and the CLI) reports GCI or CR per method."""
+    from analysis.weights.derive import weight_sets
+
+    nodes = [Node("I", None, 1.0, False)] + [Node(c, "I", 1.0, True) for c in "abcde"]
+    fw = Framework(nodes, "t")
+    comps = {"I": {"labels": list("abcde"), "experts": {"matrix": from_upper(ESCOBAR_2015["NP"][0])}}}
+    result = SimpleNamespace(framework=fw)
+    sets, details = weight_sets(result, (), ahp=comps, ahp_method="geometric")
+    r = details["ahp"]["I"]
+    assert r.measure == "GCI" and r.gci == pytest.approx(0.203, abs=0.0006)
+    np.testing.assert_allclose(sets["ahp"][list("abcde")], ESCOBAR_2015["NP"][1], atol=0.0006)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        _, details = weight_sets(result, (), ahp=comps)
+    assert details["ahp"]["I"].measure == "CR" and not math.isnan(details["ahp"]["I"].cr)
