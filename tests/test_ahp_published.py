@@ -4,11 +4,11 @@ Independent references, not the code compared with itself:
 
 - Geometric consistency index (GCI) of the row-geometric-mean method: the four 5×5 matrices of
   Escobar, Aguarón & Moreno-Jiménez (2015), "Some extensions of the precise consistency consensus
-  matrix", *Decision Support Systems* 74:67–77, Tables 1–3 (priorities and GCIs printed to three
+  matrix", *Decision Support Systems*, doi:10.1016/j.dss.2015.04.005, Tables 1–3 (priorities and GCIs printed to three
   decimals), and two closed forms derived by hand (below).
 - Thresholds 0.31 (n = 3), 0.35 (n = 4), 0.37 (n > 4): Aguarón & Moreno-Jiménez (2003), *EJOR*
   147(1):137–145, as restated in Escobar et al. (2015), section 2.
-- Saaty's random index, n = 1..10 (Saaty 1980; Saaty 1987, *Mathematical Modelling* 9:161–176),
+- Saaty's random index, n = 1..10 (Saaty 1980; R.W. Saaty 1987, *Mathematical Modelling* 9:161–176),
   entry by entry, and the consistency ratio of Saaty's (1977) light-intensity matrix
   (*J. Math. Psychol.* 15:234–281: λ_max = 4.39).
 

@@ -19,7 +19,7 @@ weighted geometric or arithmetic mean of the priority vectors).
 
 References
 ----------
-Saaty T.L. (1980) *The Analytic Hierarchy Process*. McGraw-Hill. Saaty T.L. (1987) The analytic
+Saaty T.L. (1980) *The Analytic Hierarchy Process*. McGraw-Hill. Saaty R.W. (1987) The analytic
 hierarchy process — what it is and how it is used. *Mathematical Modelling* 9(3–5):161–176.
 Crawford G., Williams C. (1985) A note on the analysis of subjective judgment matrices.
 *Journal of Mathematical Psychology* 29(4):387–405.
@@ -46,7 +46,7 @@ __all__ = ["RANDOM_INDEX", "CR_THRESHOLD", "GCI_THRESHOLDS", "AHPResult", "check
            "consistency", "gci", "gci_threshold", "ahp", "ahp_group", "ahp_weights", "read_ahp",
            "consistent_matrix", "consistency_line", "consistency_table"]
 
-#: Saaty's random consistency index RI(n), n = 1..10 (Saaty 1980; Saaty 1987, Table 2). Later
+#: Saaty's random consistency index RI(n), n = 1..10 (Saaty 1980; R.W. Saaty 1987). Later
 #: simulations (e.g. Alonso & Lamata 2006; Saaty & Tran 2007) give other values and extend the
 #: table, but they are not the values CR is usually quoted with; CR is left undefined for n > 10.
 RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49}
