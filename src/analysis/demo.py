@@ -137,13 +137,57 @@ def generate(seed: int = 20261123, reference_dir: str | Path = REFERENCE_DIR,
     return out
 
 
-def write_demo(out: str | Path = DEMO_DIR, seed: int = 20261123) -> list[Path]:
-    """Write ``smartcity_panel.csv`` (all years) and ``smartcity_2025.csv`` (latest year)."""
+def write_demo(out: str | Path = DEMO_DIR, seed: int = 20261123, *, force: bool = False) -> list[Path]:
+    """Write ``smartcity_panel.csv`` (all years) and ``smartcity_2025.csv`` (latest year) into ``out``.
+
+    A file that already holds exactly these bytes is left as it is. A file with other content is
+    never overwritten unless ``force`` is given (then it is replaced atomically: a temporary file
+    beside it is renamed over it once complete), so regenerating the demo cannot destroy a user's
+    edited copy by accident.
+
+    Raises
+    ------
+    InputError
+        ``out`` is a file, or a target file differs and ``force`` is False.
+    """
+    import os
+    import tempfile
+
+    from ._errors import InputError
+
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise InputError("--out is a file, not a folder", file=out)
     df = generate(seed)
-    p1 = out / "smartcity_panel.csv"
-    p2 = out / "smartcity_2025.csv"
-    df.to_csv(p1, index=False, float_format="%.6g")
-    df[df["year"] == max(YEARS)].drop(columns="year").to_csv(p2, index=False, float_format="%.6g")
-    return [p1, p2]
+    texts = {
+        out / "smartcity_panel.csv": df.to_csv(index=False, float_format="%.6g"),
+        out / "smartcity_2025.csv": df[df["year"] == max(YEARS)].drop(columns="year")
+        .to_csv(index=False, float_format="%.6g"),
+    }
+    payload = {p: t.encode("utf-8") for p, t in texts.items()}
+    for p, b in payload.items():
+        if p.exists() and (not p.is_file() or p.read_bytes() != b) and not force:
+            raise InputError("exists with other content; use --force to replace it with the regenerated "
+                             "demonstration data", file=p)
+    out.mkdir(parents=True, exist_ok=True)
+    for p, b in payload.items():
+        if p.is_file() and p.read_bytes() == b:
+            continue
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.maturasi-tmp-", dir=out)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(b)
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, p)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return list(payload)
+
+
+def _umask() -> int:
+    import os
+
+    m = os.umask(0)
+    os.umask(m)
+    return m

@@ -30,6 +30,7 @@ def register(sub) -> None:
     d = sub.add_parser("demo-data", help="regenerate the synthetic demonstration data")
     d.add_argument("--out", default="data/demo")
     d.add_argument("--seed", type=int, default=20261123)
+    d.add_argument("--force", action="store_true", help="replace demo files whose content differs")
     d.set_defaults(func=cmd_demo)
 
 
@@ -98,6 +99,6 @@ def cmd_frameworks(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..demo import write_demo
 
-    paths = write_demo(args.out, seed=args.seed)
+    paths = write_demo(args.out, seed=args.seed, force=args.force)
     print("wrote synthetic demonstration data: " + ", ".join(str(p) for p in paths))
     return 0

@@ -28,6 +28,9 @@ def register(sub) -> None:
     w.add_argument("--methods", default="equal,entropy,critic,pca,optimised,bod",
                    help="comma-separated: equal, framework, entropy, critic, pca, pca_pc1, optimised, bod")
     w.add_argument("--ahp", default=None, help="pairwise comparison matrices (YAML/CSV/XLSX)")
+    w.add_argument("--ahp-method", choices=["eigen", "geometric"], default="eigen",
+                   help="eigen: eigenvector priorities checked by Saaty's CR; geometric: row geometric means "
+                        "checked by the geometric consistency index GCI")
     w.add_argument("--budget", default=None, help="budget allocation table (CSV/XLSX)")
     w.add_argument("--bod-lower", type=float, default=None, help="lower bound on each indicator's share (BoD)")
     w.add_argument("--bod-upper", type=float, default=None, help="upper bound on each indicator's share (BoD)")
@@ -80,12 +83,15 @@ def cmd_weights(args: argparse.Namespace) -> int:
     out = Path(args.out)
     with atomic_dir(out, inputs=inputs, force=args.force) as tmp:
         summ = steps.weighting(res, tmp, methods=methods, ahp=args.ahp, budget=args.budget, bod_lower=args.bod_lower,
-                               bod_upper=args.bod_upper, year=args.year, names=_names(res, args.year))
+                               bod_upper=args.bod_upper, year=args.year, names=_names(res, args.year),
+                               ahp_method=args.ahp_method)
         m = manifest(command="weights", inputs=inputs, spec=res.spec.to_dict(), seed=res.spec.get("seed"),
                      timings={"total": time.perf_counter() - t0}, notes=_notes.recorded(), outputs=listing(tmp),
-                     extra={"methods": methods, "year": args.year})
+                     extra={"methods": methods, "year": args.year, "ahp_method": args.ahp_method})
         write_json(m, tmp / "manifest.json")
     print(pd.DataFrame(summ["summary"]).set_index("set").round(3).to_string())
+    for v in summ.get("ahp", {}).values():
+        print(v["line"])
     print(f"→ {out}")
     return 0
 
