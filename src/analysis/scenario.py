@@ -578,9 +578,10 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         program over the segments (segments filled in order) gives the exact optimum.
     ``slsqp``
         Not exact: geometric, harmonic, MPI… aggregation, a log treatment, rank normalisation or
-        denomination. SLSQP minimises the cost subject to the recomputed score, starting from the LP
-        of the average slopes; the result is a local optimum (the global one for concave means of
-        linearly normalised indicators) and is re-scored.
+        denomination. SLSQP minimises the cost subject to the recomputed score, starting (arithmetic
+        aggregation) from the piecewise-linear optimum with each non-linear map sampled at 12 steps,
+        else from the LP of the average slopes; the result is a local optimum (the global one for
+        concave means of linearly normalised indicators) and is re-scored.
     """
     from scipy.optimize import linprog, minimize
 
@@ -632,22 +633,28 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         return float(scores(np.asarray(d, dtype=float)[None, :])[0])
 
     need = T - s0
-    kinks = None if not _linear_aggregation(b) else _breakpoints(b, inds, x0, dirs, cap)
-    if kinks is not None:
+    start_d = None   # a piecewise-linear solution to start SLSQP from, when the index is additive
+    if _linear_aggregation(b):
+        kinks, exact = _breakpoints(b, inds, x0, dirs, cap)
         segs = _segments(scores, s0, kinks)
         if segs is not None:
             d, ok = _solve_segments(segs, cost, need + tol, len(inds))
-            method = "lp" if all(len(k) == 2 for k in kinks) else "lp-piecewise"
-            if not ok:
-                best = score(cap)
-                moves = _moves(b, inds, x0, dirs, cap, cap, lims, cost)
-                return PathResult(unit, T, s0, best, False, moves, float(cost @ cap), method,
-                                  f"unreachable: moving every indicator to its limit gives {best:.4g} < target {T:.4g}")
-            achieved = score(d)
-            if achieved >= T - 1e-6:
-                moves = _moves(b, inds, x0, dirs, d, cap, lims, cost)
-                return PathResult(unit, T, s0, achieved, True, moves, float(cost @ d), method, "target reached")
-    # non-linear: SLSQP on the recomputed score, from the LP of the average slopes over the box
+            if exact:
+                method = "lp" if all(len(k) == 2 for k in kinks) else "lp-piecewise"
+                if not ok:
+                    best = score(cap)
+                    moves = _moves(b, inds, x0, dirs, cap, cap, lims, cost)
+                    return PathResult(unit, T, s0, best, False, moves, float(cost @ cap), method,
+                                      f"unreachable: moving every indicator to its limit gives {best:.4g} < "
+                                      f"target {T:.4g}")
+                achieved = score(d)
+                if achieved >= T - 1e-6:
+                    moves = _moves(b, inds, x0, dirs, d, cap, lims, cost)
+                    return PathResult(unit, T, s0, achieved, True, moves, float(cost @ d), method, "target reached")
+            if ok:
+                start_d = d
+    # non-linear: SLSQP on the recomputed score, from the piecewise-linear solution (sampled maps) when the
+    # index is additive, else from the LP of the average slopes over the box
     best = score(cap)
     if best < T - 1e-6:
         moves = _moves(b, inds, x0, dirs, cap, cap, lims, cost)
@@ -664,15 +671,24 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         s = scores(D)
         return (s[1:] - s[0]) / step
 
-    full = scores(np.diag(cap)) - s0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = np.where(cap > 0, full / cap, 0.0)
-    box = list(zip(np.zeros(len(inds)), cap))
-    res = linprog(cost, A_ub=-slope[None, :], b_ub=[-(need + tol)], bounds=box, method="highs")
-    d = np.clip(res.x, 0, cap) if res.status == 0 else cap.copy()
-    cons = {"type": "ineq", "fun": lambda v: score(np.clip(v, 0, cap)) - T - tol, "jac": grad}
-    r = minimize(lambda v: float(cost @ v), d, jac=lambda v: cost, bounds=box, constraints=[cons],
-                 method="SLSQP", options={"maxiter": 500, "ftol": 1e-12})
+    if start_d is not None:
+        d = np.clip(start_d, 0, cap)
+    else:
+        full = scores(np.diag(cap)) - s0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = np.where(cap > 0, full / cap, 0.0)
+        box = list(zip(np.zeros(len(inds)), cap))
+        res = linprog(cost, A_ub=-slope[None, :], b_ub=[-(need + tol)], bounds=box, method="highs")
+        d = np.clip(res.x, 0, cap) if res.status == 0 else cap.copy()
+    # SLSQP on the fraction of each box used (u = d / cap), with the objective on the scale of the score
+    # gain, so that indicators in very different raw units are equally well conditioned
+    span = np.where(cap > 0, cap, 1.0)
+    kk = cost * cap * (best - s0) / max(float(cost @ cap), 1e-300)
+    cons = {"type": "ineq", "fun": lambda u: score(np.clip(u, 0, 1) * cap) - T - tol,
+            "jac": lambda u: grad(u * cap) * cap}
+    r = minimize(lambda u: float(kk @ u), d / span, jac=lambda u: kk, bounds=[(0.0, 1.0)] * len(inds),
+                 constraints=[cons], method="SLSQP", options={"maxiter": 500, "ftol": 1e-10})
+    r.x = np.clip(r.x, 0, 1) * cap
     cand = np.clip(r.x, 0, cap)
     if score(cand) >= T - 1e-6 and (cost @ cand < cost @ d or score(d) < T - 1e-6):
         d = cand
@@ -752,31 +768,36 @@ def _linear_aggregation(b: Baseline) -> bool:
     return all(node_method(spec, b.framework, c)[0] == "arithmetic" for c in b.framework.nodes if c not in leaves)
 
 
-def _breakpoints(b: Baseline, inds, x0, dirs, cap) -> list[np.ndarray] | None:
+def _breakpoints(b: Baseline, inds, x0, dirs, cap, samples: int = 12) -> tuple[list[np.ndarray], bool]:
     """Per movable indicator, the move distances ``0 < … < cap`` between which its raw → normalised map
-    is affine: the clip values, goalposts and a capped target that lie inside the box. ``None`` when some
-    map is not piecewise affine (log treatment or transform, ranks, denomination)."""
-    out = []
+    is affine: the clip values, goalposts and a capped target that lie inside the box.
+
+    Returns the points and whether they are exact. A map that is not piecewise affine (log treatment or
+    transform, ranks, denomination) gets ``samples`` evenly spaced points instead, and the flag is False:
+    the piecewise-linear problem is then only an approximation (a starting point for SLSQP)."""
+    out, exact = [], True
     for j, c in enumerate(inds):
+        if cap[j] <= 0:
+            out.append(np.array([0.0, 0.0]))
+            continue
         pts = [0.0, float(cap[j])]
-        if cap[j] > 0:
-            if c in b._denominated or _treatment_record(b, c).get("fallback") == "log":
-                return None
-            f = b.fitted[c]
-            m = f["method"]
-            if m in ("rank", "prank") or (m == "goalposts" and f.get("transform") == "log"):
-                return None
-            raw = list(v for v in _clips(b, c) if v is not None)
-            if m == "goalposts":
-                raw += [f["min"], f["max"]]
-            if m == "target" and f.get("cap", False):
-                raw.append(f["target"] * f["direction"])
-            for v in raw:
-                t = (v - x0[c]) * dirs[j]
-                if 0 < t < cap[j]:
-                    pts.append(float(t))
-        out.append(np.unique(pts) if cap[j] > 0 else np.array([0.0, 0.0]))
-    return out
+        f = b.fitted[c]
+        m = f["method"]
+        if (c in b._denominated or _treatment_record(b, c).get("fallback") == "log" or m in ("rank", "prank")
+                or (m == "goalposts" and f.get("transform") == "log")):
+            exact = False
+            pts += list(np.linspace(0.0, float(cap[j]), samples + 1)[1:-1])
+        raw = [v for v in _clips(b, c) if v is not None]
+        if m == "goalposts":
+            raw += [f["min"], f["max"]]
+        if m == "target" and f.get("cap", False):
+            raw.append(f["target"] * f["direction"])
+        for v in raw:
+            t = (v - x0[c]) * dirs[j]
+            if 0 < t < cap[j]:
+                pts.append(float(t))
+        out.append(np.unique(pts))
+    return out, exact
 
 
 def _segments(scores, s0: float, kinks: list[np.ndarray]):
