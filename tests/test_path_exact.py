@@ -22,12 +22,15 @@ from analysis.scenario import Baseline, path_to_target
 MOVABLE = ["a", "b", "c"]
 
 
-def _baseline(spec: dict, *, outlier: float | None = None, low_outlier: float | None = None, seed: int = 3):
+def _baseline(spec: dict, *, outlier: float | None = None, low_outlier: float | None = None, seed: int = 3,
+              second_outlier: float | None = None):
     rng = np.random.default_rng(seed)
     n = 15
     a = rng.uniform(0, 10, n)
     if outlier is not None:
         a[-1] = outlier
+    if second_outlier is not None:
+        a[-2] = second_outlier
     if low_outlier is not None:
         a[0] = low_outlier
     data = pd.DataFrame({"uCode": [f"u{i:02d}" for i in range(n)], "a": a, "b": rng.uniform(0, 50, n),
@@ -175,6 +178,18 @@ def test_a_dead_zone_below_a_low_clip_is_piecewise_exact():
     best = _check_against_brute(b, unit, p, {"a": [lo, b.raw["a"].max()], "b": b.raw["b"].max(),
                                              "c": b.raw["c"].max()}, np.array([costs[c] for c in MOVABLE]))
     assert best == pytest.approx(p.total_cost, abs=0.01)
+
+
+def test_a_log_treated_indicator_is_not_labelled_exact():
+    b = _baseline({"treat": {"method": "winsorise", "winmax": 1}, "normalise": {"method": "minmax"}},
+                  outlier=100.0, second_outlier=80.0)
+    assert b.treatment.at["a", "fallback"] == "log"   # one Winsorised point is not enough: log instead
+    unit = b.aggregates["I"].idxmin()
+    target = float(b.aggregates["I"].median())
+    p = path_to_target(b, unit, target, indicators=MOVABLE)
+    assert p.method == "slsqp"
+    best = _check_against_brute(b, unit, p, {c: b.raw[c].max() for c in MOVABLE}, _default_cost(b, MOVABLE))
+    assert best == pytest.approx(p.total_cost, abs=0.03)
 
 
 # (c) geometric mean at the index level -----------------------------------------------------------
