@@ -51,13 +51,14 @@ def _engine(args: argparse.Namespace):
         if args.year is None:
             raise InputError(f"panel data: choose a year with --year ({', '.join(map(str, ds.years))})",
                              file=args.data)
-        ds = pick_year(ds, args.year)
+        pick_year(ds, args.year)  # refuses a year not in the data, naming the file
     elif args.year is not None:
         raise InputError(f"--year {args.year}: the data have no year column (one cross-section)", file=args.data)
     ua = load_ua_spec(args.ua)
     if args.N is not None:
         ua.N = args.N
-    return Engine(fw, ds, args.spec, ua)
+    # the panel is kept: with normalise.reference_year the nominal is the published index of that year
+    return Engine(fw, ds, args.spec, ua, year=args.year if ds.year is not None else None)
 
 
 def _inputs(args: argparse.Namespace) -> dict:
@@ -97,7 +98,12 @@ def _budget(eng, keep_scores: bool, *, design: str, runs: int | None = None) -> 
     check_budget(len(eng.units), eng.ua, keep_scores, design=design, n_nodes=len(eng.nodes), runs=runs)
 
 
-def _write(args, res, eng, extra_tables=None, figs=None, command="uncertainty") -> None:
+def _nominal_info(eng) -> dict:
+    """What the nominal (reference of rank shifts) is: the built index, and which alternatives reproduce it."""
+    return {"is": "the index built with the spec", "alternatives": eng.nominal_alternatives()}
+
+
+def _write(args, res, eng, extra_tables=None, figs=None, command="uncertainty", info=None) -> None:
     from ..manifest import atomic_dir, manifest, write_json
     from ..uncertainty.figures import rank_intervals
 
@@ -128,7 +134,8 @@ def _write(args, res, eng, extra_tables=None, figs=None, command="uncertainty") 
         notes = [eng.spec.get("note")] if eng.spec.get("note") else []
         m = manifest(command=command, inputs=_inputs(args), spec=eng.spec.to_dict(), seed=eng.ua.seed,
                      timings=res.timings, outputs=files, notes=notes + _notes.recorded(),
-                     extra={"ua_spec": eng.ua.raw, "runs": int(len(res.outputs))})
+                     extra={"ua_spec": eng.ua.raw, "runs": int(len(res.outputs)),
+                            "nominal": _nominal_info(eng), **(info or {})})
         write_json(m, tmp / "manifest.json")
 
 
@@ -151,34 +158,28 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from ..uncertainty import output_values
+    from ..uncertainty import sobol_design, sobol_indices
     from ..uncertainty.figures import sobol_bars
-    from ..uncertainty.sensitivity import labelled_design, problem, sobol_coinr, sobol_salib, unit_design
 
-    if args.design:
-        raise InputError("--design: a sensitivity study samples its own Sobol' design; replay a design with "
-                         "'maturasi uncertainty --design'")
     _prepare(args)
     t0 = time.perf_counter()
     eng = _engine(args)
-    dims = eng.dims()
-    if not dims:
+    if not eng.dims():
         raise InputError("no uncertain factors in the uncertainty spec", file=args.ua)
     keep = eng.ua.output.startswith("rank:") or not args.no_scores  # a rank output needs every run's scores
     with _flags_named(args):
-        _budget(eng, keep, design="sobol")  # before the Sobol' design is drawn
-        design = labelled_design(unit_design(dims, eng.ua.N, "sobol", eng.ua.seed), dims, eng.ua.factors)
+        if args.design:  # replay: SALib's row order or COINr's block layout, refused otherwise
+            design, order, layout = sobol_design(eng, args.design)
+            _budget(eng, keep, design="sobol", runs=len(design))
+        else:
+            _budget(eng, keep, design="sobol")  # before the Sobol' design is drawn
+            design, order, layout = sobol_design(eng)
         res = eng.evaluate(eng.resolve(design), keep_scores=keep, backend=args.backend, scheduler=args.scheduler)
-    Y = np.asarray(output_values(res, eng.ua.output, eng))
-    groups = list(dict.fromkeys(g for g, _ in dims))
-    if args.estimator == "coinr":
-        si = sobol_coinr(Y, len(groups), groups, seed=eng.ua.seed)
-    else:
-        si = sobol_salib(problem(dims), Y, seed=eng.ua.seed)
+    si, _ = sobol_indices(eng, res, order, estimator=args.estimator)  # small-N warnings -> notes
     res.timings["wall"] = time.perf_counter() - t0
-    _write(args, res, eng, {"sobol.csv": si}, {"sobol.png": sobol_bars(si)}, command="sensitivity")
+    G = len(si)
+    info = {"design_layout": layout, "base_points": int(len(order) // (G + 2)), "estimator": args.estimator}
+    _write(args, res, eng, {"sobol.csv": si}, {"sobol.png": sobol_bars(si)}, command="sensitivity", info=info)
     print(si.round(3).to_string())
     print(f"{len(design)} runs in {res.timings['evaluate']:.3f} s → {args.out}")
     return 0

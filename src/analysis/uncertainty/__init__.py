@@ -13,11 +13,20 @@ import numpy as np
 import pandas as pd
 
 from .engine import Engine, Runs, UAResult
-from .sensitivity import labelled_design, problem, sobol_coinr, sobol_salib, unit_design
+from .sensitivity import (
+    design_blocks,
+    labelled_design,
+    problem,
+    salib_order,
+    sobol_coinr,
+    sobol_salib,
+    stability_notes,
+    unit_design,
+)
 from .spec import Factor, UASpec, load_ua_spec
 
 __all__ = ["Engine", "Runs", "UAResult", "UASpec", "Factor", "load_ua_spec", "run_uncertainty",
-           "run_sensitivity", "replay", "sample", "output_values"]
+           "run_sensitivity", "replay", "sample", "output_values", "sobol_design", "sobol_indices"]
 
 
 def sample(engine: Engine, N: int | None = None, kind: str | None = None, seed: int | None = None) -> pd.DataFrame:
@@ -31,15 +40,15 @@ def sample(engine: Engine, N: int | None = None, kind: str | None = None, seed: 
     return labelled_design(U, dims, ua.factors)
 
 
-def run_uncertainty(framework, data, spec, ua, *, keep_scores: bool | None = None, **kw) -> UAResult:
-    """Monte Carlo uncertainty analysis: sample N runs and evaluate them."""
-    eng = Engine(framework, data, spec, ua)
+def run_uncertainty(framework, data, spec, ua, *, keep_scores: bool | None = None, year=None, **kw) -> UAResult:
+    """Monte Carlo uncertainty analysis: sample N runs and evaluate them (``year``: of panel data)."""
+    eng = Engine(framework, data, spec, ua, year=year)
     design = sample(eng, kind="mc")
     keep = eng.ua.keep_scores if keep_scores is None else keep_scores
     return eng.evaluate(eng.resolve(design), keep_scores=keep, **kw)
 
 
-def replay(framework, data, spec, ua, design: pd.DataFrame | str, **kw) -> UAResult:
+def replay(framework, data, spec, ua, design: pd.DataFrame | str, *, year=None, **kw) -> UAResult:
     """Evaluate exactly the runs of an explicit design table (one row per run).
 
     A path is read and checked by :func:`analysis.schemas.uncertainty.load_design` (every cell a
@@ -47,7 +56,7 @@ def replay(framework, data, spec, ua, design: pd.DataFrame | str, **kw) -> UARes
     """
     from ..schemas.uncertainty import load_design
 
-    eng = Engine(framework, data, spec, ua)
+    eng = Engine(framework, data, spec, ua, year=year)
     if not isinstance(design, pd.DataFrame):
         design = load_design(design, eng.ua)
     return eng.evaluate(eng.resolve(design), **kw)
@@ -71,23 +80,94 @@ def output_values(res: UAResult, output: str, engine: Engine) -> np.ndarray:
     raise InputError(f"unknown output '{output}' (mean_abs_rank_shift, index_mean, rank:<uCode>)")
 
 
+def factor_columns(engine: Engine, design: pd.DataFrame | None = None) -> dict[str, list[str]]:
+    """Each factor's design columns (``name[node]``, or ``name[node]*`` when the design holds multipliers)."""
+    out: dict[str, list[str]] = {}
+    for f in engine.ua.factors:
+        if f.type == "weights":
+            cols = [f"{f.name}[{c}]" for c in f.nodes]
+            if design is not None:
+                cols = [c if c in design.columns or c + "*" not in design.columns else c + "*" for c in cols]
+            out[f.name] = cols
+        else:
+            out[f.name] = [f.column or f.name]
+    return out
+
+
+def sobol_design(engine: Engine, design: pd.DataFrame | str | None = None) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """The runs of a Sobol' study and where its A, B and AB_i runs are.
+
+    Parameters
+    ----------
+    engine : Engine
+    design : DataFrame or path, optional
+        A design to replay, in SALib's row order or COINr's block layout
+        (:func:`~analysis.uncertainty.sensitivity.design_blocks`); a path is read by
+        :func:`analysis.schemas.uncertainty.load_design`. Default: a new Saltelli design of ``N``
+        base points (``engine.ua.N``, ``engine.ua.seed``).
+
+    Returns
+    -------
+    design : DataFrame
+        One row per run, in the order to evaluate.
+    order : ndarray of int
+        Positions of the runs in SALib's order (``Y[order]`` for the estimators).
+    layout : {"salib", "coinr"}
+    """
+    dims = engine.dims()
+    if design is None:
+        d = labelled_design(unit_design(dims, engine.ua.N, "sobol", engine.ua.seed), dims, engine.ua.factors)
+        return d, np.arange(len(d)), "salib"
+    file = None
+    if not isinstance(design, pd.DataFrame):
+        from ..schemas.uncertainty import load_design
+
+        file = str(design)
+        design = load_design(design, engine.ua)
+    order, layout = design_blocks(design, factor_columns(engine, design), file=file)
+    return design, order, layout
+
+
+def sobol_indices(engine: Engine, res: UAResult, order: np.ndarray, *, estimator: str = "salib",
+                  num_resamples: int = 500) -> tuple[pd.DataFrame, list[str]]:
+    """First- and total-order indices of each factor for the spec's output, and stability notes.
+
+    The notes (:func:`~analysis.uncertainty.sensitivity.stability_notes`) are also raised as
+    :class:`~analysis.InputWarning` s.
+    """
+    import warnings
+
+    from .._errors import InputWarning
+
+    dims = engine.dims()
+    names = list(dict.fromkeys(g for g, _ in dims))
+    Y = salib_order(output_values(res, engine.ua.output, engine), order)
+    if estimator == "coinr":
+        si = sobol_coinr(Y, len(names), names, num_resamples=num_resamples, seed=engine.ua.seed)
+    elif estimator == "salib":
+        si = sobol_salib(problem(dims), Y, num_resamples=num_resamples, seed=engine.ua.seed)
+    else:
+        from .._errors import InputError
+
+        raise InputError(f"unknown estimator '{estimator}' (salib, coinr)")
+    notes = stability_notes(si, len(Y) // (len(names) + 2))
+    for msg in notes:
+        warnings.warn(msg, InputWarning, stacklevel=2)
+    return si, notes
+
+
 def run_sensitivity(framework, data, spec, ua, *, estimator: str = "salib", num_resamples: int = 500,
-                    **kw) -> tuple[pd.DataFrame, UAResult]:
+                    design: pd.DataFrame | str | None = None, year=None, **kw) -> tuple[pd.DataFrame, UAResult]:
     """Sobol' first- and total-order indices of each factor for the spec's scalar output.
 
-    Returns the indices table (one row per factor) and the underlying run results.
+    ``design`` replays a Sobol' design (SALib's row order or COINr's block layout, see
+    :func:`sobol_design`) instead of drawing one. Returns the indices table (one row per factor)
+    and the underlying run results; an :class:`~analysis.InputWarning` says when ``N`` is too small
+    for stable indices.
     """
-    eng = Engine(framework, data, spec, ua)
-    dims = eng.dims()
-    U = unit_design(dims, eng.ua.N, "sobol", eng.ua.seed)
-    design = labelled_design(U, dims, eng.ua.factors)
+    eng = Engine(framework, data, spec, ua, year=year)
+    runs, order, _ = sobol_design(eng, design)
     keep = eng.ua.output.startswith("rank:") or eng.ua.keep_scores
-    res = eng.evaluate(eng.resolve(design), keep_scores=keep, **kw)
-    Y = output_values(res, eng.ua.output, eng)
-    G = len(dict.fromkeys(g for g, _ in dims))
-    if estimator == "coinr":
-        names = list(dict.fromkeys(g for g, _ in dims))
-        si = sobol_coinr(Y, G, names, num_resamples=num_resamples, seed=eng.ua.seed)
-    else:
-        si = sobol_salib(problem(dims), Y, num_resamples=num_resamples, seed=eng.ua.seed)
+    res = eng.evaluate(eng.resolve(runs), keep_scores=keep, **kw)
+    si, _ = sobol_indices(eng, res, order, estimator=estimator, num_resamples=num_resamples)
     return si, res

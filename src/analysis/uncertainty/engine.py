@@ -81,21 +81,40 @@ class Engine:
         The uncertain factors (:mod:`analysis.uncertainty.spec`).
     """
 
-    def __init__(self, framework, data, spec=None, ua=None):
+    def __init__(self, framework, data, spec=None, ua=None, *, year=None):
         self.fw = load_framework(framework)
         self.spec = load_spec(spec)
+        given = self.spec
         nspec = self.spec.get("normalise") or {}
-        if "reference_year" in nspec:  # one cross-section: normalised on itself
+        ref_year = nspec.get("reference_year")
+        if ref_year is not None:  # upstream tables are fitted on the reference year explicitly (see upstream)
             self.spec = load_spec({**self.spec.to_dict(),
                                    "normalise": {k: v for k, v in nspec.items() if k != "reference_year"}},
                                   source=self.spec.source)
         ds = data if isinstance(data, Dataset) else load_data(data, self.fw)
-        if ds.year is not None:
-            raise InputError("uncertainty analysis runs on one cross-section: select one year first",
-                             file=ds.source)
+        self._ref: Dataset | None = None
+        if ds.year is None:
+            if year is not None:
+                raise InputError(f"year {year}: the data have no year column (one cross-section)", file=ds.source)
+            # one cross-section with a reference year: normalised on itself (the build would need the panel)
+            self.nominal = build(self.fw, ds, self.spec)
+        else:
+            if year is None:
+                raise InputError("uncertainty analysis runs on one cross-section: choose a year "
+                                 f"({', '.join(map(str, ds.years))})", file=ds.source)
+            from ..select import pick_year
+
+            one = pick_year(ds, year)
+            if ref_year is None:
+                self.nominal = build(self.fw, one, self.spec)
+            else:
+                # the nominal is the published index: the panel built with the spec as given
+                y = next(y for y in ds.years if str(y) == str(year))
+                self._ref = pick_year(ds, ref_year)
+                self.nominal = _one_year(build(self.fw, ds, given), y, one.values.index)
+            ds = one
         self.ds = ds
         self.ua = load_ua_spec(ua if ua is not None else {"factors": []})
-        self.nominal = build(self.fw, ds, self.spec)
         self.units = self.nominal.aggregates.index
         check_output(self.ua, self.units)  # rank:<uCode> names a unit of the data
         self.nodes = [c for c in self.fw.nodes if c != self.fw.root]
@@ -136,6 +155,21 @@ class Engine:
         out = [c for c in self.nodes if self.fw.nodes[c].level in levs]
         if not out:
             raise InputError(f"factor '{f.name}': no weighted nodes at level(s) {sorted(levs)}", file=self.ua.source)
+        return out
+
+    def nominal_alternatives(self) -> dict[str, str | None]:
+        """For each ``choice`` factor, the alternative that reproduces the spec's own step (None if none does).
+
+        The nominal run is always the built index itself (``self.nominal``), never a factor's first
+        alternative; this tells whether the nominal is also one of the design's alternatives.
+        """
+        out: dict[str, str | None] = {}
+        for f in self.ua.factors:
+            if f.type != "choice":
+                continue
+            own = canonical_step(self.spec.get(f.step) or {})
+            out[f.name] = next((lab for lab, alt in f.alternatives.items()
+                                if canonical_step(self._merge(f.step, alt)) == own), None)
         return out
 
     def dims(self) -> list[tuple[str, str]]:
@@ -261,7 +295,13 @@ class Engine:
         if k not in self._cache:
             key = self.upstream_keys[k]
             sp = load_spec({**self.spec.to_dict(), **key})
-            res = build_cross_section(self.ds.values, self.ds.units, self.fw, sp, resolve_weights(self.fw, sp))
+            w = resolve_weights(self.fw, sp)
+            fz = tr = agg_ref = None
+            if self._ref is not None:  # as the panel build: treatment and normalisation fitted on the reference year
+                r = build_cross_section(self._ref.values, self._ref.units, self.fw, sp, w)
+                fz, tr, agg_ref = r[5], r[3], r[4]
+            res = build_cross_section(self.ds.values, self.ds.units, self.fw, sp, w, fitted=fz, treatment=tr,
+                                      agg_reference=agg_ref)
             self._cache[k] = res[4][self.fw.indicators].to_numpy(dtype=float)
         return self._cache[k]
 
@@ -291,6 +331,14 @@ class Engine:
                 node = fw.nodes[node].parent
         return inds, E
 
+    def _ref_hint(self, X: np.ndarray) -> str:
+        """Why values fall below a positive range: the yardstick is the reference year's (as in the build)."""
+        if self._ref is None:
+            return ""
+        return (f" ({int((X <= 0).sum())} normalised values of this year are at or below 0 because "
+                f"normalise.reference_year fits the range on the reference year, as the built index does; "
+                f"runs with normalisation {self._current_norm})")
+
     def aggregate_runs(self, Xn: np.ndarray, W: np.ndarray, agg_spec: dict, want: list[str] | None = None) -> dict:
         """Aggregate one upstream matrix under a batch of weight vectors; returns node → (n, R).
 
@@ -310,13 +358,13 @@ class Engine:
                     out[top] = X @ E.T
                 elif lin == "geometric":
                     if (X <= 0).any():
-                        raise InputError("geometric mean over non-positive values: normalise to a range above 0",
-                                         node=top)
+                        raise InputError("geometric mean over non-positive values: normalise to a range above 0"
+                                         + self._ref_hint(X), node=top)
                     out[top] = np.exp(np.log(X) @ E.T)
                 else:
                     if (X <= 0).any():
-                        raise InputError("harmonic mean over non-positive values: normalise to a range above 0",
-                                         node=top)
+                        raise InputError("harmonic mean over non-positive values: normalise to a range above 0"
+                                         + self._ref_hint(X), node=top)
                     out[top] = 1.0 / ((1.0 / X) @ E.T)
                 bad = ~np.isfinite(E).all(axis=1)
                 if bad.any():
@@ -474,6 +522,36 @@ class Engine:
         outputs = pd.DataFrame({"mean_abs_rank_shift": mars, "index_mean": imean})
         return UAResult(nominal, stats, level_shares, sc, outputs, runs.design,
                         {"evaluate": t_eval, "runs": R, "upstream_tables": len(self._cache)})
+
+
+def canonical_step(step: dict) -> dict:
+    """A step's mapping with numbers as floats and lists as tuples, for comparing two steps."""
+    def norm(v):
+        if isinstance(v, dict):
+            return {str(k): norm(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return tuple(norm(x) for x in v)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v)
+        return v
+    return norm(dict(step))
+
+
+def _one_year(res, year, order: pd.Index):
+    """The cross-section of ``year`` of a panel build, rows in ``order`` (uCode)."""
+    from dataclasses import fields, replace
+
+    lvl = res.year
+    out = {}
+    for fd in fields(res):
+        v = getattr(res, fd.name)
+        if isinstance(v, (pd.DataFrame, pd.Series)) and isinstance(v.index, pd.MultiIndex) and lvl in v.index.names:
+            v = v.xs(year, level=lvl)
+            if "uCode" == v.index.name:
+                v = v.reindex(order)
+            out[fd.name] = v
+    fitted = res.fitted.get(year, res.fitted) if isinstance(res.fitted, dict) else res.fitted
+    return replace(res, **out, fitted=fitted, year=None)
 
 
 def rank_columns(S: np.ndarray) -> np.ndarray:
