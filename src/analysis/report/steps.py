@@ -153,13 +153,16 @@ def uncertainty(framework, data, spec, ua, run_dir, *, year=None, N: int | None 
 
     t, f, _ = folders(run_dir)
     fw = load_framework(framework)
-    ds = pick_year(load_data(data, fw), year)
+    panel = load_data(data, fw)
+    ds = pick_year(panel, year)
     u = load_ua_spec(ua)
     if N:
         u.N = int(N)
     if seed is not None:
         u.seed = int(seed)
-    eng = Engine(fw, ds, spec, u)
+    # the whole panel goes in: with normalise.reference_year the nominal run is the built index of `year`
+    eng = Engine(fw, panel, spec, u,
+                 year=None if panel.year is None else (panel.years[-1] if year is None else year))
     from ..uncertainty import sample
 
     res = eng.evaluate(eng.resolve(sample(eng, kind="mc")), keep_scores=False)
