@@ -278,6 +278,7 @@ CFG_BAD = [
     (("n_boot: 5", "n_boot: 5\ncluster_method: kmean"), "key 'cluster_method': must be one of"),
     (("name: t", "name: t\nnotebooks: [02_weighing]"), "did you mean '02_weighting'?"),
     (("seed: 3", "seed: -3"), "key 'seed': must be >= 0"),
+    (("seed: 3", "seed: 3\nahp_method: mean"), "key 'ahp_method': must be one of 'eigen' or 'geometric'"),
     (("path_units: [35.10]", "path_units: [35.10]\npath_to: rank:0"), "key 'path_to': 'rank:0'"),
     (("path_units: [35.10]", "path_units: [35.10]\npath_to: L9"), "key 'path_to': 'L9' is not a target"),
 ]

@@ -72,6 +72,7 @@ class RunConfigModel(BaseModel):
     spec: Text | None = None
     ua: Text | None = None
     ahp: Text | None = None
+    ahp_method: Literal["eigen", "geometric"] = "eigen"
     budget: Text | None = None
     boundaries: Text | None = None
     boundary_code: Text | None = None
@@ -183,7 +184,7 @@ def dry_check(cfg: dict, source=None) -> list[str]:
     if cfg.get("ahp"):
         from ..weights.ahp import ahp_weights
 
-        ahp_weights(fw, cfg["ahp"], warn=False)
+        ahp_weights(fw, cfg["ahp"], method=m.ahp_method, warn=False)
         msgs.append("AHP comparisons: ok")
     if cfg.get("budget"):
         from ..weights.basic import budget_allocation
