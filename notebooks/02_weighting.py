@@ -21,6 +21,7 @@ spec = None
 year = None
 weight_methods = ["equal", "entropy", "critic", "pca", "optimised", "bod"]
 ahp = None
+ahp_method = "eigen"  # eigen (Saaty CR) or geometric (row geometric mean, GCI)
 budget = None
 
 # %%
@@ -35,8 +36,8 @@ from analysis.report import steps
 
 res = build(framework, data, spec)
 u = units_of(res, year)
-summary = steps.weighting(res, run_dir, methods=weight_methods, ahp=ahp, budget=budget, year=year,
-                          names=u["uName"] if "uName" in u else None)
+summary = steps.weighting(res, run_dir, methods=weight_methods, ahp=ahp, ahp_method=ahp_method, budget=budget,
+                          year=year, names=u["uName"] if "uName" in u else None)
 pd.DataFrame(summary["summary"]).set_index("set").round(3)
 
 # %%
