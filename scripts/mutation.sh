@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Mutation testing with mutmut 3, one module at a time, each against the tests that exercise it.
+#
+#   scripts/mutation.sh                 # every module below (long: tens of minutes on 2 cores)
+#   scripts/mutation.sh treat aggregate # only these modules
+#
+# The checkout is never mutated: each module runs in a fresh copy under $MUT_DIR (default
+# /tmp/maturasi-mutation/<module>), where mutmut writes its mutants/ folder. The totals of each
+# module are printed and appended to $MUT_DIR/summary.tsv (module, total, killed, survived,
+# timeout, no_tests, kill rate = killed+timeout over total). List the survivors of a module with
+#   cd $MUT_DIR/<module> && mutmut results     and inspect one with   mutmut show <name>
+# Environment: MUT_DIR, MUT_JOBS (parallel mutants, default 2), PYTHON_BIN (default .venv/bin).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BIN="${PYTHON_BIN:-$ROOT/.venv/bin}"
+MUT_DIR="${MUT_DIR:-/tmp/maturasi-mutation}"
+JOBS="${MUT_JOBS:-2}"
+
+# module -> files to mutate (globs relative to the repo root)
+declare -A FILES=(
+  [normalise]="src/analysis/normalise.py"
+  [aggregate]="src/analysis/aggregate.py"
+  [treat]="src/analysis/treat.py"
+  [cluster]="src/analysis/cluster.py"
+  [scenario]="src/analysis/scenario.py"
+  [weights]="src/analysis/weights/*.py"
+  [uncertainty]="src/analysis/uncertainty/*.py"
+)
+# module -> tests that exercise it (found with grep for the module's imports)
+declare -A TESTS=(
+  [normalise]="tests/test_methods.py tests/test_properties.py tests/test_weights_published.py tests/test_path_exact.py tests/test_mutation_gaps.py"
+  [aggregate]="tests/test_methods.py tests/test_properties.py tests/test_aggregate_published.py tests/test_mutation_gaps.py"
+  [treat]="tests/test_methods.py tests/test_methods_published.py tests/test_mutation_gaps.py"
+  [cluster]="tests/test_cluster.py tests/test_methods_published.py tests/test_mutation_gaps.py"
+  [scenario]="tests/test_scenario.py tests/test_path_exact.py tests/test_aggregate_published.py tests/test_mutation_gaps.py"
+  [weights]="tests/test_weights.py tests/test_weights_published.py tests/test_ahp_published.py tests/test_mutation_gaps.py"
+  [uncertainty]="tests/test_uncertainty.py tests/test_sensitivity_replay.py tests/test_aggregate_published.py tests/test_mutation_gaps.py"
+)
+ORDER=(treat normalise aggregate cluster scenario weights uncertainty)
+
+modules=("$@")
+[ ${#modules[@]} -eq 0 ] && modules=("${ORDER[@]}")
+
+copy_tree() {  # copy the checkout (without venv, git, outputs) to $1
+  rm -rf "$1"
+  mkdir -p "$1"
+  tar -C "$ROOT" --exclude=.venv --exclude=.git --exclude=reports --exclude=mutants \
+      --exclude=__pycache__ --exclude=.pytest_cache --exclude=.hypothesis -cf - . | tar -C "$1" -xf -
+  # tests look for ../shared next to the repo; mutmut runs them from <copy>/mutants
+  if [ -d "$ROOT/../shared" ]; then ln -sfn "$(cd "$ROOT/../shared" && pwd)" "$1/shared"; fi
+}
+
+write_config() {  # $1 = module; mutmut 3 reads [mutmut] from setup.cfg when pyproject has no [tool.mutmut]
+  local m="$1" f t
+  {
+    echo "[mutmut]"
+    echo "source_paths = src"
+    echo "only_mutate ="
+    for f in ${FILES[$m]}; do echo "    $f"; done
+    echo "pytest_add_cli_args_test_selection ="
+    for t in ${TESTS[$m]}; do [ -f "$t" ] && echo "    $t"; done
+    echo "pytest_add_cli_args ="
+    echo "    -x"
+    echo "    -q"
+    echo "    -p no:cacheprovider"
+    echo "also_copy ="
+    for f in methodology data configs docs README.md Makefile benchmarks; do echo "    $f"; done
+  } > setup.cfg
+}
+
+mkdir -p "$MUT_DIR"
+for m in "${modules[@]}"; do
+  if [ -z "${FILES[$m]:-}" ]; then echo "unknown module: $m (one of: ${ORDER[*]})" >&2; exit 2; fi
+  dir="$MUT_DIR/$m"
+  echo "== $m: copying the tree to $dir"
+  copy_tree "$dir"
+  (
+    cd "$dir"
+    write_config "$m"
+    start=$(date +%s)
+    "$BIN/mutmut" run --max-children "$JOBS" > run.log 2>&1 || { tail -30 run.log; exit 1; }
+    "$BIN/mutmut" export-cicd-stats > /dev/null
+    "$BIN/python" - "$m" "$(( $(date +%s) - start ))" "$MUT_DIR/summary.tsv" <<'EOF'
+import json, sys, datetime
+m, secs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = json.load(open("mutants/mutmut-cicd-stats.json"))
+caught = s["killed"] + s["timeout"]
+rate = 100 * caught / s["total"] if s["total"] else float("nan")
+row = [m, s["total"], s["killed"], s["survived"], s["timeout"], s["no_tests"], f"{rate:.1f}",
+       f"{secs}s", datetime.date.today().isoformat()]
+print("{0}: {1} mutants, {2} killed, {3} survived, {4} timeout, {5} no tests -> {6} % ({7})".format(*row))
+with open(out, "a") as fh:
+    fh.write("\t".join(map(str, row)) + "\n")
+EOF
+  )
+done

@@ -1,0 +1,155 @@
+"""Tests written for mutants that survived ``scripts/mutation.sh`` (see tests/README.md).
+
+Every expected value comes from an independent reference — a published value (Excel's ``SKEW``/``KURT``
+help examples), another implementation (SciPy's bias-corrected moments, which are e1071 type 2),
+COINr's documented defaults, or a case worked by hand — never from the function's own output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis import treat as tr
+
+# --- treat: skewness / kurtosis -------------------------------------------------------------------------
+
+EXCEL = [3, 4, 5, 2, 3, 4, 5, 6, 4, 7]   # Excel help: SKEW(...) = 0.359543, KURT(...) = -0.151799637
+
+
+def test_skew_kurt_match_excel_help_values():
+    assert tr.skewness(EXCEL) == pytest.approx(0.359543, abs=1e-6)
+    assert tr.kurtosis(EXCEL) == pytest.approx(-0.151799637, abs=1e-9)
+
+
+@pytest.mark.parametrize("x", [[0.0, 1.0, 5.0], [1.0, 2.0, 2.5, 9.0], [0.0, 0.0, 1.0, 7.0, 3.0]])
+def test_skew_kurt_defined_from_smallest_n(x):
+    """G1 needs n >= 3 and G2 n >= 4 (SciPy's bias-corrected moments are the same estimators)."""
+    assert tr.skewness(x) == pytest.approx(stats.skew(x, bias=False), rel=1e-12)
+    if len(x) >= 4:
+        assert tr.kurtosis(x) == pytest.approx(stats.kurtosis(x, fisher=True, bias=False), rel=1e-12)
+    else:
+        assert np.isnan(tr.kurtosis(x))
+
+
+def test_skew_kurt_undefined_below_minimum_n_and_nan_ignored():
+    assert np.isnan(tr.skewness([1.0, 2.0]))
+    assert np.isnan(tr.kurtosis([1.0, 2.0, 4.0]))
+    x = [3.0, np.nan, 4.0, 5.0, 2.0, 3.0, 4.0, 5.0, 6.0, 4.0, 7.0]
+    assert tr.skewness(x) == pytest.approx(0.359543, abs=1e-6)
+
+
+def test_constant_indicator_has_zero_shape_statistics():
+    """No spread: nothing is skewed (the module's convention; a constant never fails the check)."""
+    assert tr.skewness([2.0, 2.0, 2.0, 2.0]) == 0.0
+    assert tr.kurtosis([2.0, 2.0, 2.0, 2.0]) == 0.0
+    assert tr.passes([2.0, 2.0, 2.0, 2.0])
+
+
+# --- treat: the pass rule and its COINr defaults (check_SkewKurt: skew_thresh = 2, kurt_thresh = 3.5) ------
+
+# skew 2.26, kurtosis 5.85 (SciPy): fails at |skew| > 2 & kurt > 3.5, would pass with a threshold of 3 on skew
+X_SKEW = np.r_[np.arange(8.0), 21.0]
+# skew 2.26, kurtosis 4.15: fails at the defaults, would pass with kurt_thresh 4.5
+X_KURT = np.r_[np.zeros(10), 1.0, 1.5]
+
+
+def test_pass_rule_uses_coinr_default_thresholds():
+    for x in (X_SKEW, X_KURT):
+        s, k = stats.skew(x, bias=False), stats.kurtosis(x, bias=False)
+        assert 2 < s < 3 and 3.5 < k
+        assert not tr.passes(x)
+    assert stats.kurtosis(X_KURT, bias=False) < 4.5
+    assert tr.passes(X_SKEW, skew=3.0) and tr.passes(X_KURT, kurt=4.5)
+
+
+def test_pass_rule_is_and_of_failures():
+    """Fail only when both are exceeded; an undefined statistic (n < 4) passes."""
+    assert tr.passes(X_SKEW, kurt=6.0)          # kurtosis below threshold alone passes
+    assert tr.passes(X_SKEW, skew=2.3)          # skew below threshold alone passes
+    assert tr.passes([1.0, 2.0, 50.0])          # kurtosis undefined at n = 3
+
+
+# --- treat: Winsorising, worked by hand --------------------------------------------------------------------
+
+def test_winsorise_one_point_by_hand():
+    """0..7 and 21: the top point moves to the next value, 7, and the check then passes."""
+    x, nwin, flags = tr.winsorise(X_SKEW)
+    np.testing.assert_array_equal(x, np.r_[np.arange(8.0), 7.0])
+    assert nwin == 1
+    assert list(flags) == [""] * 8 + ["winhi"]
+
+
+def test_winsorise_low_tail_by_hand():
+    x, nwin, flags = tr.winsorise(-X_SKEW)
+    np.testing.assert_array_equal(x, -np.r_[np.arange(8.0), 7.0])
+    assert nwin == 1 and flags[-1] == "winlo" and set(flags[:-1]) == {""}
+
+
+def test_winsorise_passing_input_untouched():
+    x, nwin, flags = tr.winsorise(np.array(EXCEL, dtype=float))
+    np.testing.assert_array_equal(x, EXCEL)
+    assert nwin == 0 and set(flags) == {""}
+
+
+# Six distinct far outliers on 60 small values (skew 3.0, kurtosis 7.6): five steps are not enough
+X_HEAVY = np.r_[np.arange(60.0) % 4, 100.0, 110.0, 120.0, 130.0, 140.0, 150.0]
+
+
+def test_winsorise_stops_at_coinr_default_winmax_of_five():
+    x, nwin, flags = tr.winsorise(X_HEAVY)
+    assert nwin == 5
+    assert (flags == "winhi").sum() == 5
+    # the five largest all took the value of the sixth largest, 100
+    np.testing.assert_array_equal(np.sort(x)[-6:], [100.0] * 6)
+    assert not tr.passes(x)
+    x1, n1, _ = tr.winsorise(X_HEAVY, winmax=1)
+    assert n1 == 1 and x1.max() == 140.0
+
+
+def test_treat_series_falls_back_to_log_ct_on_original_values():
+    x, rec = tr.treat_series(X_HEAVY)
+    mn, mx = X_HEAVY.min(), X_HEAVY.max()
+    np.testing.assert_allclose(x, np.log(X_HEAVY - mn + 0.01 * (mx - mn)))   # COINr log_CT, by its formula
+    assert rec["fallback"] == "log" and rec["n_winsorised"] == 0 and rec["winsorised"] == ""
+    assert rec["log_min"] == mn and rec["log_max"] == mx
+    assert rec["skew"] == pytest.approx(stats.skew(X_HEAVY, bias=False))
+    assert rec["kurt"] == pytest.approx(stats.kurtosis(X_HEAVY, bias=False))
+    assert rec["pass_raw"] is False
+    assert rec["skew_treated"] == pytest.approx(stats.skew(x, bias=False))
+    assert rec["kurt_treated"] == pytest.approx(stats.kurtosis(x, bias=False))
+
+
+def test_treat_series_record_after_winsorising():
+    x, rec = tr.treat_series(X_SKEW)
+    assert rec["n_winsorised"] == 1 and rec["winsorised"] == "winhi" and rec["pass_treated"] is True
+    assert rec["clip_hi"] == 7.0 and np.isnan(rec["clip_lo"])
+    assert rec["skew_treated"] == pytest.approx(stats.skew(x, bias=False))
+    assert rec["kurt_treated"] == pytest.approx(stats.kurtosis(x, bias=False))
+
+
+def test_treat_table_overrides_columns_and_details():
+    df = pd.DataFrame({"a": X_SKEW, "b": X_SKEW * 2, "c": X_SKEW + 1})
+    out, det = tr.treat(df, overrides={"b": "none", "c": {"winmax": 0, "fallback": "none"}})
+    assert out["a"].max() == 7.0                      # treated with the defaults
+    np.testing.assert_array_equal(out["b"], df["b"])  # override by method name
+    np.testing.assert_array_equal(out["c"], df["c"])  # override by a parameter dict: no step allowed
+    assert list(det.index) == ["a", "b", "c"]
+    assert "_flags" not in det.columns
+    assert det.loc["a", "n_winsorised"] == 1 and det.loc["c", "n_winsorised"] == 0
+    assert det.loc["a", "skew"] == pytest.approx(stats.skew(X_SKEW, bias=False))
+    out2, det2 = tr.treat(df, columns=["b"])
+    assert list(det2.index) == ["b"] and out2["b"].max() == 14.0
+    np.testing.assert_array_equal(out2["a"], df["a"])
+
+
+def test_winsorised_sides_from_clip_values_of_older_tables():
+    assert tr.winsorised_sides({"clip_hi": 5.0, "clip_lo": np.nan}) == {"winhi"}
+    assert tr.winsorised_sides({"clip_lo": 1.0}) == {"winlo"}
+    assert tr.winsorised_sides({"clip_hi": 5.0, "clip_lo": 1.0}) == {"winhi", "winlo"}
+    assert tr.winsorised_sides({"clip_hi": None}) == set()
+    assert tr.winsorised_sides({"winsorised": "winhi, winlo"}) == {"winhi", "winlo"}
+    np.testing.assert_array_equal(tr.apply_treatment(np.array([0.0, 3.0, 9.0]), {"clip_hi": 5.0}),
+                                  [0.0, 3.0, 5.0])
