@@ -153,3 +153,104 @@ def test_winsorised_sides_from_clip_values_of_older_tables():
     assert tr.winsorised_sides({"winsorised": "winhi, winlo"}) == {"winhi", "winlo"}
     np.testing.assert_array_equal(tr.apply_treatment(np.array([0.0, 3.0, 9.0]), {"clip_hi": 5.0}),
                                   [0.0, 3.0, 5.0])
+
+
+# --- normalise: every method on a hand case (formulas of COINr's n_* functions and the module table) -------
+
+from types import SimpleNamespace  # noqa: E402
+
+from analysis import normalise as nz  # noqa: E402
+
+X4 = np.array([1.0, 2.0, 4.0, 5.0])
+
+
+def _norm(x, method, params=None, direction=1, node=None):
+    return nz.apply(np.asarray(x, dtype=float), nz.fit(np.asarray(x, dtype=float), method, params,
+                                                       direction=direction, node=node))
+
+
+def test_minmax_by_hand_default_range_direction_and_custom_range():
+    np.testing.assert_allclose(_norm(X4, "minmax"), [0, 25, 75, 100])
+    np.testing.assert_allclose(_norm(X4, "minmax", direction=-1), [100, 75, 25, 0])
+    np.testing.assert_allclose(_norm(X4, "minmax", {"range": [1, 10]}), [1, 3.25, 7.75, 10])
+    np.testing.assert_allclose(nz.minmax(X4, range=(0, 1)), [0, 0.25, 0.75, 1])
+
+
+def test_zscore_by_hand_sample_sd_and_rescaling():
+    z = np.array([-2.0, -1.0, 1.0, 2.0]) / np.sqrt(10 / 3)      # mean 3, sample sd sqrt(10/3)
+    np.testing.assert_allclose(_norm(X4, "zscore"), z)
+    np.testing.assert_allclose(_norm(X4, "zscore", {"mean": 100, "sd": 10}), 100 + 10 * z)
+    np.testing.assert_allclose(nz.zscore(X4, direction=-1), -z)
+
+
+def test_rank_and_prank_by_hand_ties_at_minimum_nan_kept():
+    x = np.array([1.0, 2.0, 2.0, 5.0, np.nan])
+    np.testing.assert_array_equal(nz.rank(x), [1, 2, 2, 4, np.nan])
+    np.testing.assert_array_equal(nz.rank(x, direction=-1), [4, 2, 2, 1, np.nan])
+    np.testing.assert_allclose(_norm(x, "prank"), [0, 100 / 3, 100 / 3, 100, np.nan])
+    np.testing.assert_allclose(_norm(x, "prank", {"range": [1, 4]}), [1, 2, 2, 4, np.nan])
+
+
+def test_goalposts_by_hand_clipped_reversed_and_log():
+    node = SimpleNamespace(goal_min=0.0, goal_max=10.0, transform=None)
+    np.testing.assert_allclose(_norm([-5, 5, 15], "goalposts", node=node), [0, 50, 100])
+    np.testing.assert_allclose(_norm([-5, 2.5, 15], "goalposts", node=node, direction=-1), [100, 75, 0])
+    np.testing.assert_allclose(_norm([10.0, 1000.0], "goalposts", {"min": 1, "max": 100, "transform": "log"}),
+                               [50, 100])
+    with pytest.raises(Exception, match="positive"):
+        _norm([0.0, 5.0], "goalposts", {"min": 1, "max": 100, "transform": "log"})
+    with pytest.raises(Exception, match="min < max"):
+        nz.fit(X4, "goalposts", {"min": 5, "max": 5})
+    with pytest.raises(Exception, match="needs 'min' and 'max'"):
+        nz.fit(X4, "goalposts", {"min": 5})
+
+
+def test_target_by_hand_uncapped_default_capped_and_reversed():
+    np.testing.assert_allclose(_norm(X4, "target", {"target": 4}), [0, 100 / 3, 100, 400 / 3])
+    np.testing.assert_allclose(_norm(X4, "target", {"target": 4, "cap": True}), [0, 100 / 3, 100, 100])
+    # direction -1: (max − x)/(max − t)
+    np.testing.assert_allclose(_norm(X4, "target", {"target": 2}, direction=-1), (5 - X4) / 3 * 100)
+    np.testing.assert_allclose(_norm(X4, "target", node=SimpleNamespace(target=3.0)), [0, 50, 150, 200])
+    with pytest.raises(Exception, match="divides by zero"):
+        nz.fit(X4, "target", {"target": 1})
+    with pytest.raises(Exception, match="'cap' must be"):
+        nz.fit(X4, "target", {"target": 4, "cap": "yes"})
+
+
+def test_ordinal_and_none_by_hand():
+    np.testing.assert_allclose(_norm([1, 3, 5], "ordinal"), [0, 50, 100])
+    np.testing.assert_allclose(_norm([1, 3, 5], "ordinal", direction=-1), [100, 50, 0])
+    np.testing.assert_allclose(_norm([0, 5, 10], "ordinal", {"scale": [0, 10], "range": [1, 2]}), [1, 1.5, 2])
+    with pytest.raises(Exception, match="outside the scale"):
+        _norm([1, 6], "ordinal")
+    np.testing.assert_array_equal(_norm(X4, "none", direction=-1), -X4)
+
+
+@pytest.mark.parametrize("method,params,x", [
+    ("minmax", {}, [2.0, 2.0]), ("zscore", {}, [2.0]), ("zscore", {}, [2.0, 2.0]), ("prank", {}, [2.0]),
+    ("minmax", {}, [np.nan, np.nan]), ("target", {}, [1.0, 2.0]), ("minmax", {"range": [100, 0]}, [1.0, 2.0]),
+    ("minmax", {"range": [0, 50, 100]}, [1.0, 2.0]), ("bogus", {}, [1.0, 2.0]),
+])
+def test_normaliser_refuses_degenerate_inputs(method, params, x):
+    from analysis._errors import InputError
+    with pytest.raises(InputError):
+        _norm(x, method, params)
+
+
+def test_indicator_params_merges_global_spec_and_overrides():
+    spec = {"method": "zscore", "mean": 100, "reference_year": 2020,
+            "overrides": {"a": "rank", "b": {"method": "minmax", "range": [1, 10]}, "c": {"sd": 5}}}
+    assert nz.indicator_params(spec, "a") == ("rank", {"mean": 100})
+    assert nz.indicator_params(spec, "b") == ("minmax", {"mean": 100, "range": [1, 10]})
+    assert nz.indicator_params(spec, "c") == ("zscore", {"mean": 100, "sd": 5})
+    assert nz.indicator_params({}, "z") == ("minmax", {})
+
+
+def test_target_notes_name_each_variant():
+    f_cap = {"method": "target", "cap": True}
+    f_unc = {"method": "target", "cap": False}
+    notes = nz.target_notes({2020: {"a": f_cap, "b": f_unc}, "c": {"method": "minmax"}})
+    assert len(notes) == 2
+    assert "b" in notes[0] and "uncapped" in notes[0]
+    assert "a" in notes[1] and "capped (cap: true)" in notes[1]
+    assert nz.target_notes({"c": {"method": "minmax"}}) == []
