@@ -22,6 +22,7 @@ from .framework import Framework, load_framework
 from .impute import impute
 from .levels import Bands, percentiles, ranks
 from .normalise import indicator_params, normalise, target_notes
+from .schemas.spec import where_in_set
 from .spec import Spec, load_spec
 from .treat import treat, treat_frozen
 
@@ -94,7 +95,7 @@ def resolve_weights(framework: Framework, spec: Spec | dict) -> pd.Series:
             if code == framework.root:
                 continue
             raise InputError(f"weight set '{w if isinstance(w, str) else 'inline'}' names unknown node '{code}'",
-                             file=spec.source, node=code)
+                             **where_in_set(given, code, spec.source))
         val = float(val)
         if val < 0 or np.isnan(val):
             raise InputError(f"weight {val} is negative or missing", file=spec.source, node=code)

@@ -30,7 +30,7 @@ from ._common import (
     validate,
 )
 
-__all__ = ["SpecModel", "check_spec_dict", "read_weight_sets", "AGGREGATION_METHODS"]
+__all__ = ["SpecModel", "check_spec_dict", "read_weight_sets", "WeightSet", "where_in_set", "AGGREGATION_METHODS"]
 
 AGGREGATION_METHODS = tuple(AGGREGATORS) + tuple(ALIASES)
 
@@ -164,7 +164,28 @@ def check_spec_dict(raw: dict, source=None) -> SpecModel:
     return validate(SpecModel, raw, file=source)
 
 
-def read_weight_sets(path: str | Path, *, source=None) -> dict[str, dict[str, float]]:
+class WeightSet(dict):
+    """A weight set ``{node: weight}`` read from a table, remembering the file and line of each node.
+
+    It behaves as a plain ``dict``; :func:`where_in_set` uses the remembered origin so that a check
+    made later (an unknown node, once the framework is known) names the table's file, line and column
+    rather than the spec that points to it.
+    """
+
+    def __init__(self, *args, file: str | None = None, lines: dict[str, int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.file = file
+        self.lines = dict(lines or {})
+
+
+def where_in_set(weights, code: str, default_file=None) -> dict:
+    """``file``/``row``/``column`` keywords for an :class:`InputError` about ``code`` in a weight set."""
+    if isinstance(weights, WeightSet) and weights.file:
+        return {"file": weights.file, "row": weights.lines.get(code), "column": "iCode"}
+    return {"file": default_file}
+
+
+def read_weight_sets(path: str | Path, *, source=None) -> dict[str, WeightSet]:
     """Read a weight-set table (columns ``iCode, Weight`` and optionally ``set``) through ``read_table``.
 
     Every weight must be a finite number >= 0; a bad cell names the file, the line and the column.
@@ -178,19 +199,20 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, dict[str, fl
     cols = {str(c).strip(): c for c in df.columns}
     if not {"iCode", "Weight"} <= set(cols):
         raise InputError("a weight-set table needs columns iCode, Weight (and optionally set)", file=path)
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, WeightSet] = {}
     for i in range(len(df)):
         w = table_number(df, i, cols["Weight"], file=path, ge=0, what="weight")
         code = df[cols["iCode"]].iloc[i]
         if is_blank(code):
             raise InputError("empty indicator code", file=path, row=table_line(df, i), column="iCode")
         name = str(df[cols["set"]].iloc[i]).strip() if "set" in cols else path.stem
-        ws = out.setdefault(name, {})
+        ws = out.setdefault(name, WeightSet(file=str(path)))
         code = str(code).strip()
         if code in ws:
             raise InputError(f"indicator '{code}' listed twice in set '{name}'", file=path, row=table_line(df, i),
                              column="iCode")
         ws[code] = w
+        ws.lines[code] = table_line(df, i)
     if not out:
         raise InputError("weight-set table has no rows", file=path)
     return out

@@ -83,6 +83,8 @@ def check_budget_table(df: pd.DataFrame, path) -> pd.DataFrame:
     must be finite numbers >= 0 (blank cells stay blank: the allocation checks decide).
     """
     cols = {str(c).strip().lower(): c for c in df.columns}
+    if df.empty:
+        raise InputError("budget table has no rows (one row per expert is needed)", file=path)
     if {"expert", "code", "points"} <= set(cols):
         df = df.rename(columns={cols["expert"]: "expert", cols["code"]: "code", cols["points"]: "points"})
         for i in range(len(df)):

@@ -26,6 +26,7 @@ from ..data import Dataset, load_data
 from ..framework import load_framework
 from ..levels import Bands
 from ..pipeline import build, build_cross_section, resolve_weights
+from ..schemas.spec import where_in_set
 from ..schemas.uncertainty import check_output
 from ..spec import load_spec
 from .spec import Factor, load_ua_spec
@@ -140,7 +141,8 @@ class Engine:
                 for name, ws in f.sets.items():
                     for c in ws:
                         if c not in self.fw.nodes:
-                            raise InputError(f"weight set '{name}' names unknown node '{c}'", file=self.ua.source)
+                            raise InputError(f"weight set '{name}' names unknown node '{c}'",
+                                             **where_in_set(ws, c, self.ua.source))
 
     def _weight_nodes(self, f: Factor) -> list[str]:
         if f.nodes:
