@@ -254,3 +254,121 @@ def test_target_notes_name_each_variant():
     assert "b" in notes[0] and "uncapped" in notes[0]
     assert "a" in notes[1] and "capped (cap: true)" in notes[1]
     assert nz.target_notes({"c": {"method": "minmax"}}) == []
+
+
+# --- aggregate: weighted means over available children, by hand; MPI/AMPI by their published formulas ------
+
+from analysis import aggregate as ag  # noqa: E402
+from analysis._errors import InputError  # noqa: E402
+
+NAN = np.nan
+
+
+def test_arithmetic_by_hand_complete_missing_min_share_and_batch():
+    np.testing.assert_allclose(ag.arithmetic([[1.0, 2.0, 3.0]], [1.0, 1.0, 2.0]), [2.25])
+    X = np.array([[1.0, 2.0, NAN], [4.0, NAN, NAN]])
+    np.testing.assert_allclose(ag.arithmetic(X, [1.0, 2.0, 3.0]), [5 / 3, 4.0])
+    np.testing.assert_allclose(ag.arithmetic(X, [1.0, 2.0, 3.0], min_share=0.5), [5 / 3, NAN])
+    np.testing.assert_allclose(ag.arithmetic(X, [1.0, 2.0, 3.0], min_share=0.7), [NAN, NAN])
+    W = np.array([[1.0, 1.0, 1.0], [3.0, 1.0, 0.0]])
+    np.testing.assert_allclose(ag.arithmetic([[1.0, 2.0, 3.0]], W), [[2.0, 1.25]])
+    np.testing.assert_allclose(ag.arithmetic(X, W), [[1.5, 1.25], [4.0, 4.0]])
+    assert np.isnan(ag.arithmetic([[1.0, 2.0]], [0.0, 0.0])).all()          # no weight: no mean
+    assert np.isnan(ag.arithmetic([[NAN, 2.0]], [1.0, 0.0])).all()          # only a weightless child
+
+
+def test_geometric_and_harmonic_by_hand():
+    np.testing.assert_allclose(ag.geometric([[1.0, 4.0]], [1.0, 1.0]), [2.0])
+    np.testing.assert_allclose(ag.geometric([[2.0, 8.0, NAN]], [1.0, 3.0, 5.0]), [2 ** 2.5])
+    np.testing.assert_allclose(ag.harmonic([[1.0, 4.0]], [1.0, 1.0]), [1.6])
+    np.testing.assert_allclose(ag.harmonic([[2.0, NAN, 4.0]], [1.0, 9.0, 3.0]), [4 / (0.5 + 0.75)])
+    np.testing.assert_allclose(ag.geometric([[1.0, 4.0], [NAN, 9.0]], [1.0, 1.0], min_share=0.6), [2.0, NAN])
+    np.testing.assert_allclose(ag.harmonic([[1.0, 4.0], [NAN, 9.0]], [1.0, 1.0], min_share=0.6), [1.6, NAN])
+    for f, what in ((ag.geometric, "geometric"), (ag.harmonic, "harmonic")):
+        with pytest.raises(InputError, match=what):
+            f([[0.0, 4.0]], [1.0, 1.0])
+    with pytest.raises(InputError, match="log"):
+        ag.geometric([[-1.0, 4.0]], [1.0, 1.0])
+    with pytest.raises(InputError, match="1/x"):
+        ag.harmonic([[-1.0, 4.0]], [1.0, 1.0])
+
+
+def _mpi_by_formula(X, w, polarity=1):
+    """De Muro, Mazziotta & Pareto (2011), weighted as Mazziotta & Pareto (2022): complete data only."""
+    X = np.asarray(X, float)
+    z = 100 + 10 * (X - X.mean(axis=0)) / X.std(axis=0, ddof=0)
+    w = np.asarray(w, float) / np.sum(w)
+    M = z @ w
+    S = np.sqrt(((z - M[:, None]) ** 2) @ w)
+    return M - polarity * S * S / M
+
+
+XM = np.array([[1.0, 5.0, 2.0], [2.0, 1.0, 4.0], [4.0, 3.0, 3.0], [7.0, 2.0, 1.0]])
+
+
+@pytest.mark.parametrize("w", [[1.0, 1.0, 1.0], [1.0, 2.0, 5.0]])
+@pytest.mark.parametrize("polarity", [1, -1])
+def test_mpi_equals_its_published_formula(w, polarity):
+    np.testing.assert_allclose(ag.mazziotta_pareto(XM, np.array(w), polarity=polarity),
+                               _mpi_by_formula(XM, w, polarity), rtol=1e-12)
+    # affine upstream normalisation does not change the MPI (it standardises)
+    np.testing.assert_allclose(ag.mazziotta_pareto(3 * XM + 7, np.array(w), polarity=polarity),
+                               _mpi_by_formula(XM, w, polarity), rtol=1e-12)
+
+
+def test_mpi_population_stats_and_refusals():
+    mean, sd = ag.mpi_stats(np.array([[1.0, 2.0], [3.0, NAN], [5.0, 4.0]]))
+    np.testing.assert_allclose(mean, [3.0, 3.0])
+    np.testing.assert_allclose(sd, [np.sqrt(8 / 3), 1.0])
+    with pytest.raises(InputError, match="fewer than two"):
+        ag.mpi_stats(np.array([[1.0, 2.0], [NAN, 3.0]]))
+    with pytest.raises(InputError, match="same value"):
+        ag.mpi_stats(np.array([[1.0, 2.0], [1.0, 3.0]]))
+    # frozen stats: standardise with the given mean and sd
+    z = 100 + 10 * (XM - 2.0) / 4.0
+    M = z.mean(axis=1)
+    S = z.std(axis=1)
+    np.testing.assert_allclose(ag.mazziotta_pareto(XM, np.ones(3), stats=(np.full(3, 2.0), np.full(3, 4.0))),
+                               M - S * S / M)
+
+
+def test_ampi_equals_its_published_formula():
+    ref, inf, sup = XM.mean(axis=0), XM.min(axis=0), XM.max(axis=0)
+    delta = (sup - inf) / 2
+    r = 70 + 60 * (XM - (ref - delta)) / (sup - inf)
+    M, S = r.mean(axis=1), r.std(axis=1)
+    np.testing.assert_allclose(ag.ampi(XM, np.ones(3)), M - S * S / M, rtol=1e-12)
+    np.testing.assert_allclose(ag.ampi(XM, np.ones(3), polarity=-1), M + S * S / M, rtol=1e-12)
+    g = (np.full(3, 4.0), np.zeros(3), np.full(3, 8.0))     # ref 4, goalposts 0..8 -> 70 + 60·x/8
+    r2 = 70 + 60 * XM / 8
+    M2, S2 = r2.mean(axis=1), r2.std(axis=1)
+    np.testing.assert_allclose(ag.ampi(XM, np.ones(3), goalposts=g), M2 - S2 * S2 / M2, rtol=1e-12)
+    with pytest.raises(InputError, match="span nothing"):
+        ag.ampi(XM, np.ones(3), goalposts=(np.ones(3), np.ones(3), np.ones(3)))
+
+
+def test_mpi_missing_child_renormalises_and_min_share():
+    X = np.array([[1.0, 5.0, NAN], [2.0, 1.0, 4.0], [4.0, 3.0, 3.0], [7.0, 2.0, 1.0]])
+    mean = np.nanmean(X, axis=0)
+    sd = np.nanstd(X, axis=0)
+    z0 = 100 + 10 * (X[0, :2] - mean[:2]) / sd[:2]
+    M, S = z0.mean(), z0.std()
+    assert ag.mazziotta_pareto(X, np.ones(3))[0] == pytest.approx(M - S * S / M, rel=1e-12)
+    assert np.isnan(ag.mazziotta_pareto(X, np.ones(3), min_share=0.8)[0])
+
+
+def test_aliases_canonical_and_node_method_precedence():
+    assert ag.canonical("a_gmean") == "geometric" and ag.canonical("MPI") == "mazziotta_pareto"
+    assert ag.canonical("a_copeland") == "copeland" and ag.canonical("hmean") == "harmonic"
+    with pytest.raises(InputError, match="unknown aggregation"):
+        ag.canonical("median")
+    np.testing.assert_allclose(ag.aggregate_matrix([[1.0, 4.0]], [1.0, 1.0], "gmean"), [2.0])
+    fw = SimpleNamespace(nodes={"A": SimpleNamespace(level=2), "B": SimpleNamespace(level=2),
+                                "C": SimpleNamespace(level=3)})
+    spec = {"method": "harmonic", "min_share": 0.25, "by_level": {"2": "geometric"},
+            "by_node": {"B": {"method": "copeland", "min_share": 0.5}}}
+    assert ag.node_method(spec, fw, "A") == ("geometric", 0.25)
+    assert ag.node_method(spec, fw, "B") == ("copeland", 0.5)
+    assert ag.node_method(spec, fw, "C") == ("harmonic", 0.25)
+    assert ag.node_method({"by_node": {"C": "mpi"}}, fw, "C") == ("mazziotta_pareto", 0.0)
+    assert ag.node_method({}, fw, "C") == ("arithmetic", 0.0)
