@@ -117,6 +117,8 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     elif year not in df.columns:
         raise InputError(f"year column '{year}' not found", file=file)
 
+    if year:
+        df[year] = _years(df[year], file=file, rows=rows)
     key = ["uCode"] + ([year] if year else [])
     dup = df.duplicated(key, keep="first")
     if dup.any():
@@ -157,6 +159,33 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     if extra_numeric:
         notes.append("numeric columns not in the framework kept as unit data: " + ", ".join(extra_numeric))
     return Dataset(values, units, year, file, notes)
+
+
+def _years(col: pd.Series, *, file, rows) -> pd.Series:
+    """The year column as whole numbers: ``2025`` and ``2025.0`` (as spreadsheets export it) are the
+    year 2025; an empty cell, a fraction, a non-finite number, a boolean or text is an error naming the
+    file, the line and the column."""
+    out = []
+    for i, v in enumerate(col.tolist()):
+        y = None
+        if isinstance(v, (bool, np.bool_)):
+            y = None
+        elif isinstance(v, (int, np.integer)):
+            y = int(v)
+        else:
+            try:
+                f = float(str(v).strip())
+            except ValueError:
+                f = None
+            if f is not None and np.isfinite(f) and f.is_integer():
+                y = int(f)
+        if y is None:
+            line = rows[i] if rows else None
+            blank = v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == ""
+            what = "empty year" if blank else f"year must be a whole number, got {v!r}"
+            raise InputError(what, file=file, row=line, column=col.name)
+        out.append(y)
+    return pd.Series(out, index=col.index, name=col.name, dtype="int64")
 
 
 def _long_to_wide(df: pd.DataFrame, framework: Framework, file, year_column, rows: list[int]) -> pd.DataFrame:

@@ -99,6 +99,8 @@ def cmd_frameworks(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..demo import write_demo
 
+    if args.seed < 0:
+        raise InputError(f"--seed must be >= 0, got {args.seed}")
     paths = write_demo(args.out, seed=args.seed, force=args.force)
     print("wrote synthetic demonstration data: " + ", ".join(str(p) for p in paths))
     return 0

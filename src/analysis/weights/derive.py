@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from .._errors import InputError
@@ -59,7 +61,8 @@ def derive_weights(result, method: str, *, levels: list[int] | None = None, dset
         raise InputError(f"unknown weighting method '{method}' (use equal, framework, {', '.join(METHODS)})")
     fn = METHODS[method]
     if method == "pca" and "pca_method" in kwargs:
-        kwargs["method"] = kwargs.pop("pca_method")
+        # the PCA variant is the weighting function's own option (group_weights has a `method` parameter too)
+        fn = functools.partial(fn, method=kwargs.pop("pca_method"))
     T = cross_section(result, dset, year, aggregates=False)
     w = normalise_within(fw, result.weights)
     agg_spec = result.spec.get("aggregate") or {}
@@ -115,7 +118,14 @@ def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised
         if m in ("equal", "framework", "entropy", "critic", "pca"):
             sets[m] = derive_weights(result, m, year=year)
         elif m == "pca_pc1":
-            w = derive_weights(result, "pca", year=year, pca_method="pc1")
+            try:
+                w = derive_weights(result, "pca", year=year, pca_method="pc1")
+            except InputError as e:
+                if e.node is None or "negative" not in e.message:
+                    raise
+                raise InputError(f"pca_pc1: the first principal component loads negatively on '{e.node}' "
+                                 f"within its group, so its loadings cannot be weights; use 'pca' (the "
+                                 f"Handbook's rotated factors) instead", node=e.node) from None
             sets[m] = w
         elif m == "optimised":
             w = normalise_within(fw, result.weights)
