@@ -310,9 +310,10 @@ def test_run_config_dry_check_scenario_and_output_units(cfg_dir):
     _write(cfg_dir / "sc.yaml", "interventions:\n  - {units: ['99.99'], indicators: [a], change: '+1'}\n")
     with pytest.raises(InputError) as e:
         _dry_check(cfg)
-    assert _one_line(e).startswith(f"{(cfg_dir / 'sc.yaml').resolve()}, row 1: unknown unit '99.99'")
+    assert _one_line(e).startswith(f"{(cfg_dir / 'sc.yaml').resolve()}: key 'interventions[1].units': "
+                                   "unknown unit '99.99'")
     _write(cfg_dir / "sc.yaml", "interventions:\n  - {units: ['35.10'], indicators: [zz], change: '+1'}\n")
-    with pytest.raises(InputError, match="row 1, column 'zz': unknown indicator 'zz'"):
+    with pytest.raises(InputError, match=r"key 'interventions\[1\]\.indicators': unknown indicator 'zz'"):
         _dry_check(cfg)
     _write(cfg_dir / "sc.yaml", "interventions:\n  - {units: ['35.10'], indicators: [a], change: '+1'}\n")
     _write(cfg_dir / "ua.yaml", UA_OK + "output: rank:99.99\n")

@@ -52,6 +52,38 @@ class Intervention:
     kind: str            # absolute | relative | value | to
     amount: float | str
     line: int | None = None
+    #: where the intervention was written: ``{"file", "row", "columns": {part: header}}`` for a sheet
+    #: (``row`` is the sheet row, header = row 1) or ``{"file", "key", "keys": {part: key}}`` for YAML/dicts
+    origin: dict | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name this intervention: ``row 3`` (sheet) or ``interventions[2]`` (YAML)."""
+        o = self.origin or {}
+        if o.get("row") is not None:
+            return f"row {o['row']}"
+        return o.get("key") or f"intervention {self.line}"
+
+    def error(self, message: str, part: str | None = None, file=None) -> InputError:
+        """An :class:`InputError` naming the file and the cell (sheet row and column) or key of ``part``.
+
+        Parameters
+        ----------
+        message : str
+            What is wrong (with the bad value).
+        part : str, optional
+            ``units``, ``group``, ``indicators`` or ``change``.
+        file : str, optional
+            The scenario file when the origin does not name one.
+        """
+        o = self.origin or {}
+        file = o.get("file") or file
+        if o.get("row") is not None:
+            return InputError(message, file=file, row=o["row"], column=(o.get("columns") or {}).get(part))
+        key = o.get("key") or f"interventions[{self.line}]"
+        if part:
+            key += "." + (o.get("keys") or {}).get(part, part)
+        return InputError(f"key '{key}': {message}", file=file)
 
 
 @dataclass
@@ -63,16 +95,17 @@ class Scenario:
     source: str | None = None
 
 
-def _parse_change(ch, where) -> tuple[str, float | str]:
+def _parse_change(ch, fail) -> tuple[str, float | str]:
+    """``(kind, amount)`` of a change; ``fail(message)`` gives the error to raise."""
     if isinstance(ch, dict):
         if "to" in ch:
             if ch["to"] not in TARGETS and not isinstance(ch["to"], (int, float)):
-                raise InputError(f"unknown reference '{ch['to']}' (use {', '.join(TARGETS)})", **where)
+                raise fail(f"unknown reference '{ch['to']}' (use {', '.join(TARGETS)})")
             return ("value", float(ch["to"])) if isinstance(ch["to"], (int, float)) else ("to", ch["to"])
         for k in ("absolute", "relative", "value"):
             if k in ch:
                 return k, float(ch[k])
-        raise InputError("change must be one of absolute, relative, value, to", **where)
+        raise fail("change must be one of absolute, relative, value, to")
     if isinstance(ch, (int, float)) and not isinstance(ch, bool):
         return "absolute", float(ch)
     s = str(ch).strip()
@@ -80,14 +113,14 @@ def _parse_change(ch, where) -> tuple[str, float | str]:
         return "to", s.lower()
     m = _CHANGE.match(s)
     if not m:
-        raise InputError(f"cannot read change '{ch}' (use +5, -3, =80, +20% or {{to: median}})", **where)
+        raise fail(f"cannot read change '{ch}' (use +5, -3, =80, +20% or {{to: median}})")
     num = float(m["num"])
     if m["neg"] and m["op"] != "=":
-        raise InputError(f"cannot read change '{ch}' (a sign goes before the number: +5, -3, =-2)", **where)
+        raise fail(f"cannot read change '{ch}' (a sign goes before the number: +5, -3, =-2)")
     if m["op"] == "=":
         num = -num if m["neg"] else num
         if m["pct"]:
-            raise InputError(f"'{ch}': a target value cannot be a percentage change", **where)
+            raise fail(f"'{ch}': a target value cannot be a percentage change")
         return "value", num
     sign = -1.0 if m["op"] == "-" else 1.0
     return ("relative", sign * num / 100) if m["pct"] else ("absolute", sign * num)
@@ -106,9 +139,11 @@ def load_scenario(source) -> Scenario:
 
     The mapping is checked by :class:`analysis.schemas.scenario.ScenarioModel` (unknown keys with a
     suggestion, finite numbers, one of ``units``/``group``, a readable ``change``); unit codes are
-    kept as written (``35.10`` stays ``"35.10"``).
+    kept as written (``35.10`` stays ``"35.10"``). Every intervention remembers where it was written
+    (sheet row and column, or YAML key) so that later checks against the baseline name that cell.
+    A scenario without interventions is refused.
     """
-    from .schemas.scenario import check_scenario_dict, read_scenario_file
+    from .schemas.scenario import ORIGINS, check_scenario_dict, read_scenario_file
 
     if isinstance(source, Scenario):
         return source
@@ -117,22 +152,70 @@ def load_scenario(source) -> Scenario:
         doc = source
     else:
         src = str(source)
-        doc = read_scenario_file(source)
+        doc = dict(read_scenario_file(source))
+    origins = doc.pop(ORIGINS, None) if ORIGINS in doc else None
     check_scenario_dict(doc, src)
-    out = []
-    for i, it in enumerate(doc.get("interventions") or []):
-        where = {"file": src, "row": i + 1}
-        units = _as_list(it.get("units", it.get("unit")))
-        group = it.get("group")
-        if bool(units) == bool(group):
-            raise InputError("give either 'units' or 'group' in each intervention", **where)
-        inds = _as_list(it.get("indicators", it.get("indicator")))
-        if not inds:
-            raise InputError("intervention names no indicator", **where)
-        kind, amount = _parse_change(it["change"], where)
-        out.append(Intervention(units or None, group, inds, kind, amount, i + 1))
+    items = doc.get("interventions") or []
+    if not items and src is not None:   # a file that changes nothing is a mistake; {} in code is the baseline
+        raise InputError("the scenario has no interventions (add at least one: units or group, indicators, "
+                         "change)", file=src)
+    out = [_intervention(it, i, src, origins[i] if origins else None) for i, it in enumerate(items)]
     bounds = {str(k): (float(v[0]), float(v[1])) for k, v in (doc.get("bounds") or {}).items()}
     return Scenario(str(doc.get("name", "scenario")), out, doc.get("year"), bounds, src)
+
+
+def _intervention(it: dict, i: int, src: str | None, origin: dict | None) -> Intervention:
+    """One checked intervention mapping as an :class:`Intervention` that knows where it was written."""
+    if origin is None:
+        keys = {"units": "unit" if "unit" in it else "units",
+                "indicators": "indicator" if "indicator" in it else "indicators"}
+        origin = {"file": src, "key": f"interventions[{i + 1}]", "keys": keys}
+    else:
+        origin = {"file": src, **origin}
+    units = _as_list(it.get("units", it.get("unit")))
+    group = it.get("group")
+    probe = Intervention(None, None, [], "absolute", 0.0, i + 1, origin)
+    if bool(units) == bool(group):
+        raise probe.error("give either 'units' or 'group' in each intervention", "units")
+    inds = _as_list(it.get("indicators", it.get("indicator")))
+    if not inds:
+        raise probe.error("intervention names no indicator", "indicators")
+    kind, amount = _parse_change(it["change"], lambda m: probe.error(m, "change"))
+    return Intervention(units or None, group, inds, kind, amount, i + 1, origin)
+
+
+def _unknown(kind: str, code: str, known) -> str:
+    """``unknown <kind> 'code'`` with a suggestion, or a hint when codes were separated by ';'."""
+    from .schemas._common import suggest
+
+    known = [str(k) for k in known]
+    if ";" in code:
+        return (f"unknown {kind} '{code}': separate several codes with commas (e.g. "
+                f"'{', '.join(p.strip() for p in code.split(';') if p.strip())}')")
+    return f"unknown {kind} '{code}'{suggest(code, known)}"
+
+
+def _pair(first: Intervention, second: Intervention) -> str:
+    """``rows 2 and 4`` (sheet) or ``interventions 1 and 3`` (YAML, dicts)."""
+    rows = [(i.origin or {}).get("row") for i in (first, second)]
+    if None not in rows:
+        return f"rows {rows[0]} and {rows[1]}"
+    return f"interventions {first.line} and {second.line}"
+
+
+def check_references(it: Intervention, indicators, units: pd.DataFrame, file=None) -> None:
+    """Refuse an intervention naming an unknown indicator, unit or unit column, naming its cell or key."""
+    for c in it.indicators:
+        if c not in indicators:
+            raise it.error(_unknown("indicator", c, indicators), "indicators", file)
+    known = {str(u) for u in units.index}
+    for u in it.units or []:
+        if str(u) not in known:
+            raise it.error(_unknown("unit", str(u), sorted(known)), "units", file)
+    for gcol in (it.group or {}):
+        if gcol not in units.columns:
+            raise it.error(f"group column '{gcol}' is not among the unit descriptors "
+                           f"({', '.join(map(str, units.columns))})", "group", file)
 
 
 def valid_range(node, observed: np.ndarray, bounds: dict | None = None) -> tuple[float, float]:
@@ -323,27 +406,18 @@ def apply_interventions(b: Baseline, sc: Scenario) -> tuple[pd.DataFrame, pd.Dat
     """Changed raw values and the list of changed cells; validates units, indicators, ranges, conflicts."""
     fw = b.framework
     vals = b.raw.copy()
-    touched: dict[tuple[str, str], int] = {}
+    touched: dict[tuple[str, str], Intervention] = {}
     rows = []
     for it in sc.interventions:
-        where = {"file": sc.source, "row": it.line}
-        for c in it.indicators:
-            if c not in fw.indicators:
-                raise InputError(f"unknown indicator '{c}'", column=c, **where)
+        check_references(it, fw.indicators, b.units.reindex(vals.index), sc.source)
         if it.units:
             units = it.units
-            for u in units:
-                if u not in vals.index:
-                    raise InputError(f"unknown unit '{u}'", **where)
             gcol = None
         else:
             (gcol, gval), = it.group.items()
-            if gcol not in b.units.columns:
-                raise InputError(f"group column '{gcol}' is not among the unit descriptors "
-                                 f"({', '.join(b.units.columns)})", **where)
             units = list(b.units.index[b.units[gcol].astype(str) == str(gval)])
             if not units:
-                raise InputError(f"no unit has {gcol} = {gval}", **where)
+                raise it.error(f"no unit has {gcol} = {gval}", "group", sc.source)
         for c in it.indicators:
             node = fw.nodes[c]
             lo, hi = valid_range(node, b.raw[c].to_numpy(float), sc.bounds)
@@ -351,9 +425,8 @@ def apply_interventions(b: Baseline, sc: Scenario) -> tuple[pd.DataFrame, pd.Dat
             for u in units:
                 key = (u, c)
                 if key in touched:
-                    raise InputError(f"interventions {touched[key]} and {it.line} both change {c} of {u}",
-                                     column=c, **where)
-                touched[key] = it.line
+                    raise it.error(f"{_pair(touched[key], it)} both change {c} of {u}", "indicators", sc.source)
+                touched[key] = it
                 x0 = vals.at[u, c]
                 base = b.imputed.at[u, c] if np.isnan(x0) else x0
                 if it.kind == "absolute":
@@ -368,11 +441,11 @@ def apply_interventions(b: Baseline, sc: Scenario) -> tuple[pd.DataFrame, pd.Dat
                     if node.direction * (x1 - base) < 0:
                         x1 = base
                 if np.isnan(x1):
-                    raise InputError(f"{c} of {u} is missing and was not imputed; use an absolute value (=…)",
-                                     column=c, **where)
+                    raise it.error(f"{c} of {u} is missing and was not imputed; use an absolute value (=…)",
+                                   "change", sc.source)
                 if x1 < lo - 1e-9 or x1 > hi + 1e-9:
-                    raise InputError(f"{c} of {u} would become {x1:g}, outside its valid range [{lo:g}, {hi:g}]",
-                                     column=c, **where)
+                    raise it.error(f"{c} of {u} would become {x1:g}, outside its valid range [{lo:g}, {hi:g}]",
+                                   "change", sc.source)
                 vals.at[u, c] = x1
                 rows.append({"uCode": u, "iCode": c, "before": x0, "after": x1, "intervention": it.line})
     ch = pd.DataFrame(rows, columns=["uCode", "iCode", "before", "after", "intervention"])

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import AfterValidator, Field, model_validator
 
@@ -21,10 +22,14 @@ from .._errors import InputError
 from ._common import Int, Number, Schema, Text, is_blank, suggest, table_line, validate
 
 __all__ = ["ScenarioModel", "InterventionModel", "check_scenario_dict", "read_scenario_file", "read_scenario_yaml",
-           "keep_written", "check_scenario_refs", "check_scenario_year", "TARGETS", "XLSX_COLUMNS"]
+           "keep_written", "check_scenario_refs", "check_scenario_year", "TARGETS", "XLSX_COLUMNS", "ORIGINS"]
 
 TARGETS = ("median", "mean", "best", "p75", "p90", "goalpost", "cluster_best")
 XLSX_COLUMNS = ("units", "group_column", "group_value", "indicators", "change")
+#: key under which :func:`read_scenario_xlsx` returns, per intervention, its sheet row and column headers
+#: (taken out by :func:`analysis.scenario.load_scenario` before the mapping is validated)
+ORIGINS = "_origins"
+_CODE_COLUMNS = ("units", "group_column", "group_value", "indicators")   # read as text; 'change' is a value
 _UNIT_KEYS = ("units", "unit")
 _CHANGE = re.compile(r"^\s*(?:[+\-=]\s*-?)?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+\-]?\d+)?\s*%?\s*$")
 
@@ -163,12 +168,33 @@ def read_scenario_yaml(path: str | Path) -> dict:
     return keep_written(doc, text, _UNIT_KEYS, within="interventions")
 
 
+def _change_cell(v: Any) -> str | None:
+    """The text of a ``change`` cell (numbers as written by Python); ValueError for booleans, dates."""
+    if is_blank(v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        raise ValueError(f"a boolean ({v}) where a change value is required (e.g. +5, -3, =80, +20%, median)")
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return repr(float(v)) if not float(v).is_integer() else str(int(v))
+    if not isinstance(v, str):
+        raise ValueError(f"{type(v).__name__} value ({v}) where a change value is required (e.g. +5, -3, =80, "
+                         f"+20%, median)")
+    return v.strip() or None
+
+
 def read_scenario_xlsx(path: str | Path) -> dict:
-    """Read the interventions of a scenario sheet (one row per intervention) through ``read_table``."""
+    """Read the interventions of a scenario sheet (one row per intervention) through ``read_table``.
+
+    Returns the scenario mapping plus, under :data:`ORIGINS`, the sheet row (header = row 1) and the
+    column headers of every intervention, so that later checks name the cell.
+    """
     from ..data import read_table
 
     path = Path(path)
-    df = read_table(path, what="scenario", text_columns=XLSX_COLUMNS)
+    df = read_table(path, what="scenario", text_columns=_CODE_COLUMNS)
+    written = [c for c in df.columns if str(c).strip().lower() in _CODE_COLUMNS and c not in _CODE_COLUMNS]
+    if written:   # headers such as 'Units': read again so that those columns, too, stay text
+        df = read_table(path, what="scenario", text_columns=(*_CODE_COLUMNS, *map(str, written)))
     cols = {str(c).strip().lower(): c for c in df.columns}
     for c in df.columns:
         if str(c).strip().lower() not in XLSX_COLUMNS:
@@ -177,13 +203,19 @@ def read_scenario_xlsx(path: str | Path) -> dict:
     for need in ("indicators", "change"):
         if need not in cols:
             raise InputError(f"a scenario sheet needs a column '{need}'", file=path)
-    items = []
+    header = {"units": cols.get("units"), "group": cols.get("group_column"), "indicators": cols.get("indicators"),
+              "change": cols.get("change")}
+    header = {k: str(v) for k, v in header.items() if v is not None}
+    items, origins = [], []
     for i in range(len(df)):
         line = table_line(df, i)
 
         def cell(name, i=i):
             v = df[cols[name]].iloc[i] if name in cols else None
-            return None if is_blank(v) else str(v).strip()
+            return None if is_blank(v) else (str(v).strip() or None)
+
+        def col(name):
+            return str(cols.get(name, name))
 
         it: dict[str, Any] = {}
         units, gcol, gval = cell("units"), cell("group_column"), cell("group_value")
@@ -193,19 +225,22 @@ def read_scenario_xlsx(path: str | Path) -> dict:
             it["units"] = units
         else:
             if gval is None:
-                raise InputError("'group_column' needs a 'group_value'", file=path, row=line, column="group_value")
+                raise InputError("'group_column' needs a 'group_value'", file=path, row=line,
+                                 column=col("group_value"))
             it["group"] = {gcol: gval}
-        for name in ("indicators", "change"):
-            if cell(name) is None:
-                raise InputError(f"empty '{name}'", file=path, row=line, column=name)
+        if cell("indicators") is None:
+            raise InputError("empty 'indicators'", file=path, row=line, column=col("indicators"))
         it["indicators"] = cell("indicators")
-        it["change"] = cell("change")
         try:
+            it["change"] = _change_cell(df[cols["change"]].iloc[i])
+            if it["change"] is None:
+                raise ValueError("empty 'change'")
             _change_text(it["change"])
         except ValueError as e:
-            raise InputError(str(e), file=path, row=line, column="change") from None
+            raise InputError(str(e), file=path, row=line, column=col("change")) from None
         items.append(it)
-    return {"name": path.stem, "interventions": items}
+        origins.append({"row": line, "columns": header})
+    return {"name": path.stem, "interventions": items, ORIGINS: origins}
 
 
 def read_scenario_file(path: str | Path) -> dict:
@@ -230,21 +265,13 @@ def check_scenario_refs(sc, framework, units) -> None:
     Raises
     ------
     InputError
-        Naming the scenario file and the intervention (row, 1-based).
+        Naming the scenario file and where the intervention was written: the sheet row and column
+        (header = row 1) or the YAML key (``interventions[2].indicators``), with the bad code.
     """
-    known = [str(u) for u in units.index]
+    from ..scenario import check_references
+
     for it in sc.interventions:
-        where = {"file": sc.source, "row": it.line}
-        for c in it.indicators:
-            if c not in framework.indicators:
-                raise InputError(f"unknown indicator '{c}'{suggest(c, framework.indicators)}", column=c, **where)
-        for u in it.units or []:
-            if str(u) not in known:
-                raise InputError(f"unknown unit '{u}'{suggest(str(u), known)}", **where)
-        for gcol in (it.group or {}):
-            if gcol not in units.columns:
-                raise InputError(f"group column '{gcol}' is not among the unit descriptors "
-                                 f"({', '.join(map(str, units.columns))})", **where)
+        check_references(it, framework.indicators, units, sc.source)
 
 
 def check_scenario_year(sc, baseline) -> None:
