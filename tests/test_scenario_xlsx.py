@@ -185,3 +185,14 @@ def test_dict_scenario_errors_name_the_key():
     assert load_scenario({"name": "t"}).interventions == []   # in code, no interventions = the baseline
     with pytest.raises(InputError, match=r"interventions\[1\]\.change"):
         load_scenario({"interventions": [{"units": "a", "indicators": "b", "change": "+5-"}]})
+
+
+def test_percent_formatted_change_is_refused(capsys, run, tmp_path):
+    import openpyxl
+
+    x = write_sheet(tmp_path / "y_pct.xlsx", HEAD, [GOOD, ["11.01", "GOV_OSS", 0.2]])
+    wb = openpyxl.load_workbook(x)
+    wb.active["C3"].number_format = "0%"
+    wb.save(x)
+    err = refused(capsys, run, x, tmp_path)
+    assert "row 3" in err and "column 'change'" in err and "20%" in err, err

@@ -182,6 +182,28 @@ def _change_cell(v: Any) -> str | None:
     return v.strip() or None
 
 
+def _refuse_percent_cells(path: Path, df, column) -> None:
+    """A number shown as a percentage (20% stored as 0.2) in ``change`` would silently become +0.2: refuse it."""
+    from ..tables import CELLS_ATTR
+
+    cells = df.attrs.get(CELLS_ATTR) or {}
+    letter = (cells.get("letters") or {}).get(column)
+    if not letter or path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    import openpyxl
+
+    try:
+        ws = openpyxl.load_workbook(path, read_only=True)[cells["sheet"]]
+    except Exception:   # read_table already read this workbook; nothing more to learn here
+        return
+    for line in (table_line(df, i) for i in range(len(df))):
+        c = ws[f"{letter}{line}"]
+        if isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and "%" in (c.number_format or ""):
+            raise InputError(f"a number shown as a percentage ({c.value:g} shown as {c.value * 100:g}%); type the "
+                             f"change as text, e.g. +{c.value * 100:g}% or {c.value:+g}", file=path, row=line,
+                             column=str(column))
+
+
 def read_scenario_xlsx(path: str | Path) -> dict:
     """Read the interventions of a scenario sheet (one row per intervention) through ``read_table``.
 
@@ -203,6 +225,7 @@ def read_scenario_xlsx(path: str | Path) -> dict:
     for need in ("indicators", "change"):
         if need not in cols:
             raise InputError(f"a scenario sheet needs a column '{need}'", file=path)
+    _refuse_percent_cells(path, df, cols["change"])
     header = {"units": cols.get("units"), "group": cols.get("group_column"), "indicators": cols.get("indicators"),
               "change": cols.get("change")}
     header = {k: str(v) for k, v in header.items() if v is not None}
