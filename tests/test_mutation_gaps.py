@@ -372,3 +372,77 @@ def test_aliases_canonical_and_node_method_precedence():
     assert ag.node_method(spec, fw, "C") == ("harmonic", 0.25)
     assert ag.node_method({"by_node": {"C": "mpi"}}, fw, "C") == ("mazziotta_pareto", 0.0)
     assert ag.node_method({}, fw, "C") == ("arithmetic", 0.0)
+
+
+# --- treat: second round (survivors of the first rerun) -----------------------------------------------------
+
+def _coinr_pass(x, skew=2.0, kurt=3.5):
+    """The rule by SciPy's estimators: pass if |G1| < skew or G2 < kurt."""
+    return bool(abs(stats.skew(x, bias=False)) < skew or stats.kurtosis(x, bias=False) < kurt)
+
+
+def test_thresholds_reach_every_check():
+    # a kurtosis threshold above the raw kurtosis (5.85) makes X_SKEW pass before any step
+    x, rec = tr.treat_series(X_SKEW, kurt=6.0)
+    assert rec["pass_raw"] is True and rec["pass_treated"] is True and rec["n_winsorised"] == 0
+    np.testing.assert_array_equal(x, X_SKEW)
+    assert tr.winsorise(X_SKEW, kurt=6.0)[1] == 0
+    assert tr.winsorise(X_SKEW, skew=2.3)[1] == 0
+    # kurtosis threshold 7: stop at the first step after which the rule passes (SciPy re-checks each step)
+    x = np.sort(X_HEAVY)
+    steps = 0
+    while not _coinr_pass(x, kurt=7.0):
+        x[x == x.max()] = x[x < x.max()].max()
+        steps += 1
+    assert 0 < steps < 5
+    assert tr.winsorise(X_HEAVY, kurt=7.0)[1] == steps
+    _, rec = tr.treat_series(X_HEAVY, kurt=7.0)
+    assert rec["n_winsorised"] == steps and rec["pass_treated"] is True
+    # default thresholds in treat_series: X_KURT (kurtosis 4.15) fails
+    assert tr.treat_series(X_KURT)[1]["pass_raw"] is False
+
+
+def test_untreated_and_log_records():
+    _, rec = tr.treat_series(np.array(EXCEL, dtype=float))
+    assert rec["pass_raw"] is True and rec["pass_treated"] is True
+    assert rec["winsorised"] == "" and rec["fallback"] == "" and rec["n_winsorised"] == 0
+    _, rec = tr.treat_series(X_SKEW, method="none")
+    assert rec["pass_raw"] is False and rec["pass_treated"] is False
+    xl, rec = tr.treat_series(X_HEAVY)
+    assert rec["pass_treated"] is _coinr_pass(xl)
+    _, rec = tr.treat_series(X_HEAVY, kurt=1000.0)
+    assert rec["pass_raw"] is True
+    xl, rec = tr.treat_series(X_HEAVY, skew=0.1, kurt=-10.0)   # nothing passes: log, and still failing
+    assert rec["fallback"] == "log" and rec["pass_treated"] is False
+
+
+def test_treat_table_defaults_fall_back_to_log_after_five_points():
+    out, det = tr.treat(pd.DataFrame({"h": X_HEAVY}))
+    assert det.loc["h", "fallback"] == "log"
+    mn, mx = X_HEAVY.min(), X_HEAVY.max()
+    np.testing.assert_allclose(out["h"], np.log(X_HEAVY - mn + 0.01 * (mx - mn)))
+    out, det = tr.treat(pd.DataFrame({"h": X_HEAVY}), columns=[])
+    assert det.empty
+    np.testing.assert_array_equal(out["h"], X_HEAVY)
+
+
+def test_treat_refuses_unknown_method_and_fallback():
+    with pytest.raises(InputError, match="unknown treatment method"):
+        tr.treat_series(X_SKEW, method="trim")
+    with pytest.raises(InputError, match="unknown fallback"):
+        tr.treat_series(X_HEAVY, fallback="sqrt")
+
+
+def test_pass_rule_boundaries_and_undefined_kurtosis():
+    """The rule is strict (``|skew| < skew or kurt < kurt``), and an undefined statistic passes."""
+    s, k = abs(tr.skewness(X_SKEW)), tr.kurtosis(X_SKEW)
+    assert not tr.passes(X_SKEW, skew=s, kurt=-100.0)
+    assert not tr.passes(X_SKEW, skew=0.0, kurt=k)
+    assert tr.passes([1.0, 2.0, 50.0], skew=1.0)        # skew 1.73 > 1 but kurtosis undefined at n = 3
+
+
+def test_frozen_clip_without_a_value_is_no_clip():
+    x = np.array([0.0, 3.0, 9.0])
+    np.testing.assert_array_equal(tr.apply_treatment(x, {"winsorised": "winhi", "clip_hi": None}), x)
+    np.testing.assert_array_equal(tr.apply_treatment(x, {"winsorised": "winhi,winlo", "clip_hi": 5.0,
+                                                         "clip_lo": 1.0}), [1.0, 3.0, 5.0])
