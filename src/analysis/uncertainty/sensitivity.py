@@ -1,7 +1,8 @@
 """Designs (Monte Carlo, Sobol') and Sobol' sensitivity estimators.
 
-Sample designs and the default estimators come from SALib (``SALib.sample.sobol``,
-``SALib.analyze.sobol``; Saltelli et al. 2010 first order, Jansen total order, with factor groups).
+The default estimators come from SALib (``SALib.analyze.sobol``; Saltelli et al. 2010 first order,
+Jansen total order, with factor groups); the Sobol' design is SALib's (``SALib.sample.sobol``, same
+row order) except that ``B``'s rows are paired with ``A``'s at random (see :func:`unit_design`).
 :func:`sobol_coinr` gives the same two estimators as COINr computes them (variance with n − 1 as in
 R), on SALib's row layout, with COINr's percentile bootstrap intervals (the output variance held
 fixed, 5th and 95th percentiles by default).
@@ -30,14 +31,46 @@ def problem(dims: list[tuple[str, str]]) -> dict:
 
 
 def unit_design(dims: list[tuple[str, str]], N: int, kind: str = "mc", seed: int = 0) -> np.ndarray:
-    """Uniform design in [0, 1]^D: plain Monte Carlo (N rows) or Sobol'/Saltelli (N·(G + 2) rows)."""
+    """Uniform design in [0, 1]^D: plain Monte Carlo (N rows) or Sobol'/Saltelli (N·(G + 2) rows).
+
+    The Saltelli design pairs ``B``'s rows with ``A``'s at random, so a choice factor's ``AB_i``
+    labels differ from ``A``'s as often as two independent draws would (see :func:`_saltelli`).
+    """
     if not dims:
         return np.zeros((N, 0))
     if kind == "mc":
         return np.random.default_rng(seed).random((N, len(dims)))
-    from SALib.sample import sobol
+    return _saltelli(dims, N, seed)
 
-    return sobol.sample(problem(dims), N, calc_second_order=False, scramble=True, seed=seed)
+
+def _saltelli(dims: list[tuple[str, str]], N: int, seed: int) -> np.ndarray:
+    """Saltelli design (no second order) in SALib's row order, with ``B`` paired at random with ``A``.
+
+    As ``SALib.sample.sobol``, ``A`` and ``B`` are the first and last ``D`` columns of one scrambled
+    Sobol' sequence of dimension ``2D``, and ``AB_g`` takes factor ``g``'s columns from ``B``. But the
+    rows of ``B`` are shuffled: the scrambling keeps a coordinate's leading bits (Owen/LMS scrambling
+    only flips them), and in the leading bits coordinates ``j`` and ``j + D`` can coincide over the
+    first ``N`` points (e.g. column 24 of 54 at ``N`` = 32 or 64). A choice factor with two
+    alternatives reads only the leading bit, so ``AB_j`` had the same label as ``A`` in every base
+    point and the factor's indices were exactly 0. Shuffling ``B`` makes the pairs independent, as
+    the estimators assume, and keeps the low discrepancy of ``A`` and ``B`` themselves.
+    """
+    from scipy.stats import qmc
+
+    rng = np.random.default_rng(seed)
+    D = len(dims)
+    groups = [g for g, _ in dims]
+    names = list(dict.fromkeys(groups))
+    base = qmc.Sobol(d=2 * D, scramble=True, seed=rng).random(N)
+    A = base[:, :D]
+    B = base[rng.permutation(N), D:]
+    out = np.empty((N, len(names) + 2, D))
+    out[:, 0] = A
+    for k, g in enumerate(names):
+        cols = np.array([h == g for h in groups])
+        out[:, 1 + k] = np.where(cols, B, A)
+    out[:, -1] = B
+    return out.reshape(-1, D)
 
 
 def labelled_design(U: np.ndarray, dims, factors) -> pd.DataFrame:
