@@ -18,7 +18,6 @@ row/column/key/node, exit 2 and one line.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import socket
 import subprocess
@@ -28,7 +27,6 @@ import time
 import traceback
 import urllib.request
 import warnings
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+
+from .fixtures import patch_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CSV = ROOT / "data" / "demo" / "smartcity_2025.csv"
@@ -278,17 +278,7 @@ def write_xlsx(path: Path, header: list, rows: list[list], *, numeric_from: int 
 
 def cache_formula_value(path: Path, ref: str, value: str) -> None:
     """Give the formula in ``ref`` a cached value, as Excel does when it saves a workbook."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                xml = data.decode()
-                new = re.sub(rf'(<c r="{ref}"[^>]*>)(<f>[^<]*</f>)<v\s*/>', rf"\g<1>\g<2><v>{value}</v>", xml)
-                assert new != xml, "formula cell not found"
-                data = new.encode()
-            zout.writestr(item, data)
-    path.write_bytes(buf.getvalue())
+    patch_sheet(path, rf'(<c r="{ref}"[^>]*>)(<f>[^<]*</f>)<v\s*/>', rf"\g<1>\g<2><v>{value}</v>")
 
 
 def data_xlsx(fx: Fx, name: str = "data.xlsx", rows=None, **kw) -> None:

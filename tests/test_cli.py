@@ -13,26 +13,12 @@ import pytest
 from analysis import InputWarning
 from analysis.cli import main
 
+from .fixtures import FW_ABCD as FW
+from .fixtures import one_line
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "analysis"
 
-FW = """
-name: t
-tree:
-  code: IDX
-  name: Index
-  children:
-    - code: D1
-      weight: 1
-      children:
-        - {code: a, weight: 1, direction: 1}
-        - {code: b, weight: 1, direction: -1}
-    - code: D2
-      weight: 1
-      children:
-        - {code: c, weight: 1, direction: 1}
-        - {code: d, weight: 1, direction: 1}
-"""
 # eight units, one cross-section
 DATA = ("uCode,uName,a,b,c,d\n"
         "U1,One,1,2,3,4\nU2,Two,2,3,1,2\nU3,Three,3,1,2,5\nU4,Four,4,4,5,1\n"
@@ -128,13 +114,11 @@ def _call(argv, capsys):
 
 def _refused(argv, capsys, needle):
     code, cap = _call(argv, capsys)
-    lines = cap.err.strip().splitlines()
-    assert code == 2, cap.err
-    assert len(lines) == 1, cap.err
-    assert lines[0].startswith("maturasi: error: ")
-    assert needle in lines[0], lines[0]
-    assert "Traceback" not in cap.err and "Warning" not in cap.err
-    return lines[0]
+    line = one_line(code, cap.err)
+    assert line.startswith("maturasi: error: ")
+    assert needle in line, line
+    assert "Warning" not in cap.err
+    return line
 
 
 def _inputs(d):

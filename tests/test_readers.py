@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import codecs
 import io
-import re
 import textwrap
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -26,22 +24,9 @@ from analysis.cli import main
 from analysis.data import load_data, read_table
 from analysis.tables import parse_number, to_numbers
 
-FW = """\
-name: t
-tree:
-  code: IDX
-  name: Index
-  children:
-    - code: D1
-      weight: 1
-      children:
-        - {code: a, weight: 1, direction: 1}
-        - {code: b, weight: 1, direction: -1}
-    - code: D2
-      weight: 1
-      children:
-        - {code: c, weight: 1, direction: 1}
-"""
+from .fixtures import FW_ABC as FW
+from .fixtures import one_line, patch_sheet, write
+
 DATA = "uCode,uName,a,b,c\nU1,One,1,2,3\nU2,Two,2,3,1\nU3,Three,3,1,2\n"
 HEADER = ["uCode", "uName", "a", "b", "c"]
 ROWS = [["U1", "One", 1, 2, 3], ["U2", "Two", 2, 3, 1], ["U3", "Three", 3, 1, 2]]
@@ -84,10 +69,7 @@ def _refused(tmp_path: Path, capsys, file: Path, needles, **kw) -> str:
     _defaults(tmp_path, kw.get("data"), kw.get("fw"))
     before = _snapshot(tmp_path)
     code, err = _validate(tmp_path, capsys, **kw)
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
+    one_line(code, err)
     assert file.name in err, err
     for n in [needles] if isinstance(needles, str) else needles:
         assert n in err, f"{n!r} not in {err!r}"
@@ -107,20 +89,6 @@ def _xlsx(path: Path, header=HEADER, rows=ROWS, edit=None) -> Path:
         edit(ws)
     wb.save(path)
     return path
-
-
-def _patch_sheet(path: Path, pattern: str, repl: str) -> None:
-    """Rewrite the first worksheet's XML (to add the cached values Excel would have saved)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                text, n = re.subn(pattern, repl, data.decode("utf-8"))
-                assert n, f"pattern {pattern!r} not found"
-                data = text.encode("utf-8")
-            zout.writestr(item, data)
-    path.write_bytes(buf.getvalue())
 
 
 # --- files -----------------------------------------------------------------------------------------
@@ -263,7 +231,7 @@ def _cell(ref: str, value):
 def _error_cell(code: str):
     def make(tmp_path: Path) -> Path:
         p = _xlsx(tmp_path / "data.xlsx", edit=_cell("D3", 0))
-        _patch_sheet(p, r'<c r="D3"[^>]*>.*?</c>', f'<c r="D3" t="e"><v>{code}</v></c>')
+        patch_sheet(p, r'<c r="D3"[^>]*>.*?</c>', f'<c r="D3" t="e"><v>{code}</v></c>')
         return p
     return make
 
@@ -274,7 +242,7 @@ def _formula_no_cache(tmp_path: Path) -> Path:
 
 def _formula_cached_error(tmp_path: Path) -> Path:
     p = _xlsx(tmp_path / "data.xlsx", edit=_cell("D3", "=C3/0"))
-    _patch_sheet(p, r'<c r="D3"><f>C3/0</f><v\s*/></c>', '<c r="D3" t="e"><f>C3/0</f><v>#DIV/0!</v></c>')
+    patch_sheet(p, r'<c r="D3"><f>C3/0</f><v\s*/></c>', '<c r="D3" t="e"><f>C3/0</f><v>#DIV/0!</v></c>')
     return p
 
 
@@ -443,12 +411,7 @@ def test_imeta_xlsx_reads_like_csv(tmp_path):
     df = pd.read_csv(io.StringIO(IMETA))
     p = tmp_path / "meta.xlsx"
     _xlsx(p, header=list(df.columns), rows=df.astype(object).where(df.notna(), None).values.tolist())
-    assert load_framework(p).to_frame().equals(load_framework(_write_text(tmp_path / "meta.csv", IMETA)).to_frame())
-
-
-def _write_text(p: Path, text: str) -> Path:
-    p.write_text(text)
-    return p
+    assert load_framework(p).to_frame().equals(load_framework(write(tmp_path / "meta.csv", IMETA)).to_frame())
 
 
 def test_builtin_frameworks_still_load():
@@ -488,7 +451,7 @@ def test_utf16_yaml_with_bom_is_read(tmp_path, capsys):
 
 def test_xlsx_cached_formula_value_is_read(tmp_path, capsys):
     p = _xlsx(tmp_path / "data.xlsx", edit=_cell("D3", "=C3*40"))
-    _patch_sheet(p, r'<c r="D3"><f>C3\*40</f><v\s*/></c>', '<c r="D3"><f>C3*40</f><v>80</v></c>')
+    patch_sheet(p, r'<c r="D3"><f>C3\*40</f><v\s*/></c>', '<c r="D3"><f>C3*40</f><v>80</v></c>')
     (tmp_path / "fw.yaml").write_text(FW)
     code, err = _validate(tmp_path, capsys, data=p)
     assert code == 0, err
@@ -523,8 +486,8 @@ def test_ucode_text_cell_in_xlsx(tmp_path):
 
 
 def test_na_markers_are_missing_in_data(tmp_path):
-    fw = load_framework(_write_text(tmp_path / "fw.yaml", FW))
-    p = _write_text(tmp_path / "d.csv", DATA.replace("U2,Two,2,3,1", "U2,Two,NA,NaN,"))
+    fw = load_framework(write(tmp_path / "fw.yaml", FW))
+    p = write(tmp_path / "d.csv", DATA.replace("U2,Two,2,3,1", "U2,Two,NA,NaN,"))
     ds = load_data(p, fw)
     assert ds.values.loc["U2"].isna().all()
 
@@ -544,7 +507,7 @@ def test_parse_number_refuses(value):
 
 
 def test_to_numbers_required_refuses_nan_string(tmp_path):
-    p = _write_text(tmp_path / "w.csv", "code,weight\na,1\nb,NaN\n")
+    p = write(tmp_path / "w.csv", "code,weight\na,1\nb,NaN\n")
     df = read_table(p, what="weights")
     with pytest.raises(InputError, match=r"w\.csv, row 3, column 'weight': a number is required"):
         to_numbers(df, ["weight"], file=p, required=True)
@@ -552,20 +515,20 @@ def test_to_numbers_required_refuses_nan_string(tmp_path):
 
 
 def test_code_columns_are_text(tmp_path):
-    p = _write_text(tmp_path / "t.csv", "kode_wilayah,iCode,Parent,x\n35.10,1.10,01,2.50\n")
+    p = write(tmp_path / "t.csv", "kode_wilayah,iCode,Parent,x\n35.10,1.10,01,2.50\n")
     df = read_table(p)
     assert df.iloc[0, :3].tolist() == ["35.10", "1.10", "01"] and df["x"].iloc[0] == 2.5
 
 
 def test_read_table_row_numbers_skip_blank_lines(tmp_path):
-    p = _write_text(tmp_path / "t.csv", "uCode,x\n\nU1,1\n\nU2,2\n")
+    p = write(tmp_path / "t.csv", "uCode,x\n\nU1,1\n\nU2,2\n")
     assert read_table(p).attrs["source_rows"] == [3, 5]
 
 
 def test_yaml_merge_keys_are_not_duplicates(tmp_path):
     from analysis._yaml import read_yaml
 
-    p = _write_text(tmp_path / "m.yaml", textwrap.dedent("""\
+    p = write(tmp_path / "m.yaml", textwrap.dedent("""\
         base: &b {x: 1, y: 2}
         other:
           <<: *b
@@ -613,7 +576,7 @@ def test_yaml_with_utf8_bom_is_read(tmp_path):
 def test_yaml_boolean_words_as_keys_are_text(tmp_path):
     from analysis._yaml import read_yaml
 
-    p = _write_text(tmp_path / "s.yaml", "levels: {bands: [50], labels: [lo, hi], on: D1}\nyes: 1\nw: yes\n")
+    p = write(tmp_path / "s.yaml", "levels: {bands: [50], labels: [lo, hi], on: D1}\nyes: 1\nw: yes\n")
     doc = read_yaml(p)
     assert doc["levels"]["on"] == "D1" and doc["yes"] == 1
     assert doc["w"] is True  # a value keeps YAML's reading, so `weight: yes` is refused as a boolean

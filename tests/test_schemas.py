@@ -24,24 +24,11 @@ from analysis.uncertainty.spec import load_ua_spec
 from analysis.weights.ahp import read_ahp
 from analysis.weights.basic import read_budget
 
+from .fixtures import FW_ABC as FW
+from .fixtures import write as _write
+
 ROOT = Path(__file__).resolve().parents[1]
 
-FW = """
-name: t
-tree:
-  code: IDX
-  name: Index
-  children:
-    - code: D1
-      weight: 1
-      children:
-        - {code: a, weight: 1, direction: 1}
-        - {code: b, weight: 1, direction: -1}
-    - code: D2
-      weight: 1
-      children:
-        - {code: c, weight: 1, direction: 1}
-"""
 DATA = ("uCode,uName,year,a,b,c\n"
         + "".join(f"{u},Unit {u},{y},{i + y - 2020},{(7 * i) % 5 + 1},{(3 * i) % 7 + 1}\n"
                   for y in (2024, 2025) for i, u in enumerate(["35.10", "35.1", "U3", "U4", "U5"])))
@@ -49,11 +36,6 @@ DATA = ("uCode,uName,year,a,b,c\n"
 #: one cross-section (the 2025 rows without the year column)
 CROSS = "\n".join([DATA.splitlines()[0].replace(",year", "")]
                    + [r.replace(",2025,", ",") for r in DATA.splitlines()[1:] if ",2025," in r]) + "\n"
-
-
-def _write(path: Path, text: str) -> Path:
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
 
 
 def _one_line(e: pytest.ExceptionInfo) -> str:

@@ -6,22 +6,8 @@ import pytest
 
 from analysis.cli import main
 
-FW_OK = """
-name: t
-tree:
-  code: IDX
-  name: Index
-  children:
-    - code: D1
-      weight: 1
-      children:
-        - {code: a, weight: 1, direction: 1}
-        - {code: b, weight: 1, direction: -1}
-    - code: D2
-      weight: 1
-      children:
-        - {code: c, weight: 1, direction: 1}
-"""
+from .fixtures import FW_ABC as FW_OK
+
 DATA_OK = "uCode,uName,grp,a,b,c\nU1,One,x,1,2,3\nU2,Two,x,2,3,1\nU3,Three,y,3,1,2\n"
 
 
