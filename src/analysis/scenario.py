@@ -186,7 +186,7 @@ def _intervention(it: dict, i: int, src: str | None, origin: dict | None) -> Int
 
 def _unknown(kind: str, code: str, known) -> str:
     """``unknown <kind> 'code'`` with a suggestion, or a hint when codes were separated by ';'."""
-    from .schemas._common import suggest
+    from .schemas import suggest
 
     known = [str(k) for k in known]
     if ";" in code:
