@@ -446,3 +446,65 @@ def test_frozen_clip_without_a_value_is_no_clip():
     np.testing.assert_array_equal(tr.apply_treatment(x, {"winsorised": "winhi", "clip_hi": None}), x)
     np.testing.assert_array_equal(tr.apply_treatment(x, {"winsorised": "winhi,winlo", "clip_hi": 5.0,
                                                          "clip_lo": 1.0}), [1.0, 3.0, 5.0])
+
+
+# --- normalise: second round ---------------------------------------------------------------------------------
+
+def test_normaliser_edges_by_hand():
+    with pytest.raises(InputError):
+        _norm(X4, "minmax", {"range": [5, 5]})
+    np.testing.assert_allclose(_norm([1.0, 3.0], "zscore"), [-1 / np.sqrt(2), 1 / np.sqrt(2)])   # n = 2 works
+    np.testing.assert_allclose(_norm([1.0, 3.0], "prank"), [0, 100])
+    with pytest.raises(InputError, match="positive"):
+        _norm([1.0, 5.0], "goalposts", {"min": 0, "max": 100, "transform": "log"})
+    node = SimpleNamespace(goal_min=1.0, goal_max=100.0, transform="log")
+    np.testing.assert_allclose(_norm([10.0], "goalposts", node=node), [50])
+    # a range that does not start at 0: l + y·(u − l)
+    np.testing.assert_allclose(_norm([-5, 5, 15], "goalposts", {"min": 0, "max": 10, "range": [10, 20]}),
+                               [10, 15, 20])
+    np.testing.assert_allclose(_norm(X4, "target", {"target": 4, "range": [10, 20]}), [10, 40 / 3, 20, 70 / 3])
+    # a fitted target record without 'cap' (older runs) is uncapped, as COINr's default
+    f = {"method": "target", "direction": 1, "target": 4.0, "lo": 1.0}
+    np.testing.assert_allclose(nz.apply(X4, f), [0, 100 / 3, 100, 400 / 3])
+
+
+def test_normalise_table_reference_frozen_direction_and_error_column():
+    fw = SimpleNamespace(indicators=["a", "b", "t"],
+                         nodes={"a": SimpleNamespace(direction=1), "b": SimpleNamespace(direction=-1),
+                                "t": SimpleNamespace(direction=1, target=4.0)})
+    vals = pd.DataFrame({"a": X4, "b": X4, "t": X4}, index=list("pqrs"))
+    out, fits = nz.normalise(vals, fw, {"method": "minmax", "overrides": {"t": "target"}})
+    np.testing.assert_allclose(out["a"], [0, 25, 75, 100])
+    np.testing.assert_allclose(out["b"], [100, 75, 25, 0])
+    np.testing.assert_allclose(out["t"], [0, 100 / 3, 100, 400 / 3])
+    assert list(out.index) == list("pqrs") and fits["b"]["direction"] == -1
+    out_default, _ = nz.normalise(vals, fw)                         # default spec: minmax … target needs one
+    np.testing.assert_allclose(out_default["a"], [0, 25, 75, 100])
+    ref = pd.DataFrame({"a": [0.0, 10.0], "b": [0.0, 10.0], "t": [0.0, 10.0]})
+    out2, _ = nz.normalise(vals, fw, {"method": "minmax", "overrides": {"t": "target"}}, reference=ref)
+    np.testing.assert_allclose(out2["a"], X4 * 10)                  # fitted on the reference's 0..10
+    np.testing.assert_allclose(out2["t"], X4 / 4 * 100)
+    frozen = {"a": {"method": "minmax", "direction": 1, "lo": 0.0, "hi": 2.0}}
+    out3, fits3 = nz.normalise(vals, fw, {"method": "minmax", "overrides": {"t": "target"}}, fitted=frozen)
+    np.testing.assert_allclose(out3["a"], X4 * 50)
+    np.testing.assert_allclose(out3["b"], [100, 75, 25, 0])       # not in `fitted`: fitted on the values
+    assert fits3["a"] is frozen["a"]
+    with pytest.raises(InputError) as e:
+        nz.normalise(vals.assign(b=np.nan), fw, {"method": "minmax", "overrides": {"t": "target"}})
+    assert "b" in str(e.value) and "no data" in str(e.value)
+    bad = {"a": {"method": "ordinal", "direction": 1, "scale": [1.0, 2.0]}}
+    with pytest.raises(InputError) as e:
+        nz.normalise(vals, fw, {"overrides": {"t": "target"}}, fitted=bad)
+    assert "outside the scale" in str(e.value) and "a" in str(e.value).split("outside")[0]
+
+
+@pytest.mark.parametrize("method,params,x", [
+    ("minmax", {}, [2.0, 2.0]), ("zscore", {}, [2.0]), ("zscore", {}, [2.0, 2.0]), ("prank", {}, [2.0]),
+    ("minmax", {}, [np.nan]), ("target", {}, [1.0, 2.0]), ("target", {"target": 1.0}, [1.0, 2.0]),
+    ("target", {"target": 3.0, "cap": 1}, [1.0, 2.0]), ("goalposts", {"min": 2, "max": 1}, [1.0]),
+    ("goalposts", {}, [1.0]), ("bogus", {}, [1.0]),
+])
+def test_fit_errors_name_the_indicator(method, params, x):
+    with pytest.raises(InputError) as e:
+        nz.fit(np.array(x), method, params, code="ind_7")
+    assert e.value.column == "ind_7"
