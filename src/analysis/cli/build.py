@@ -71,7 +71,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"ok: framework {fw.name} ({len(fw.indicators)} indicators), data {n} rows"
           + (f", years {ds.years}" if ds.year else "") + ", spec valid")
     for note in ds.notes:
-        print(f"note: {note}")
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ._args import add_force
 
@@ -30,7 +31,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress=False if args.no_progress else None, force=args.force)
     if m["status"] == "dry-run":
         return 0
-    print(summary_line(m))
+    print(summary_line(m), file=sys.stdout if m["status"] == "ok" else sys.stderr)
     if m["status"] != "ok":
         return 2 if (m.get("failure") or {}).get("error") == "InputError" else 1
     return 0
