@@ -154,13 +154,7 @@ def check_out(out: str | Path, *, inputs=(), force: bool = False) -> Path:
     if out.is_symlink():
         raise InputError(f"output folder '{shown}' is a symbolic link; choose a new folder")
     if out.exists():
-        if not out.is_dir():
-            raise InputError(f"output '{shown}' is an existing file; choose a folder name that does not exist")
-        if not is_kit_output(out):
-            raise InputError(f"output folder '{shown}' exists and is not a Maturasi output; "
-                             "choose a folder that does not exist")
-        if not force:
-            raise InputError(f"output folder '{shown}' exists; use --force to replace an earlier Maturasi output")
+        _check_existing(out, shown, force)
     for a in out.parents:
         if a.exists() and not a.is_dir():
             raise InputError(f"output folder '{shown}': {a} is a file, not a folder")
@@ -336,17 +330,22 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
+def _check_existing(out: Path, shown: str, force: bool) -> None:
+    """Refuse an existing ``out`` unless it is an earlier Maturasi output folder and ``force`` is given."""
+    if out.is_symlink() or not out.is_dir():
+        raise InputError(f"output '{shown}' is an existing file; choose a folder name that does not exist")
+    if not is_kit_output(out):
+        raise InputError(f"output folder '{shown}' exists and is not a Maturasi output; "
+                         "choose a folder that does not exist")
+    if not force:
+        raise InputError(f"output folder '{shown}' exists; use --force to replace an earlier Maturasi output")
+
+
 def _swap_in(tmp: Path, out: Path, shown: str, force: bool) -> None:
     """Move the finished ``tmp`` to ``out`` (under the lock); an earlier kit output is replaced only with force."""
     if os.path.lexists(out):
         # another writer may have created it while we worked
-        if out.is_symlink() or not out.is_dir():
-            raise InputError(f"output '{shown}' is an existing file; choose a folder name that does not exist")
-        if not is_kit_output(out):
-            raise InputError(f"output folder '{shown}' exists and is not a Maturasi output; "
-                             "choose a folder that does not exist")
-        if not force:
-            raise InputError(f"output folder '{shown}' exists; use --force to replace an earlier Maturasi output")
+        _check_existing(out, shown, force)
         _unmark(tmp)
         if _exchange(tmp, out):
             _remove_ours(tmp)  # tmp now holds the previous output
