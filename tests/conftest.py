@@ -17,10 +17,31 @@ settings.register_profile("dev", parent=settings.get_profile("maturasi"), max_ex
 settings.load_profile(os.environ.get("MATURASI_HYPOTHESIS_PROFILE", "maturasi"))
 
 
+# Under CI (``CI=true``) the reference data beside the project must be there: a test that needs
+# ``../shared`` fails instead of skipping, so a green CI never hides an unchecked reference.
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
 def need(path: Path) -> Path:
+    """Return ``path``; skip the test when it is absent, or fail under ``CI=true``."""
     if not path.exists():
-        pytest.skip(f"reference data not available: {path}")
+        msg = f"reference data not available: {path}"
+        if IN_CI:
+            pytest.fail(msg + " (CI=true: tests that need ../shared must run)")
+        pytest.skip(msg)
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under ``CI=true`` a skip that names the shared reference folder is reported as a failure."""
+    outcome = yield
+    rep = outcome.get_result()
+    if IN_CI and rep.skipped and call.excinfo is not None:
+        reason = str(call.excinfo.value)
+        if str(SHARED) in reason or "../shared" in reason or "reference data not available" in reason:
+            rep.outcome = "failed"
+            rep.longrepr = f"CI=true but a test needing ../shared was skipped: {reason}"
 
 
 @pytest.fixture(scope="session")

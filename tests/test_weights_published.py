@@ -280,12 +280,7 @@ def test_run_records_which_target_variant_it_used():
 
 def test_target_cap_through_the_spec():
     fw, data = _two_indicators()
-    try:
-        res = build(fw, data, {"normalise": {"method": "target", "target": 10, "range": [0, 1], "cap": True}})
-    except InputError as e:
-        if "unknown key" in str(e):
-            pytest.skip("the spec schema does not accept normalise.cap yet (requested from H4)")
-        raise
+    res = build(fw, data, {"normalise": {"method": "target", "target": 10, "range": [0, 1], "cap": True}})
     assert res.normalised.loc["u3", "a"] == pytest.approx(1.0)
     assert any("capped (cap: true)" in w for w in res.warnings)
 
