@@ -22,6 +22,7 @@ from .framework import Framework, load_framework
 from .impute import impute
 from .levels import Bands, percentiles, ranks
 from .normalise import indicator_params, normalise, target_notes
+from .official import official_spec
 from .schemas.spec import where_in_set
 from .spec import Spec, load_spec
 from .treat import treat, treat_frozen
@@ -229,8 +230,9 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
     data : path, DataFrame or Dataset
         Unit × indicator table (wide or long, see :mod:`analysis.data`).
     spec : path, dict or Spec, optional
-        Build specification (:mod:`analysis.spec`); defaults to min-max [0, 100] and the weighted
-        arithmetic mean with the framework's weights.
+        Build specification (:mod:`analysis.spec`); defaults to the official method of a built-in
+        official framework (:func:`analysis.official.official_spec`: IDM, SPBE, GM100SC evaluation),
+        otherwise to min-max [0, 100] and the weighted arithmetic mean with the framework's weights.
     fitted : dict, optional
         Frozen normaliser parameters (``{iCode: params}``, or ``{year: {iCode: params}}`` for a panel),
         e.g. a baseline's ``Result.fitted``, so that scenarios do not move other units' scores.
@@ -241,7 +243,7 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
     """
     t_start = time.perf_counter()
     fw = load_framework(framework)
-    sp = load_spec(spec)
+    sp = load_spec(official_spec(fw) if spec is None else spec)  # a built-in official index: its own method
     ds = data if isinstance(data, Dataset) else load_data(data, fw)
     src = ds.source
     try:

@@ -34,10 +34,28 @@ def register(sub) -> None:
     d.set_defaults(func=cmd_demo)
 
 
+def _official_or_refuse(args: argparse.Namespace) -> None:
+    """Without ``--spec``: a built-in official framework (IDM, SPBE, GM100SC evaluation) is built with its
+    official method (:func:`analysis.official.official_spec`); another built-in framework needs ``--spec``."""
+    if args.spec is not None:
+        return
+    from ..framework import load_framework
+    from ..official import is_builtin, official_spec
+
+    fw = load_framework(args.framework)
+    spec = official_spec(fw)
+    if spec is not None:
+        args.spec = str(spec)
+    elif is_builtin(fw):
+        raise InputError(f"framework '{fw.name}' has no official method: name the build spec with --spec "
+                         "(e.g. one of methodology/specs/)")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from ..io import write_result
     from ..pipeline import build
 
+    _official_or_refuse(args)
     check_out(args, inputs_of(args))
     t0 = time.perf_counter()
     res = build(args.framework, args.data, args.spec)
@@ -59,6 +77,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from ..pipeline import build, check_spec
     from ..spec import load_spec
 
+    _official_or_refuse(args)
     fw = load_framework(args.framework)
     sp = load_spec(args.spec)
     ds = load_data(args.data, fw)
