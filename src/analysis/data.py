@@ -16,6 +16,7 @@ import pandas as pd
 from ._errors import InputError
 from .framework import Framework
 from .tables import read_table, to_numbers
+from .units import check_kinds, normalise_codes
 
 __all__ = ["Dataset", "read_table", "load_data", "YEAR_COLUMNS"]
 
@@ -90,7 +91,8 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     ------
     InputError
         Duplicated unit codes, non-numeric cells, unknown or missing indicators,
-        an indicator with no data at all.
+        an indicator with no data at all, a unit of a kind the framework does not apply to
+        (:func:`analysis.units.check_kinds`).
     """
     file = None if isinstance(source, pd.DataFrame) else str(source)
     df = source.copy() if isinstance(source, pd.DataFrame) else read_table(source, what="data")
@@ -102,7 +104,8 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     if df["uCode"].isna().any():
         i = int(np.flatnonzero(df["uCode"].isna().to_numpy())[0])
         raise InputError("empty unit code", file=file, row=rows[i], column="uCode")
-    df["uCode"] = df["uCode"].astype(str).str.strip()
+    df["uCode"] = normalise_codes(df["uCode"].astype(str))  # 1101022001 → 11.01.02.2001
+    check_kinds(df["uCode"], framework.applies_to, file=file, rows=rows, framework=framework.name)
 
     if {"iCode", "value"} <= set(df.columns):
         df = _long_to_wide(df, framework, file, year_column, rows)

@@ -21,6 +21,7 @@ import pandas as pd
 from ._errors import InputError
 from ._yaml import read_yaml
 from .tables import parse_number, read_table, row_number
+from .units import parse_applies_to
 
 __all__ = ["Node", "Framework", "load_framework", "builtin_frameworks", "FRAMEWORK_DIR"]
 
@@ -54,7 +55,7 @@ class Node:
 _NODE_KEYS = _INDICATOR_KEYS | {"code", "name", "nama", "weight", "children", "parent", "type", "level",
                                  "description", "notes"}
 _TOP_KEYS = {"name", "title", "nama", "description", "sources", "caveats", "methodology", "notes", "version",
-             "unit_columns", "tree", "nodes"}
+             "unit_columns", "tree", "nodes", "applies_to"}
 _TABLE_TYPES = {"indicator": "Indicator", "aggregate": "Aggregate", "group": "Group",
                 "denominator": "Denominator", "other": "Other"}
 
@@ -104,9 +105,16 @@ class Framework:
     name : str
         Short name of the framework.
     meta : dict, optional
-        Free metadata (title, nama, description, sources, unit columns).
+        Free metadata (title, nama, description, sources, unit columns, ``applies_to``).
     source_file : str, optional
         File the framework was read from (used in error messages).
+
+    Attributes
+    ----------
+    applies_to : tuple of str
+        Kinds of unit the framework applies to (:func:`analysis.units.parse_applies_to` of
+        ``meta["applies_to"]``; default kabupaten and kota). Data units of another kind are refused
+        by :func:`analysis.load_data`.
     """
 
     def __init__(self, nodes: Iterable[Node], name: str = "framework", meta: dict | None = None,
@@ -116,6 +124,7 @@ class Framework:
         self.source_file = source_file
         nodes = list(nodes)
         f = source_file
+        self.applies_to: tuple[str, ...] = parse_applies_to(self.meta.get("applies_to"), file=f)
         self.nodes: dict[str, Node] = {}
         for n in nodes:
             if not n.code:
