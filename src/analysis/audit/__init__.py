@@ -18,6 +18,7 @@ import pandas as pd
 from ..select import cross_section, units_of
 from .correlations import corr_matrix, with_parents, within_groups
 from .describe import availability, indicator_stats
+from .duplicates import duplicate_notes
 from .importance import correlation_ratio, importance
 from .loo import leave_one_out
 from .reliability import cronbach_alpha, group_reliability
@@ -86,6 +87,7 @@ def audit(result, *, year=None, dset: str = "normalised", smoother: str = "splin
     for _, r in fl.iterrows():
         kind = "negatively correlated" if r["negative"] else "near-duplicates"
         a.notes.append(f"{r['var1']} and {r['var2']} in {r['group']} are {kind} (r = {r['r']:.2f})")
+    a.notes[:0] = duplicate_notes(result)  # an indicator copied into another in some years only: first
     neg = a.with_parents[a.with_parents["r_parent"] < 0]
     for c, r in neg.iterrows():
         a.notes.append(f"{c} correlates negatively with its parent {r['parent']} (r = {r['r_parent']:.2f})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -63,6 +64,12 @@ def cmd_idm_path(args: argparse.Namespace) -> int:
                      notes=_notes.recorded(), outputs=listing(tmp),
                      extra={"year": args.year, "scores": args.scores, "villages": int(len(path))})
         write_json(m, tmp / "manifest.json")
+    from types import SimpleNamespace
+
+    from ..audit.duplicates import duplicate_notes
+
+    for note in duplicate_notes(SimpleNamespace(raw=ds.values[fw.indicators], year=ds.year)):
+        print(f"note: {note}", file=sys.stderr)
     todo = path["points"].notna()
     print(f"{len(path)} villages: {int(todo.sum())} below Mandiri need a median of "
           f"{float(path.loc[todo, 'points'].median()) if todo.any() else 0:g} score points to the next status → {out}")
