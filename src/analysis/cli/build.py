@@ -18,6 +18,8 @@ def register(sub) -> None:
     b = sub.add_parser("build", help="build an index and write its tables")
     add_inputs(b)
     b.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force)")
+    b.add_argument("--xlsx", action="store_true",
+                   help="also write results.xlsx (formatted workbook, Bahasa Indonesia / English headers)")
     add_force(b)
     b.set_defaults(func=cmd_build)
     v = sub.add_parser("validate", help="check framework, data and spec only")
@@ -62,7 +64,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     res.timings["wall"] = time.perf_counter() - t0
     shown = list(res.warnings)
     res.warnings.extend(_notes.recorded())  # into the manifest's notes, not onto the terminal
-    out = write_result(res, args.out, inputs=inputs_of(args), force=args.force)
+    out = write_result(res, args.out, inputs=inputs_of(args), force=args.force, xlsx=args.xlsx)
     idx = res.index
     print(f"built {res.framework.name}: {idx.shape[0]} rows, {len(res.framework.indicators)} indicators, "
           f"{len(res.framework.aggregates)} aggregates in {res.timings['total']:.3f} s → {out}")
