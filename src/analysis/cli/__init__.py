@@ -19,12 +19,12 @@ import errno
 import sys
 
 from .._errors import InputError
-from . import _notes, build, cluster, dashboard, idm, run, scenario, uncertainty, weighting
+from . import _notes, build, cluster, dashboard, idm, rollup, run, scenario, uncertainty, weighting
 from ._args import Parser
 
 __all__ = ["main", "parser"]
 
-_GROUPS = (build, uncertainty, weighting, cluster, scenario, dashboard, run, idm)
+_GROUPS = (build, uncertainty, weighting, cluster, scenario, rollup, dashboard, run, idm)
 # errors about a path the user gave (not a bug of the kit)
 _USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.ENOSPC, errno.EROFS,
                 errno.ENAMETOOLONG, errno.ELOOP, errno.EEXIST, errno.ENOTEMPTY, getattr(errno, "EDQUOT", errno.ENOSPC)}
