@@ -67,9 +67,15 @@ class Result:
         return self.aggregates[self.framework.root]
 
     def table(self) -> pd.DataFrame:
-        """One tidy results table: names, groups, index, rank, level, aggregates."""
+        """One tidy results table: names, groups, ASCN membership, index, rank, level, aggregates.
+
+        ``ascn_pilot`` is the year the unit joined the ASEAN Smart Cities Network (empty otherwise;
+        :func:`analysis.select.with_ascn`), present when the units have Kemendagri codes.
+        """
+        from .select import with_ascn
+
         root = self.framework.root
-        out = self.units.copy()
+        out = with_ascn(self.units)
         out[root] = self.aggregates[root]
         out["Rank"] = self.ranks[root]
         if self.levels is not None:
