@@ -9,6 +9,7 @@ import time
 from .._errors import InputError
 from . import _notes
 from ._args import add_force, add_inputs, check_out, inputs_of
+from .rollup import add_rollup_options, rollup_tables
 
 __all__ = ["register", "cmd_build", "cmd_validate", "cmd_frameworks", "cmd_demo"]
 
@@ -20,6 +21,7 @@ def register(sub) -> None:
     b.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force)")
     b.add_argument("--xlsx", action="store_true",
                    help="also write results.xlsx (formatted workbook, Bahasa Indonesia / English headers)")
+    add_rollup_options(b, flag="--rollup", required=False)  # rollup_<LEVEL>.csv (analysis.rollup)
     add_force(b)
     b.set_defaults(func=cmd_build)
     v = sub.add_parser("validate", help="check framework, data and spec only")
@@ -58,13 +60,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     from ..pipeline import build
 
     _official_or_refuse(args)
+    if args.rollup_weight and not args.rollup:
+        raise InputError("--rollup-weight needs --rollup LEVEL (provinsi, kabkota or kecamatan)")
     check_out(args, inputs_of(args))
     t0 = time.perf_counter()
     res = build(args.framework, args.data, args.spec)
     res.timings["wall"] = time.perf_counter() - t0
+    extra = rollup_tables(res, args.rollup, args.rollup_weight) if args.rollup else None
     shown = list(res.warnings)
     res.warnings.extend(_notes.recorded())  # into the manifest's notes, not onto the terminal
-    out = write_result(res, args.out, inputs=inputs_of(args), force=args.force, xlsx=args.xlsx)
+    out = write_result(res, args.out, inputs=inputs_of(args), force=args.force, xlsx=args.xlsx, extra_tables=extra)
     idx = res.index
     print(f"built {res.framework.name}: {idx.shape[0]} rows, {len(res.framework.indicators)} indicators, "
           f"{len(res.framework.aggregates)} aggregates in {res.timings['total']:.3f} s → {out}")
