@@ -332,3 +332,26 @@ def test_cli_rollup(demo_result, tmp_path, capsys):
     code = main(["rollup", "--run", str(run), "--to", "provinsi", "--out", str(out)])
     one_line(code, capsys.readouterr().err)   # exists, no --force
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_cli_build_rollup(demo_result, tmp_path, capsys):
+    _, data = demo_result
+    out = tmp_path / "b"
+    assert main(["build", "--framework", "kominfo_gm100sc", "--data", str(data), "--spec",
+                 str(ROOT / "data" / "demo" / "spec.yaml"), "--out", str(out), "--rollup", "provinsi",
+                 "--rollup-weight", "population"]) == 0
+    t = pd.read_csv(out / "rollup_provinsi.csv", dtype={"uCode": str})
+    assert t["uCode"].nunique() == 38 and t["weighted_mean"].notna().any()
+    assert "rollup_provinsi.csv" in json.loads((out / "manifest.json").read_text())["outputs"]
+    results = pd.read_csv(out / "results.csv", dtype={"uCode": str})
+    assert results.loc[results["uCode"] == "35.10", "ascn_pilot"].eq(2018).all()
+    capsys.readouterr()
+    code = main(["build", "--framework", "kominfo_gm100sc", "--data", str(data), "--spec",
+                 str(ROOT / "data" / "demo" / "spec.yaml"), "--out", str(tmp_path / "c"), "--rollup-weight", "x"])
+    assert "--rollup-weight needs --rollup" in one_line(code, capsys.readouterr().err)
+    code = main(["build", "--framework", "kominfo_gm100sc", "--data", str(data), "--spec",
+                 str(ROOT / "data" / "demo" / "spec.yaml"), "--out", str(tmp_path / "c"), "--rollup", "provinsi",
+                 "--rollup-weight", "penduduk"])
+    line = one_line(code, capsys.readouterr().err)
+    assert str(data) in line and "weight column 'penduduk' is not in the data" in line
+    assert not (tmp_path / "c").exists()

@@ -108,7 +108,7 @@ def _from_result(result, weight):
         else:
             known = [c for c in result.units.columns if pd.api.types.is_numeric_dtype(result.units[c])]
             raise InputError(f"weight column '{weight}' is not in the data (numeric unit columns: "
-                             f"{', '.join(known) or 'none'})", column=weight)
+                             f"{', '.join(known) or 'none'})", file=result.source)
     return scores, levels, order, weight
 
 
