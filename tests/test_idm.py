@@ -359,3 +359,41 @@ def test_year_duplicates_synthetic():
     assert ("A", "E") not in pairs
     assert year_duplicates(df, None).empty
     assert year_duplicates(df.iloc[:30], "year").empty   # too few units a year to judge
+
+
+# --- the ministry's table, the repair, the bottlenecks and the worked example ------------------------
+
+@needs_shared
+def test_read_published_and_repair(published):
+    from analysis.idm import read_published, repair_from_subindex
+
+    d = read_published(CSV)
+    assert d["uCode"].iloc[0] == "11.01.02.2001" and "tahun" in d.columns and "uName" in d.columns
+    fixed = repair_from_subindex(d, "IKS_31", "IKS", year=2024)
+    ref = _corrected(published)
+    assert (fixed["IKS_31"].to_numpy() == ref["IKS_31"].to_numpy()).all()
+    assert (fixed.loc[d["tahun"] < 2024, "IKS_31"] == d.loc[d["tahun"] < 2024, "IKS_31"]).all()
+    assert set(fixed["IKS_31"].unique()) <= {1, 5}
+
+
+def test_bottlenecks_count_the_moves():
+    from analysis.idm import bottlenecks
+
+    path = pd.DataFrame({"moves": ["IKL_03 0→5; IKE_02 1→3", "IKL_03 3→5", "", "IKS_04 2→3"]})
+    b = bottlenecks(path)
+    assert list(b.index[:1]) == ["IKL_03"] and b.at["IKL_03", "villages"] == 2 and b.at["IKL_03", "points"] == 7
+    assert b.at["IKL_03", "share"] == pytest.approx(2 / 3) and b.at["IKE_02", "points"] == 2
+    assert b.at["IKL_03", "nama"] == "Skor Tanggap Bencana"
+
+
+@needs_shared
+def test_worked_example_notebook(tmp_path):
+    pm = pytest.importorskip("papermill")
+    nb = Path(__file__).resolve().parents[1] / "notebooks" / "idm_example.ipynb"
+    pm.execute_notebook(str(nb), str(tmp_path / "nb.ipynb"), parameters={"idm_dir": str(SHARED),
+                        "run_dir": str(tmp_path / "rep"), "N": 8}, kernel_name="python3", progress_bar=False,
+                        cwd=str(tmp_path))
+    trans = pd.read_csv(tmp_path / "rep" / "status_transitions.csv", index_col=0)
+    assert trans.to_numpy().sum() > 2000
+    for f in ("path_2024.csv", "bottlenecks_2024.csv", "provinces_2024.csv", "status_stability_2024.csv"):
+        assert (tmp_path / "rep" / f).is_file()

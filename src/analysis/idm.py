@@ -43,7 +43,7 @@ from .framework import Framework, load_framework
 
 __all__ = ["STATUS", "STATUS_EN", "EDGES", "NEXT_MINIMUM", "PUBLISHED_SCORES", "status", "intervention_value",
            "ministry_distance", "Groups", "groups_of", "increments", "least_points", "greedy_points",
-           "path_to_next_status"]
+           "path_to_next_status", "read_published", "repair_from_subindex", "bottlenecks"]
 
 #: The five statuses, lowest first, as the ministry writes them.
 STATUS = ("Sangat Tertinggal", "Tertinggal", "Berkembang", "Maju", "Mandiri")
@@ -491,3 +491,102 @@ def path_to_next_status(scores: pd.DataFrame, framework: Framework | str = "idm"
     out["least_gain_points"] = pd.array(np.where(ok, sol["least_gain_points"], pd.NA), dtype="Int64")
     out["least_gain_moves"] = [_fmt(mv) if o else "" for mv, o in zip(sol["least_gain_moves"], ok)]
     return out
+
+
+# --- the ministry's open-data table ---------------------------------------------------------------
+
+#: Columns of the ministry's open-data export and the kit's names for them.
+PUBLISHED_COLUMNS = {"kode_desa": "uCode", "nama_desa": "uName"}
+
+
+def read_published(path) -> pd.DataFrame:
+    """The ministry's IDM table (one row per ``tahun`` and ``kode_desa``) in the kit's data layout.
+
+    ``kode_desa`` becomes ``uCode`` in dotted Kemendagri form (``1101022001`` → ``11.01.02.2001``),
+    ``nama_desa`` becomes ``uName``; the year column ``tahun``, the region columns, the 50 scores
+    and the published ``IKS`` … ``PENAMBAHAN`` are kept as they are.
+    """
+    from .tables import read_table
+    from .units import normalise_codes
+
+    df = read_table(path, what="data")
+    missing = [c for c in PUBLISHED_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"not the ministry's IDM table: no column {missing[0]!r}", file=path)
+    df = df.rename(columns=PUBLISHED_COLUMNS)
+    df["uCode"] = normalise_codes(df["uCode"].astype(str))
+    return df
+
+
+def repair_from_subindex(df: pd.DataFrame, code: str, subindex: str, framework: Framework | str = "idm", *,
+                         top: int = 5, year=None, year_column: str = "tahun") -> pd.DataFrame:
+    """Restore one indicator from the published sub-index: ``x = x_shown − (Σ shown − top · n · sub)``.
+
+    When one indicator's shown scores are wrong but the published sub-index was computed from the
+    true ones (the IDM 2024 export shows IKS_31 as a copy of IKS_30), the difference between the
+    sum of the shown scores and ``top · n · sub`` is exactly that indicator's error.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Scores and the published sub-index column ``subindex``.
+    code, subindex : str
+        The indicator to restore and its sub-index.
+    year : optional
+        Restore only the rows of this year (``year_column``).
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``code`` restored (whole numbers). Rows whose restored score would leave 0…top
+        are refused.
+    """
+    fw = load_framework(framework)
+    members = fw.children(subindex)
+    if code not in members:
+        raise InputError(f"{code} is not an indicator of {subindex}", node=code)
+    out = df.copy()
+    rows = np.ones(len(out), dtype=bool) if year is None else (out[year_column] == year).to_numpy()
+    off = out.loc[rows, members].sum(axis=1) - top * len(members) * out.loc[rows, subindex]
+    fixed = (out.loc[rows, code] - off).round()
+    if ((fixed < 0) | (fixed > top)).any():
+        raise InputError(f"restoring {code} from {subindex} gives scores outside 0-{top}: the error is not in {code}",
+                         column=code)
+    out[code] = out[code].astype(float)
+    out.loc[rows, code] = fixed
+    return out
+
+
+def bottlenecks(path: pd.DataFrame, framework: Framework | str = "idm", *, column: str = "moves") -> pd.DataFrame:
+    """How often each indicator is on a village's least path to its next status.
+
+    Parameters
+    ----------
+    path : DataFrame
+        :func:`path_to_next_status` output.
+    column : str
+        ``moves`` (least points) or ``least_gain_moves`` (least IDM increase).
+
+    Returns
+    -------
+    DataFrame
+        One row per indicator on some path: ``villages`` (number of paths that raise it), ``share``
+        (of the villages below Mandiri), ``points`` (score points it contributes in total), and the
+        ministry's and the kit's names; most frequent first.
+    """
+    fw = load_framework(framework)
+    todo = path[column].astype(str).str.len() > 0
+    count: dict[str, int] = {}
+    pts: dict[str, int] = {}
+    for mv in path.loc[todo, column]:
+        for m in mv.split("; "):
+            c, ab = m.split(" ")
+            a, b = ab.split("→")
+            count[c] = count.get(c, 0) + 1
+            pts[c] = pts.get(c, 0) + int(b) - int(a)
+    out = pd.DataFrame({"villages": pd.Series(count, dtype=int), "points": pd.Series(pts, dtype=int)})
+    out["share"] = out["villages"] / max(int(todo.sum()), 1)
+    out["nama"] = [fw.nodes[c].nama for c in out.index]
+    out["name"] = [fw.nodes[c].name for c in out.index]
+    out.index.name = "iCode"
+    return out.sort_values(["villages", "points"], ascending=False)
