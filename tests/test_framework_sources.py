@@ -86,3 +86,15 @@ def test_kemendagri_maturity_names_only_in_the_kemendagri_assessment():
     for name, path in builtin_frameworks().items():
         if name != "kemendagri_spp_iso37122":
             assert not names.search(path.read_text(encoding="utf-8")), name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_page_lists_every_nodes_source(name):
+    """methodology/<name>.md lists each node (indicators, aggregates and the index) with its source."""
+    fw = load_framework(name)
+    page = (FRAMEWORK_DIR.parent / f"{name}.md").read_text(encoding="utf-8")
+    rows = {line.split(" | ")[0].lstrip("| ").strip(): line for line in page.splitlines() if line.startswith("| ")}
+    for code, node in fw.nodes.items():
+        assert code in rows, f"{name}.md has no row for {code}"
+        assert node.source in rows[code], f"{name}.md: the row of {code} lacks its source"
+    assert "kit's own" in page and "Applies to / Berlaku untuk" in page

@@ -21,7 +21,7 @@ import pandas as pd
 from ._errors import InputError
 from ._yaml import read_yaml
 from .tables import parse_number, read_table, row_number
-from .units import parse_applies_to
+from .units import describe_kinds, parse_applies_to
 
 __all__ = ["Node", "Framework", "load_framework", "builtin_frameworks", "FRAMEWORK_DIR"]
 
@@ -551,7 +551,8 @@ def load_framework(source: str | Path | Framework) -> Framework:
 
 
 def framework_page(fw: Framework, spec_path: str | None = None) -> str:
-    """A methodology page (Markdown) for a framework: purpose, method, sources, caveats, tree, indicators."""
+    """A methodology page (Markdown) for a framework: purpose, method, sources, caveats, notes, the units it
+    applies to, tree, and every node with its source (indicators, then the index and aggregates)."""
     m = fw.meta
     out = [f"# {m.get('title', fw.name)}", ""]
     if m.get("nama"):
@@ -564,6 +565,9 @@ def framework_page(fw: Framework, spec_path: str | None = None) -> str:
     out += ["## Sources / Sumber", ""] + [f"- {s}" for s in (m.get("sources") or ["(none given)"])] + [""]
     if m.get("caveats"):
         out += ["## Caveats / Catatan", "", str(m["caveats"]).strip(), ""]
+    if m.get("notes"):
+        out += ["## Notes / Keterangan", "", str(m["notes"]).strip(), ""]
+    out += [f"Applies to / Berlaku untuk: {describe_kinds(fw.applies_to)}.", ""]
     out += ["## Structure and weights / Struktur dan bobot", "", "```", fw.tree(), "```", "",
             "## Indicators / Indikator", "",
             "| code | name | nama | unit | direction | parent | source |", "|---|---|---|---|---|---|---|"]
@@ -571,7 +575,16 @@ def framework_page(fw: Framework, spec_path: str | None = None) -> str:
         n = fw.nodes[c]
         out.append(f"| {c} | {n.name} | {n.nama} | {n.unit or ''} | {'+' if n.direction > 0 else '−'} | {n.parent} | "
                    f"{n.source or ''} |")
-    out.append("")
+    # every node's source, not only the indicators' (issue 17): the index and the aggregates, top down
+    out += ["", "## Index and aggregates / Indeks dan agregat", "",
+            "| code | level | name | nama | weight | parent | source |", "|---|---|---|---|---|---|---|"]
+    for c in sorted(fw.aggregates, key=lambda a: -fw.nodes[a].level):
+        n = fw.nodes[c]
+        weight = "" if n.parent is None else f"{n.weight:g}"
+        out.append(f"| {c} | {n.level} | {n.name} | {n.nama} | {weight} | {n.parent or ''} | {n.source or ''} |")
+    out += ["", "A source that contains \"kit's own\" marks this kit's own inference or proposal; every other source "
+            "names the published document the node is taken from. / *Sumber yang memuat \"kit's own\" menandai "
+            "inferensi kit ini; sumber lain menyebut dokumen resmi asalnya.*", ""]
     out.append("*Generated from the framework file by `analysis.framework.framework_page`; edit the YAML, not this "
                "page.*")
     return "\n".join(out) + "\n"
