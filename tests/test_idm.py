@@ -397,3 +397,16 @@ def test_worked_example_notebook(tmp_path):
     assert trans.to_numpy().sum() > 2000
     for f in ("path_2024.csv", "bottlenecks_2024.csv", "provinces_2024.csv", "status_stability_2024.csv"):
         assert (tmp_path / "rep" / f).is_file()
+
+
+@needs_shared
+def test_idm_path_cli_reads_the_ministry_s_export(published, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["idm", "path", "--data", str(CSV), "--year", "2023", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "IKS_30 and IKS_31 are identical in 2024" in err        # the audit's warning, seen at once
+    p = pd.read_csv(out / "path.csv", dtype={"uCode": str})
+    d = published[published["tahun"] == 2023]
+    p = p.set_index("uCode").loc[_dotted(d["kode_desa"])]
+    assert np.abs(p["PENAMBAHAN"].to_numpy() - d["PENAMBAHAN"].to_numpy()).max() <= 1e-11   # CSV: 12 digits
+    assert (p["STATUS"].to_numpy() == d["STATUS"].to_numpy()).all()

@@ -19,7 +19,8 @@ def register(sub) -> None:
     g = sub.add_parser("idm", help="Indeks Desa Membangun (village development index) tools")
     gs = g.add_subparsers(dest="idm_command", required=True)
     p = gs.add_parser("path", help="least score points (and least IDM increase) of every village to its next status")
-    p.add_argument("--data", "-d", required=True, help="IDM scores: uCode (desa code), year column, IKS_01…IKL_03")
+    p.add_argument("--data", "-d", required=True,
+                   help="IDM scores (uCode, year, IKS_01…IKL_03) or the ministry's export (kode_desa, tahun…)")
     p.add_argument("--framework", "-f", default="idm", help="the IDM framework (default: built-in idm)")
     p.add_argument("--year", type=int, default=None, help="one year of a panel (default: every year)")
     p.add_argument("--scores", choices=["published", "any"], default="published",
@@ -27,6 +28,17 @@ def register(sub) -> None:
     p.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force)")
     add_force(p)
     p.set_defaults(func=cmd_idm_path)
+
+
+def _table(path: str):
+    """The data file, or the ministry's open-data export (``kode_desa``, ``tahun``, …) in the kit's layout."""
+    from ..idm import read_published
+    from ..tables import read_table
+
+    head = read_table(path, what="data")
+    if "uCode" not in head.columns and "kode_desa" in head.columns:
+        return read_published(path)
+    return path
 
 
 def cmd_idm_path(args: argparse.Namespace) -> int:
@@ -39,7 +51,8 @@ def cmd_idm_path(args: argparse.Namespace) -> int:
     check_out(args, inputs)
     t0 = time.perf_counter()
     fw = load_framework(args.framework)
-    ds = load_data(args.data, fw)
+    ds = load_data(_table(args.data), fw)
+    ds.source = args.data
     raw = ds.values[fw.indicators]
     if args.year is not None:
         if ds.year is None:
