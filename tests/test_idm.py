@@ -410,3 +410,18 @@ def test_idm_path_cli_reads_the_ministry_s_export(published, tmp_path, capsys):
     p = p.set_index("uCode").loc[_dotted(d["kode_desa"])]
     assert np.abs(p["PENAMBAHAN"].to_numpy() - d["PENAMBAHAN"].to_numpy()).max() <= 1e-11   # CSV: 12 digits
     assert (p["STATUS"].to_numpy() == d["STATUS"].to_numpy()).all()
+
+
+def test_lumped_points_defeat_greedy_but_not_the_exact_solver():
+    """The docstring's example: IKL_01 may only jump 0 → 5 (700/6300), two IKE points (70/6300) suffice."""
+    fw = load_framework("idm")
+    g = groups_of(fw)
+    codes = [c for m in g.members for c in m]
+    s = np.full((1, 50), 5)
+    s[0, codes.index("IKL_01")] = 0
+    s[0, codes.index("IKE_01")] = 3
+    allowed = {"IKL_01": (0, 5)}
+    sol = least_points(s, g, np.array([36]), allowed)
+    assert sol["points"][0] == 2 and sol["moves"][0] == [("IKE_01", 3, 5)] and sol["gain"][0] == 70
+    pts, total = greedy_points([0, 2, 5], g.units, 36)     # as if IKL points came one by one
+    assert total == 1 and pts == [0, 0, 1]                  # infeasible here: the lump is 5 points

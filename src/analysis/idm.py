@@ -234,9 +234,15 @@ def greedy_points(caps: Sequence[int], units: Sequence[int], need: int) -> tuple
     the largest reachable increase is the sum of the ``k`` largest point values available — an
     exchange argument: a solution using a point of lower value while a higher-valued one is unused
     can swap them without losing value. The greedy order reaches that maximum for every ``k``, so
-    the first ``k`` at which it covers ``need`` is the least number of points. This fails when
-    points come in lumps (a 1/5 indicator rises by 4 or not at all); :func:`least_points` solves
-    that case exactly and agrees with this function when nothing is lumped (tested).
+    the first ``k`` at which it covers ``need`` is the least number of points. For the IDM the
+    premise holds by construction: every indicator of a sub-index has the same weight, so each of
+    its points is worth ``1/(15 · n_d)`` of IDM (12, 35 or 140 in units of 1/6300).
+
+    It fails when points come in lumps. Example: a village needs 36/6300; its only IKL indicator
+    below 5 may go from 0 to 5 only (a lump of 5 points worth 700/6300), while two IKE points are
+    worth 70/6300. Value per point puts IKL first and spends 5 points; 2 IKE points suffice.
+    :func:`least_points` solves the lumped case exactly and agrees with this function when nothing
+    is lumped (tests/test_idm.py, against brute force and on 300 random villages).
     """
     pts = [0] * len(caps)
     got = 0
@@ -473,7 +479,9 @@ def path_to_next_status(scores: pd.DataFrame, framework: Framework | str = "idm"
     floors = np.array([math.floor(e * g.scale) for e in EDGES], dtype=np.int64)
     k = np.searchsorted(floors, m, side="left")
     need = np.where(k < 4, floors[np.minimum(k, 3)] + 1 - m, 0)   # least whole m' above the edge, − m
-    sol = least_points(x, g, need, allowed_map, top=top)
+    step = 4096  # villages per block: the subset-sum tables are villages × indicators × points (int8)
+    sol = pd.concat([least_points(x[i:i + step], g, need[i:i + step], allowed_map, top=top)
+                     for i in range(0, max(len(x), 1), step)], ignore_index=True)
     todo = k < 4
     sol.loc[~todo, ["points", "gain", "least_gain", "least_gain_points"]] = -1
     idm_s = pd.Series(idm, index=scores.index)
