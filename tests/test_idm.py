@@ -425,3 +425,24 @@ def test_lumped_points_defeat_greedy_but_not_the_exact_solver():
     assert sol["points"][0] == 2 and sol["moves"][0] == [("IKE_01", 3, 5)] and sol["gain"][0] == 70
     pts, total = greedy_points([0, 2, 5], g.units, 36)     # as if IKL points came one by one
     assert total == 1 and pts == [0, 0, 1]                  # infeasible here: the lump is 5 points
+
+
+@pytest.mark.parametrize("name, spec_file", [("spbe_2020", "spbe.yaml"),
+                                             ("gm100sc_evaluation", "gm100sc_evaluation.yaml")])
+def test_other_official_frameworks_build_with_their_method_without_spec(name, spec_file, tmp_path):
+    from analysis.official import SPEC_DIR
+
+    fw = load_framework(name)
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame(rng.integers(1, 6, size=(8, len(fw.indicators))).astype(float), columns=fw.indicators)
+    df.insert(0, "uCode", [f"{11 + i}.71" for i in range(8)])
+    official = build(fw, df, SPEC_DIR / spec_file)
+    default = build(fw, df)
+    pd.testing.assert_frame_equal(default.aggregates, official.aggregates)
+    assert default.spec.to_dict() == official.spec.to_dict()
+    # a 1-5 index, not min-max 0-100: the official method has no normalisation
+    assert default.index.between(1, 5).all()
+    df.to_csv(tmp_path / "d.csv", index=False)
+    assert main(["build", "-f", name, "-d", str(tmp_path / "d.csv"), "-o", str(tmp_path / "o")]) == 0
+    sc = pd.read_csv(tmp_path / "o" / "scores.csv", dtype={"uCode": str}).set_index("uCode")
+    np.testing.assert_allclose(sc[fw.root].to_numpy(), official.index.to_numpy(), rtol=0, atol=1e-12)
