@@ -143,7 +143,7 @@ def test_conflicting_rows_name_both_rows(capsys, run, tmp_path):
 
 
 def test_out_of_range_names_change_cell(capsys, run, tmp_path):
-    x = write_sheet(tmp_path / "y_range.xlsx", HEAD, [GOOD, ["11.01", "GOV_OSS", "=1e9"]])
+    x = write_sheet(tmp_path / "y_range.xlsx", HEAD, [GOOD, ["11.01", "GOV_EGOV", "=-1e9"]])
     err = refused(capsys, run, x, tmp_path)
     assert "row 3" in err and "column 'change'" in err, err
 
@@ -187,12 +187,16 @@ def test_dict_scenario_errors_name_the_key():
         load_scenario({"interventions": [{"units": "a", "indicators": "b", "change": "+5-"}]})
 
 
-def test_percent_formatted_change_is_refused(capsys, run, tmp_path):
+def test_percent_formatted_change_is_a_relative_change(run, tmp_path):
+    """Excel stores 20% typed in a % cell as 0.2: read as the relative change +20%, not +0.2 (issue 16)."""
     import openpyxl
+
+    from analysis.scenario import load_scenario
 
     x = write_sheet(tmp_path / "y_pct.xlsx", HEAD, [GOOD, ["11.01", "GOV_OSS", 0.2]])
     wb = openpyxl.load_workbook(x)
     wb.active["C3"].number_format = "0%"
     wb.save(x)
-    err = refused(capsys, run, x, tmp_path)
-    assert "row 3" in err and "column 'change'" in err and "20%" in err, err
+    sc = load_scenario(x)
+    it = sc.interventions[1]
+    assert (it.kind, it.amount) == ("relative", pytest.approx(0.2))

@@ -121,3 +121,20 @@ def test_indonesian_number_format(value, lang, dec, want):
 def test_unknown_language_is_one_clear_error():
     with pytest.raises(InputError, match="unknown language 'fr'"):
         check_lang("fr")
+
+
+def test_every_translated_literal_has_its_indonesian_text():
+    """Every English literal passed to gettext/bilingual in the package has an entry in the catalogue."""
+    import ast
+
+    from analysis.scenario_template import _HEADERS, _INSTRUCTIONS
+
+    found = set(_HEADERS.values()) | set(_INSTRUCTIONS)
+    for f in (ROOT / "src" / "analysis").rglob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in {
+                    "gettext", "bilingual", "_"} and node.args and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str):
+                found.add(node.args[0].value)
+    assert len(found) > 20
+    assert untranslated(sorted(found)) == []

@@ -361,7 +361,29 @@ def _excel_value(cell, cached, ref: str, path: Path, row: int, column: str):
     return cell.value, cell.number_format
 
 
-def _read_xlsx(path: Path, raw: bytes, sheet, text_columns: set[str]) -> pd.DataFrame:
+_CONST_FORMULA = re.compile(r"^=\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
+
+
+def _change_cell_value(c, cached, ref: str, path: Path, column: str):
+    """A cell of a *change* column as the text the planner meant (see ``read_table(change_columns=)``)."""
+    if c.data_type == "f":
+        formula = str(getattr(c.value, "text", c.value)).strip()
+        if cached is not None and cached.value is not None and not isinstance(cached.value, bool) \
+                and isinstance(cached.value, (int, float)):
+            return f"={cached.value!r}"
+        if _CONST_FORMULA.match(formula):
+            return "=" + formula[1:].strip()
+        value, _ = _excel_value(c, cached, ref, path, c.row, column)   # refuses unsaved/erroneous formulas
+        return value
+    value, fmt = _excel_value(c, None, ref, path, c.row, column)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (fmt or ""):
+        pct = float(value) * 100
+        return f"{pct:+.12g}%"
+    return value
+
+
+def _read_xlsx(path: Path, raw: bytes, sheet, text_columns: set[str],
+               change_columns: set[str] = frozenset()) -> pd.DataFrame:
     from openpyxl.utils import get_column_letter
 
     wb = _open_workbook(path, raw, data_only=False)
@@ -407,6 +429,9 @@ def _read_xlsx(path: Path, raw: bytes, sheet, text_columns: set[str]) -> pd.Data
                 continue
             ref = f"{title}!{c.coordinate}"
             cached = cached_ws[c.coordinate] if cached_ws is not None and c.data_type == "f" else None
+            if name in change_columns:
+                cols[name].append(_change_cell_value(c, cached, ref, path, name))
+                continue
             value, fmt = _excel_value(c, cached, ref, path, c.row, name)
             if is_code_column(name) or name in text_columns:
                 try:
@@ -455,7 +480,7 @@ def _read_parquet(path: Path, raw: bytes, text_columns: set[str]) -> pd.DataFram
 # --- the reader ----------------------------------------------------------------------------------
 
 def read_table(path: str | Path, *, what: str = "data", sheet: str | int | None = None,
-               text_columns: Iterable[str] = ()) -> pd.DataFrame:
+               text_columns: Iterable[str] = (), change_columns: Iterable[str] = ()) -> pd.DataFrame:
     """Read a user table (CSV, XLSX or Parquet) with one clear error for every bad file or cell.
 
     Parameters
@@ -468,6 +493,11 @@ def read_table(path: str | Path, *, what: str = "data", sheet: str | int | None 
         Worksheet of an Excel file (name or 0-based number); the first sheet by default.
     text_columns : iterable of str
         Further columns to keep as text, besides the code columns (see :func:`is_code_column`).
+    change_columns : iterable of str
+        Columns of an Excel sheet where a planner types changes (``+5``, ``=80``, ``+20%``) and Excel
+        may have altered the input: a formula is read as a value to set, ``"=<saved result>"`` (a
+        constant formula such as ``=80`` also without a saved result), and a number formatted as a
+        percentage (0.2 shown as 20%) as the relative change ``"+20%"``.
 
     Returns
     -------
@@ -496,7 +526,7 @@ def read_table(path: str | Path, *, what: str = "data", sheet: str | int | None 
     if kind == "csv":
         return _read_csv(path, raw, text)
     if kind == "xlsx":
-        return _read_xlsx(path, raw, sheet, text)
+        return _read_xlsx(path, raw, sheet, text, {str(c) for c in change_columns})
     return _read_parquet(path, raw, text)
 
 

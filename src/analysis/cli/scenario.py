@@ -16,10 +16,15 @@ __all__ = ["register", "cmd_scenario", "cmd_path"]
 
 def register(sub) -> None:
     """Add the scenario and path sub-commands."""
-    s = sub.add_parser("scenario", help="what-if: apply a scenario file to a run and compare with its baseline")
+    s = sub.add_parser("scenario", help="what-if: apply a scenario file to a run and compare with its baseline "
+                       "('scenario template' writes a scenario workbook to fill in Excel)")
+    s.add_argument("action", nargs="?", choices=["template"], default=None,
+                   help="'template': write a scenario workbook (one row per unit x indicator) for --units")
     s.add_argument("--run", required=True, help="output folder of 'maturasi build' (its manifest names the inputs)")
-    s.add_argument("--scenario", required=True, help="scenario YAML/XLSX")
-    s.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force)")
+    s.add_argument("--scenario", default=None, help="scenario YAML/XLSX (not with 'template')")
+    s.add_argument("--units", default=None, help="'template': comma-separated unit codes, e.g. 73.71,35.10")
+    s.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force); "
+                   "with 'template' the .xlsx file to write")
     add_force(s)
     s.add_argument("--mode", choices=["frozen", "renormalise", "both"], default="frozen")
     s.add_argument("--year", default=None)
@@ -47,6 +52,12 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     from ..manifest import atomic_dir, check_out, manifest, write_json
     from ..scenario import baseline_from_run, compare_modes, contributions, load_scenario, run_scenario
 
+    if args.action == "template":
+        return cmd_template(args)
+    if args.scenario is None:
+        raise InputError("scenario needs --scenario FILE (or 'maturasi scenario template' to write one)")
+    if args.units is not None:
+        raise InputError("--units belongs to 'maturasi scenario template'")
     inputs = [args.scenario, *run_inputs(args.run)]
     check_out(args.out, inputs=inputs, force=args.force)
     t0 = time.perf_counter()
@@ -80,6 +91,28 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     moved = t[t["changed"]]
     print(moved.drop(columns=["changed"]).head(20).to_string())
     print(f"{len(moved)} units changed; → {out}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """``maturasi scenario template --run DIR --units 73.71,35.10 --out S.xlsx``."""
+    from ..scenario import baseline_from_run
+    from ..scenario_template import write_template
+
+    if args.scenario is not None:
+        raise InputError("'scenario template' writes a scenario; --scenario is not used")
+    units = [u.strip() for u in (args.units or "").split(",") if u.strip()]
+    if not units:
+        raise InputError("'scenario template' needs --units, e.g. --units 73.71,35.10")
+    out = Path(args.out)
+    for p in run_inputs(args.run):
+        if p and Path(p).resolve() == out.resolve():
+            raise InputError("--out is an input of the run; choose a new file name", file=out)
+    b = baseline_from_run(args.run, args.year)
+    write_template(b, units, out, force=args.force, run_name=Path(args.run).name)
+    n = len(units) * len(b.framework.indicators)
+    print(f"wrote scenario template: {len(units)} unit(s) x {len(b.framework.indicators)} indicators = {n} rows "
+          f"→ {out}")
     return 0
 
 

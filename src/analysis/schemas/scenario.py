@@ -182,28 +182,6 @@ def _change_cell(v: Any) -> str | None:
     return v.strip() or None
 
 
-def _refuse_percent_cells(path: Path, df, column) -> None:
-    """A number shown as a percentage (20% stored as 0.2) in ``change`` would silently become +0.2: refuse it."""
-    from ..tables import CELLS_ATTR
-
-    cells = df.attrs.get(CELLS_ATTR) or {}
-    letter = (cells.get("letters") or {}).get(column)
-    if not letter or path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return
-    import openpyxl
-
-    try:
-        ws = openpyxl.load_workbook(path, read_only=True)[cells["sheet"]]
-    except Exception:   # read_table already read this workbook; nothing more to learn here
-        return
-    for line in (table_line(df, i) for i in range(len(df))):
-        c = ws[f"{letter}{line}"]
-        if isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and "%" in (c.number_format or ""):
-            raise InputError(f"a number shown as a percentage ({c.value:g} shown as {c.value * 100:g}%); type the "
-                             f"change as text, e.g. +{c.value * 100:g}% or {c.value:+g}", file=path, row=line,
-                             column=str(column))
-
-
 def read_scenario_xlsx(path: str | Path) -> dict:
     """Read the interventions of a scenario sheet (one row per intervention) through ``read_table``.
 
@@ -211,27 +189,41 @@ def read_scenario_xlsx(path: str | Path) -> dict:
     column headers of every intervention, so that later checks name the cell.
     """
     from ..data import read_table
+    from ..scenario_template import INFO_COLUMNS, SHEET
+    from ..tables import sheet_names
 
     path = Path(path)
-    df = read_table(path, what="scenario", text_columns=_CODE_COLUMNS)
+    sheet = None
+    if path.suffix.lower() in (".xlsx", ".xlsm") and SHEET in sheet_names(path, "scenario"):
+        sheet = SHEET   # a workbook from `maturasi scenario template` (its first sheet holds instructions)
+    change = ("change", "Change", "CHANGE")
+
+    def read(text_columns):
+        return read_table(path, what="scenario", sheet=sheet, text_columns=text_columns, change_columns=change)
+
+    df = read(_CODE_COLUMNS)
     written = [c for c in df.columns if str(c).strip().lower() in _CODE_COLUMNS and c not in _CODE_COLUMNS]
     if written:   # headers such as 'Units': read again so that those columns, too, stay text
-        df = read_table(path, what="scenario", text_columns=(*_CODE_COLUMNS, *map(str, written)))
+        df = read((*_CODE_COLUMNS, *map(str, written)))
     cols = {str(c).strip().lower(): c for c in df.columns}
+    allowed = (*XLSX_COLUMNS, *INFO_COLUMNS)
     for c in df.columns:
-        if str(c).strip().lower() not in XLSX_COLUMNS:
-            raise InputError(f"unknown column '{c}'{suggest(str(c).strip().lower(), XLSX_COLUMNS)} "
-                             f"(a scenario sheet has {', '.join(XLSX_COLUMNS)})", file=path, column=str(c))
+        if str(c).strip().lower() not in allowed:
+            raise InputError(f"unknown column '{c}'{suggest(str(c).strip().lower(), allowed)} "
+                             f"(a scenario sheet has {', '.join(XLSX_COLUMNS)}; information columns "
+                             f"{', '.join(INFO_COLUMNS)} are ignored)", file=path, column=str(c))
     for need in ("indicators", "change"):
         if need not in cols:
             raise InputError(f"a scenario sheet needs a column '{need}'", file=path)
-    _refuse_percent_cells(path, df, cols["change"])
+    template = any(c in cols for c in INFO_COLUMNS)   # one row per unit x indicator: blank change = no change
     header = {"units": cols.get("units"), "group": cols.get("group_column"), "indicators": cols.get("indicators"),
               "change": cols.get("change")}
     header = {k: str(v) for k, v in header.items() if v is not None}
     items, origins = [], []
     for i in range(len(df)):
         line = table_line(df, i)
+        if template and is_blank(df[cols["change"]].iloc[i]):
+            continue
 
         def cell(name, i=i):
             v = df[cols[name]].iloc[i] if name in cols else None
@@ -263,6 +255,9 @@ def read_scenario_xlsx(path: str | Path) -> dict:
             raise InputError(str(e), file=path, row=line, column=col("change")) from None
         items.append(it)
         origins.append({"row": line, "columns": header})
+    if template and not items:
+        raise InputError(f"no change typed: fill the column '{cols['change']}' for the rows to change", file=path,
+                         column=str(cols["change"]))
     return {"name": path.stem, "interventions": items, ORIGINS: origins}
 
 
