@@ -152,11 +152,21 @@ def test_gm100sc_evaluation_weight_sets_are_the_published_ones():
 
 def test_gm100sc_indeks_improvement_kediri_2022():
     """Indeks Improvement = final index minus the previous evaluation's final (Kominfo letter
-    B-1003/DJAI/AI.01.04/12/2022 to Kota Kediri: 3.31 - 3.06 = 0.25)."""
+    B-1003/DJAI/AI.01.04/12/2022 to Kota Kediri: 3.31 - 3.06 = 0.25); on a panel it is the
+    ``score_change`` of ``compare_years``."""
+    from analysis.compare import compare_years
+
     fw = load_framework("gm100sc_evaluation")
-    df = pd.DataFrame([dict(zip(fw.indicators, [3.60, 3.21, 3.23, 3.07, 3.65]), uCode="35.71")])
-    final_2022 = build(fw, df, SPECS / "gm100sc_evaluation.yaml").index.iloc[0]
-    assert abs((final_2022 - 3.06) - 0.25) <= 0.005 + 1e-9
+    # 2021: only the published final (3.06) is known; five equal dimension scores reproduce it exactly
+    rows = [dict(zip(fw.indicators, [3.06] * 5), uCode="35.71", year=2021),
+            dict(zip(fw.indicators, [3.60, 3.21, 3.23, 3.07, 3.65]), uCode="35.71", year=2022)]
+    res = build(fw, pd.DataFrame(rows), SPECS / "gm100sc_evaluation.yaml")
+    yoy = compare_years(res, 2021, 2022)
+    assert yoy["score_2021"].iloc[0] == pytest.approx(3.06, abs=1e-12)
+    assert yoy["score_2022"].iloc[0] == pytest.approx(3.315, abs=1e-12)   # published (rounded) 3.31
+    improvement = yoy["score_change"].iloc[0]
+    assert improvement == pytest.approx(3.315 - 3.06, abs=1e-12)
+    assert abs(improvement - 0.25) <= 0.005 + 1e-9                          # published 0.25
 
 
 def test_gm100sc_readiness_has_the_published_2019_aspects():
