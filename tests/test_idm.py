@@ -50,6 +50,14 @@ def published() -> pd.DataFrame:
     return pd.read_csv(CSV, dtype={"kode_desa": str, "kode_kec": str, "kode_kab": str, "kode_prov": str})
 
 
+@pytest.fixture(scope="module")
+def published_path(published) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The corrected published table and :func:`path_to_next_status` of every row (computed once)."""
+    d = _corrected(published)
+    ind = _codes("IKS", 35) + _codes("IKE", 12) + _codes("IKL", 3)
+    return d, path_to_next_status(d[ind], "idm")
+
+
 def _corrected(d: pd.DataFrame) -> pd.DataFrame:
     """The shared README's correction of 2024: true IKS_31 = IKS_31 − (Σ IKS scores − 175 · IKS)."""
     d = d.copy()
@@ -123,10 +131,8 @@ def test_cli_build_without_spec_uses_the_official_method(published, tmp_path):
 
 
 @needs_shared
-def test_ministry_distance_reproduces_published_summary(published):
-    d = _corrected(published)
-    ind = _codes("IKS", 35) + _codes("IKE", 12) + _codes("IKL", 3)
-    p = path_to_next_status(d[ind], "idm")
+def test_ministry_distance_reproduces_published_summary(published_path):
+    d, p = published_path
     assert np.abs(p["IDM"] - d["IDM"]).max() <= TOL
     assert (p["STATUS"] == d["STATUS"]).all()
     md = ministry_distance(d["IDM"])
@@ -254,10 +260,9 @@ def test_greedy_is_optimal_when_points_are_not_lumped():
 
 
 @needs_shared
-def test_path_on_published_data(published):
-    d = _corrected(published)
+def test_path_on_published_data(published_path):
+    d, p = published_path
     ind = _codes("IKS", 35) + _codes("IKE", 12) + _codes("IKL", 3)
-    p = path_to_next_status(d[ind], "idm")
     todo = p["STATUS"] != "Mandiri"
     assert p.loc[~todo, "points"].isna().all()
     q, dd = p[todo], d[todo]
