@@ -194,3 +194,19 @@ def test_kemendagri_spp_clauses_and_units_follow_iso_37122():
         ["SPP_HEA", "SPP_PKP", "SPP_TRANTIB", "SPP_SOS"]
     # every indicator says which parts are the kit's own inference
     assert all("kit's own" in fw.nodes[c].source for c in fw.indicators)
+
+
+def test_units_each_framework_applies_to(tmp_path):
+    kinds = {name: load_framework(name).applies_to for name in builtin_frameworks()}
+    assert kinds["spbe_2020"] == ("provinsi", "kabupaten", "kota")     # provinces have their own SPBE index
+    for name in ("kemendagri_spp_iso37122", "gm100sc_readiness", "gm100sc_evaluation", "kominfo_gm100sc",
+                 "welfare_capacity"):
+        assert kinds[name] == ("kabupaten", "kota"), name
+    # a province and a kota side by side build under SPBE (read from a file, so the unit check runs)
+    fw = load_framework("spbe_2020")
+    df = pd.DataFrame([dict({c: 3.0 for c in fw.indicators}, uCode="51"),
+                       dict({c: 4.0 for c in fw.indicators}, uCode="51.71")])
+    f = tmp_path / "spbe.csv"
+    df.to_csv(f, index=False)
+    res = build("spbe_2020", f, SPECS / "spbe.yaml")
+    assert list(res.index.round(12)) == [3.0, 4.0] and list(res.levels) == ["Baik", "Sangat Baik"]
