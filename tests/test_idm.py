@@ -58,6 +58,13 @@ def published_path(published) -> tuple[pd.DataFrame, pd.DataFrame]:
     return d, path_to_next_status(d[ind], "idm")
 
 
+@pytest.fixture(scope="module")
+def corrected_build(published, tmp_path_factory):
+    """The corrected published table and its build with the official method (once per module)."""
+    d = _corrected(published)
+    return d, build("idm", _as_input(d, tmp_path_factory.mktemp("idm") / "idm.csv", False))
+
+
 def _corrected(d: pd.DataFrame) -> pd.DataFrame:
     """The shared README's correction of 2024: true IKS_31 = IKS_31 − (Σ IKS scores − 175 · IKS)."""
     d = d.copy()
@@ -451,3 +458,23 @@ def test_other_official_frameworks_build_with_their_method_without_spec(name, sp
     assert main(["build", "-f", name, "-d", str(tmp_path / "d.csv"), "-o", str(tmp_path / "o")]) == 0
     sc = pd.read_csv(tmp_path / "o" / "scores.csv", dtype={"uCode": str}).set_index("uCode")
     np.testing.assert_allclose(sc[fw.root].to_numpy(), official.index.to_numpy(), rtol=0, atol=1e-12)
+
+
+@needs_shared
+@pytest.mark.parametrize("to, column, digits", [("kecamatan", "kode_kec", 6), ("kabkota", "kode_kab", 4),
+                                                 ("provinsi", "kode_prov", 2)])
+def test_rollup_of_villages_matches_the_ministry_s_regions(corrected_build, to, column, digits):
+    """desa → kecamatan → kab/kota → province from the codes agrees with the ministry's own region columns."""
+    from analysis.rollup import rollup
+
+    d, res = corrected_build
+    got = rollup(res, to, columns=["IDM"]).xs("IDM", level="measure")
+    code = d[column].astype(str).str.zfill(digits)
+    dotted = code.str.findall(r"\d\d").str.join(".") if digits < 10 else code
+    ref = d.assign(parent=dotted).groupby(["parent", "tahun"])["IDM"].agg(["mean", "size"])
+    got = got.reindex(ref.index)
+    assert np.abs(got["mean"].to_numpy() - ref["mean"].to_numpy()).max() <= 1e-12
+    assert (got["n_units"].to_numpy() == ref["size"].to_numpy()).all()
+    shares = rollup(res, to, columns=["IDM"]).xs(2024, level="tahun")
+    st = shares[shares.index.get_level_values("measure").str.startswith("Level=")]
+    np.testing.assert_allclose(st.groupby(level="uCode")["mean"].sum(), 1.0, atol=1e-12)
