@@ -138,3 +138,26 @@ def test_every_translated_literal_has_its_indonesian_text():
                 found.add(node.args[0].value)
     assert len(found) > 20
     assert untranslated(sorted(found)) == []
+
+
+def test_scenario_and_path_workbooks(built, tmp_path):
+    """scenario --xlsx and path --xlsx hold the same rows as their CSV tables (to the CSV's 10 digits)."""
+    from analysis.cli import main
+
+    y = tmp_path / "s.yaml"
+    y.write_text("name: t\ninterventions:\n  - {units: '73.71', indicators: GOV_EGOV, change: '+5'}\n")
+    assert main(["scenario", "--run", str(built), "--scenario", str(y), "--out", str(tmp_path / "s"), "--xlsx"]) == 0
+    wb = openpyxl.load_workbook(tmp_path / "s" / "results.xlsx")
+    ws, head, rows = _sheet(wb, "scenario")
+    csv = pd.read_csv(tmp_path / "s" / "scenario_frozen.csv", dtype={"uCode": str})
+    assert [r[0] for r in rows] == csv["uCode"].tolist()
+    j = head.index(bilingual("Scenario score"))
+    np.testing.assert_allclose([r[j] for r in rows], csv["scenario_score"], rtol=1e-9)
+    _, head, rows = _sheet(wb, "changed")
+    assert rows[0][:2] == ("73.71", "GOV_EGOV")
+    assert main(["path", "--run", str(built), "--unit", "73.71", "--out", str(tmp_path / "p"), "--xlsx"]) == 0
+    wb = openpyxl.load_workbook(tmp_path / "p" / "results.xlsx")
+    _, head, rows = _sheet(wb, "path")
+    csv = pd.read_csv(tmp_path / "p" / "path.csv")
+    assert [r[0] for r in rows] == csv["iCode"].tolist()
+    assert head[0] == "Kode indikator / Indicator code"

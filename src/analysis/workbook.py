@@ -23,7 +23,7 @@ import pandas as pd
 
 from .i18n import bilingual
 
-__all__ = ["SHEETS", "write_workbook", "results_sheets", "header_of"]
+__all__ = ["SHEETS", "write_workbook", "results_sheets", "header_of", "about_baseline"]
 
 #: Sheet names (Excel allows 31 characters): Bahasa Indonesia first, English beside.
 SHEETS = {
@@ -34,6 +34,7 @@ SHEETS = {
     "rollup": "Provinsi - Provinces",
     "scenario": "Skenario - Scenario",
     "path": "Jalur - Path",
+    "changed": "Sel diubah - Changed cells",
 }
 
 # English message ids of the fixed columns; their Indonesian text lives in the gettext catalogue.
@@ -41,8 +42,15 @@ _COLUMNS = {
     "uCode": "Unit code", "uName": "Name", "province_code": "Province code", "province": "Province",
     "type": "Type", "island": "Island", "population": "Population", "area_km2": "Area (km²)",
     "year": "Year", "Rank": "Rank", "Level": "Level", "ascn_pilot": "ASEAN Smart Cities Network pilot",
+    "baseline_score": "Baseline score", "scenario_score": "Scenario score", "delta_score": "Change in score",
+    "baseline_rank": "Baseline rank", "scenario_rank": "Scenario rank", "delta_rank": "Change in rank",
+    "baseline_level": "Baseline level", "scenario_level": "Scenario level", "level_changed": "Level changed",
+    "changed": "Changed", "iCode": "Indicator code", "before": "Before", "after": "After",
+    "intervention": "Intervention (row or entry)", "current": "Current value", "new": "New value",
+    "change": "Change", "cost": "Cost (share of observed range)", "normalised_change": "Change in normalised value",
 }
-_TEXT_COLUMNS = {"uCode", "province_code", "kode_desa", "kode_kec", "kode_kab", "kode_prov", "unit", "code"}
+_TEXT_COLUMNS = {"uCode", "province_code", "kode_desa", "kode_kec", "kode_kab", "kode_prov", "unit", "code",
+                 "iCode"}
 _INT_FORMAT, _SCORE_FORMAT, _BIG_FORMAT = "0", "0.00", "#,##0"
 
 
@@ -63,11 +71,23 @@ def _is_text_column(name: str, values: pd.Series) -> bool:
 
 
 def _number_format(name: str, values: pd.Series) -> str:
-    if name in {"Rank", "year"} or name.endswith("_rank") or pd.api.types.is_integer_dtype(values):
-        return _INT_FORMAT if name in {"Rank", "year"} or name.endswith("_rank") else _BIG_FORMAT
+    if name in {"Rank", "year", "intervention"} or name.endswith("_rank") or pd.api.types.is_integer_dtype(values):
+        return _INT_FORMAT if name in {"Rank", "year", "intervention"} or name.endswith("_rank") else _BIG_FORMAT
     if name in {"population"}:
         return _BIG_FORMAT
     return _SCORE_FORMAT
+
+
+def about_baseline(baseline, command: str, run_dir: str | Path, **more) -> dict:
+    """README lines for a workbook of a command run on a baseline (``scenario``, ``path``)."""
+    from . import __version__
+
+    fw = baseline.framework
+    about = {"Title": fw.meta.get("title", fw.name), "Framework": f"{fw.name} ({fw.meta.get('nama', '')})",
+             "Note": baseline.spec.get("note"), "Run": Path(run_dir).name, "Year": baseline.year,
+             "Command": f"maturasi {command}", "Software": f"maturasi {__version__}"}
+    about.update(more)
+    return about
 
 
 def results_sheets(result) -> dict[str, pd.DataFrame]:

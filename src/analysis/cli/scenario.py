@@ -26,6 +26,7 @@ def register(sub) -> None:
     s.add_argument("--out", "-o", required=True, help="output folder (new, or an earlier output with --force); "
                    "with 'template' the .xlsx file to write")
     add_force(s)
+    s.add_argument("--xlsx", action="store_true", help="also write results.xlsx (formatted workbook)")
     s.add_argument("--mode", choices=["frozen", "renormalise", "both"], default="frozen")
     s.add_argument("--year", default=None)
     s.set_defaults(func=cmd_scenario)
@@ -39,6 +40,7 @@ def register(sub) -> None:
     p.add_argument("--costs", default=None, help="CSV/XLSX iCode,cost (cost per raw unit of improvement, >= 0)")
     p.add_argument("--out", "-o", default=None, help="new folder for path.csv and the equivalent scenario "
                    "(path_scenario.yaml), with a manifest")
+    p.add_argument("--xlsx", action="store_true", help="with --out, also write results.xlsx (formatted workbook)")
     add_force(p)
     p.add_argument("--year", default=None)
     p.set_defaults(func=cmd_path)
@@ -66,10 +68,11 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     modes = ["frozen", "renormalise"] if args.mode == "both" else [args.mode]
     out = Path(args.out)
     with atomic_dir(out, inputs=inputs, force=args.force) as tmp:
-        first = None
+        first, tables = None, {}
         for mode in modes:
             r = run_scenario(b, sc, mode=mode)
             first = first or r
+            tables["scenario" if len(modes) == 1 else _MODE_SHEETS[mode]] = r.table.reset_index()
             r.table.to_csv(tmp / f"scenario_{mode}.csv", float_format="%.10g")
             r.deltas.to_csv(tmp / f"deltas_{mode}.csv", float_format="%.10g")
         first.changed.to_csv(tmp / "changed_cells.csv", index=False, float_format="%.10g")
@@ -81,6 +84,11 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             contrib.rename("contribution").to_csv(tmp / "contributions.csv", float_format="%.10g")
         if Path(args.scenario).suffix.lower() in (".yaml", ".yml"):
             shutil.copyfile(args.scenario, tmp / "scenario.yaml")
+        if args.xlsx:
+            from ..workbook import about_baseline, write_workbook
+
+            write_workbook(tmp / "results.xlsx", {**tables, "changed": first.changed}, framework=b.framework,
+                           about=about_baseline(b, "scenario", args.run, Scenario=sc.name))
         m = manifest(command="scenario", inputs={"scenario": args.scenario, "run_manifest": Path(args.run) /
                                                  "manifest.json"}, seed=None,
                      timings={"total": time.perf_counter() - t0}, notes=_notes.recorded(),
@@ -92,6 +100,9 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     print(moved.drop(columns=["changed"]).head(20).to_string())
     print(f"{len(moved)} units changed; → {out}")
     return 0
+
+
+_MODE_SHEETS = {"frozen": "Skenario beku - Frozen", "renormalise": "Skenario renormal - Renormalised"}
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -155,6 +166,8 @@ def cmd_path(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     to = _target(args.to)
     inputs = [args.costs, *run_inputs(args.run)]
+    if args.xlsx and not args.out:
+        raise InputError("--xlsx needs --out (the folder to write results.xlsx into)")
     if args.out:
         check_out(args.out, inputs=inputs, force=args.force)
     b = baseline_from_run(args.run, args.year)
@@ -170,6 +183,12 @@ def cmd_path(args: argparse.Namespace) -> int:
     if args.out:
         with atomic_dir(args.out, inputs=inputs, force=args.force) as tmp:
             p.moves.to_csv(tmp / "path.csv", float_format="%.10g")
+            if args.xlsx:
+                from ..workbook import about_baseline, write_workbook
+
+                write_workbook(tmp / "results.xlsx", {"path": p.moves.reset_index()}, framework=b.framework,
+                               about=about_baseline(b, "path", args.run, Unit=f"{name} ({args.unit})",
+                                                    Target=f"{p.target:.4f}", Result=p.message))
             (tmp / "path_scenario.yaml").write_text(yaml.safe_dump(p.as_scenario(), sort_keys=False),
                                                     encoding="utf-8")
             m = manifest(command="path", inputs={"costs": args.costs, "run_manifest": Path(args.run) / "manifest.json"},
