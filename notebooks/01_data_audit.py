@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -14,10 +15,10 @@
 # the framework, and leave-one-out rank shifts. All computation is in `analysis.audit`.
 
 # %% tags=["parameters"]
-run_dir = "."
+run_dir = "../reports/lab"  # where tables/ and figures/ go (the runner sets the run folder)
 framework = "kominfo_gm100sc"
-data = ""
-spec = None
+data = "../data/demo/smartcity_panel.csv"  # paths relative to notebooks/ (the demo data)
+spec = "../data/demo/spec.yaml"
 year = None
 seed = 0
 n_boot = 100

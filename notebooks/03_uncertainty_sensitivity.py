@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -14,11 +15,11 @@
 # intervals and the probability of each maturity level; Sobol' indices of the choices.
 
 # %% tags=["parameters"]
-run_dir = "."
+run_dir = "../reports/lab"  # where tables/ and figures/ go (the runner sets the run folder)
 framework = "kominfo_gm100sc"
-data = ""
-spec = None
-ua = None
+data = "../data/demo/smartcity_panel.csv"  # paths relative to notebooks/ (the demo data)
+spec = "../data/demo/spec.yaml"
+ua = "../data/demo/ua.yaml"
 year = None
 seed = 0
 N = 1000

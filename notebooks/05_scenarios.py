@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -14,13 +15,13 @@
 # unit to the next maturity level.
 
 # %% tags=["parameters"]
-run_dir = "."
+run_dir = "../reports/lab"  # where tables/ and figures/ go (the runner sets the run folder)
 framework = "kominfo_gm100sc"
-data = ""
-spec = None
+data = "../data/demo/smartcity_panel.csv"  # paths relative to notebooks/ (the demo data)
+spec = "../data/demo/spec.yaml"
 year = None
-scenarios = []
-path_units = []
+scenarios = ["../data/demo/scenarios/banyuwangi_digital.yaml"]
+path_units = ["73.71"]
 path_to = "next"
 
 # %%

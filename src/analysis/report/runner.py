@@ -35,6 +35,10 @@ NOTEBOOKS = ["01_data_audit", "02_weighting", "03_uncertainty_sensitivity", "04_
 PATH_KEYS = ("framework", "data", "spec", "ua", "ahp", "budget", "boundaries")
 PATH_LIST_KEYS = ("scenarios",)
 RUNNER_KEYS = ("notebooks", "name")
+#: what a notebook receives for an input the config does not name: the notebooks' own defaults point
+#: at the demo data (so Run All works in JupyterLab), a run must not silently pick those up
+ABSENT = {"spec": None, "ua": None, "ahp": None, "budget": None, "boundaries": None, "scenarios": [],
+          "path_units": [], "profile_units": []}
 
 
 def _notebook_params(nb: str) -> dict:
@@ -179,6 +183,8 @@ def check_parameters(cfg: dict, notebooks: list[str], source=None) -> dict[str, 
                                      f"(notebook {nb} default {meta.get('default')}), got {type(v).__name__} {v!r}",
                                      file=source)
                 params[name] = v
+            elif name in ABSENT:
+                params[name] = ABSENT[name]
         plan[nb] = params
     return plan
 
