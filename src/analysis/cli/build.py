@@ -38,9 +38,10 @@ def register(sub) -> None:
     d.set_defaults(func=cmd_demo)
 
 
-def _official_or_refuse(args: argparse.Namespace) -> None:
+def _official_or_refuse(args: argparse.Namespace, *, refuse: bool = True) -> None:
     """Without ``--spec``: a built-in official framework (IDM, SPBE, GM100SC evaluation) is built with its
-    official method (:func:`analysis.official.official_spec`); another built-in framework needs ``--spec``."""
+    official method (:func:`analysis.official.official_spec`); another built-in framework needs ``--spec``
+    (with ``refuse``; ``validate`` checks the inputs without one)."""
     if args.spec is not None:
         return
     from ..framework import load_framework
@@ -50,7 +51,7 @@ def _official_or_refuse(args: argparse.Namespace) -> None:
     spec = official_spec(fw)
     if spec is not None:
         args.spec = str(spec)
-    elif is_builtin(fw):
+    elif refuse and is_builtin(fw):
         raise InputError(f"framework '{fw.name}' has no official method: name the build spec with --spec "
                          "(e.g. one of methodology/specs/)")
 
@@ -84,7 +85,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from ..pipeline import build, check_spec
     from ..spec import load_spec
 
-    _official_or_refuse(args)
+    _official_or_refuse(args, refuse=False)
     fw = load_framework(args.framework)
     sp = load_spec(args.spec)
     ds = load_data(args.data, fw)
