@@ -295,7 +295,25 @@ class Stability:
 @_one_thread
 def stability(X, labels, k: int | None = None, method: str = "kmeans", *, n_boot: int = 100, seed: int = 0,
               threshold: float = 0.6, n_init: int = 10) -> Stability:
-    """Hennig's cluster-wise Jaccard bootstrap and ARI of a clustering."""
+    """Hennig's cluster-wise Jaccard bootstrap and ARI of a clustering.
+
+    For each of ``n_boot`` bootstrap samples of the units (drawn with replacement, seed ``seed``), the
+    units are clustered again (``fit_labels`` with seed ``seed + b + 1``); on the distinct units drawn,
+    each original cluster C gets its best Jaccard similarity ``|C ∩ D| / |C ∪ D|`` with a bootstrap
+    cluster D (a cluster with no unit drawn is left out of that sample). ``jaccard`` is the mean over the
+    bootstrap samples, ``dissolved`` the share with Jaccard ≤ 0.5, and ``ari`` the adjusted Rand index
+    of the two partitions of the distinct units drawn.
+
+    Parameters
+    ----------
+    labels : array-like of int
+        The clustering to assess (−1 = noise, not a cluster).
+
+    References
+    ----------
+    Hennig, C. (2007). Cluster-wise assessment of cluster stability. *Computational Statistics &
+    Data Analysis*, 52(1), 258–271.
+    """
     A = np.asarray(X, dtype=float)
     labels = np.asarray(labels)
     k = k or int(labels.max()) + 1
@@ -306,11 +324,10 @@ def stability(X, labels, k: int | None = None, method: str = "kmeans", *, n_boot
     n = len(A)
     for b in range(n_boot):
         idx = rng.integers(0, n, n)
-        uniq = np.unique(idx)
         lb = fit_labels(A[idx], k, method, seed=seed + b + 1, n_init=n_init)
         # one label per distinct unit drawn (duplicates share the same label)
-        first = {u: lb[i] for i, u in enumerate(idx)}
-        lb_u = np.array([first[u] for u in uniq])
+        uniq, last = np.unique(idx[::-1], return_index=True)
+        lb_u = lb[::-1][last]
         lo_u = labels[uniq]
         aris.append(adjusted_rand_score(lo_u, lb_u))
         for c in clusters:

@@ -52,6 +52,8 @@ intervals). Chapman & Hall.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
@@ -81,35 +83,66 @@ def _smooth_spline(x: np.ndarray, y: np.ndarray, n_segments: int = 20) -> tuple[
     edf : float
         Effective degrees of freedom ``tr H`` of the chosen fit.
     """
-    from scipy.interpolate import BSpline
-
     u, inv, cnt = np.unique(x, return_inverse=True, return_counts=True)
     ybar = np.bincount(inv, weights=y) / cnt
-    m_u = len(u)
-    if m_u < 5:
+    if len(u) < 5:
         # too few distinct values for a spline: the conditional mean per value is exact
-        return ybar[inv], float(m_u)
+        return ybar[inv], float(len(u))
+    seg, us = _scaled(u, n_segments)
+    basis = _demmler_reinsch(_design(us, seg), cnt)
+    return _gcv_fit(basis, cnt, ybar, inv)
+
+
+def _scaled(u: np.ndarray, n_segments: int = 20) -> tuple[int, np.ndarray]:
+    """Number of segments and the distinct values ``u`` (sorted) mapped to [0, 1]."""
     us = (u - u[0]) / (u[-1] - u[0])
+    return min(n_segments, max(4, len(u) - 1)), np.clip(us, 0.0, 1.0)
+
+
+def _design(us: np.ndarray, seg: int) -> np.ndarray:
+    """Cubic B-spline design matrix on ``seg`` equal segments of [0, 1] (row i depends on ``us[i]`` only,
+    so the rows of many data sets can be computed in one call and split)."""
+    from scipy.interpolate import BSpline
+
     k = 3
-    seg = min(n_segments, max(4, m_u - 1))
-    inner = np.linspace(0.0, 1.0, seg + 1)
-    t = np.concatenate([np.zeros(k), inner, np.ones(k)])
-    B = BSpline.design_matrix(np.clip(us, 0.0, 1.0), t, k).toarray()
-    m = B.shape[1]
+    t = np.concatenate([np.zeros(k), np.linspace(0.0, 1.0, seg + 1), np.ones(k)])
+    return BSpline.design_matrix(us, t, k).toarray()
+
+
+@functools.lru_cache(maxsize=8)
+def _penalty(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Second-difference penalty ``DᵀD`` of ``m`` coefficients and the ridge ``1e-10·I`` (read-only)."""
     D = np.diff(np.eye(m), n=2, axis=0)
-    P = D.T @ D
-    BtWB = B.T @ (B * cnt[:, None]) + 1e-10 * np.eye(m)
-    # Demmler–Reinsch: BᵀWB = RᵀR, R⁻ᵀ P R⁻¹ = U diag(s) Uᵀ, so every λ costs one product
+    P, ridge = D.T @ D, 1e-10 * np.eye(m)
+    P.flags.writeable = ridge.flags.writeable = False
+    return P, ridge
+
+
+def _demmler_reinsch(B: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``G`` with ``GᵀWG = I`` and the shrinkage factors and tr H over the λ grid.
+
+    Demmler–Reinsch: ``BᵀWB = RᵀR``, ``R⁻ᵀ P R⁻¹ = U diag(s) Uᵀ``, ``G = B R⁻¹ U``; the fit for λ is
+    ``G (z ∘ 1/(1 + λ s))`` with ``z = GᵀW ȳ``, so every λ of the grid costs one product.
+    """
+    P, ridge = _penalty(B.shape[1])
+    BtWB = B.T @ (B * cnt[:, None]) + ridge
     R = np.linalg.cholesky(BtWB).T
     Rinv = np.linalg.inv(R)
     s, U = np.linalg.eigh(Rinv.T @ P @ Rinv)
     s = np.maximum(s, 0.0)
     G = B @ Rinv @ U                                        # GᵀWG = I
-    z = G.T @ (cnt * ybar)
     shrink = 1.0 / (1.0 + s[:, None] * _LAMBDAS[None, :])   # m × L
+    edf = shrink.sum(axis=0)                                # tr H = Σ 1/(1 + λ s)
+    return G, shrink, edf
+
+
+def _gcv_fit(basis, cnt: np.ndarray, ybar: np.ndarray, inv: np.ndarray) -> tuple[np.ndarray, float]:
+    """The GCV-chosen fit at the points (``ybar[inv]`` are their distinct-value means) and its tr H."""
+    G, shrink, edf = basis
+    m_u = len(cnt)
+    z = G.T @ (cnt * ybar)
     F = G @ (z[:, None] * shrink)                           # distinct values × L fitted curves
     rss = (cnt[:, None] * (ybar[:, None] - F) ** 2).sum(axis=0)
-    edf = shrink.sum(axis=0)                                # tr H = Σ 1/(1 + λ s)
     gcv = m_u * rss / np.maximum(m_u - edf, 1e-12) ** 2
     j = int(np.argmin(gcv))
     return F[inv, j], float(edf[j])
@@ -136,7 +169,6 @@ def _eta2(x: np.ndarray, y: np.ndarray, smoother: str, frac: float, df_adjust: b
     vy = y.var()
     if vy == 0 or x.var() == 0:
         return 0.0
-    n = len(x)
     if smoother == "linear":
         e, nu = float(np.corrcoef(x, y)[0, 1] ** 2), 2.0
     elif smoother == "spline":
@@ -146,6 +178,11 @@ def _eta2(x: np.ndarray, y: np.ndarray, smoother: str, frac: float, df_adjust: b
         e, nu = float(_smooth_loess(x, y, frac).var() / vy), None
     else:
         raise InputError(f"unknown smoother '{smoother}' (use spline, loess or linear)")
+    return _df(e, nu, len(x), df_adjust)
+
+
+def _df(e: float, nu: float | None, n: int, df_adjust: bool) -> float:
+    """η² clipped to [0, 1], and with ``df_adjust`` η²_df = 1 − (1 − η²)(n − 1)/(n − ν)."""
     e = min(max(e, 0.0), 1.0)
     if not df_adjust or nu is None:
         return e
@@ -153,12 +190,108 @@ def _eta2(x: np.ndarray, y: np.ndarray, smoother: str, frac: float, df_adjust: b
 
 
 def _chance_baseline(x: np.ndarray, y: np.ndarray, smoother: str, frac: float, n_perm: int,
-                     rng: np.random.Generator) -> float:
+                     rng: np.random.Generator, engine: str = "fast") -> float:
     """Mean of η²_df over ``n_perm`` random permutations of ``x`` (0 for the straight line, where the
     adjusted R² is already unbiased when x and y are independent)."""
     if smoother == "linear" or n_perm <= 0:
         return 0.0
+    if smoother == "spline" and engine == "fast":
+        return _spline_chance_baseline(x, y, n_perm, rng)
     return float(np.mean([_eta2(rng.permutation(x), y, smoother, frac, True) for _ in range(n_perm)]))
+
+
+def _spline_chance_baseline(x: np.ndarray, y: np.ndarray, n_perm: int, rng: np.random.Generator) -> float:
+    """The spline's chance baseline with one basis for every permutation.
+
+    A permutation of ``x`` has the distinct values and counts of ``x``, so the B-spline basis and its
+    Demmler–Reinsch decomposition are those of ``x``; only the means ``ȳ`` per distinct value change.
+    ``rng.permutation(n)`` draws the same permutation as ``rng.permutation(x)``, and every number is
+    computed as :func:`_eta2` computes it, so the result is that of the one-permutation-at-a-time loop.
+    Requires ``var(x) > 0`` and ``var(y) > 0``.
+    """
+    vy = y.var()
+    n = len(x)
+    u, inv, cnt = np.unique(x, return_inverse=True, return_counts=True)
+    basis = None
+    if len(u) >= 5:
+        seg, us = _scaled(u)
+        basis = _demmler_reinsch(_design(us, seg), cnt)
+    vals = []
+    for _ in range(n_perm):
+        ip = inv[rng.permutation(n)]
+        ybar = np.bincount(ip, weights=y) / cnt
+        fit, nu = (ybar[ip], float(len(u))) if basis is None else _gcv_fit(basis, cnt, ybar, ip)
+        vals.append(_df(float(fit.var() / vy), nu, n, True))
+    return float(np.mean(vals))
+
+
+def _spline_resamples(x0: np.ndarray, y0: np.ndarray, boots, df_adjust: bool) -> tuple[np.ndarray, np.ndarray]:
+    """η² (η²_df with ``df_adjust``) of the spline fit on every resample ``x0[i], y0[i]``.
+
+    The same numbers as :func:`_eta2` on each resample (pairs with a missing value dropped), with
+    the work shared: the distinct values of a resample are found from those of ``x0`` by counting
+    (no sort per resample), and the B-spline design rows of all resamples come from one call.
+
+    Returns
+    -------
+    values : ndarray
+        One per resample (NaN for fewer than 3 pairs).
+    varies : ndarray of bool
+        Both ``x`` and ``y`` vary in the resample (else the value is 0 and is not chance-corrected).
+    """
+    ok0 = ~(np.isnan(x0) | np.isnan(y0))
+    u0, inv0 = np.unique(x0[ok0], return_inverse=True)
+    code0 = np.full(len(x0), -1, dtype=np.intp)
+    code0[ok0] = inv0
+    vals = np.full(len(boots), np.nan)
+    varies = np.zeros(len(boots), dtype=bool)
+    todo, rows = [], {}
+    for r, i in enumerate(boots):
+        pos = i[ok0[i]]
+        if len(pos) < 3:
+            continue
+        xb, yb = x0[pos], y0[pos]
+        vy = yb.var()
+        if vy == 0 or xb.var() == 0:
+            vals[r] = 0.0
+            continue
+        varies[r] = True
+        c = code0[pos]
+        cnt_all = np.bincount(c, minlength=len(u0))
+        present = cnt_all > 0
+        u, cnt = u0[present], cnt_all[present]
+        inv = (np.cumsum(present) - 1)[c]
+        ybar = np.bincount(inv, weights=yb) / cnt
+        if len(u) < 5:
+            vals[r] = _df(float(ybar[inv].var() / vy), float(len(u)), len(pos), df_adjust)
+            continue
+        seg, us = _scaled(u)
+        rows.setdefault(seg, []).append(us)
+        todo.append((r, seg, len(rows[seg]) - 1, inv, cnt, ybar, vy, len(pos)))
+    bases = {}
+    for seg, parts in rows.items():
+        B = _design(np.concatenate(parts), seg)
+        Bs = [b.copy() for b in np.split(B, np.cumsum([len(p) for p in parts])[:-1])]
+        bases[seg] = _demmler_reinsch_many(Bs, [t[4] for t in todo if t[1] == seg])
+    for r, seg, j, inv, cnt, ybar, vy, n in todo:
+        fit, nu = _gcv_fit(bases[seg][j], cnt, ybar, inv)
+        vals[r] = _df(float(fit.var() / vy), nu, n, df_adjust)
+    return vals, varies
+
+
+def _demmler_reinsch_many(Bs: list[np.ndarray], cnts: list[np.ndarray]) -> list[tuple]:
+    """:func:`_demmler_reinsch` of many design matrices with the same number of columns: the small
+    m × m factorisations (Cholesky, inverse, eigen-decomposition) run as one stacked LAPACK call each,
+    which computes every matrix exactly as a call of its own would."""
+    P, ridge = _penalty(Bs[0].shape[1])
+    BtWB = np.stack([B.T @ (B * c[:, None]) + ridge for B, c in zip(Bs, cnts)])
+    R = np.transpose(np.linalg.cholesky(BtWB), (0, 2, 1))
+    Rinv = np.linalg.inv(R)
+    s, U = np.linalg.eigh(np.transpose(Rinv, (0, 2, 1)) @ P @ Rinv)
+    s = np.maximum(s, 0.0)
+    shrink = 1.0 / (1.0 + s[:, :, None] * _LAMBDAS[None, None, :])
+    edf = shrink.sum(axis=1)
+    return [(B @ Rinv[i] @ U[i], shrink[i], edf[i]) for i, B in enumerate(Bs)]
 
 
 def _adjust(e_df: float, m0: float) -> float:
@@ -167,7 +300,7 @@ def _adjust(e_df: float, m0: float) -> float:
 
 
 def correlation_ratio(x, y, smoother: str = "spline", *, frac: float = 2 / 3, adjusted: bool = False,
-                      n_perm: int = 50, seed: int = 0) -> float:
+                      n_perm: int = 50, seed: int = 0, engine: str = "fast") -> float:
     """Estimate η² = V[E(y|x)] / V(y).
 
     Parameters
@@ -185,6 +318,9 @@ def correlation_ratio(x, y, smoother: str = "spline", *, frac: float = 2 / 3, ad
         Permutations of ``x`` for the chance baseline (adjusted spline or LOESS).
     seed : int
         Seed of the permutations.
+    engine : {"fast", "reference"}
+        The spline's chance baseline with one basis for all permutations, or one fit per permutation
+        (same numbers; see :func:`eta2_interval`).
 
     Returns
     -------
@@ -199,7 +335,7 @@ def correlation_ratio(x, y, smoother: str = "spline", *, frac: float = 2 / 3, ad
     e = _eta2(x, y, smoother, frac, adjusted)
     if not adjusted or y.var() == 0 or x.var() == 0:
         return e
-    m0 = _chance_baseline(x, y, smoother, frac, n_perm, np.random.default_rng(seed))
+    m0 = _chance_baseline(x, y, smoother, frac, n_perm, np.random.default_rng(seed), engine)
     return _adjust(e, m0)
 
 
@@ -239,7 +375,7 @@ def bc_interval(boot, estimate: float, ci: float = 0.95) -> tuple[float, float]:
 
 def eta2_interval(x, y, smoother: str = "spline", *, n_boot: int = 200, ci: float = 0.95, frac: float = 2 / 3,
                   adjusted: bool = True, n_perm: int = 50, seed: int = 0,
-                  boots: list[np.ndarray] | None = None) -> tuple[float, float, float]:
+                  boots: list[np.ndarray] | None = None, engine: str = "fast") -> tuple[float, float, float]:
     """η² with a bias-corrected bootstrap interval over resampled pairs.
 
     The chance baseline ``m₀`` is computed once on the original pairs and applied to every resample,
@@ -260,6 +396,11 @@ def eta2_interval(x, y, smoother: str = "spline", *, n_boot: int = 200, ci: floa
     boots : list of index arrays, optional
         Resamples of positions in ``x`` and ``y`` (e.g. the same units for every component); pairs
         with a missing value are dropped after resampling.
+    engine : {"fast", "reference"}
+        How the spline fits are computed: ``"fast"`` shares the work between the fits (one basis for
+        all permutations, the design rows of all resamples in one call; :func:`_spline_resamples`),
+        ``"reference"`` fits every permutation and resample on its own. Both give the same numbers
+        (tests/test_pipeline_speed_equivalence.py); other smoothers ignore it.
 
     Returns
     -------
@@ -272,10 +413,15 @@ def eta2_interval(x, y, smoother: str = "spline", *, n_boot: int = 200, ci: floa
     e = _eta2(x, y, smoother, frac, adjusted)
     m0 = 0.0
     if adjusted and y.var() > 0 and x.var() > 0:
-        m0 = _chance_baseline(x, y, smoother, frac, n_perm, rng)
+        m0 = _chance_baseline(x, y, smoother, frac, n_perm, rng, engine)
         e = _adjust(e, m0)
     n = len(x0)
     idx = boots if boots is not None else [rng.integers(0, n, n) for _ in range(n_boot)]
+    if smoother == "spline" and engine == "fast":
+        vals, varies = _spline_resamples(x0, y0, idx, adjusted)
+        b = [_adjust(v, m0) if adjusted and ok else v for v, ok in zip(vals.tolist(), varies)]
+        lo, hi = bc_interval(b, e, ci)
+        return e, lo, hi
     b = []
     for i in idx:
         xb, yb = x0[i], y0[i]
@@ -292,7 +438,8 @@ def eta2_interval(x, y, smoother: str = "spline", *, n_boot: int = 200, ci: floa
 
 def importance(result, *, against: str = "parent", level: int | None = None, smoother: str = "spline",
                n_boot: int = 0, ci: float = 0.95, seed: int = 0, dset: str = "normalised", year=None,
-               weights: pd.Series | None = None, adjusted: bool = True, n_perm: int = 50) -> pd.DataFrame:
+               weights: pd.Series | None = None, adjusted: bool = True, n_perm: int = 50,
+               engine: str = "fast") -> pd.DataFrame:
     """Importance (correlation ratio) of every component, compared with its nominal weight.
 
     Parameters
@@ -314,6 +461,9 @@ def importance(result, *, against: str = "parent", level: int | None = None, smo
         the plain estimate.
     n_perm : int
         Permutations for the chance baseline of the adjusted η².
+    engine : {"fast", "reference"}
+        Share the work between the spline fits of the permutations and resamples (default), or fit
+        each on its own (the reference the fast path is tested against; same numbers).
 
     Returns
     -------
@@ -351,9 +501,9 @@ def importance(result, *, against: str = "parent", level: int | None = None, smo
                "weight": float(w[c] / w[sib].sum()), "r2": correlation_ratio(x, y, "linear")}
         if n_boot:
             row["eta2"], row["eta2_lo"], row["eta2_hi"] = eta2_interval(
-                x, y, smoother, ci=ci, adjusted=adjusted, n_perm=n_perm, seed=seed, boots=boots)
+                x, y, smoother, ci=ci, adjusted=adjusted, n_perm=n_perm, seed=seed, boots=boots, engine=engine)
         else:
-            row["eta2"] = correlation_ratio(x, y, smoother, adjusted=adjusted, n_perm=n_perm, seed=seed)
+            row["eta2"] = correlation_ratio(x, y, smoother, adjusted=adjusted, n_perm=n_perm, seed=seed, engine=engine)
         row["eta2_raw"] = correlation_ratio(x, y, smoother) if adjusted else row["eta2"]
         rows.append(row)
     out = pd.DataFrame(rows).set_index("code")

@@ -34,7 +34,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from .._errors import InputError, InputWarning
-from ..aggregate import aggregate
+from ..aggregate import aggregate, aggregate_matrix, node_method
 from ..audit.importance import correlation_ratio
 from ..select import cross_section
 from ._common import normalise_within
@@ -164,15 +164,25 @@ def optimise_weights(result, *, node: str | None = None, level: int | None = Non
     base = normalise_within(fw, result.weights)
     w_init = base[codes].to_numpy(float)
     lower_inds = T[fw.indicators]
+    # Only the parents of the optimised codes and their ancestors change with the weights: keep the
+    # other columns of the base aggregation and recompute those, bottom-up, as aggregate() does.
+    cols = {c: lower_inds[c].to_numpy(float) for c in fw.indicators}
+    cols |= {c: v.to_numpy(float) for c, v in aggregate(lower_inds, fw, agg_spec, base).items()}
+    changed = {a for c in codes for a in fw.ancestors(c)}
+    redo = [(a, fw.children(a), *node_method(agg_spec, fw, a)) for a in fw.aggregates if a in changed]
+    base_w = base.to_dict()
+    pos = {c: i for i, c in enumerate(codes)}
 
     def evaluate(wv):
-        w = base.copy()
-        w[codes] = wv
-        A = aggregate(lower_inds, fw, agg_spec, w)
-        full = pd.concat([lower_inds, A], axis=1)
-        imp = np.array([_measure(full[c].to_numpy(float), full[p].to_numpy(float), measure)
-                        for c, p in zip(codes, comp)])
-        return imp
+        full = dict(cols)
+        for a, ch, method, ms in redo:
+            X = np.column_stack([full[c] for c in ch])
+            w = np.array([wv[pos[c]] if c in pos else base_w[c] for c in ch], dtype=float)
+            try:
+                full[a] = aggregate_matrix(X, w, method, ms)
+            except InputError as e:
+                raise InputError(e.message, node=a) from None
+        return np.array([_measure(full[c], full[p], measure) for c, p in zip(codes, comp)])
 
     lb = _lower_bounds(min_weight, codes)
     free = 1.0 - lb.sum()
