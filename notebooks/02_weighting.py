@@ -13,6 +13,10 @@
 # # 02 · Weighting / Pembobotan
 # The index under several weight sets: equal, data-driven (entropy, CRITIC, PCA), optimised for
 # balanced importance, benefit of the doubt, and expert AHP or budget allocation when given.
+#
+# Settings / Pengaturan: optimised weights give the children of every aggregate equal importance
+# (r² with the parent), by trust-region least squares on log-weights with tolerances 1e-12 from up to
+# three starts; each evaluation re-aggregates only the node being optimised and its ancestors.
 
 # %% tags=["parameters"]
 run_dir = "../reports/lab"  # where tables/ and figures/ go (the runner sets the run folder)
