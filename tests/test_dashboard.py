@@ -120,7 +120,7 @@ def test_peers_are_the_nearest_profiles_and_include_the_scenario_row(planner):
     assert set(p.index) - {"73.71"} == set(d.index[:5])
     assert list(p["score"]) == sorted(p["score"], reverse=True)
     # ranks are the scenario's: the full frozen scenario ranks every unit the same way, and a peer
-    # the unit overtakes drops a place (the path to M4 lifts 73.71 past a nearest peer on the demo)
+    # the unit overtakes drops a place (the path to the next level, L5, lifts 73.71 past a nearest peer on the demo)
     moves = planner.path("73.71").moves
     ev2 = planner.evaluate("73.71", moves.loc[moves["change"] != 0, "new"].to_dict())
     for e in (ev, ev2):
@@ -179,10 +179,10 @@ def test_app_shows_what_the_engine_computes(app):
     assert _shown(app, "mtr-rank") == str(ev.rank) and _shown(app, "mtr-score") == f"{ev.score:.2f}"
     assert yaml.safe_load(app.scenario_yaml())["interventions"][0]["change"] == "=100.0"
     app.apply_path()
-    assert app.last_eval.score >= app.last_eval.baseline_score and app.last_eval.level == "M4 Utama"
+    assert app.last_eval.score >= app.last_eval.baseline_score and app.last_eval.level == "L5 Leading"
     app.w_lang.value = "id"
     assert "Peringkat" in app.p_summary.object and "Pembanding" in app.p_peers.object
-    assert "Utama" in _shown(app, "mtr-level")
+    assert "Unggul" in _shown(app, "mtr-level")
     app.reset()
     assert app.values == {} and _shown(app, "mtr-rank") == str(int(app.planner.b.ranks["73.71"]))
     app.w_lang.value = "en"

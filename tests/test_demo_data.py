@@ -33,3 +33,37 @@ def test_demo_data_refuses_a_file_as_out(tmp_path, capsys):
     f.write_text("a\n")
     assert main(["demo-data", "--out", str(f)]) == 2
     assert f.read_text() == "a\n"
+
+
+def test_shipped_demo_is_the_generators_output(tmp_path):
+    """data/demo/*.csv are exactly what ``maturasi demo-data`` writes (regenerated, not edited)."""
+    from analysis.demo import DEMO_DIR
+
+    assert main(["demo-data", "--out", str(tmp_path)]) == 0
+    for name in ("smartcity_panel.csv", "smartcity_2025.csv"):
+        assert _h(tmp_path / name) == _h(DEMO_DIR / name), name
+
+
+def test_demo_names_and_labels_are_official_or_neutral():
+    import pandas as pd
+    import yaml
+
+    from analysis.demo import DEMO_DIR
+
+    d = pd.read_csv(DEMO_DIR / "smartcity_2025.csv", dtype={"uCode": str})
+    provinces = set(d["province"])
+    assert {"DKI Jakarta", "DI Yogyakarta", "Kepulauan Bangka Belitung", "Papua Barat Daya"} <= provinces
+    assert not any(p.startswith(("Dki", "Daerah")) for p in provinces) and len(provinces) == 38
+    # Kemendagri's M1–M5 names are not used for the demonstration index (issue 17)
+    levels = yaml.safe_load((DEMO_DIR / "spec.yaml").read_text())["levels"]
+    words = " ".join(levels["labels"] + levels["labels_id"])
+    assert not any(w in words for w in ("Pratama", "Muda", "Madya", "Utama", "Paripurna", "M1", "M5"))
+    assert "synthetic" in (DEMO_DIR / "README.md").read_text().lower()
+
+
+def test_demo_generator_is_seeded():
+    from analysis.demo import generate
+
+    a, b, c = generate(seed=1), generate(seed=1), generate(seed=2)
+    assert a.equals(b) and not a.equals(c)
+    assert a.groupby("year")["population"].sum().is_monotonic_increasing

@@ -1,25 +1,51 @@
 """Seeded generator of the synthetic demonstration panel (514 kab/kota × 54 indicators × 3 years).
 
-The data are **synthetic**: realistic in shape, not official statistics. Each unit gets latent factors
-— urbanity (kota vs kabupaten, plus noise), fiscal capacity, a regional development gradient
-(Java–Bali highest, Papua lowest) and digital-governance commitment — and each indicator is a noisy
-function of a few of them, mapped to its unit's natural scale: percentages through a logistic curve,
-rates and amounts through a log-normal (right-skewed, with a few extreme outliers), scores onto
-their bounded scale. Indicators with direction −1 fall as the latent level rises. Years add a common
-upward trend and small unit-specific shocks. About 5% of values are missing, more in remote regions.
+The data are **synthetic demonstration data, not official statistics**. Every kabupaten/kota value is
+invented; what is realistic is the *pattern*, calibrated to published province-level figures
+(:mod:`analysis.demo_calibration`, each with its source):
+
+* **Population and area** are province totals (Dukcapil/BIG 2024) split among the province's units
+  with random shares; kota get a much smaller share of the area (a within-province log gap of −2.5)
+  and a typical share of the people, so kota are far denser (median ~20×, as measured).
+* **Poverty, mean years of schooling, GRDP per capita, open unemployment and household internet
+  access** are drawn around their province's published value (BPS): units deviate from their province
+  with the dispersion, kota/kabupaten gap and cross-indicator correlation measured on BPS's kab/kota
+  tables, and are then shifted so that the population-weighted province mean equals the published
+  province figure. So GRDP per capita is highest in Kalimantan, poverty highest in the Papua
+  provinces, kota are richer and better educated, and urban unemployment is higher than rural.
+* **The other 49 indicators** (no kab/kota statistics exist for most of them) follow a
+  **multi-factor** model: a development factor (built from the calibrated indicators), an urbanity
+  factor (log density), and separate governance, digital-economy, tourism, environment and
+  health-services factors (partly shared within a province). Indicators of one group correlate
+  moderately, indicators of different groups weakly, and some negatively (vegetation cover and air
+  quality fall with density). Scales and centres are the kit's own illustrative choices, stated in
+  :data:`INDICATORS`.
+* **Years** move by small, persistent steps: one-year changes have the mean and spread of BPS's
+  series (e.g. poverty −0.6 points a year, spread 0.8), so ranks are stable from year to year.
+* **Missing values are persistent**: a unit that does not report an indicator misses it in every
+  year (or in the first years only, when the series starts late); units with weak reporting capacity,
+  and the young Papua provinces, miss more. BPS's own series (poverty, RLS, GRDP, unemployment,
+  internet) are complete, as published.
+* Rates and amounts keep a few extreme outliers (the same units every year), so the Winsorisation
+  step has something to do.
+
 Region codes and names are Kemendagri's (``data/reference``, ODbL).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import poisson
 
+from . import demo_calibration as cal
 from .framework import FRAMEWORK_DIR, load_framework
+from .units import title_name
 
-__all__ = ["generate", "write_demo", "REFERENCE_DIR", "DEMO_DIR", "ISLAND", "reference_units"]
+__all__ = ["generate", "write_demo", "REFERENCE_DIR", "DEMO_DIR", "ISLAND", "INDICATORS", "reference_units"]
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = ROOT / "data" / "reference"
@@ -33,58 +59,150 @@ ISLAND = {**{p: "Sumatera" for p in (11, 12, 13, 14, 15, 16, 17, 18, 19, 21)},
           53: "Bali-Nusa Tenggara", **{p: "Kalimantan" for p in (61, 62, 63, 64, 65)},
           **{p: "Sulawesi" for p in (71, 72, 73, 74, 75, 76)}, 81: "Maluku", 82: "Maluku",
           **{p: "Papua" for p in (91, 92, 93, 94, 95, 96)}}
-_REGION_LEVEL = {"Jawa": 0.8, "Bali-Nusa Tenggara": 0.1, "Sumatera": 0.3, "Kalimantan": 0.2, "Sulawesi": 0.0,
-                 "Maluku": -0.6, "Papua": -1.4}
-# loadings on (urban, fiscal, region, governance) per dimension
-_LOAD = {"GOV": (0.3, 0.3, 0.3, 0.9), "BRA": (0.6, 0.5, 0.3, 0.2), "ECO": (0.6, 0.7, 0.4, 0.1),
-         "LIV": (0.5, 0.3, 0.7, 0.1), "SOC": (0.6, 0.2, 0.6, 0.3), "ENV": (0.2, 0.3, 0.3, 0.4)}
 
+# Indicators calibrated to BPS figures: framework code -> calibration column.
+CALIBRATED = {"ECO_POVERTY": "poverty", "SOC_RLS": "rls", "ECO_GRDPPC": "grdp_pc",
+              "ECO_UNEMP": "unemployment", "SOC_INTERNET": "internet"}
+# Data year of each calibrated series (its province targets refer to this year).
+_BASE_YEAR = {"population": 2024, "poverty": 2024, "rls": 2024, "grdp_pc": 2024, "unemployment": 2023,
+              "internet": 2023}
+# Scale of each calibrated series: logit (percentages), log (amounts) or linear.
+_SCALE = {"poverty": "logit", "internet": "logit", "unemployment": "log", "grdp_pc": "log", "rls": "linear"}
 
-def _title(name: str) -> str:
-    small = {"Dan": "dan"}
-    return " ".join(small.get(w.capitalize(), w.capitalize()) for w in name.split())
+# Factors of the other indicators. DEV: development (from poverty, RLS, GRDP, internet); URB: log
+# density; GOV, DIG, TOUR, ENV, HLTH: governance, digital economy, tourism/culture, environmental
+# management, health services. Share of each factor's variance that is common to a province:
+_PROVINCE_SHARE = {"GOV": 0.35, "DIG": 0.2, "TOUR": 0.3, "ENV": 0.3, "HLTH": 0.2}
+
+# code: (shape, centre, spread, loadings). Shapes: "pct" logistic(centre + spread·z) × 100;
+# "rate" centre · exp(spread·z); "score" centre + spread·z (clipped to the unit's scale); "count"
+# Poisson with mean exp(centre + spread·z) (the unit's quantile of it, fixed across years). z is the
+# standardised latent value. Centres are the kit's illustrative choices; where a national figure is
+# known it is noted (BPS unless said otherwise).
+INDICATORS: dict[str, tuple[str, float, float, dict[str, float]]] = {
+    "GOV_EGOV": ("pct", 0.3, 0.9, {"GOV": 0.7, "DEV": 0.25, "URB": 0.1}),
+    "GOV_COMPLAINT": ("rate", 14.0, 0.35, {"GOV": -0.6, "DEV": -0.1}),
+    "GOV_OSS": ("rate", 10.0, 0.7, {"GOV": 0.4, "DIG": 0.3, "URB": 0.2}),
+    "GOV_SPBE": ("score", 2.6, 0.65, {"GOV": 0.75, "DEV": 0.25}),
+    "GOV_SAKIP": ("score", 62.0, 9.0, {"GOV": 0.6, "DEV": 0.3}),
+    "GOV_EPROC": ("pct", 0.5, 0.8, {"GOV": 0.6, "URB": 0.1}),
+    "GOV_OPENDATA": ("rate", 8.0, 0.8, {"GOV": 0.6, "URB": 0.2}),
+    "GOV_REGDIG": ("count", 0.9, 0.6, {"GOV": 0.7}),
+    "GOV_MUSREN": ("pct", 0.3, 0.9, {"GOV": 0.6, "DEV": 0.2}),
+    "BRA_TOURIST": ("rate", 400.0, 0.9, {"TOUR": 0.7, "URB": 0.2}),
+    "BRA_HOTELOCC": ("pct", -0.1, 0.45, {"TOUR": 0.5, "URB": 0.3}),   # star hotels ~50 % (BPS TPK)
+    "BRA_TOURDIG": ("pct", -0.3, 0.9, {"TOUR": 0.4, "DIG": 0.4, "DEV": 0.2}),
+    "BRA_MSMEONL": ("pct", -1.0, 0.7, {"DIG": 0.5, "DEV": 0.3, "URB": 0.3}),
+    "BRA_NEWBIZ": ("rate", 12.0, 0.6, {"DIG": 0.3, "DEV": 0.3, "URB": 0.4}),
+    "BRA_INVEST": ("rate", 3.0, 1.0, {"DEV": 0.3}),
+    "BRA_GREEN": ("pct", -1.9, 0.6, {"ENV": 0.5, "URB": -0.2}),
+    "BRA_HERITAGE": ("rate", 4.0, 0.8, {"TOUR": 0.5, "URB": -0.1}),
+    "BRA_SLUM": ("pct", -2.5, 0.7, {"URB": 0.3, "DEV": -0.4}),
+    "ECO_MANUF": ("pct", -1.9, 0.8, {"URB": 0.3, "DEV": 0.2}),        # manufacturing ~19 % of GDP
+    "ECO_STARTUP": ("rate", 1.5, 0.9, {"DIG": 0.5, "URB": 0.5, "DEV": 0.2}),
+    "ECO_GINI": ("score", 0.32, 0.035, {"URB": 0.6, "DEV": 0.1}),     # urban 0.399 > rural 0.306, Mar 2024
+    "ECO_QRIS": ("rate", 20.0, 0.8, {"DIG": 0.5, "URB": 0.5, "DEV": 0.3}),
+    "ECO_BANKACC": ("pct", 0.4, 0.6, {"DEV": 0.5, "URB": 0.3, "DIG": 0.3}),
+    "ECO_ETAX": ("pct", 0.2, 0.8, {"GOV": 0.5, "DIG": 0.3, "URB": 0.2}),
+    "LIV_RDTR": ("pct", -1.0, 1.0, {"GOV": 0.5, "URB": 0.4}),
+    "LIV_HOUSING": ("pct", 0.55, 0.6, {"DEV": 0.6, "URB": 0.1}),      # adequate housing 63 %, 2023
+    "LIV_WATER": ("pct", 2.2, 0.8, {"DEV": 0.6, "URB": 0.2}),         # safe drinking water 92 %, 2023
+    "LIV_DOCTORS": ("rate", 3.0, 0.6, {"URB": 0.6, "DEV": 0.4, "HLTH": 0.3}),
+    "LIV_PUSKESMAS": ("rate", 4.0, 0.5, {"URB": -0.6, "HLTH": 0.4}),
+    "LIV_STUNTING": ("pct", -1.3, 0.45, {"DEV": -0.6, "HLTH": -0.3}),  # 21.5 %, SKI 2023 (Kemenkes)
+    "LIV_ROADS": ("pct", 0.5, 0.7, {"DEV": 0.4, "URB": 0.3, "GOV": 0.2}),
+    "LIV_TRANSIT": ("rate", 1.5, 0.8, {"URB": 0.6, "GOV": 0.2}),
+    "LIV_COMMUTE": ("rate", 30.0, 0.25, {"URB": 0.5}),
+    "SOC_ENGAGE": ("rate", 8.0, 0.8, {"GOV": 0.5, "DIG": 0.3, "URB": 0.2}),
+    "SOC_RTIK": ("rate", 10.0, 0.8, {"GOV": 0.5, "DIG": 0.2}),
+    "SOC_SCHOOLNET": ("pct", 1.2, 0.9, {"DEV": 0.6, "URB": 0.2}),
+    "SOC_DIGLIT": ("score", 3.6, 0.18, {"DEV": 0.4, "DIG": 0.4, "URB": 0.2}),
+    "SOC_CRIME": ("rate", 90.0, 0.6, {"URB": 0.5}),
+    "SOC_CCTV": ("rate", 2.0, 0.9, {"URB": 0.5, "GOV": 0.4}),
+    "SOC_EMERG": ("rate", 20.0, 0.35, {"URB": -0.3, "GOV": -0.4, "DEV": -0.2}),
+    "ENV_AIRQ": ("score", 84.0, 6.0, {"URB": -0.6, "ENV": 0.2}),
+    "ENV_WATERQ": ("score", 53.0, 8.0, {"URB": -0.4, "ENV": 0.3}),
+    "ENV_COVER": ("pct", 0.3, 1.1, {"URB": -0.7, "DEV": -0.2}),
+    "ENV_WASTE": ("pct", 0.2, 0.9, {"ENV": 0.6, "URB": 0.3, "DEV": 0.2}),
+    "ENV_RECYCLE": ("pct", -1.6, 0.7, {"ENV": 0.6, "URB": 0.2}),
+    "ENV_WASTEBANK": ("rate", 5.0, 0.9, {"ENV": 0.6, "GOV": 0.2}),
+    "ENV_ELECTRIF": ("pct", 4.2, 1.0, {"DEV": 0.7, "URB": 0.2}),      # ~99.8 %, ESDM 2023
+    "ENV_RENEW": ("pct", -1.7, 0.9, {"ENV": 0.2}),
+    "ENV_LED": ("pct", -0.8, 0.9, {"GOV": 0.4, "ENV": 0.3, "DEV": 0.2}),
+}
+_SCORE_RANGE = {"score 1-5": (1.0, 5.0), "score 0-100": (0.0, 100.0), "ratio 0-1": (0.15, 0.6)}
+_STEP_SD = 0.06     # one-year change of an uncalibrated indicator, in its latent sd (kit's own)
+_TREND = 0.05       # its mean yearly improvement, same unit
 
 
 def reference_units(reference_dir: str | Path = REFERENCE_DIR) -> pd.DataFrame:
-    """The 514 kab/kota with Kemendagri codes, names, province, type and island group."""
+    """The 514 kab/kota with Kemendagri codes, official names, province, type and island group."""
     reg = pd.read_csv(Path(reference_dir) / "regencies.csv", dtype=str)
     prov = pd.read_csv(Path(reference_dir) / "provinces.csv", dtype=str).set_index("code")["name"]
     out = pd.DataFrame({
-        "uCode": reg["code"], "uName": reg["name"].map(_title),
-        "province_code": reg["province_code"], "province": reg["province_code"].map(prov).map(_title),
+        "uCode": reg["code"], "uName": reg["name"].map(title_name),
+        "province_code": reg["province_code"], "province": reg["province_code"].map(prov).map(title_name),
     })
     out["type"] = np.where(reg["name"].str.startswith("KOTA"), "Kota", "Kabupaten")
     out["island"] = out["province_code"].astype(int).map(ISLAND)
     return out
 
 
-def _shape(code: str, unit: str, lat: np.ndarray, rng: np.random.Generator, goal) -> np.ndarray:
-    u = unit.lower()
-    if u.startswith("score 1-5"):
-        return np.clip(2.6 + 0.8 * lat, 1.0, 5.0).round(2)
-    if u.startswith("score 0-100"):
-        return np.clip(62 + 12 * lat, 5, 100).round(1)
-    if u == "years":
-        return np.clip(8.6 + 1.6 * lat, 1.9, 13.4).round(2)
-    if u.startswith("ratio"):
-        return np.clip(0.34 - 0.035 * lat, 0.2, 0.5).round(3)
-    if u.startswith("%"):
-        centre = {"ECO_POVERTY": -2.2, "ECO_UNEMP": -2.9, "LIV_STUNTING": -1.4, "BRA_SLUM": -2.3,
-                  "ECO_MANUF": -1.8, "ENV_RENEW": -1.6, "ENV_RECYCLE": -1.7, "BRA_GREEN": -1.9,
-                  "ENV_ELECTRIF": 1.8, "LIV_WATER": 1.2, "LIV_HOUSING": 1.0, "ENV_WASTE": 0.6}.get(code, 0.2)
-        return (100 / (1 + np.exp(-(centre + 0.9 * lat)))).round(2)
-    if u in ("days", "minutes"):
-        base = {"GOV_COMPLAINT": 14.0, "LIV_COMMUTE": 38.0, "SOC_EMERG": 22.0}.get(code, 20.0)
-        return (base * np.exp(0.35 * lat)).round(1)
-    if u == "count":
-        return rng.poisson(np.exp(0.9 + 0.7 * lat)).astype(float)
-    base = {"million Rp": 45.0}.get(u, 10.0)
-    x = base * np.exp(0.75 * lat)
-    return x.round(3)
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def _to_value(x: np.ndarray, scale: str) -> np.ndarray:
+    return 100 * _expit(x) if scale == "logit" else np.exp(x) if scale == "log" else x
+
+
+def _match_province_means(x: np.ndarray, scale: str, target: np.ndarray, weight: np.ndarray,
+                          prov: np.ndarray) -> np.ndarray:
+    """Shift ``x`` within each province so its population-weighted mean (on the value scale) is the target."""
+    x = x.copy()
+    for p in np.unique(prov):
+        m = prov == p
+        w = weight[m] / weight[m].sum()
+        t = target[m][0]
+        if scale == "linear":
+            x[m] += t - (w * x[m]).sum()
+        elif scale == "log":
+            x[m] += np.log(t) - np.log((w * np.exp(x[m])).sum())
+        else:  # logit: monotone in the shift, solved by bisection
+            lo, hi = -15.0, 15.0
+            for _ in range(60):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if (w * 100 * _expit(x[m] + mid)).sum() < t else (lo, mid)
+            x[m] += (lo + hi) / 2
+    return x
+
+
+def _split_total(x: np.ndarray, total: np.ndarray, prov: np.ndarray) -> np.ndarray:
+    """Split each province's total among its units in proportion to ``exp(x)``."""
+    share = np.exp(x - x.max())
+    sums = pd.Series(share).groupby(prov).transform("sum").to_numpy()
+    return total * share / sums
+
+
+def _z(v: np.ndarray) -> np.ndarray:
+    return (v - v.mean()) / v.std()
+
+
+def _shape(kind: str, centre: float, spread: float, z: np.ndarray, unit: str, u: np.ndarray) -> np.ndarray:
+    if kind == "pct":
+        return (100 * _expit(centre + spread * z)).round(2)
+    if kind == "rate":
+        return (centre * np.exp(spread * z)).round(3)
+    if kind == "count":
+        # the unit keeps its quantile ``u`` of the Poisson law every year, so counts do not jump
+        return poisson.ppf(u, np.exp(centre + spread * z)).astype(float)
+    lo, hi = _SCORE_RANGE.get(unit.lower(), (-np.inf, np.inf))
+    digits = 3 if hi <= 1 else 2 if hi <= 5 else 1
+    return np.clip(centre + spread * z, lo, hi).round(digits)
 
 
 def generate(seed: int = 20261123, reference_dir: str | Path = REFERENCE_DIR,
-             framework: str | Path = FRAMEWORK_DIR / "kominfo_gm100sc.yaml", years=YEARS,
+             framework: str | Path = FRAMEWORK_DIR / "kominfo_gm100sc.yaml", years: Sequence[int] = YEARS,
              missing: float = 0.05) -> pd.DataFrame:
     """Generate the synthetic panel (one row per unit and year, wide layout).
 
@@ -92,49 +210,107 @@ def generate(seed: int = 20261123, reference_dir: str | Path = REFERENCE_DIR,
     ----------
     seed : int
         Seed of the numpy ``Generator``; the same seed gives the same table, byte for byte.
+    reference_dir : path
+        Folder with Kemendagri's ``provinces.csv`` and ``regencies.csv``.
+    framework : path
+        Framework whose indicators become columns (codes in :data:`INDICATORS` or :data:`CALIBRATED`).
+    years : sequence of int
+        Years of the panel.
     missing : float
-        Target share of missing indicator values.
+        Target share of missing values among the indicators that can be missing (not BPS's series).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``uCode``, ``uName``, ``province_code``, ``province``, ``type``, ``island``, ``year``,
+        ``population``, ``area_km2`` and one column per indicator.
     """
     rng = np.random.default_rng(seed)
     fw = load_framework(framework)
     units = reference_units(reference_dir)
+    years = sorted(int(y) for y in years)
     n = len(units)
     kota = (units["type"] == "Kota").to_numpy()
-    region = units["island"].map(_REGION_LEVEL).to_numpy()
-    urban = 1.3 * kota + 0.6 * region + rng.normal(0, 0.6, n)
-    fiscal = 0.5 * urban + rng.normal(0, 0.8, n)
-    gov = 0.3 * urban + rng.normal(0, 0.9, n)
-    pop = np.where(kota, rng.lognormal(np.log(450_000), 0.8, n), rng.lognormal(np.log(350_000), 0.9, n))
-    area = np.where(kota, rng.lognormal(np.log(150), 0.8, n), rng.lognormal(np.log(2500), 1.0, n))
-    remote = units["island"].isin(["Papua", "Maluku"]).to_numpy()
-    rows = []
-    base_lat = {}
+    prov = units["province_code"].to_numpy()
+    target = {col: np.array([cal.PROVINCE[p][i] for p in prov], dtype=float)
+              for i, col in enumerate(cal.COLUMNS)}
+    target["internet"] = np.array([cal.INTERNET[p] for p in prov])
+
+    # within-province deviations with the measured correlations, kota/kabupaten gaps and spreads
+    dev = rng.standard_normal((n, len(cal.CORRELATED))) @ np.linalg.cholesky(np.array(cal.CORRELATION)).T
+    base: dict[str, np.ndarray] = {}
+    for j, col in enumerate(cal.CORRELATED):
+        w = cal.WITHIN[col]
+        sd_kota, sd_kab = w["sd"]
+        base[col] = w["gap"] * kota + np.where(kota, sd_kota, sd_kab) * dev[:, j]
+    pop = _split_total(base.pop("population"), target["population"], prov)
+    area = _split_total(base.pop("area_km2"), target["area_km2"], prov)
+    for col, x in base.items():
+        base[col] = _match_province_means(x, _SCALE[col], target[col], pop, prov)
+
+    # yearly paths of the calibrated series: small persistent steps around the data year
+    def path(col: str, x0: np.ndarray) -> dict[int, np.ndarray]:
+        mean, sd = cal.CHANGE[col]
+        b = _BASE_YEAR[col]
+        out = {b: x0}
+        for step in (1, -1):
+            x, y = x0, b
+            while min(years) <= y + step <= max(years):
+                d = rng.normal(mean, sd, n)
+                if col == "rls":
+                    d = np.clip(d, 0.0, None)
+                x = x + step * d
+                y += step
+                out[y] = x
+        return out
+
+    paths = {col: path(col, x) for col, x in base.items()}
+    pop_path = path("population", np.log(pop))
+
+    # factors of the other indicators
+    z_dev = _z(-_z(base["poverty"]) + _z(base["rls"]) + _z(base["grdp_pc"]) + _z(base["internet"]))
+    z_urb = _z(np.log(pop / area))
+    codes, prov_idx = np.unique(prov, return_inverse=True)
+    factors = {"DEV": z_dev, "URB": z_urb}
+    for f, share in _PROVINCE_SHARE.items():
+        factors[f] = (np.sqrt(share) * rng.standard_normal(len(codes))[prov_idx]
+                      + np.sqrt(1 - share) * rng.standard_normal(n))
+    capacity = 0.5 * factors["GOV"] + 0.5 * z_dev + rng.normal(0, 0.7, n)   # reporting capacity
+    young = np.isin(prov, ["93", "94", "95", "96"])
+
+    frames = {y: units.assign(year=y) for y in years}
+    for y in years:
+        frames[y]["population"] = np.exp(pop_path[y]).round(0)
+        frames[y]["area_km2"] = area.round(1)
     for code in fw.indicators:
-        dim = fw.ancestors(code)[-2]
-        a, b, c, d = _LOAD[dim]
-        z = a * urban + b * fiscal + c * region + d * gov
-        if code == "ENV_COVER":
-            z = -0.9 * urban + 0.4 * remote
-        base_lat[code] = (z - z.mean()) / z.std() * 0.8 + rng.normal(0, 0.6, n)
-    outlier_units = {code: rng.choice(n, size=3, replace=False) for code in fw.indicators}
-    for t, year in enumerate(years):
-        df = units.copy()
-        df["year"] = year
-        df["population"] = (pop * (1.012 ** t)).round(0)
-        df["area_km2"] = area.round(1)
-        for code in fw.indicators:
-            node = fw.nodes[code]
-            lat = base_lat[code] + 0.12 * t + rng.normal(0, 0.15, n)
-            x = _shape(code, node.unit or "", lat * node.direction, rng, None)
-            u = (node.unit or "").lower()
-            if u.startswith("per") or u in ("million rp",):
-                x[outlier_units[code]] *= rng.uniform(4, 9, 3)
-            p_miss = np.where(remote, 3 * missing, 0.8 * missing)
-            x = np.where(rng.random(n) < p_miss, np.nan, x)
-            df[code] = x
-        rows.append(df)
-    out = pd.concat(rows, ignore_index=True)
-    return out
+        node = fw.nodes[code]
+        unit = node.unit or ""
+        if code in CALIBRATED:
+            col = CALIBRATED[code]
+            digits = 2
+            for y in years:
+                frames[y][code] = _to_value(paths[col][y], _SCALE[col]).round(digits)
+            continue
+        kind, centre, spread, load = INDICATORS[code]
+        z = sum(lv * factors[f] for f, lv in load.items())
+        z = z + np.sqrt(max(0.2, 1 - sum(lv * lv for lv in load.values()))) * rng.standard_normal(n)
+        z = _z(z)
+        lat = {}
+        for i, y in enumerate(years):
+            lat[y] = z if i == 0 else lat[years[i - 1]] + rng.normal(_TREND * node.direction, _STEP_SD, n)
+        outliers = rng.choice(n, size=3, replace=False) if kind == "rate" else np.array([], int)
+        jump = rng.uniform(4, 9, len(outliers))
+        # persistent gaps: missing in every year, or in the first years only (series started late)
+        p = missing * np.exp(-0.8 * capacity) / np.exp(-0.8 * capacity).mean()
+        p = np.clip(p * np.where(young, 3.0, 1.0), 0, 0.9)
+        gone = rng.random(n) < p
+        starts = np.where(rng.random(n) < 0.2, rng.integers(1, len(years), n), 0)   # first year observed
+        u = rng.uniform(0.02, 0.98, n)
+        for i, y in enumerate(years):
+            x = _shape(kind, centre, spread, lat[y], unit, u)
+            x[outliers] = (x[outliers] * jump).round(3)
+            frames[y][code] = np.where(gone & (i < np.where(starts > 0, starts, len(years))), np.nan, x)
+    return pd.concat([frames[y] for y in years], ignore_index=True)
 
 
 def write_demo(out: str | Path = DEMO_DIR, seed: int = 20261123, *, force: bool = False) -> list[Path]:
