@@ -1,0 +1,288 @@
+"""Tests written because mutants of ``analysis.cluster`` survived (mutation testing, tests/README.md).
+
+Expected values come from the published definitions computed here independently, or from
+scikit-learn, never from the function's own output:
+
+- the gap statistic as Tibshirani, Walther & Hastie (2001) define it: ``W_k = Σ_r D_r / (2 n_r)`` from
+  pairwise distances (eq. 1–2), reference sets uniform over the box of the principal components
+  (method b, "gap/pc"), ``Gap(k) = mean_b log W*_kb − log W_k``, ``s_k = sd_k √(1 + 1/B)``, the smallest
+  k with ``Gap(k) ≥ Gap(k+1) − s_{k+1}``, k = 1 included;
+- Hennig's (2007) bootstrap stability: the best Jaccard ``|C ∩ D| / |C ∪ D|`` of each original cluster
+  over the distinct units drawn, with a re-clustering we control;
+- scikit-learn's silhouette, Calinski–Harabasz, Davies–Bouldin, BIC, StandardScaler, MinMaxScaler;
+- closed forms and hand cases (medoids, labels, peer ranks).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from analysis import InputError, build, cluster
+from analysis.cluster import NO_STRUCTURE, _wk, cluster_labels, features, fit_labels, select_k, stability
+from analysis.demo import DEMO_DIR
+from analysis.framework import load_framework
+
+
+# --- W_k and the gap statistic -----------------------------------------------------------------
+def _w_pairwise(A: np.ndarray, labels: np.ndarray) -> float:
+    """Tibshirani et al. (2001) eq. 1–2: W_k = Σ_r D_r / (2 n_r), D_r the sum of squared pairwise distances."""
+    w = 0.0
+    for g in np.unique(labels):
+        P = A[labels == g]
+        D = ((P[:, None, :] - P[None, :, :]) ** 2).sum()
+        w += D / (2 * len(P))
+    return w
+
+
+def test_within_dispersion_is_the_pairwise_distance_formula():
+    A = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0], [10.0, 10.0], [12.0, 10.0], [11.0, 13.0], [5.0, 5.0]])
+    lab = np.array([0, 0, 0, 2, 2, 2, 5])           # labels need not be 0…k−1
+    assert _wk(A, lab) == pytest.approx(_w_pairwise(A, lab), rel=1e-12)
+    # by hand: group 0 mean (2/3, 4/3): 4/9+16/9 + 16/9+16/9 + 4/9+64/9 = 120/9; group 2 the same shape
+    # (mean (11, 11): 1+1 + 1+1 + 0+4 = 8); the singleton 0
+    assert _wk(A, lab) == pytest.approx(120 / 9 + 8, rel=1e-12)
+    assert _wk(A, np.zeros(7, dtype=int)) == pytest.approx(((A - A.mean(0)) ** 2).sum(), rel=1e-12)
+
+
+def _gap_reference(A, ks, seed, n_ref, n_init):
+    """The gap statistic written from the paper (method b) with scikit-learn's k-means."""
+    rng = np.random.default_rng(seed)
+    mu = A.mean(axis=0)
+    _, _, Vt = np.linalg.svd(A - mu, full_matrices=False)
+    Xp = (A - mu) @ Vt.T
+    refs = [rng.uniform(Xp.min(0), Xp.max(0), size=Xp.shape) @ Vt + mu for _ in range(n_ref)]
+
+    def km(X, k, n):
+        return np.zeros(len(X), dtype=int) if k == 1 else KMeans(k, n_init=n, random_state=seed).fit_predict(X)
+
+    logw = np.array([np.log(_w_pairwise(A, km(A, k, n_init))) for k in ks])
+    ref = np.array([[np.log(_w_pairwise(R, km(R, k, 5))) for k in ks] for R in refs])
+    gap = ref.mean(axis=0) - logw
+    s = np.sqrt(((ref - ref.mean(axis=0)) ** 2).mean(axis=0)) * np.sqrt(1 + 1 / n_ref)
+    return gap, s
+
+
+@pytest.fixture(scope="module")
+def three():
+    rng = np.random.default_rng(12)
+    return np.vstack([rng.normal(c, 0.7, size=(40, 2)) for c in ([0, 0], [4, 0], [0, 4])])
+
+
+def test_gap_columns_equal_the_published_computation(three):
+    sel = select_k(three, range(2, 5), seed=3, n_ref=4, n_init=4, choose="gap")
+    ks = [1, 2, 3, 4, 5]                                     # k = 1 and max(ks) + 1 are computed too
+    gap, s = _gap_reference(three, ks, seed=3, n_ref=4, n_init=4)
+    np.testing.assert_allclose(sel.table["gap"].to_numpy(), gap[:4], rtol=1e-9)
+    np.testing.assert_allclose(sel.table["gap_se"].to_numpy(), s[:4], rtol=1e-9)
+    # Tibshirani's rule on the reference numbers (k = 5 is only looked up as k + 1)
+    exp = next(k for i, k in enumerate(ks[:-1]) if gap[i] >= gap[i + 1] - s[i + 1])
+    assert sel.k == exp == 3 and not sel.no_structure
+    assert list(sel.table.index) == [1, 2, 3, 4] and sel.table["chosen"].tolist() == [False, False, True, False]
+
+
+def test_other_criteria_equal_scikit_learn_and_decide_by_their_own_direction(three):
+    sel = select_k(three, range(2, 6), seed=1, n_ref=3, n_init=6, choose="db")
+    rows = {}
+    for k in range(2, 6):
+        lab = KMeans(k, n_init=6, random_state=1).fit_predict(three)
+        rows[k] = (silhouette_score(three, lab), calinski_harabasz_score(three, lab), davies_bouldin_score(three, lab),
+                   ",".join(str(v) for v in np.bincount(lab)))
+    t = sel.table.loc[2:5]
+    np.testing.assert_allclose(t["silhouette"], [rows[k][0] for k in range(2, 6)], rtol=1e-12)
+    np.testing.assert_allclose(t["calinski_harabasz"], [rows[k][1] for k in range(2, 6)], rtol=1e-12)
+    np.testing.assert_allclose(t["davies_bouldin"], [rows[k][2] for k in range(2, 6)], rtol=1e-12)
+    assert t["sizes"].tolist() == [rows[k][3] for k in range(2, 6)]
+    assert sel.table.loc[1, "sizes"] == "120" and np.isnan(sel.table.loc[1, "silhouette"])
+    assert sel.k == min(range(2, 6), key=lambda k: rows[k][2])                   # smallest DB
+    ch = select_k(three, range(2, 6), seed=1, n_ref=3, n_init=6, choose="ch")
+    assert ch.k == max(range(2, 6), key=lambda k: rows[k][1])                    # largest CH
+    sil = select_k(three, range(2, 6), seed=1, n_ref=3, n_init=6)
+    assert sil.k == max(range(2, 6), key=lambda k: rows[k][0])                   # largest silhouette
+    assert "bic" not in sel.table
+
+
+def test_reason_names_the_criteria_that_agree_and_the_others(three):
+    sel = select_k(three, range(2, 5), seed=3, n_ref=4, n_init=4)
+    assert sel.reason.startswith("k = 3 by silhouette, agreeing with ")
+    agree = sel.reason.split("agreeing with ")[1].split(" (")[0].split(", ")
+    others = dict(p.split(" → ") for p in sel.reason.split(" (")[1].rstrip(")").split(", "))
+    assert set(others) == {"ch", "db", "gap"} and set(agree) == {c for c, v in others.items() if v == "3"}
+    assert "gap" in agree and NO_STRUCTURE not in sel.reason
+
+
+def test_bic_is_gaussian_mixture_bic_and_chooses_the_smallest(three):
+    sel = select_k(three, range(2, 5), "gmm", seed=2, n_ref=2, n_init=2, choose="bic")
+    bic = {k: GaussianMixture(k, n_init=3, random_state=2).fit(three).bic(three) for k in range(2, 5)}
+    np.testing.assert_allclose(sel.table.loc[2:4, "bic"], [bic[k] for k in range(2, 5)], rtol=1e-9)
+    assert sel.k == min(bic, key=bic.get)
+    # BIC is computed for k-means too when it decides
+    km = select_k(three, range(2, 4), seed=2, n_ref=2, n_init=2, choose="bic")
+    assert "bic" in km.table and np.isnan(km.table.loc[1, "bic"])
+
+
+def test_select_k_refuses_impossible_k_and_unknown_criteria(three):
+    with pytest.raises(InputError, match="between 2 and 119"):
+        select_k(three, [1, 2])
+    with pytest.raises(InputError, match="between 2 and 119"):
+        select_k(three, [2, 120])
+    with pytest.raises(InputError, match="unknown selection criterion 'best'"):
+        select_k(three, [2, 3], n_ref=2, n_init=2, choose="best")
+
+
+def test_largest_k_without_k_plus_one_falls_back_to_the_largest_gap():
+    """With k + 1 = n not computable the rule cannot judge the largest k: the gap's maximum is used."""
+    A = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.1]])
+    sel = select_k(A, [2, 3, 4, 5], seed=0, n_ref=3, n_init=3, choose="gap")
+    assert list(sel.table.index) == [1, 2, 3, 4, 5]
+    g, s = sel.table["gap"], sel.table["gap_se"]
+    rule = [k for k in (1, 2, 3, 4) if g[k] >= g[k + 1] - s[k + 1]]
+    assert sel.k == (rule[0] if rule else int(g.loc[[2, 3, 4, 5]].idxmax()))
+
+
+# --- stability (Hennig 2007) -------------------------------------------------------------------
+def test_stability_jaccards_with_a_controlled_reclustering(monkeypatch):
+    """Re-clustering by a fixed rule (x < 3 → 0, else 1) against original clusters {0…4}, {5…9}: on the
+    distinct units drawn, cluster 0's best match is {drawn < 3} with Jaccard |drawn ∩ {0,1,2}| /
+    |drawn ∩ {0…4}|, cluster 1's is {drawn ≥ 3} with |drawn ∩ {5…9}| / |drawn ∩ {3…9}|."""
+    X = np.arange(10, dtype=float)[:, None]
+    labels = np.array([0] * 5 + [1] * 5)
+    calls = []
+
+    def rule(A, k, method="kmeans", *, seed=0, n_init=50, **kw):
+        calls.append((k, method, seed, n_init))
+        return (A[:, 0] >= 3).astype(int)
+
+    monkeypatch.setattr(cluster, "fit_labels", rule)
+    s = stability(X, labels, n_boot=30, seed=7, threshold=0.75)
+    rng = np.random.default_rng(7)
+    j0, j1, ari = [], [], []
+    for _ in range(30):
+        d = set(rng.integers(0, 10, 10).tolist())
+        a0, a1 = d & {0, 1, 2, 3, 4}, d & {5, 6, 7, 8, 9}
+        if a0:
+            j0.append(max(len(a0 & {0, 1, 2}) / len(a0 | (d & {0, 1, 2})), len(a0 & (d - {0, 1, 2})) /
+                          len(a0 | (d - {0, 1, 2}))))
+        if a1:
+            b1 = {u for u in d if u >= 3}
+            j1.append(max(len(a1 & b1) / len(a1 | b1), 0.0))
+        u = sorted(d)
+        ari.append(adjusted_rand_score([int(v >= 5) for v in u], [int(v >= 3) for v in u]))
+    assert s.jaccard[0] == pytest.approx(np.mean(j0), abs=1e-15) and s.jaccard[1] == pytest.approx(np.mean(j1))
+    assert s.dissolved[0] == pytest.approx(np.mean(np.array(j0) <= 0.5))
+    assert s.dissolved[1] == pytest.approx(np.mean(np.array(j1) <= 0.5))
+    np.testing.assert_allclose(s.ari, ari, rtol=1e-12)
+    assert s.mean_ari == pytest.approx(np.mean(ari))
+    # k from the labels (max + 1), the method passed on, seeds seed + b + 1, 10 restarts
+    assert calls == [(2, "kmeans", 7 + b + 1, 10) for b in range(30)]
+    assert s.threshold == 0.75 and s.unstable == [c for c in (0, 1) if s.jaccard[c] < 0.75]
+
+
+def test_dissolved_counts_a_jaccard_of_exactly_one_half(monkeypatch):
+    """Units 0–3 in one cluster; the re-clustering splits them {0, 1} | {2, 3}: whenever all four are
+    drawn the best Jaccard is exactly 2/4 = 0.5, which counts as dissolved (≤ 0.5)."""
+    X = np.arange(4, dtype=float)[:, None]
+    monkeypatch.setattr(cluster, "fit_labels", lambda A, k, method="kmeans", **kw: (A[:, 0] >= 2).astype(int))
+    s = stability(X, np.zeros(4, dtype=int), 2, n_boot=40, seed=1)
+    rng = np.random.default_rng(1)
+    js = []
+    for _ in range(40):
+        d = set(rng.integers(0, 4, 4).tolist())
+        js.append(max(len(d & {0, 1}), len(d & {2, 3})) / len(d))
+    assert 0.5 in js
+    assert s.dissolved[0] == pytest.approx(np.mean(np.array(js) <= 0.5)) and s.jaccard[0] == pytest.approx(np.mean(js))
+
+
+def test_stability_ignores_noise_labels(monkeypatch):
+    """HDBSCAN's −1 is not a cluster: neither as an original cluster nor as a bootstrap match."""
+    X = np.arange(8, dtype=float)[:, None]
+    labels = np.array([0, 0, 0, 1, 1, 1, -1, -1])
+    monkeypatch.setattr(cluster, "fit_labels", lambda A, k, method="kmeans", **kw:
+                        np.where(A[:, 0] >= 6, -1, (A[:, 0] >= 3).astype(int)))
+    s = stability(X, labels, 2, n_boot=10, seed=0)
+    assert list(s.jaccard.index) == [0, 1] and (s.jaccard == 1.0).all() and (s.dissolved == 0.0).all()
+
+
+# --- features ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo():
+    return build("kominfo_gm100sc", DEMO_DIR / "smartcity_panel.csv", DEMO_DIR / "spec.yaml")
+
+
+def test_features_scalings_equal_scikit_learn(demo):
+    fw = demo.framework
+    dims = fw.children(fw.root)
+    raw = demo.aggregates.xs(2025, level="year")[dims]
+    raw = raw.fillna(raw.median())
+    z = features(demo, "dimensions", year=2025)
+    assert list(z.columns) == dims
+    np.testing.assert_allclose(z.to_numpy(), StandardScaler().fit_transform(raw), atol=1e-12)
+    mm = features(demo, "dimensions", scale="minmax", year=2025)
+    np.testing.assert_allclose(mm.to_numpy(), MinMaxScaler().fit_transform(raw), atol=1e-12)
+    np.testing.assert_allclose(features(demo, "dimensions", scale="none", year=2025).to_numpy(), raw.to_numpy())
+    ind = features(demo, "indicators", scale="none", year=2025)
+    assert list(ind.columns) == fw.indicators and not ind.isna().any().any()
+
+
+def test_pca_features_keep_components_with_eigenvalue_above_one(demo):
+    fw = demo.framework
+    from analysis.select import cross_section
+
+    Z = cross_section(demo, "normalised", 2025)[fw.indicators]
+    Z = ((Z - Z.mean()) / Z.std(ddof=1)).fillna(0.0).to_numpy()
+    ev = np.sort(np.linalg.eigvalsh(np.cov(Z, rowvar=False)))[::-1]
+    P = features(demo, "pca", year=2025)
+    assert P.shape[1] == int((ev > 1).sum()) and list(P.columns)[:2] == ["PC1", "PC2"]
+    # component scores: variance = eigenvalue (not rescaled by the default "standard" scaling)
+    np.testing.assert_allclose(P.var(ddof=1).to_numpy(), ev[:P.shape[1]], rtol=1e-8)
+    assert features(demo, "pca", n_components=2, year=2025).shape[1] == 2
+
+
+def test_features_refuse_unknown_choices(demo):
+    with pytest.raises(InputError, match="unknown feature set 'cities'"):
+        features(demo, "cities")
+    with pytest.raises(InputError, match="unknown scaling 'robust'"):
+        features(demo, scale="robust")
+    with pytest.raises(InputError, match="no aggregates at level 9"):
+        features(demo, level=9)
+    with pytest.raises(InputError, match="unknown clustering method 'dbscan'"):
+        fit_labels(np.zeros((5, 2)), 2, "dbscan")
+
+
+# --- labels, medoids, peers --------------------------------------------------------------------
+def test_cluster_labels_rules_with_ties_at_the_mean():
+    fw = load_framework("kominfo_gm100sc")
+    dims = fw.children(fw.root)[:3]
+    m = pd.DataFrame([[60.0, 50.0, 55.0], [40.0, 50.0, 45.0], [60.0, 40.0, 50.0]], index=[0, 1, 2], columns=dims)
+    mean = pd.Series(50.0, index=dims)
+    sd = pd.Series([10.0, 5.0, 0.0], index=dims)            # sd 0 is read as 1
+    lab = cluster_labels(m, fw, mean, sd)
+    # z: [1, 0, 5], [−1, 0, −5], [1, −2, 0]
+    assert lab.loc[0, "label_en"].startswith("Leaders: strongest " + fw.nodes[dims[2]].name)
+    assert lab.loc[0, "label_en"].endswith("weakest " + fw.nodes[dims[1]].name)
+    assert lab.loc[1, "label_en"].startswith("Lagging: strongest " + fw.nodes[dims[1]].name)
+    assert lab.loc[1, "label_id"].startswith("Tertinggal: terkuat ")
+    assert lab.loc[2, "label_en"] == (f"Mixed: strongest {fw.nodes[dims[0]].name}, weakest {fw.nodes[dims[1]].name}")
+    assert lab.loc[2, "label_id"].startswith("Campuran: terkuat " + fw.nodes[dims[0]].nama)
+    np.testing.assert_allclose(lab["mean_z"], [2.0, -2.0, -1 / 3], rtol=1e-12)
+    # without mean and sd: the clusters' own mean and sd (ddof 0)
+    own = cluster_labels(m, fw)
+    z = (m - m.mean()) / m.std(ddof=0).replace(0, 1)
+    np.testing.assert_allclose(own["mean_z"], z.mean(axis=1), rtol=1e-12)
+
+
+def test_profiles_medoid_minimises_the_sum_of_distances(demo):
+    ty = cluster.typology(demo, k=3, n_boot=0, seed=0, year=2025)
+    X = ty.features
+    for c, r in ty.profiles.medoids.iterrows():
+        P = X[ty.labels == c]
+        d = np.sqrt(((P.to_numpy()[:, None, :] - P.to_numpy()[None, :, :]) ** 2).sum(-1)).sum(1)
+        assert r["uCode"] == P.index[int(np.argmin(d))]
+        assert r["uName"] == demo.units.xs(2025, level="year")["uName"][r["uCode"]]
+    assert ty.profiles.sizes.tolist() == [int((ty.labels == c).sum()) for c in range(3)]
+    p = ty.peers
+    assert (p["n_in_cluster"] == p.groupby("cluster")["index"].transform("size")).all()
+    assert list(p.columns[:2]) == ["uName", "cluster"] and "level" in p
