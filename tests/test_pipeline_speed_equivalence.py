@@ -128,3 +128,13 @@ def test_stability_equals_the_earlier_computation():
     jac, ari = _stability_as_before(X, lab, 3, 6, 4)
     assert s.jaccard.to_dict() == jac
     assert np.array_equal(s.ari, ari)
+
+
+def test_unknown_engine_is_refused():
+    from analysis import InputError
+
+    x, y = _data("continuous, missing pairs")
+    with pytest.raises(InputError, match="unknown engine 'turbo'"):
+        eta2_interval(x, y, n_boot=2, engine="turbo")
+    with pytest.raises(InputError, match="unknown engine 'turbo'"):
+        correlation_ratio(x, y, adjusted=True, engine="turbo")

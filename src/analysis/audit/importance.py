@@ -294,6 +294,11 @@ def _demmler_reinsch_many(Bs: list[np.ndarray], cnts: list[np.ndarray]) -> list[
     return [(B @ Rinv[i] @ U[i], shrink[i], edf[i]) for i, B in enumerate(Bs)]
 
 
+def _check_engine(engine: str) -> None:
+    if engine not in ("fast", "reference"):
+        raise InputError(f"unknown engine '{engine}' (use fast or reference)")
+
+
 def _adjust(e_df: float, m0: float) -> float:
     """Chance correction (index − expected) / (1 − expected)."""
     return 0.0 if m0 >= 1.0 - 1e-12 else (e_df - m0) / (1.0 - m0)
@@ -331,6 +336,7 @@ def correlation_ratio(x, y, smoother: str = "spline", *, frac: float = 2 / 3, ad
     Paruolo, Saisana & Saltelli (2013), JRSS A 176(3); Kelley (1935), PNAS 21(9); Hubert & Arabie
     (1985), J. Classification 2 (see the module docstring).
     """
+    _check_engine(engine)
     x, y = _pairs(x, y)
     e = _eta2(x, y, smoother, frac, adjusted)
     if not adjusted or y.var() == 0 or x.var() == 0:
@@ -406,6 +412,7 @@ def eta2_interval(x, y, smoother: str = "spline", *, n_boot: int = 200, ci: floa
     -------
     (estimate, lo, hi) : tuple of float
     """
+    _check_engine(engine)
     x0 = np.asarray(x, dtype=float)
     y0 = np.asarray(y, dtype=float)
     x, y = _pairs(x0, y0)
