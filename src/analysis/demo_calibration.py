@@ -19,7 +19,9 @@ individual unit's value is invented. Sources, per column:
     BPS's kab/kota values.
 ``grdp_pc``
     GRDP (PDRB) per capita, million rupiah at constant 2010 prices, 2024 (BPS regional accounts):
-    population-weighted province mean of BPS's kab/kota values.
+    population-weighted province mean of BPS's kab/kota values. In the table used, Kota Jayapura
+    (Papua) carries a Mimika-sized value and Mimika (Papua Tengah) a small one — most likely swapped
+    — so Papua and Papua Tengah both take their pooled mean, 70.6.
 ``unemployment``
     Open unemployment rate (TPT), %, August 2023 (BPS, Sakernas; Berita Resmi Statistik
     6 Nov 2023, as listed by Katadata/Databoks). Values marked ``approx`` in :data:`APPROXIMATE` were
@@ -86,10 +88,10 @@ PROVINCE: dict[str, tuple[int, float, float, float, float, float]] = {
     "76": (1466741, 16591, 11.21, 8.19, 24.6, 2.27),     # Sulawesi Barat
     "81": (1935586, 46134, 16.05, 10.04, 19.4, 6.31),    # Maluku
     "82": (1394231, 31466, 6.32, 9.26, 48.6, 4.31),      # Maluku Utara
-    "91": (1102360, 81383, 17.26, 10.63, 127.1, 2.67),   # Papua
+    "91": (1102360, 81383, 17.26, 10.63, 70.6, 2.67),   # Papua
     "92": (576255, 60309, 21.66, 8.39, 87.5, 5.38),      # Papua Barat
     "93": (562220, 117859, 17.44, 8.16, 29.0, 2.67),     # Papua Selatan
-    "94": (1369112, 61080, 29.76, 6.30, 25.2, 2.67),     # Papua Tengah
+    "94": (1369112, 61080, 29.76, 6.30, 70.6, 2.67),     # Papua Tengah
     "95": (1470518, 52509, 32.97, 4.14, 13.4, 2.67),     # Papua Pegunungan
     "96": (623186, 39103, 18.13, 9.67, 24.6, 5.38),      # Papua Barat Daya
 }
