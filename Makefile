@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test ci-pipeline bench lint clean dashboard mutation
+.PHONY: demo test ci-pipeline bench lint clean dashboard mutation lab report-tools
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,12 +17,21 @@ demo: $(STAMP)
 		--spec data/demo/spec.yaml --out reports/demo-index --force
 	$(BIN)/maturasi run configs/demo.yaml --out reports/demo --force
 
+# JupyterLab in the project's venv on notebooks/ (served from the project folder, so jupytext.toml pairs
+# every .ipynb with its py:percent script: edit either one). Opens the researchers' start-here notebook.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+
+# Chromium (prints report.pdf from report.html) and poppler-utils (page previews): Debian packages, root or sudo.
+report-tools:
+	bash scripts/install-browser.sh
+
 dashboard: $(STAMP)
 	$(BIN)/maturasi dashboard --runs reports --unit 73.71
 
 ci-pipeline: $(STAMP)
 	$(BIN)/maturasi run configs/ci.yaml --out reports/ci --no-progress --force
-	test -s reports/ci/report.html && test -s reports/ci/report.pdf
+	test -s reports/ci/report.html && test -s reports/ci/report.pdf && test -s reports/ci/pages/page_01.png
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests

@@ -13,8 +13,18 @@ import seaborn as sns  # noqa: E402
 __all__ = ["rank_shift_slope", "weight_bars", "correlation_heatmap", "importance_vs_weight", "save"]
 
 
+def vector_colorbars(fig) -> None:
+    """Draw colour bars as vector patches (matplotlib rasterises long ones), so SVG and PDF stay vector."""
+    for ax in fig.axes:
+        for coll in ax.collections:
+            cb = getattr(coll, "colorbar", None)
+            if cb is not None and getattr(cb, "solids", None) is not None:
+                cb.solids.set_rasterized(False)
+
+
 def save(fig, path_stem, formats=("png", "svg"), dpi: int = 150) -> list[str]:
     """Save a figure in several formats (``path_stem`` without suffix) and close it."""
+    vector_colorbars(fig)
     out = []
     for f in formats:
         p = f"{path_stem}.{f}"
@@ -122,18 +132,19 @@ def profile_heatmap(means: pd.DataFrame, labels: pd.DataFrame | None = None, *, 
     ax.set_title("Cluster profiles (mean score; colour = deviation) / Profil klaster", fontsize=10)
     ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=30, labelsize=8)
+    ax.tick_params(axis="y", rotation=0, labelsize=8)  # one horizontal label per cluster, never stacked
     fig.tight_layout()
     return fig
 
 
-def radar(means: pd.DataFrame, *, names: dict | None = None):
+def radar(means: pd.DataFrame, *, names: dict | None = None, labels: dict | None = None):
     """Radar chart of cluster means over the dimensions."""
     cols = list(means.columns)
     ang = np.linspace(0, 2 * np.pi, len(cols), endpoint=False).tolist()
     fig, ax = plt.subplots(figsize=(5.5, 5.5), subplot_kw={"polar": True})
     for c, row in means.iterrows():
         v = row.tolist()
-        ax.plot(ang + ang[:1], v + v[:1], lw=1.5, label=f"cluster {c}")
+        ax.plot(ang + ang[:1], v + v[:1], lw=1.5, label=(labels or {}).get(c, f"cluster / klaster {c}"))
         ax.fill(ang + ang[:1], v + v[:1], alpha=0.08)
     ax.set_xticks(ang)
     ax.set_xticklabels([(names or {}).get(c, c) for c in cols], fontsize=8)
@@ -163,16 +174,32 @@ def dendrogram(X: pd.DataFrame, k: int):
 
 def missingness(raw: pd.DataFrame, framework):
     """Units × indicators map of missing cells (units sorted by availability), grouped by dimension."""
-    order = [c for d in framework.children(framework.root) for c in framework.indicators_under(d)]
+    from matplotlib.collections import PolyCollection
+
+    dims = framework.children(framework.root)
+    order = [c for d in dims for c in framework.indicators_under(d)]
     M = raw[order].isna()
     M = M.loc[M.mean(axis=1).sort_values(ascending=False).index]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
-    ax.imshow(M.to_numpy(), aspect="auto", cmap="Greys", interpolation="nearest", vmin=0, vmax=1)
-    ax.set_xticks(range(len(order)))
-    ax.set_xticklabels(order, rotation=90, fontsize=5)
+    fig, ax = plt.subplots(figsize=(TEXT_WIDTH_IN, 3.4))
+    rows, cols = np.nonzero(M.to_numpy())   # the missing cells as vector squares (no raster image)
+    ax.add_collection(PolyCollection([[(c, r), (c + 1, r), (c + 1, r + 1), (c, r + 1)] for r, c in zip(rows, cols)],
+                                     facecolors="black", edgecolors="none"))
+    ax.set_xlim(0, len(order))
+    ax.set_ylim(len(M), 0)
+    start = 0
+    ticks, names = [], []
+    for d in dims:
+        k = len(framework.indicators_under(d))
+        if start:
+            ax.axvline(start, color="#2a7ab0", lw=0.6)
+        ticks.append(start + k / 2)
+        names.append(framework.nodes[d].name or d)
+        start += k
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(names, fontsize=6.5)
     ax.set_yticks([])
-    ax.set_ylabel(f"{len(M)} units (most missing on top)")
-    ax.set_title(f"Missing data (black) — {M.to_numpy().mean():.1%} of cells / Data hilang", fontsize=10)
+    ax.set_ylabel(f"{len(M)} units (most missing on top)", fontsize=7)
+    ax.set_title(f"Missing data (black) — {M.to_numpy().mean():.1%} of cells / Data hilang", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -220,5 +247,144 @@ def waterfall(contrib: pd.Series, start: float, *, title: str = ""):
     ax.set_ylim(lo - pad, hi + pad)
     ax.set_ylabel("Index / Indeks")
     ax.set_title(title or "Contributions to the change / Kontribusi perubahan", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# --- figures of the methodology report (drawn at print size: 1 inch = 1 inch on A4) -----------------
+TEXT_WIDTH_IN = 6.7     # A4 minus 2 × 18 mm margins
+LEVEL_COLOURS = ["#c0392b", "#e67e22", "#f1c40f", "#7fb800", "#1e8449", "#16a085", "#2471a3"]
+
+
+def _short_name(name: str) -> str:
+    """'Kabupaten Aceh Selatan' → 'Kab. Aceh Selatan' (labels that fit a column)."""
+    return str(name).replace("Kabupaten ", "Kab. ").replace("Kota Administrasi ", "Kota Adm. ")
+
+
+def index_histogram(scores: pd.Series, bands: list[float] | None = None, labels: list[str] | None = None, *,
+                    xlabel: str = "Index"):
+    """Histogram of the index coloured by maturity level, with the band limits as dashed lines."""
+    fig, ax = plt.subplots(figsize=(TEXT_WIDTH_IN, 2.6))
+    s = pd.Series(scores).dropna()
+    edges = np.linspace(np.floor(s.min()), np.ceil(s.max()), 41)
+    if bands:
+        cuts = [-np.inf, *bands, np.inf]
+        for i in range(len(cuts) - 1):
+            part = s[(s >= cuts[i]) & (s < cuts[i + 1])]
+            ax.hist(part, bins=edges, color=LEVEL_COLOURS[i % len(LEVEL_COLOURS)], edgecolor="white", lw=0.4,
+                    label=f"{labels[i]} ({len(part)})" if labels else None)
+        for b in bands:
+            if s.min() <= b <= s.max():
+                ax.axvline(b, color="#333", ls="--", lw=0.8)
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+    else:
+        ax.hist(s, bins=edges, color="#2a7ab0", edgecolor="white", lw=0.4)
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel("Units / Daerah", fontsize=8)
+    ax.tick_params(labelsize=7)
+    sns.despine(ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def rank_interval_columns(stats: pd.DataFrame, names: pd.Series | None = None, *, start: int = 0,
+                          stop: int | None = None, ncols: int = 2, highlight: int = 10, height: float = 9.0,
+                          label_size: float = 4.2):
+    """Every unit's 5–95 % rank interval, in ``ncols`` columns sorted by nominal rank (a tall figure).
+
+    Rows ``start:stop`` of the units sorted by nominal rank are drawn (a figure may be split over
+    pages); the ``highlight`` best and worst units of all are drawn in colour, the rest in grey.
+    """
+    s = stats.sort_values("Nominal")
+    n_all = len(s)
+    s = s.iloc[start:stop]
+    per = int(np.ceil(len(s) / ncols))
+    fig, axes = plt.subplots(1, ncols, figsize=(TEXT_WIDTH_IN, height), sharex=True)
+    axes = np.atleast_1d(axes)
+    for j, ax in enumerate(axes):
+        part = s.iloc[j * per:(j + 1) * per]
+        y = np.arange(len(part))
+        nom = part["Nominal"].to_numpy()
+        col = np.where(nom <= highlight, "#1e8449", np.where(nom > n_all - highlight, "#c0392b", "#7f8c8d"))
+        ax.hlines(y, part["Q5"], part["Q95"], color=col, lw=1.2)
+        ax.scatter(part["Median"], y, s=2.5, color=col, zorder=3, lw=0)
+        ax.scatter(nom, y, s=5, color="black", marker="|", zorder=4, lw=0.6)
+        lab = [f"{int(r)}  {_short_name(names.get(i, i)) if names is not None else i}"
+               for i, r in zip(part.index, nom)]
+        ax.set_yticks(y)
+        ax.set_yticklabels(lab, fontsize=label_size)
+        for t, c in zip(ax.get_yticklabels(), col):
+            t.set_color(c if c != "#7f8c8d" else "#222")
+        ax.set_ylim(len(part) - 0.5, -0.5) if len(part) == per else ax.set_ylim(per - 0.5, -0.5)
+        ax.set_xlim(0, n_all + 1)
+        ax.tick_params(axis="x", labelsize=6)
+        ax.tick_params(axis="y", length=0, pad=1)
+        ax.set_xlabel("Rank (1 = best) / Peringkat", fontsize=7)
+        ax.grid(axis="x", color="#ddd", lw=0.4)
+        sns.despine(ax=ax, left=True)
+    fig.tight_layout(w_pad=0.8)
+    return fig
+
+
+def rank_shift_scatter(ranks: pd.DataFrame, reference: str, sets: list[str], *, labels: dict | None = None):
+    """Rank under the reference set against the rank under each other set (small multiples, no labels).
+
+    Points on the diagonal keep their rank; the share of units moving more than 10 places is printed.
+    """
+    sets = [s for s in sets if s != reference and s in ranks]
+    n = max(1, len(sets))
+    ncols = min(3, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(TEXT_WIDTH_IN, 2.35 * nrows + 0.3), squeeze=False)
+    N = len(ranks)
+    for ax, s in zip(axes.flat, sets):
+        d = (ranks[s] - ranks[reference]).abs()
+        ax.scatter(ranks[reference], ranks[s], s=2, color=np.where(d > 10, "#c0392b", "#2a7ab0"), lw=0)
+        ax.plot([1, N], [1, N], color="#555", lw=0.6, ls="--")
+        ax.set_title(f"{(labels or {}).get(s, s)}: {np.mean(d > 10):.0%} move > 10", fontsize=7.5)
+        ax.set_xlim(0, N + 1)
+        ax.set_ylim(N + 1, 0)
+        ax.tick_params(labelsize=6)
+        ax.set_xlabel(f"rank, {(labels or {}).get(reference, reference)}", fontsize=6.5)
+        ax.set_ylabel("rank, alternative", fontsize=6.5)
+        ax.set_aspect("equal")
+    for ax in list(axes.flat)[len(sets):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def province_strip(unit_scores: pd.Series, province: pd.Series, means: pd.Series | None = None, *,
+                   xlabel: str = "Index"):
+    """One row per province (sorted by its mean): every unit as a dot, the province mean as a bar."""
+    df = pd.DataFrame({"score": unit_scores, "province": province.reindex(unit_scores.index)}).dropna()
+    m = (means if means is not None else df.groupby("province")["score"].mean()).sort_values(ascending=False)
+    order = list(m.index)
+    pos = {p: i for i, p in enumerate(order)}
+    fig, ax = plt.subplots(figsize=(TEXT_WIDTH_IN, 0.11 * len(order) + 0.8))
+    rng = np.random.default_rng(0)
+    y = df["province"].map(pos).to_numpy() + rng.uniform(-0.22, 0.22, len(df))
+    ax.scatter(df["score"], y, s=3, color="#2a7ab0", alpha=0.6, lw=0)
+    ax.scatter(m.to_numpy(), np.arange(len(order)), marker="|", s=60, color="#c0392b", lw=1.4, zorder=3)
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels(order, fontsize=6)
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    ax.set_xlabel(xlabel, fontsize=7.5)
+    ax.tick_params(axis="x", labelsize=6.5)
+    ax.grid(axis="x", color="#e5e5e5", lw=0.4)
+    sns.despine(ax=ax, left=True)
+    fig.tight_layout()
+    return fig
+
+
+def dimension_weight_bars(weights: pd.DataFrame, labels: dict | None = None, set_labels: dict | None = None):
+    """Dimension weights (share of the index) per weight set, horizontal grouped bars, legend outside."""
+    W = weights.dropna(axis=1, how="all").rename(index=labels or {}, columns=set_labels or {})
+    fig, ax = plt.subplots(figsize=(TEXT_WIDTH_IN, 0.42 * len(W) * max(1, W.shape[1]) / 3 + 1.0))
+    W.iloc[::-1].plot.barh(ax=ax, width=0.8, color=sns.color_palette("deep", W.shape[1]))
+    ax.set_xlabel("weight within the index / bobot dalam indeks", fontsize=7.5)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    sns.despine(ax=ax)
     fig.tight_layout()
     return fig

@@ -1,14 +1,13 @@
-"""Rendering: unit profiles, ``report.html`` (nbconvert, code hidden), ``profiles.html`` and ``report.pdf``.
+"""Rendering: unit profiles, ``profiles.html``, and ``report.pdf`` printed from ``report.html``.
 
-The PDF is drawn with matplotlib (``PdfPages``) from the run's tables, figures and summaries, so
-it needs no LaTeX or browser: only the packages the README installs.
+``report.html`` is :func:`analysis.report.document.report_html` (written by the 99_report notebook);
+``report.pdf`` is the same HTML typeset on A4 pages by headless Chromium (:mod:`.pdf`).
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import json
 import textwrap
 from pathlib import Path
 
@@ -133,147 +132,26 @@ def _profiles_html(run: Path, title: str) -> str:
     return "\n".join(parts)
 
 
-def _html_report(run: Path) -> str:
-    import nbformat
-    from nbconvert import HTMLExporter
+def write_reports(run_dir, cfg: dict) -> list[str]:
+    """``report.pdf`` printed from ``report.html`` (written by the 99_report notebook), page previews
+    (``pages/page_NN.png``) and ``profiles.html``; returns notes (a PDF or previews that could not be made).
 
-    nb = nbformat.read(run / "notebooks" / "99_report.ipynb", as_version=4)
-    ex = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = ex.from_notebook_node(nb)
-    return body
+    The HTML report is :func:`analysis.report.document.report_html`, written by the notebook; the PDF is
+    the same HTML typeset on A4 by headless Chromium (:mod:`analysis.report.pdf`).
+    """
+    from .pdf import find_browser, html_to_pdf, page_previews
 
-
-class _Pages:
-    """PdfPages that also keeps a PNG preview of every page (``pages/page_NN.png``) for review."""
-
-    def __init__(self, pdf, preview_dir: Path | None):
-        self.pdf, self.dir, self.n = pdf, preview_dir, 0
-        if preview_dir is not None:
-            preview_dir.mkdir(parents=True, exist_ok=True)
-
-    def savefig(self, fig):
-        self.pdf.savefig(fig)
-        self.n += 1
-        if self.dir is not None:
-            fig.savefig(self.dir / f"page_{self.n:02d}.png", dpi=60)
-
-
-def _text_page(pdf, title: str, lines: list[str], *, size: int = 9):
-    fig = plt.figure(figsize=(8.27, 11.69))
-    y = 0.95
-    for t in textwrap.wrap(title, 60):
-        fig.text(0.07, y, t, fontsize=14, weight="bold")
-        y -= 0.025
-    y -= 0.01
-    for ln in lines:
-        for w in (textwrap.wrap(ln, 105) or [""]):
-            if y < 0.05:
-                pdf.savefig(fig)
-                plt.close(fig)
-                fig = plt.figure(figsize=(8.27, 11.69))
-                y = 0.95
-            fig.text(0.07, y, w, fontsize=size, family="DejaVu Sans")
-            y -= 0.018
-    pdf.savefig(fig)
-    plt.close(fig)
-
-
-def _table_page(pdf, title: str, df: pd.DataFrame, *, max_rows: int = 40):
-    df = df.head(max_rows)
-    fig = plt.figure(figsize=(8.27, 11.69))
-    fig.text(0.07, 0.95, title, fontsize=12, weight="bold")
-    ax = fig.add_axes([0.05, 0.05, 0.9, 0.86])
-    ax.axis("off")
-    cells = [[(f"{v:.3g}" if isinstance(v, float) else textwrap.shorten(str(v), 38)) for v in r]
-             for r in df.itertuples(index=False)]
-    tb = ax.table(cellText=cells, colLabels=[textwrap.shorten(str(c), 22) for c in df.columns], loc="upper center",
-                  cellLoc="left")
-    tb.auto_set_font_size(False)
-    tb.set_fontsize(9)
-    tb.auto_set_column_width(list(range(df.shape[1])))
-    tb.scale(1.0, 1.6)
-    pdf.savefig(fig)
-    plt.close(fig)
-
-
-def _figure_page(pdf, title: str, png: Path):
-    img = plt.imread(png)
-    fig = plt.figure(figsize=(8.27, 11.69))
-    fig.text(0.07, 0.95, title, fontsize=12, weight="bold")
-    h, w = img.shape[:2]
-    width = 0.86
-    height = min(0.85, width * h / w * 8.27 / 11.69)
-    ax = fig.add_axes([0.07, 0.92 - height, width, height])
-    ax.imshow(img)
-    ax.axis("off")
-    pdf.savefig(fig)
-    plt.close(fig)
-
-
-def _pdf_report(run: Path, cfg: dict, path: Path) -> None:
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    from .steps import load_summary
-
-    man = {}
-    s1, s2, s3 = (load_summary(run, s) for s in ("01_data_audit", "02_weighting", "03_uncertainty_sensitivity"))
-    s4, s5 = load_summary(run, "04_clustering"), load_summary(run, "05_scenarios")
-    meta = load_summary(run, "99_report")
-    title = cfg.get("title") or cfg.get("name") or "Maturasi run"
-    with PdfPages(path, metadata={"Title": title, "Creator": "maturasi"}) as raw_pdf:
-        pdf = _Pages(raw_pdf, run / "pages")
-        lines = [meta.get("subtitle", ""), "", *meta.get("intro", [])]
-        if s1:
-            lines += ["", f"Data: {s1['units']} units, {s1['indicators']} indicators, mean availability "
-                      f"{s1['availability']:.1%}; {s1['outlier_flags']} indicators flagged for skew/kurtosis."]
-            lines += [f"  • {n}" for n in s1.get("flags", [])[:12]]
-        lines += ["", "Method choices / Pilihan metode:"] + [f"  • {x}" for x in meta.get("methods", [])]
-        opt_notes = [n for o in ((s2 or {}).get("optimised") or {}).values() for n in o.get("notes", [])]
-        if opt_notes:
-            lines += ["", "Optimised weights / Bobot teroptimasi:"] + [f"  • {n}" for n in opt_notes[:8]]
-        if s3:
-            lines += ["", f"Uncertainty: {s3['runs']} Monte Carlo runs over {', '.join(s3['factors'])}; "
-                      f"median width of the 90% rank interval {s3['median_interval_width']:.1f} places."]
-        if s4:
-            lines += ["", f"Typology: {s4['k']} clusters ({s4['method']} on {s4['on']})."]
-            lines += [f"  • {c['cluster']}: {c['label_en']} ({c['size']} units; medoid {c.get('medoid_uName', '')})"
-                      for c in s4.get("clusters", [])]
-            lines += [f"  • {n}" for n in s4.get("notes", [])]
-        if s5:
-            for sc in s5.get("scenarios", []):
-                lines.append(f"Scenario {sc['name']}: {sc['units_changed']} units changed, "
-                             f"{sc['level_changes']} change level, mean Δ {sc['mean_delta_score']:+.2f}.")
-            for p in s5.get("paths", []):
-                lines.append(f"Path {p['name']} ({p['unit']}): {p['from']:.1f} → {p['target']:.1f}: {p['message']}; "
-                             f"{len(p['moves'])} indicators move.")
-        _text_page(pdf, title, lines)
-        t = run / "tables"
-        for name, ttl in [("report_top", "Top units / Daerah teratas"),
-                          ("report_bottom", "Bottom units / Daerah terbawah"),
-                          ("report_levels", "Units per maturity level / Jumlah daerah per tingkat"),
-                          ("weights_summary", "Weight sets compared / Perbandingan skema bobot"),
-                          ("ua_sobol", "Sobol' indices / Indeks Sobol'")]:
-            p = t / f"{name}.csv"
-            if p.exists():
-                _table_page(pdf, ttl, pd.read_csv(p, dtype={"uCode": str}))
-        f = run / "figures"
-        for stem, ttl in [("audit_corr_dimensions", "Correlations / Korelasi"),
-                          ("audit_importance", "Importance vs weight / Kepentingan vs bobot"),
-                          ("weights_dimensions", "Weights / Bobot"), ("ua_rank_intervals", "Rank intervals"),
-                          ("ua_sobol", "Sensitivity / Sensitivitas"), ("cluster_profiles", "Cluster profiles"),
-                          ("map_clusters", "Map of clusters / Peta klaster"), ("map_index", "Map of the index")]:
-            if (f / f"{stem}.png").exists():
-                _figure_page(pdf, ttl, f / f"{stem}.png")
-        for p in sorted(f.glob("profile_*.png")):
-            _figure_page(pdf, "Unit profile / Profil daerah", p)
-        appendix = json.dumps({"config": cfg, **man}, indent=1, ensure_ascii=False, default=str).splitlines()
-        _text_page(pdf, "Appendix: run configuration / Lampiran: konfigurasi", appendix, size=7)
-
-
-def write_reports(run_dir, cfg: dict) -> None:
-    """report.html (from the executed 99_report notebook), profiles.html and report.pdf."""
     run = Path(run_dir)
     title = cfg.get("title") or cfg.get("name") or "Maturasi run"
-    (run / "report.html").write_text(_html_report(run), encoding="utf-8")
+    notes = []
+    html_file = run / "report.html"
+    if not html_file.exists():
+        raise RuntimeError("the 99_report notebook wrote no report.html")
     (run / "profiles.html").write_text(_profiles_html(run, title), encoding="utf-8")
-    _pdf_report(run, cfg, run / "report.pdf")
+    if find_browser() is None:
+        notes.append("report.pdf not written: no Chromium found (scripts/install-browser.sh installs it)")
+        return notes
+    html_to_pdf(html_file, run / "report.pdf")
+    if not page_previews(run / "report.pdf", run / "pages"):
+        notes.append("page previews not written: pdftoppm (poppler-utils) not found")
+    return notes

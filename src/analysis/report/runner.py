@@ -333,11 +333,12 @@ def _notebooks(run_dir, cfg, plan, notebooks, name, inputs, *, overrides, progre
                            "parameters": params, **failure})
             break
     bar.close()
+    report_notes: list[str] = []
     if status == "ok" and "99_report" in notebooks:
         from .render import write_reports
 
         try:
-            write_reports(run_dir, cfg)
+            report_notes = write_reports(run_dir, cfg)
         except Exception as e:  # a report that fails to render must not look complete
             status = "failed"
             failure = {"notebook": "report", "error": type(e).__name__, "message": str(e)[:2000]}
@@ -349,7 +350,7 @@ def _notebooks(run_dir, cfg, plan, notebooks, name, inputs, *, overrides, progre
                  timings={"total": round(time.perf_counter() - t_all, 3)},
                  outputs=files + ["manifest.json"],
                  extra={"status": status, "failure": failure, "config": cfg, "overrides": overrides or {},
-                        "notebooks": record, "name": name})
+                        "notebooks": record, "name": name, "report_notes": report_notes})
     write_json(m, run_dir / "manifest.json")
     return m
 

@@ -18,7 +18,7 @@ from .. import figures as F
 from ..manifest import write_json
 
 __all__ = ["folders", "write_table", "save_summary", "load_summary", "data_audit", "weighting", "uncertainty",
-           "clustering", "scenarios"]
+           "clustering", "scenarios", "sobol_convergence"]
 
 
 def folders(run_dir) -> tuple[Path, Path, Path]:
@@ -180,15 +180,46 @@ def uncertainty(framework, data, spec, ua, run_dir, *, year=None, N: int | None 
         n_s = int(sobol_N or max(64, u.N // (len(dims) + 2)))
         design = labelled_design(unit_design(dims, n_s, "sobol", u.seed), dims, u.factors)
         rs = eng.evaluate(eng.resolve(design), keep_scores=u.output.startswith("rank:"))
-        si = sobol_salib(problem(dims), np.asarray(output_values(rs, u.output, eng)), seed=u.seed)
+        Y = np.asarray(output_values(rs, u.output, eng))
+        si = sobol_salib(problem(dims), Y, seed=u.seed)
         write_table(si, t, "ua_sobol")
         F.save(sobol_bars(si), f / "ua_sobol")
+        conv = sobol_convergence(problem(dims), Y, n_s, seed=u.seed)
+        if len(conv):
+            write_table(conv, t, "ua_sobol_convergence", index=False)
     width = (stats["Q95"] - stats["Q5"]) if "Q95" in stats else None
-    summary = {"runs": int(u.N), "factors": [fa.name for fa in u.factors], "output": u.output,
+    summary = {"runs": int(u.N), "factors": [fa.name for fa in u.factors], "output": u.output, "seed": int(u.seed),
+               "sobol_N": n_s if dims else None, "sobol_runs": int(n_s * (len(dims) + 2)) if dims else None,
                "median_interval_width": float(width.median()) if width is not None else None,
                "sobol": si.round(4).reset_index().to_dict(orient="records") if si is not None else []}
     save_summary(run_dir, "03_uncertainty_sensitivity", summary)
     return summary
+
+
+def sobol_convergence(prob: dict, Y: np.ndarray, n: int, *, seed: int = 0) -> pd.DataFrame:
+    """Sobol' indices estimated on the first n/4, n/2 and n base samples of one Saltelli design.
+
+    In SALib's row order every base sample is one block of ``G + 2`` consecutive rows (A, the G
+    rows AB_i, B; Saltelli et al. 2010, without second-order rows), so the first ``m`` blocks are a
+    complete design of size ``m``: the estimates at growing ``m`` show whether the indices have
+    settled (a convergence check of the kind Saltelli et al. 2008, ch. 4, recommend).
+    """
+    import warnings
+
+    from ..uncertainty.sensitivity import sobol_salib
+
+    step = len(Y) // n
+    rows = []
+    for m in sorted({max(8, n // 4), max(8, n // 2), n}):
+        if m > n:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            si = sobol_salib(prob, Y[: m * step], seed=seed)
+        for fac, r in si.iterrows():
+            rows.append({"n": m, "runs": m * step, "factor": fac, "S1": r["S1"], "ST": r["ST"],
+                         "S1_conf": r["S1_conf"], "ST_conf": r["ST_conf"]})
+    return pd.DataFrame(rows)
 
 
 # --- 04 clustering ----------------------------------------------------------------------------
@@ -226,7 +257,8 @@ def write_typology(ty, res, tables: Path, figs: Path, *, boundaries=None, bounda
         F.save(F.selection_plot(ty.selection.table, ty.k), figs / "k_selection")
         notes.insert(0, ty.selection.reason)
     F.save(F.profile_heatmap(ty.profiles.means[dims], ty.profiles.labels, names=names), figs / "cluster_profiles")
-    F.save(F.radar(ty.profiles.means[dims], names=names), figs / "cluster_radar")
+    radar_labels = {c: f"{c}: {ty.profiles.labels.loc[c, 'label_en'].split(':')[0]}" for c in ty.profiles.labels.index}
+    F.save(F.radar(ty.profiles.means[dims], names=names, labels=radar_labels), figs / "cluster_radar")
     if ty.method == "ward":
         F.save(F.dendrogram(ty.features, ty.k), figs / "dendrogram")
     if boundaries:

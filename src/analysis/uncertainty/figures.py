@@ -41,12 +41,15 @@ def sobol_bars(si: pd.DataFrame, title: str = "Sobol' indices / Indeks Sobol'"):
     st = si["ST"]
     e1 = si["S1_conf"] if "S1_conf" in si else (si["S1_high"] - si["S1_low"]) / 2
     et = si["ST_conf"] if "ST_conf" in si else (si["ST_high"] - si["ST_low"]) / 2
-    ax.barh([i + 0.2 for i in y], st, height=0.4, xerr=et, label="total order", color="#DD8452")
-    ax.barh([i - 0.2 for i in y], s1, height=0.4, xerr=e1, label="first order", color="#4C72B0")
+    b_st = ax.barh([i + 0.2 for i in y], st, height=0.4, xerr=et, label="total order", color="#DD8452")
+    b_s1 = ax.barh([i - 0.2 for i in y], s1, height=0.4, xerr=e1, label="first order", color="#4C72B0")
     ax.set_yticks(list(y))
     ax.set_yticklabels(si.index)
-    ax.set_xlabel("index")
-    ax.set_title(title)
-    ax.legend()
+    ax.axvline(0, color="#555", lw=0.6)
+    ax.set_xlabel("Sobol' index / indeks Sobol'")
+    if title:
+        ax.set_title(title)
+    ax.legend([b_st, b_s1], ["total order / orde total", "first order / orde pertama"], loc="upper center",
+              bbox_to_anchor=(0.5, -0.22), ncols=2, frameon=False, fontsize=8)
     fig.tight_layout()
     return fig

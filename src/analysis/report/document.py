@@ -1,0 +1,794 @@
+"""The methodology report: one HTML document, generated from a run, printed to PDF by :mod:`.pdf`.
+
+The report follows the structure of a methods paper (title page, summary, data and coverage,
+method, results, robustness, weighting alternatives, typology, scenarios, limitations, references,
+appendix). Every section is generated from the run — the build spec for the method, the run's
+tables and summaries for the results — and every figure and table is numbered and captioned.
+Figures are embedded as SVG (vector in the PDF); headings, captions and column names are
+English / Bahasa Indonesia through :mod:`analysis.i18n`. No absolute path is written: inputs are
+named relative to the project folder (or by file name when they lie outside it).
+
+The limitations section is generated from the results: optimised weights at zero, Sobol' indices
+estimated on a small sample or with negative first-order estimates, weight sets that change most
+units' levels, parts of the framework marked as the kit's own in their ``source``, wide rank
+intervals, a typology without structure, and synthetic data.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..i18n import bilingual, gettext
+from .steps import load_summary, method_text
+
+__all__ = ["Document", "report_html", "caveats", "relative", "PROJECT_ROOT", "REFERENCES", "HEADINGS"]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+#: headings and column names of the report (each has a Bahasa Indonesia entry in the catalogue)
+HEADINGS = ("Summary", "Data and coverage", "Method", "Results", "Robustness", "Weighting alternatives",
+            "Typology", "Scenarios", "Limitations and caveats", "References", "Appendix", "Contents",
+            "Imputation", "Outlier treatment", "Normalisation", "Weights", "Aggregation", "Maturity levels",
+            "Province roll-up", "Uncertainty analysis", "Sensitivity analysis", "Software and inputs",
+            "Figure", "Table", "Dimension", "Indicators", "Data availability", "Lowest availability",
+            "Source", "Rank", "Unit", "Province", "Index", "Level", "Units", "From score", "Rank interval",
+            "Weight set", "Rank correlation with the nominal set", "Mean rank shift", "Largest rank shift",
+            "Units moving more than 10 places", "Units changing level", "Factor", "First-order index",
+            "Total-order index", "Base sample", "Model runs", "Cluster", "Size", "Label", "Typical unit",
+            "Scenario", "Units changed", "Level changes", "Mean change in the index", "Package", "Version",
+            "Input", "File", "SHA-256", "Population-weighted mean", "Mean", "Setting", "Value",
+            "Synthetic demonstration data", "Warning", "Unit profiles", "Indicator", "Change", "From", "To",
+            "Label (Bahasa Indonesia)", "Level (Bahasa Indonesia)", "Share of units (%)", "± (95%)")
+
+REFERENCES = [
+    "OECD/JRC (2008). Handbook on Constructing Composite Indicators: Methodology and User Guide. OECD "
+    "Publishing, Paris. https://doi.org/10.1787/9789264043466-en",
+    "Becker, W., Caperna, G., Del Sorbo, M., Norlén, H., Papadimitriou, E., Saisana, M. (2022). COINr: An R "
+    "package for developing composite indicators. Journal of Open Source Software 7(78), 4567. "
+    "https://doi.org/10.21105/joss.04567",
+    "Saltelli, A., Ratto, M., Andres, T., Campolongo, F., Cariboni, J., Gatelli, D., Saisana, M., Tarantola, S. "
+    "(2008). Global Sensitivity Analysis: The Primer. Wiley, Chichester.",
+    "Saltelli, A., Annoni, P., Azzini, I., Campolongo, F., Ratto, M., Tarantola, S. (2010). Variance based "
+    "sensitivity analysis of model output. Design and estimator for the total sensitivity index. Computer "
+    "Physics Communications 181(2), 259–270. https://doi.org/10.1016/j.cpc.2009.09.018",
+    "Saisana, M., Saltelli, A., Tarantola, S. (2005). Uncertainty and sensitivity analysis techniques as tools "
+    "for the quality assessment of composite indicators. Journal of the Royal Statistical Society A 168(2), "
+    "307–323.",
+    "Herman, J., Usher, W. (2017). SALib: An open-source Python library for sensitivity analysis. Journal of "
+    "Open Source Software 2(9), 97. https://doi.org/10.21105/joss.00097",
+]
+
+#: human names of the run's methods and factors
+NAMES = {"equal": "equal weights", "entropy": "entropy weights", "critic": "CRITIC weights",
+         "pca": "PCA weights", "optimised": "optimised weights", "bod": "benefit of the doubt",
+         "nominal": "framework (nominal) weights", "ahp": "AHP weights", "budget": "budget allocation",
+         "w_dimensions": "weights of the dimensions (noise)", "w_elements": "weights of the elements (noise)",
+         "normalisation": "normalisation method", "aggregation": "aggregation method",
+         "winmax": "Winsorisation limit", "imputation": "imputation method", "minmax": "min–max",
+         "zscore": "z-score", "goalposts": "goalposts", "prank": "percentile rank", "rank": "rank",
+         "arithmetic": "weighted arithmetic mean", "geometric": "weighted geometric mean",
+         "harmonic": "weighted harmonic mean", "mazziotta_pareto": "Mazziotta–Pareto index",
+         "ampi": "adjusted Mazziotta–Pareto index", "copeland": "Copeland", "winsorise": "Winsorisation",
+         "group_median": "median of the unit's group", "group_mean": "mean of the unit's group",
+         "median": "median", "mean": "mean", "none": "none", "framework": "the framework's weights",
+         "mean_abs_rank_shift": "mean absolute rank shift", "log": "log transform"}
+
+
+def _n(x) -> str:
+    return NAMES.get(str(x), str(x))
+
+
+def relative(path, root: Path = PROJECT_ROOT) -> str:
+    """``path`` relative to the project folder; only the file name when it lies outside (never absolute)."""
+    if path is None:
+        return "—"
+    p = Path(str(path))
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return p.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return f"{p.name} (outside the project folder)"
+
+
+def _svg(fig) -> str:
+    """A matplotlib figure as an SVG data URI (closed afterwards)."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import vector_colorbars
+
+    vector_colorbars(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _col(en: str) -> str:
+    """A column heading: English over Bahasa Indonesia (same word once)."""
+    ind = gettext(en, "id")
+    e = html.escape(en)
+    return e if ind == en else f"{e}<br><span class='id'>{html.escape(ind)}</span>"
+
+
+def _fmt(v, digits: int = 2) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "—"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}".replace(",", " ")
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.{digits}f}" if digits >= 0 else f"{int(round(v)):,}".replace(",", " ")
+    s = str(v)
+    return "—" if s.lower() in ("nan", "none", "<na>") else html.escape(s)
+
+
+@dataclass
+class Document:
+    """An HTML report under construction: sections, numbered figures and tables, warnings."""
+
+    title: str
+    parts: list[str] = field(default_factory=list)
+    sections: list[tuple[str, str]] = field(default_factory=list)
+    n_fig: int = 0
+    n_tab: int = 0
+
+    def section(self, en: str, anchor: str, *, page_break: bool = False) -> None:
+        n = len(self.sections) + 1
+        self.sections.append((anchor, en))
+        cls = " class='newpage'" if page_break else ""
+        self.parts.append(f"<h2 id='{anchor}'{cls}>{n}. {html.escape(en)} <span class='id'>/ "
+                          f"{html.escape(gettext(en, 'id'))}</span></h2>")
+
+    def sub(self, en: str) -> None:
+        ind = gettext(en, "id")
+        tail = "" if ind == en else f" <span class='id'>/ {html.escape(ind)}</span>"
+        self.parts.append(f"<h3>{html.escape(en)}{tail}</h3>")
+
+    def p(self, text: str, *, raw: bool = False) -> None:
+        self.parts.append(f"<p>{text if raw else html.escape(text)}</p>")
+
+    def id_p(self, text: str) -> None:
+        """A paragraph in Bahasa Indonesia."""
+        self.parts.append(f"<p class='idtext' lang='id'>{html.escape(text)}</p>")
+
+    def items(self, lines: list[str], *, raw: bool = False) -> None:
+        if lines:
+            self.parts.append("<ul>" + "".join(f"<li>{x if raw else html.escape(x)}</li>" for x in lines) + "</ul>")
+
+    def warn(self, text: str) -> None:
+        self.parts.append(f"<div class='warn'><b>Warning / Peringatan.</b> {html.escape(text)}</div>")
+
+    def formula(self, tex_like: str) -> None:
+        self.parts.append(f"<div class='formula'>{tex_like}</div>")
+
+    def figure(self, fig, caption: str, *, cls: str = "") -> int:
+        self.n_fig += 1
+        self.parts.append(f"<figure class='{cls}'><img src='{_svg(fig)}' alt='Figure {self.n_fig}'>"
+                          f"<figcaption><b>Figure {self.n_fig} / Gambar {self.n_fig}.</b> "
+                          f"{html.escape(caption)}</figcaption></figure>")
+        return self.n_fig
+
+    def figure_file(self, svg: Path, caption: str) -> int | None:
+        if not svg.exists():
+            return None
+        self.n_fig += 1
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.read_bytes()).decode()
+        self.parts.append(f"<figure><img src='{uri}' alt='Figure {self.n_fig}'><figcaption><b>Figure "
+                          f"{self.n_fig} / Gambar {self.n_fig}.</b> {html.escape(caption)}</figcaption></figure>")
+        return self.n_fig
+
+    def table(self, df: pd.DataFrame, caption: str, columns: dict[str, str], *, digits: dict | None = None,
+              cls: str = "", split: int = 1) -> int:
+        """A numbered table of ``df``'s ``columns`` (``{column: English heading}``), caption above.
+
+        ``split=2`` sets a long, narrow table in two side-by-side halves (rows 1…m | m+1…n).
+        """
+        self.n_tab += 1
+        cols = [c for c in columns if c in df.columns]
+        head = "".join(f"<th class='{'gap' if i and j == 0 else ''}'>{_col(columns[c])}</th>"
+                       for i in range(split) for j, c in enumerate(cols))
+        per = int(np.ceil(len(df) / split)) if len(df) else 0
+        body = []
+        for k in range(per):
+            cells = []
+            for i in range(split):
+                if k + i * per >= len(df):
+                    cells += ["<td></td>"] * len(cols)
+                    continue
+                r = df.iloc[k + i * per]
+                for j, c in enumerate(cols):
+                    v = r[c]
+                    num = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                    klass = ("num " if num else "") + ("gap" if i and j == 0 else "")
+                    cells.append(f"<td class='{klass.strip()}'>{_fmt(v, (digits or {}).get(c, 2))}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        self.parts.append(f"<table class='{cls}'><caption><b>Table {self.n_tab} / Tabel {self.n_tab}.</b> "
+                          f"{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>"
+                          + "".join(body) + "</tbody></table>")
+        return self.n_tab
+
+    def html(self, *, front: str = "") -> str:
+        toc = "".join(f"<li><a href='#{a}'>{html.escape(t)} <span class='id'>/ {html.escape(gettext(t, 'id'))}"
+                      f"</span></a></li>" for a, t in self.sections)
+        head_title = html.escape(self.title).replace('"', "'")
+        css = CSS.replace("@@TITLE@@", head_title.replace("\\", "")[:90])
+        return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+                f"<title>{html.escape(self.title)}</title><style>{css}</style></head><body>"
+                f"{front}<nav class='toc'><h2 class='plain'>Contents <span class='id'>/ Daftar isi</span></h2>"
+                f"<ol>{toc}</ol></nav>" + "\n".join(self.parts) + "</body></html>")
+
+
+CSS = """
+@page { size: A4; margin: 20mm 18mm 18mm 18mm;
+  @top-left { content: "@@TITLE@@"; font: 7.5pt sans-serif; color: #666; }
+  @top-right { content: "Maturasi — methodology report / laporan metodologi"; font: 7.5pt sans-serif; color: #666; }
+  @bottom-center { content: counter(page) " / " counter(pages); font: 8pt sans-serif; color: #444; } }
+@page :first { @top-left { content: none; } @top-right { content: none; } }
+html { font-family: "DejaVu Serif", Georgia, serif; font-size: 10pt; line-height: 1.38; color: #111; }
+body { max-width: 174mm; margin: 0 auto; }
+h1 { font: bold 21pt sans-serif; margin: 0 0 4mm; }
+h2, h3, caption, figcaption, th, nav, .titlepage .meta, .warn { font-family: "DejaVu Sans", sans-serif; }
+h2 { font-size: 14pt; margin: 0 0 3mm; border-bottom: 1px solid #999; padding-bottom: 1mm; }
+h2.newpage { break-before: page; }
+h2, h3 { break-after: avoid; } h2 + p, h3 + p { break-before: avoid; }
+h3 { font-size: 11pt; margin: 5mm 0 1.5mm; break-after: avoid; }
+.id { color: #555; font-weight: normal; font-style: italic; }
+p { margin: 0 0 2.2mm; text-align: justify; hyphens: auto; }
+p.idtext { font-style: italic; color: #333; }
+figure { margin: 3mm 0 5mm; break-inside: avoid; text-align: center; }
+figure img { max-width: 100%; max-height: 225mm; }
+figure.tall img { height: 188mm; }
+figcaption, caption { font-size: 8.5pt; text-align: left; color: #222; margin-top: 1.5mm; }
+caption { caption-side: top; margin-bottom: 1.5mm; }
+table { border-collapse: collapse; width: 100%; font: 8pt "DejaVu Sans", sans-serif; margin: 3mm 0 5mm;
+  break-inside: auto; }
+table.small { font-size: 7pt; }
+table.split td { white-space: nowrap; padding-top: 0.4mm; padding-bottom: 0.4mm; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; }
+th { text-align: left; border-bottom: 1px solid #333; border-top: 1px solid #333; padding: 1mm 1.5mm;
+  vertical-align: bottom; font-size: 7.5pt; }
+td { border-bottom: 0.5px solid #ddd; padding: 0.7mm 1.5mm; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th.gap, td.gap { border-left: 1px solid #999; padding-left: 3mm; }
+.warn { border-left: 3px solid #c0392b; background: #fbeeee; padding: 2mm 3mm; margin: 2mm 0 3mm;
+  font-size: 8.5pt; break-inside: avoid; }
+.formula { font-family: "DejaVu Serif", serif; font-style: italic; text-align: center; margin: 2mm 0 3mm; }
+.titlepage { height: 250mm; display: flex; flex-direction: column; justify-content: center; break-after: page; }
+.titlepage .sub { font: 13pt sans-serif; color: #333; margin-bottom: 8mm; }
+.titlepage .meta td { border: none; padding: 0.8mm 3mm 0.8mm 0; font-size: 9.5pt; }
+.synthetic { border: 2px solid #c0392b; color: #c0392b; font: bold 11pt sans-serif; padding: 3mm; margin: 8mm 0; }
+nav.toc { margin-bottom: 8mm; } nav.toc ol { font-size: 10.5pt; line-height: 1.8; }
+nav.toc a { color: #111; text-decoration: none; } h2.plain { border: none; }
+ol.refs li { margin-bottom: 1.5mm; font-size: 9pt; }
+@media screen { body { padding: 10mm; } h2.newpage { margin-top: 12mm; } .titlepage { height: auto; } }
+"""
+
+
+# --- helpers reading the run ------------------------------------------------------------------------
+def _read(run: Path, name: str, **kw) -> pd.DataFrame | None:
+    p = run / "tables" / f"{name}.csv"
+    return pd.read_csv(p, dtype={"uCode": str, "unit": str, "medoid": str}, **kw) if p.exists() else None
+
+
+def kit_own_nodes(framework) -> list[str]:
+    """Codes of the framework's nodes whose ``source`` marks them as the kit's own proposal or inference."""
+    return [c for c, n in framework.nodes.items() if n.source and "kit's own" in n.source.lower()]
+
+
+def caveats(result, run_dir, *, sobol_small: int = 512) -> list[str]:
+    """Limitations that the run's results call for, one sentence each (English).
+
+    Generated from the run: optimised weights at zero, small-N or negative Sobol' estimates, weight
+    sets that change the level of most units, wide rank intervals, typology structure, the framework's
+    parts marked "kit's own", synthetic data, imputed cells.
+    """
+    run = Path(run_dir)
+    out: list[str] = []
+    fw = result.framework
+    note = str(result.spec.get("note") or "")
+    if "synthetic" in note.lower() or "sintetis" in note.lower():
+        out.append("The data are synthetic demonstration data: no statement in this report describes a real "
+                   "kabupaten/kota, and the numbers must not be cited as results.")
+    own = kit_own_nodes(fw)
+    if own:
+        n_ind = sum(1 for c in own if c in fw.indicators)
+        out.append(f"{len(own)} of the framework's {len(fw.nodes)} nodes ({n_ind} indicators) are marked "
+                   "\"kit's own\" in their source: they are this kit's proposal or inference, not taken from a "
+                   "published document; conclusions about them are conclusions about the proposal.")
+    s2 = load_summary(run, "02_weighting")
+    for node, o in (s2.get("optimised") or {}).items():
+        z = o.get("zero_weights") or []
+        if z:
+            out.append(f"Optimised weights under {node}: {len(z)} component(s) ({', '.join(map(str, z[:6]))}) received "
+                       "a weight of about zero — the optimisation removes them from the index; such a weight set "
+                       "is a diagnostic, not a recommendation.")
+    ws = _read(run, "weights_summary")
+    if ws is not None and "level_changes" in ws:
+        n_units = len(result.ranks) if result.year is None else None
+        from ..audit import cross_section
+
+        n_units = n_units or len(cross_section(result, year=None))
+        for _, r in ws.iterrows():
+            lc = r.get("level_changes")
+            if pd.notna(lc) and lc > 0.5 * n_units:
+                out.append(f"Under {_n(r['set'])}, {int(lc)} of {n_units} units ({lc / n_units:.0%}) change maturity "
+                           "level: the levels depend on the weighting more than on the data for most units.")
+    s3 = load_summary(run, "03_uncertainty_sensitivity")
+    if s3.get("sobol"):
+        n_s = s3.get("sobol_N")
+        neg = [r["factor"] for r in s3["sobol"] if r.get("S1", 0) < 0]
+        wide = [r["factor"] for r in s3["sobol"] if r.get("S1_conf", 0) > 0.1]
+        if n_s is not None and n_s < sobol_small:
+            out.append(f"The Sobol' indices rest on a base sample of N = {n_s} ({s3.get('sobol_runs')} model runs); "
+                       f"below about {sobol_small} the estimates are rough — read them as an ordering of the "
+                       "factors, not as shares of variance.")
+        if neg:
+            out.append(f"Negative first-order estimates for {', '.join(_n(f) for f in neg)}: a first-order index "
+                       "cannot be negative, so these are estimation noise around a small true value.")
+        if wide:
+            out.append(f"The 95% confidence interval of the first-order index is wider than ±0.1 for "
+                       f"{', '.join(_n(f) for f in wide)}: increase the Sobol' sample size before relying on them.")
+    w = s3.get("median_interval_width")
+    if w is not None and w > 50:
+        out.append(f"The median 90% rank interval spans {w:.0f} places: single ranks are not meaningful for most "
+                   "units; report levels or rank bands instead.")
+    s4 = load_summary(run, "04_clustering")
+    if s4 and not s4.get("structure", True):
+        out.append("The clustering found no clear structure: the typology is a partition of a continuum.")
+    if s4.get("mean_ari") is not None and s4["mean_ari"] < 0.6:
+        out.append(f"The typology is not stable under resampling (mean adjusted Rand index "
+                   f"{s4['mean_ari']:.2f}); cluster membership of units near the borders is uncertain.")
+    s1 = load_summary(run, "01_data_audit")
+    if s1 and s1.get("availability", 1) < 0.95:
+        out.append(f"{1 - s1['availability']:.1%} of the data cells were missing and were imputed "
+                   f"({_n((result.spec.get('impute') or {}).get('method', 'none'))}); imputed values carry no "
+                   "information about the unit itself.")
+    if "reference_year" in (result.spec.get("normalise") or {}):
+        out.append("The normalisation is fitted on one reference year; scores of later years can leave the "
+                   "0–100 range and compare with that year's yardstick, not with each other's.")
+    return out
+
+
+def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
+    sp = result.spec
+    fw = result.framework
+    imp = sp.get("impute") or {}
+    trt = sp.get("treat") or {}
+    nrm = sp.get("normalise") or {}
+    agg = sp.get("aggregate") or {}
+    doc.section("Method", "method")
+    doc.p("Each step below is generated from the build spec of this run and follows the OECD/JRC Handbook "
+          "(2008); the computations agree with COINr where COINr has the method. Notation: x_ui is the value of "
+          "indicator i for unit u, y_ui its normalised value, w_i its weight within its parent.")
+    rows = []
+    doc.sub("Imputation")
+    m = imp.get("method", "none")
+    txt = f"Method: {_n(m)}" + (f", groups: {imp['by']}" if imp.get("by") else "") + "."
+    if m.startswith("group_"):
+        txt += (" A missing x_ui is replaced by the " + ("median" if "median" in m else "mean")
+                + f" of indicator i over the units of u's {imp.get('by', 'group')} in the same year.")
+    doc.p(txt)
+    doc.p(method_text("impute", m))
+    rows.append(("Imputation", _n(m)))
+    doc.sub("Outlier treatment")
+    m = trt.get("method", "none")
+    if m == "winsorise":
+        doc.p(f"An indicator is treated when its skewness exceeds {trt.get('skew', 2)} in absolute value and its "
+              f"kurtosis exceeds {trt.get('kurt', 3.5)} (Handbook 2008; COINr's default rule). The most extreme "
+              f"value is set to the next one, one point at a time, up to {trt.get('winmax', 5)} points; an "
+              f"indicator still outside the limits is {_n(trt.get('fallback', 'log'))}ed instead:")
+        doc.formula("x′ = ln(x − min(x) + 1)  when Winsorisation fails")
+    else:
+        doc.p(f"Method: {_n(m)}.")
+    doc.p(method_text("treat", m))
+    rows.append(("Outlier treatment", f"{_n(m)} (|skew| > {trt.get('skew', '—')}, kurtosis > {trt.get('kurt', '—')},"
+                 f" at most {trt.get('winmax', '—')} points)" if m == "winsorise" else _n(m)))
+    doc.sub("Normalisation")
+    m = nrm.get("method", "minmax")
+    lo, hi = (nrm.get("range") or [0, 100])[:2]
+    formulas = {"minmax": f"y_ui = {lo} + ({hi} − {lo}) · (x_ui − min_u x_ui) / (max_u x_ui − min_u x_ui)",
+                "zscore": "y_ui = (x_ui − mean_u x_ui) / sd_u x_ui",
+                "prank": "y_ui = percentile rank of x_ui among the units",
+                "goalposts": "y_ui = 100 · (x_ui − L_i) / (U_i − L_i), clipped to [0, 100]"}
+    doc.p(f"Method: {_n(m)}, range [{lo}, {hi}]; indicators with direction −1 are reversed first "
+          "(x ↦ −x).")
+    if m in formulas:
+        doc.formula(formulas[m])
+    ov = nrm.get("overrides") or {}
+    if ov:
+        doc.p("Exceptions: " + "; ".join(f"{c} by {_n((v or {}).get('method', '?'))}" for c, v in ov.items())
+              + " (goalposts L_i, U_i from the framework: " + formulas["goalposts"] + ").")
+    if nrm.get("reference_year"):
+        doc.p(f"min and max are taken from the reference year {nrm['reference_year']} and applied to every year, "
+              "so that scores compare across years.")
+    doc.p(method_text("normalise", m))
+    rows.append(("Normalisation", f"{_n(m)} [{lo}, {hi}]" + (f", {len(ov)} exceptions" if ov else "")))
+    doc.sub("Weights")
+    w = sp.get("weights")
+    dims = fw.children(fw.root)
+    doc.p(f"Weights: {_n(w)}. Within each parent the weights are renormalised to sum to one; the index has "
+          f"{len(dims)} dimensions with nominal weights " + ", ".join(f"{fw.nodes[d].name} {fw.nodes[d].weight:g}"
+                                                                       for d in dims) + ".")
+    doc.p(method_text("weights"))
+    rows.append(("Weights", _n(w)))
+    doc.sub("Aggregation")
+    m = agg.get("method", "arithmetic")
+    af = {"arithmetic": "I_u = Σ_i w_i y_ui / Σ_i w_i", "geometric": "I_u = Π_i y_ui^(w_i / Σ w)",
+          "mazziotta_pareto": "MPI_u = M_u − S_u · cv_u  (mean, standard deviation and coefficient of variation "
+                              "of the standardised y_ui)"}
+    doc.p(f"Method: {_n(m)} at every level (indicators → elements → dimensions → index)."
+          + (f" An aggregate is computed only when at least {agg['min_share']:.0%} of its weight is observed."
+             if agg.get("min_share") else ""))
+    if m in af:
+        doc.formula(af[m])
+    doc.p(method_text("aggregate", m))
+    rows.append(("Aggregation", _n(m) + (f", min. share {agg['min_share']:g}" if agg.get("min_share") else "")))
+    lv = sp.get("levels") or {}
+    if lv.get("bands"):
+        doc.sub("Maturity levels")
+        labs = lv.get("labels") or []
+        doc.p("Levels are bands of the index: " + "; ".join(
+            f"{labs[i] if i < len(labs) else i}: index ≥ {b:g}" for i, b in enumerate([None, *lv["bands"]][1:], 1)
+            if i < len(labs)) + f" (below {lv['bands'][0]:g}: {labs[0] if labs else 'first level'}).")
+        doc.p(method_text("levels"))
+        rows.append(("Maturity levels", ", ".join(f"{b:g}" for b in lv["bands"])))
+    doc.table(pd.DataFrame(rows, columns=["step", "value"]), "The method of this run in one table (from the "
+              "build spec).", {"step": "Setting", "value": "Value"})
+
+
+def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | None = None,
+                seeds: dict | None = None, note_n_units: bool = True) -> str:
+    """The whole report as one self-contained HTML document (figures as SVG data URIs).
+
+    Parameters
+    ----------
+    result : Result
+        The build of this run (framework, spec, scores).
+    run_dir : path
+        The run folder: ``tables/`` and ``state/`` written by the notebooks.
+    title : str
+        The run's title.
+    year : int, optional
+        The year reported (default: the latest).
+    inputs : dict, optional
+        ``{name: path}`` of the run's input files, hashed in the appendix (paths shown relative).
+    seeds : dict, optional
+        The seeds of the run's random steps.
+    """
+    from .. import figures as F
+    from ..audit import cross_section, units_of
+    from ..levels import Bands, rank_desc
+    from ..manifest import package_versions, sha256
+
+    run = Path(run_dir)
+    fw = result.framework
+    root = fw.root
+    T = cross_section(result, year=year)
+    u = units_of(result, year)
+    names = u["uName"] if "uName" in u else pd.Series(T.index, index=T.index)
+    prov = u["province"] if "province" in u else None
+    dims = fw.children(fw.root)
+    sp = result.spec
+    yr = year if year is not None else (result.years[-1] if getattr(result, "years", None) else None)
+    title = title or fw.meta.get("title", fw.name)
+    doc = Document(title=title)
+    S = {s: load_summary(run, s) for s in ("01_data_audit", "02_weighting", "03_uncertainty_sensitivity",
+                                           "04_clustering", "05_scenarios")}
+    note = str(sp.get("note") or "")
+    synthetic = "synthetic" in note.lower() or "sintetis" in note.lower()
+    bands = Bands.from_spec(sp.get("levels"))
+    score = T[root]
+    rank = pd.Series(rank_desc(score.to_numpy()).astype(int), index=T.index)
+    level = pd.Series(bands.assign(score.to_numpy()), index=T.index) if bands is not None else None
+    n = len(T)
+
+    # --- title page -------------------------------------------------------------------------------
+    meta_rows = [("Framework / Kerangka", f"{fw.meta.get('title', fw.name)}"),
+                 ("", f"<span class='id'>{html.escape(str(fw.meta.get('nama', '')))}</span>"),
+                 ("Data", html.escape(relative((inputs or {}).get("data")))),
+                 ("Year / Tahun", "—" if yr is None else str(yr)), ("Units / Daerah", f"{n} kabupaten/kota"),
+                 ("Indicators / Indikator", str(len(fw.indicators)))]
+    front = (f"<section class='titlepage'><h1>{html.escape(title)}</h1>"
+             "<div class='sub'>Methodology report / Laporan metodologi</div><table class='meta'>"
+             + "".join(f"<tr><td><b>{k}</b></td><td>{v if '<span' in v else html.escape(v)}</td></tr>"
+                       for k, v in meta_rows) + "</table>"
+             + (f"<div class='synthetic'>{html.escape(bilingual('Synthetic demonstration data'))}<br>"
+                f"<span style='font-weight:normal;font-size:9pt'>{html.escape(note)}</span></div>" if synthetic
+                else (f"<p>{html.escape(note)}</p>" if note else ""))
+             + "<p style='font:9pt sans-serif;color:#555'>Generated by Maturasi from the run's build spec and "
+               "results; every number in the text is computed, not typed.</p></section>")
+
+    # --- summary ----------------------------------------------------------------------------------
+    cav = caveats(result, run)
+    doc.section("Summary", "summary", page_break=False)
+    lv_counts = level.value_counts() if level is not None else None
+    top = rank.idxmin()
+    s3 = S["03_uncertainty_sensitivity"]
+    st_top = max(s3.get("sobol") or [{}], key=lambda r: r.get("ST", -1)) if s3.get("sobol") else None
+    doc.p(f"The {fw.meta.get('title', fw.name)} was computed for {n} units and {len(fw.indicators)} indicators"
+          + (f" in {yr}" if yr is not None else "") + f". The index has median {score.median():.1f} "
+          f"(range {score.min():.1f}–{score.max():.1f}); the highest score is {names.get(top, top)} "
+          f"({score[top]:.1f})."
+          + (" Levels: " + ", ".join(f"{lab} {int(lv_counts.get(lab, 0))}" for lab in bands.labels) + "."
+             if lv_counts is not None else "")
+          + (f" Under the uncertainty analysis ({s3['runs']} Monte Carlo runs) the median 90% rank interval spans "
+             f"{s3['median_interval_width']:.0f} places" if s3.get("median_interval_width") is not None else "")
+          + (f"; the most influential choice is the {_n(st_top['factor'])} (total-order Sobol' index "
+             f"{st_top['ST']:.2f})." if st_top else ".")
+          + f" The section on limitations lists {len(cav)} caveats generated from these results.")
+    doc.id_p(f"Indeks dihitung untuk {n} daerah dan {len(fw.indicators)} indikator"
+             + (f" pada tahun {yr}" if yr is not None else "") + f". Median indeks {score.median():.1f} "
+             f"(rentang {score.min():.1f}–{score.max():.1f}); skor tertinggi: {names.get(top, top)} "
+             f"({score[top]:.1f})."
+             + (f" Median lebar interval peringkat 90% adalah {s3['median_interval_width']:.0f} peringkat."
+                if s3.get("median_interval_width") is not None else "")
+             + f" Bagian keterbatasan mencatat {len(cav)} hal yang perlu diperhatikan."
+             + (" Data ini adalah data demonstrasi sintetis." if synthetic else ""))
+
+    # --- data and coverage ------------------------------------------------------------------------
+    doc.section("Data and coverage", "data", page_break=True)
+    s1 = S["01_data_audit"]
+    av = _read(run, "audit_availability_indicators")
+    rows = []
+    for d in dims:
+        ind = fw.indicators_under(d)
+        a = av.set_index("iCode").reindex(ind)["available"] if av is not None else pd.Series(dtype=float)
+        rows.append({"dim": f"{fw.nodes[d].name} / {fw.nodes[d].nama or ''}", "k": len(ind),
+                     "w": fw.nodes[d].weight, "avail": 100 * a.mean() if len(a) else np.nan,
+                     "low": 100 * a.min() if len(a) else np.nan,
+                     "src": (fw.nodes[d].source or "—")[:140]})
+    doc.p(f"Data file: {relative((inputs or {}).get('data'))}. {n} units, {len(fw.indicators)} indicators in "
+          f"{len(dims)} dimensions."
+          + (f" Mean data availability {s1['availability']:.1%} (lowest unit {s1['min_unit_availability']:.1%}); "
+             f"{s1['outlier_flags']} indicators flagged for skewness and kurtosis." if s1 else ""))
+    doc.table(pd.DataFrame(rows), "Dimensions of the framework: number of indicators, nominal weight, data "
+              "availability (% of units with a value; mean and lowest indicator) and the source of the dimension.",
+              {"dim": "Dimension", "k": "Indicators", "w": "Weights", "avail": "Data availability",
+               "low": "Lowest availability", "src": "Source"}, digits={"avail": 1, "low": 1, "w": 2}, cls="small")
+    raw = cross_section(result, "raw", year, aggregates=False)
+    doc.figure(F.missingness(raw, fw), f"Missing data: units (rows, most missing on top) × indicators (columns, "
+               f"grouped by dimension); black = missing. All {n} units are shown.")
+
+    _method_section(doc, result, T)
+
+    # --- results ----------------------------------------------------------------------------------
+    doc.section("Results", "results")
+    if bands is not None:
+        doc.figure(F.index_histogram(score, list(bands.bands), bands.labels, xlabel=f"{fw.nodes[root].name} / "
+                                     f"{fw.nodes[root].nama or ''}"),
+                   f"Distribution of the index over the {n} units, coloured by maturity level (dashed: level "
+                   f"limits). Number of units per level in brackets.")
+        lvt = _read(run, "report_levels")
+        if lvt is not None:
+            lvt["share"] = 100 * lvt["units"] / lvt["units"].sum()
+            doc.table(lvt, "Units per maturity level.", {"level": "Level", "tingkat": "Level (Bahasa Indonesia)",
+                      "from score":
+                      "From score", "units": "Units", "share": "Share of units (%)"}, digits={"share": 1})
+    rs = _read(run, "ua_rank_stats")
+    rs = rs.set_index("uCode") if rs is not None else None
+    tab = pd.DataFrame({"rank": rank, "name": names.reindex(T.index), "prov": prov.reindex(T.index) if prov is not
+                        None else "", "score": score, "level": level if level is not None else ""})
+    if rs is not None:
+        tab["interval"] = [f"{rs.at[c, 'Q5']:.0f}–{rs.at[c, 'Q95']:.0f}" if c in rs.index else "—" for c in tab.index]
+    tab = tab.sort_values("rank")
+    cols = {"rank": "Rank", "name": "Unit", "prov": "Province", "score": "Index", "level": "Level",
+            "interval": "Rank interval"}
+    doc.table(tab.head(15), "The 15 units with the highest index, with the 5–95% rank interval from the "
+              "uncertainty analysis.", cols, digits={"score": 1})
+    doc.table(tab.tail(15), "The 15 units with the lowest index.", cols, digits={"score": 1})
+    mp = run / "figures" / "map_index.svg"
+    if mp.exists():
+        doc.figure_file(mp, "Map of the index (boundary file of the run).")
+    if prov is not None:
+        doc.sub("Province roll-up")
+        if not mp.exists():
+            doc.p("No boundary file was given to this run (config key boundaries), so no map is drawn; the "
+                  "geography is shown by province.")
+        from ..rollup import rollup
+
+        try:
+            wcol = "population" if "population" in u else None
+            ru = rollup(result, "provinsi", weight=wcol).reset_index()
+            if "year" in ru and yr is not None:
+                ru = ru[ru["year"] == yr]
+            ru = ru[ru["measure"] == root].sort_values("mean", ascending=False)
+        except Exception:  # noqa: BLE001 - a roll-up that cannot be formed is left out, not fatal
+            ru = None
+        means = prov.reindex(T.index).to_frame("p").assign(s=score).groupby("p")["s"].mean()
+        doc.figure(F.province_strip(score, prov.reindex(T.index), means, xlabel=fw.nodes[root].name or root),
+                   f"The index of every unit (dots, all {n}) by province, provinces sorted by their unweighted "
+                   "mean (red bar). A province's mean is a summary of its units, not an index of the province.")
+        if ru is not None and len(ru):
+            doc.table(ru, "Province roll-up of the index (analysis.rollup): units, unweighted mean (every "
+                      "kabupaten/kota counts once) and population-weighted mean (the score of the average resident).",
+                      {"uName": "Province", "n_units": "Units", "mean": "Mean",
+                       "weighted_mean": "Population-weighted mean"}, digits={"mean": 1, "weighted_mean": 1},
+                      cls="small split", split=2)
+
+    # --- robustness ---------------------------------------------------------------------------------
+    if s3:
+        doc.section("Robustness", "robustness", page_break=True)
+        doc.sub("Uncertainty analysis")
+        doc.p(f"{s3['runs']} Monte Carlo runs (seed {s3.get('seed', '—')}) vary "
+              + ", ".join(_n(f) for f in s3["factors"]) + " at once; every run rebuilds the index and ranks the "
+              "units (Saisana, Saltelli & Tarantola 2005). The rank interval of a unit is the 5th to 95th "
+              "percentile of its ranks.")
+        if rs is not None:
+            parts = max(1, int(np.ceil(len(rs) / 180)))   # at most 90 rows per column: 5.5 pt labels at A4
+            per = int(np.ceil(len(rs) / parts))
+            for i in range(parts):
+                a, b = i * per, min(len(rs), (i + 1) * per)
+                doc.figure(F.rank_interval_columns(rs, rs["uName"] if "uName" in rs else None, start=a, stop=b,
+                                                   ncols=2, height=7.4, label_size=5.3),
+                           f"Rank intervals of all {len(rs)} units, part {i + 1} of {parts} (nominal ranks "
+                           f"{a + 1}–{b}): line = 5–95% interval, dot = median, black tick = nominal rank. The 10 "
+                           "best units are green, the 10 worst red.", cls="tall")
+            wid = (rs["Q95"] - rs["Q5"])
+            doc.p(f"Interval width: median {wid.median():.0f} places, 90th percentile {wid.quantile(0.9):.0f}; "
+                  f"{int((wid > 100).sum())} of {len(rs)} units have an interval wider than 100 places.")
+        ls = _read(run, "ua_level_shares")
+        if ls is not None:
+            p = ls.drop(columns=["uCode"]).max(axis=1)
+            doc.p(f"Level stability: {int((p >= 0.9).sum())} of {len(ls)} units keep their most likely level in at "
+                  f"least 90% of the runs; {int((p < 0.5).sum())} have no level with a probability of one half.")
+        si = _read(run, "ua_sobol")
+        if si is not None:
+            doc.sub("Sensitivity analysis")
+            n_s = s3.get("sobol_N")
+            doc.p(f"Sobol' first-order (S_i) and total-order (S_Ti) indices of the output "
+                  f"'{_n(s3.get('output'))}', estimated with Saltelli's design and estimators (Saltelli et al. "
+                  f"2010) via SALib; base sample N = {n_s if n_s else '—'}"
+                  + (f" ({s3.get('sobol_runs')} model runs)" if s3.get("sobol_runs") else "")
+                  + ", 95% bootstrap confidence intervals. S_i is the share of the output variance due to the "
+                  "factor alone; S_Ti includes its interactions.")
+            from ..uncertainty.figures import sobol_bars
+
+            si2 = si.set_index("factor").rename(index=_n)
+            doc.figure(sobol_bars(si2, title=""), "Sobol' first-order and total-order indices with 95% confidence "
+                       "intervals.")
+            si["name"] = si["factor"].map(_n)
+            doc.table(si, "Sobol' indices with the half-width of their 95% confidence intervals.",
+                      {"name": "Factor", "S1": "First-order index", "S1_conf": "± (95%)", "ST": "Total-order index",
+                       "ST_conf": "± (95%)"}, digits={"S1": 3, "S1_conf": 3, "ST": 3, "ST_conf": 3})
+            neg = si[si["S1"] < 0]
+            if len(neg):
+                doc.warn(f"Negative first-order estimates ({', '.join(neg['name'])}): a variance share cannot be "
+                         "negative; these factors have a first-order effect near zero that the sample cannot "
+                         "resolve.")
+            if n_s is not None and n_s < 512:
+                doc.warn(f"Small Sobol' sample (N = {n_s}): the indices are rough estimates; the convergence table "
+                         "shows how much they still move.")
+            cv = _read(run, "ua_sobol_convergence")
+            if cv is not None and len(cv):
+                cv["name"] = cv["factor"].map(_n)
+                doc.table(cv, "Convergence: the same indices estimated on the first quarter, half and all of the "
+                          "base sample. Indices that still move between the rows have not converged.",
+                          {"n": "Base sample", "runs": "Model runs", "name": "Factor", "S1": "First-order index",
+                           "ST": "Total-order index"}, digits={"S1": 3, "ST": 3}, cls="small")
+
+    # --- weighting alternatives ------------------------------------------------------------------
+    s2 = S["02_weighting"]
+    if s2:
+        doc.section("Weighting alternatives", "weights")
+        doc.p("The index is recomputed with each alternative weight set, everything else unchanged, and compared "
+              "with the nominal (framework) weights: " + ", ".join(_n(x) for x in s2["sets"]) + ".")
+        W = _read(run, "weights")
+        if W is not None:
+            W = W.set_index(W.columns[0]).rename_axis(None)
+            Wd = W.reindex(dims)
+            doc.figure(F.dimension_weight_bars(Wd, labels={d: fw.nodes[d].name or d for d in dims},
+                                               set_labels={c: _n(c) for c in W.columns}),
+                       "Weight of each dimension within the index under each weight set.")
+        ws = _read(run, "weights_summary")
+        if ws is not None:
+            ws["name"] = ws["set"].map(_n)
+            doc.table(ws, f"Each weight set against the nominal weights ({n} units).",
+                      {"name": "Weight set", "spearman": "Rank correlation with the nominal set",
+                       "mean_abs_shift": "Mean rank shift", "max_abs_shift": "Largest rank shift",
+                       "moved_gt_10": "Units moving more than 10 places", "level_changes": "Units changing level"},
+                      digits={"spearman": 3, "mean_abs_shift": 1, "max_abs_shift": -1, "moved_gt_10": -1,
+                              "level_changes": -1})
+            for _, r in ws.iterrows():
+                if pd.notna(r.get("level_changes")) and r["level_changes"] > 0.5 * n:
+                    doc.warn(f"{_n(r['set']).capitalize()} change the maturity level of {int(r['level_changes'])} of "
+                             f"{n} units: levels under this set are not comparable with the nominal ones.")
+        for node, o in (s2.get("optimised") or {}).items():
+            if o.get("zero_weights"):
+                doc.warn(f"Optimised weights under {node}: {', '.join(map(str, o['zero_weights']))} at about zero "
+                         "(the optimiser drops them).")
+        cmp = _read(run, "weights_comparison")
+        if cmp is not None and {"set", "rank"}.issubset(cmp.columns):
+            R = cmp.pivot_table(index="uCode", columns="set", values="rank")
+            ref = s2.get("reference", "nominal")
+            if ref in R:
+                doc.figure(F.rank_shift_scatter(R, ref, list(R.columns), labels={c: _n(c) for c in R.columns}),
+                           f"Rank under the nominal weights (x) against the rank under each alternative set (y), all "
+                           f"{len(R)} units; red: units moving more than 10 places.")
+
+    # --- typology ---------------------------------------------------------------------------------
+    s4 = S["04_clustering"]
+    if s4:
+        doc.section("Typology", "typology")
+        doc.p(f"{s4['k']} clusters ({s4['method']} on the {s4['on']})."
+              + (f" Mean adjusted Rand index over bootstrap resamples {s4['mean_ari']:.2f}." if s4.get("mean_ari")
+                 is not None else "") + " " + " ".join(s4.get("notes") or []))
+        cl = pd.DataFrame(s4.get("clusters") or [])
+        if len(cl):
+            cl["typical"] = cl.get("medoid_uName", cl.get("medoid_uCode", ""))
+            doc.table(cl, "Clusters: label, size and the unit nearest the cluster's centre.",
+                      {"cluster": "Cluster", "label_en": "Label", "label_id": "Label (Bahasa Indonesia)",
+                       "size": "Size", "typical": "Typical unit"})
+        doc.figure_file(run / "figures" / "cluster_profiles.svg", "Cluster profiles: mean dimension score per "
+                        "cluster (numbers), colour = deviation from the mean of the clusters.")
+        doc.figure_file(run / "figures" / "map_clusters.svg", "Map of the typology.")
+
+    # --- scenarios --------------------------------------------------------------------------------
+    s5 = S["05_scenarios"]
+    if s5 and (s5.get("scenarios") or s5.get("paths")):
+        doc.section("Scenarios", "scenarios")
+        if s5.get("scenarios"):
+            doc.table(pd.DataFrame(s5["scenarios"]), "What-if scenarios: units whose data change, units changing "
+                      "level, mean change of the index of the changed units.",
+                      {"name": "Scenario", "units_changed": "Units changed", "level_changes": "Level changes",
+                       "mean_delta_score": "Mean change in the index"})
+        for p in s5.get("paths") or []:
+            doc.p(f"{p['name']} ({p['unit']}): from {p['from']:.1f} to the target {p['target']:.1f}: {p['message']}.")
+            mv = pd.DataFrame(p.get("moves") or [])
+            if len(mv):
+                mv = mv.reindex(mv["change"].abs().sort_values(ascending=False).index).head(10)
+                c0 = mv.columns[0]
+                mv["name"] = [f"{c} — {fw.nodes[c].name}" if c in fw.nodes else str(c) for c in mv[c0]]
+                doc.table(mv, f"Least change to reach the target for {p['name']}: indicators that move (at most 10), "
+                          "in the indicators' own units.",
+                          {"name": "Indicator", "current": "From", "new": "To", "change": "Change"}, cls="small")
+
+    # --- limitations --------------------------------------------------------------------------------
+    doc.section("Limitations and caveats", "limitations")
+    doc.p("Generated from this run's results:")
+    doc.items(cav)
+    if fw.meta.get("caveats"):
+        doc.p("Caveats stated by the framework: " + str(fw.meta["caveats"]))
+
+    # --- references --------------------------------------------------------------------------------
+    doc.section("References", "references")
+    refs = REFERENCES + [str(s) for s in (fw.meta.get("sources") or [])]
+    doc.parts.append("<ol class='refs'>" + "".join(f"<li>{html.escape(r)}</li>" for r in refs) + "</ol>")
+
+    # --- appendix ----------------------------------------------------------------------------------
+    doc.section("Appendix", "appendix")
+    doc.sub("Software and inputs")
+    vers = package_versions()
+    try:
+        from importlib.metadata import version
+
+        vers = {"maturasi": version("maturasi"), **vers}
+    except Exception:  # noqa: BLE001
+        pass
+    doc.table(pd.DataFrame(sorted(vers.items()), columns=["p", "v"]), "Software versions of this run.",
+              {"p": "Package", "v": "Version"}, cls="small")
+    if seeds:
+        doc.table(pd.DataFrame([(k, str(v)) for k, v in seeds.items() if v is not None], columns=["k", "v"]),
+                  "Seeds and sample sizes of the random steps (same config and seed → the same tables).",
+                  {"k": "Setting", "v": "Value"}, cls="small")
+    rows = []
+    for k, v in (inputs or {}).items():
+        if v and Path(str(v)).is_file():
+            rows.append({"k": k, "f": relative(v), "h": sha256(v)[:16] + "…"})
+        elif v:
+            rows.append({"k": k, "f": relative(v) if os.sep in str(v) else str(v), "h": "built-in"})
+    if rows:
+        doc.table(pd.DataFrame(rows), "Inputs of the run (paths relative to the project folder), with the first "
+                  "16 hex digits of their SHA-256; manifest.json has the full hashes.",
+                  {"k": "Input", "f": "File", "h": "SHA-256"}, cls="small")
+    return doc.html(front=front)
