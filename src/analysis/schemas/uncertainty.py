@@ -143,22 +143,28 @@ def n_runs(ua, design: str | None = None) -> int:
     return int(ua.N) * (len(ua.factors) + 2) if design == "sobol" else int(ua.N)
 
 
-def estimate_bytes(n_units: int, runs: int, keep_scores: bool, *, n_nodes: int = 0, n_dims: int = 0) -> int:
+def estimate_bytes(n_units: int, runs: int, keep_scores: bool, *, n_nodes: int = 0, n_dims: int = 0,
+                   rank_bins: int | None = None) -> int:
     """Memory a study of ``runs`` runs over ``n_units`` units needs, in bytes (as the engine allocates).
 
-    Per-run scores (units × runs; float32 above 60 million cells), the rank and level histograms
-    (units × (units + 2) int64), the design and the weight matrix (runs × (dims + nodes) float64)
-    and a few per-run outputs.
+    Per-run scores (units × runs; float32 above 60 million cells), the per-unit rank histogram
+    (units × (bins + 1) uint32, see :mod:`analysis.uncertainty.backend`), the blocks in flight (a
+    few units × block arrays of float64), the design and the weight matrix (runs × (dims + nodes)
+    float64) and a few per-run outputs.
     """
+    from ..uncertainty.backend import BLOCK_CELLS, rank_bin_width
+
     item = 8 if n_units * runs <= 60_000_000 else 4
     scores = n_units * runs * item if keep_scores else 0
-    hist = 2 * n_units * (n_units + 2) * 8
+    bins = math.ceil(n_units / rank_bin_width(n_units, rank_bins)) if n_units else 0
+    hist = n_units * (bins + 1) * 4
+    blocks = 2 * 8 * 8 * min(BLOCK_CELLS, n_units * max(runs, 1))  # 2 blocks in work × ~8 float64 arrays
     design = runs * (n_dims + n_nodes + 8) * 8
-    return int(scores + hist + design)
+    return int(scores + hist + blocks + design)
 
 
 def check_budget(n_units: int, ua, keep_scores: bool, *, design: str | None = None, n_nodes: int = 0,
-                 runs: int | None = None, available: int | None = None) -> int:
+                 runs: int | None = None, available: int | None = None, rank_bins: int | None = None) -> int:
     """Refuse a study whose arrays would not fit in memory, before allocating them.
 
     Parameters
@@ -177,6 +183,8 @@ def check_budget(n_units: int, ua, keep_scores: bool, *, design: str | None = No
         The number of runs when known (a replayed design); default from ``N`` and the design.
     available : int, optional
         Bytes available (default: :func:`available_memory`).
+    rank_bins : int, optional
+        Rank bins per unit (default as the engine's).
 
     Returns
     -------
@@ -190,7 +198,7 @@ def check_budget(n_units: int, ua, keep_scores: bool, *, design: str | None = No
     """
     runs = n_runs(ua, design) if runs is None else int(runs)
     dims = sum(max(1, len(f.nodes or [])) if f.type == "weights" else 1 for f in ua.factors)
-    need = estimate_bytes(n_units, runs, keep_scores, n_nodes=n_nodes, n_dims=dims)
+    need = estimate_bytes(n_units, runs, keep_scores, n_nodes=n_nodes, n_dims=dims, rank_bins=rank_bins)
     avail = available_memory() if available is None else int(available)
     if need > avail:
         gib = 1 << 30

@@ -4,8 +4,9 @@ Each run is resolved to (upstream choice, aggregation choice, weight vector). Th
 (imputed → treated → normalised indicators) depend only on a few discrete choices, so each distinct
 combination is computed once and cached; all runs that share it are aggregated together, level by
 level, as batched array operations with the weights as a ``runs × nodes`` matrix. Excluding an
-indicator is a zero weight (the weighted means renormalise over the others). Rank statistics are
-accumulated chunk by chunk (a per-unit histogram of ranks), so memory stays bounded.
+indicator is a zero weight (the weighted means renormalise over the others). Runs are evaluated in
+fixed blocks by a backend (local threads or ``dask.distributed``, :mod:`.backend`) and reduced to
+rank and level histograms per unit, so memory stays bounded at any number of units and runs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from scipy.stats import rankdata
 
 from .._errors import InputError
 from ..aggregate import aggregate_matrix, canonical, node_method
@@ -53,22 +53,6 @@ class UAResult:
     outputs: pd.DataFrame  # per run: mean_abs_rank_shift, index_mean
     design: pd.DataFrame
     timings: dict
-
-
-def _quantile_from_hist(counts: np.ndarray, p: float) -> np.ndarray:
-    """R type-7 quantile of each row's ranks from a rank histogram (columns = rank 0..n)."""
-    total = counts.sum(axis=1)
-    cum = np.cumsum(counts, axis=1)
-    h = (total - 1) * p
-    lo = np.floor(h).astype(int)
-    frac = h - lo
-    out = np.empty(counts.shape[0])
-    for i in range(counts.shape[0]):
-        c = cum[i]
-        x_lo = np.searchsorted(c, lo[i], side="right")
-        x_hi = np.searchsorted(c, min(lo[i] + 1, total[i] - 1), side="right")
-        out[i] = x_lo + frac[i] * (x_hi - x_lo)
-    return out
 
 
 class Engine:
@@ -386,125 +370,125 @@ class Engine:
                                  f"{self._current_norm})", node=code) from None
         return vals
 
+    def block_scores(self, X: np.ndarray, W: np.ndarray, u: int, a: int):
+        """Index scores, ranks and level indices (units × runs) of runs with weights ``W`` on upstream matrix
+        ``X`` (upstream choice ``u``) and aggregation ``a``."""
+        root = self.fw.root
+        lev_on = (self.bands.on or root) if self.bands else None
+        self._current_norm = self.upstream_keys[u]["normalise"].get("method")
+        want = [root] + ([lev_on] if lev_on is not None and lev_on != root else [])
+        vals = self.aggregate_runs(X, W, self.agg_specs[a], want=want)
+        S = vals[root]
+        return S, rank_columns(S), (self.bands.index_of(vals[lev_on]) if self.bands else None)
+
+    def kernel(self) -> Engine:
+        """A light copy that evaluates blocks of runs (no data, nominal build or upstream tables): what a
+        Dask worker receives."""
+        k = object.__new__(Engine)
+        k.__dict__.update({key: v for key, v in self.__dict__.items()
+                           if key not in ("ds", "nominal", "_cache", "_ref", "units")})
+        k._cache = {}
+        k._ref = None if self._ref is None else True  # only tells _ref_hint that a reference year is used
+        return k
+
     def evaluate(self, runs: Runs, *, keep_scores: bool = True, chunk: int = 4096, n_jobs: int | None = None,
-                 progress: bool | None = None, backend: str = "local", scheduler: str | None = None) -> UAResult:
+                 progress: bool | None = None, backend: str = "local", scheduler: str | None = None,
+                 rank_bins: int | None = None, client=None) -> UAResult:
         """Evaluate all runs; returns rank statistics, level shares, per-run outputs and scores.
+
+        The runs are cut into a fixed list of tasks (:func:`~analysis.uncertainty.backend.plan_tasks`)
+        whose compact summaries are combined into the statistics (:mod:`analysis.uncertainty.backend`):
+        memory holds a few units × ``chunk`` blocks and the per-unit rank histogram, never units × runs
+        (unless ``keep_scores``).
 
         Parameters
         ----------
         keep_scores : bool
             Keep every run's index scores (units × runs).
         chunk : int
-            Runs per batch (bounds memory: a batch holds units × chunk arrays per node).
+            Most runs per task (also at most ``BLOCK_CELLS / units``).
         n_jobs : int, optional
-            Threads for the local backend (default: 2 on large studies, else 1).
+            Threads of the local backend, or workers of a new Dask ``LocalCluster`` (default: 2 on
+            large studies, else 1).
+        progress : bool, optional
+            Show a progress bar (default: when stderr is a terminal and not in CI).
         backend : {'local', 'dask'}
-            ``dask`` sends the batches to a ``dask.distributed`` cluster: a ``LocalCluster`` by default,
-            or the scheduler at ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``). Needs ``pip install
-            maturasi[dask]``. Results are identical to the local backend.
+            ``dask`` sends the tasks to a ``dask.distributed`` cluster: a ``LocalCluster`` by default, the
+            scheduler at ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``), or ``client``. Results are identical
+            to the local backend.
+        rank_bins : int, optional
+            Number of rank bins per unit; default one per rank up to
+            :data:`~analysis.uncertainty.backend.EXACT_MAX_UNITS` units (exact quantiles), else
+            :data:`~analysis.uncertainty.backend.DEFAULT_BINS` (quantiles within ``ceil(n / bins) − 1`` ranks).
         """
         import time
 
-        from joblib import Parallel, delayed
-
         from ..schemas.uncertainty import check_budget
+        from .backend import Reducer, plan_tasks, rank_bin_width, run_block, run_dask, run_local
 
         t0 = time.perf_counter()
         n = len(self.units)
         R = len(runs.W)
-        check_budget(n, self.ua, keep_scores, runs=R, n_nodes=len(self.nodes))  # before allocating
-        root = self.fw.root
+        check_budget(n, self.ua, keep_scores, runs=R, n_nodes=len(self.nodes), rank_bins=rank_bins)  # before allocating
         nom_score = self.nominal.index.to_numpy(dtype=float)
         nom_rank = rank_columns(nom_score[:, None])[:, 0]
-        counts = np.zeros((n, n + 2), dtype=np.int64)
-        sum_rank = np.zeros(n)
-        sum_score = np.zeros(n)
         n_lev = len(self.bands.labels) if self.bands else 0
-        lev_counts = np.zeros((n, max(n_lev, 1)), dtype=np.int64)
-        dtype = np.float64 if n * R <= 60_000_000 else np.float32
-        scores = np.empty((n, R), dtype=dtype) if keep_scores else None
-        mars = np.empty(R)
-        imean = np.empty(R)
-        combo = runs.upstream.astype(np.int64) * (len(self.agg_specs) + 1) + runs.agg
-        order = np.argsort(combo, kind="stable")
-        bounds = np.flatnonzero(np.diff(combo[order])) + 1
-        tasks = []
-        for idx in np.split(order, bounds) if R else []:
-            u, a = int(runs.upstream[idx[0]]), int(runs.agg[idx[0]])
-            for s in range(0, len(idx), chunk):
-                tasks.append((u, a, idx[s:s + chunk]))
-        for u in {t[0] for t in tasks}:
-            self.upstream(u)  # fill the cache before threads start
-        lev_on = None
-        if self.bands:
-            lev_on = self.bands.on or root
+        width = rank_bin_width(n, rank_bins)
+        tasks = plan_tasks(runs.upstream, runs.agg, n, chunk)
+        red = Reducer(n, R, len(tasks), width, n_lev, keep_scores,
+                      dtype=np.float64 if n * R <= 60_000_000 else np.float32)
+        for u in sorted({t.u for t in tasks}):
+            self.upstream(u)  # fill the cache before work starts
+        n_bins = red.hist.n_bins
 
-        def work(u, a, idx):
-            self._current_norm = self.upstream_keys[u]["normalise"].get("method")
-            want = [root] + ([lev_on] if self.bands and lev_on != root else [])
-            vals = self.aggregate_runs(self._cache[u], runs.W[idx], self.agg_specs[a], want=want)
-            S = vals[root]
-            rk = rank_columns(S)
-            L = self.bands.index_of(vals[lev_on]) if self.bands else None
-            return idx, S, rk, L
+        def args(t):
+            return (t.no, t.u, t.a, t.idx, runs.W[t.idx], nom_rank, width, n_bins, n_lev, keep_scores)
 
         if n_jobs is None:  # threads pay off only on large batches
             n_jobs = min(2, os.cpu_count() or 1) if n * R > 5_000_000 else 1
         show = (sys.stderr.isatty() and not os.environ.get("CI")) if progress is None else progress
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=R, disable=not show, desc="runs", unit="run")
-        client = None
-        if backend == "dask":
-            try:
-                from dask.distributed import Client, LocalCluster, as_completed
-            except ImportError:
-                raise InputError("backend 'dask' needs dask.distributed: pip install 'maturasi[dask]'") from None
-            if scheduler:
-                client = Client(scheduler)
+        bar = tqdm(total=R, disable=not show, desc=f"runs ({backend})", unit="run")
+        own = None
+        try:
+            if backend == "dask":
+                if client is None:
+                    try:
+                        from .backend import dask_client
+
+                        own = client = dask_client(scheduler, n_jobs if n_jobs > 1 else None)
+                    except ImportError:
+                        raise InputError("backend 'dask' needs dask.distributed: pip install 'dask[distributed]'"
+                                         ) from None
+                kern = self.kernel()
+                results = run_dask(client, kern, {u: self._cache[u] for u in {t.u for t in tasks}}, tasks, args)
+            elif backend != "local":
+                raise InputError(f"unknown backend '{backend}' (use 'local' or 'dask')")
             else:
-                client = Client(LocalCluster(n_workers=n_jobs or min(2, os.cpu_count() or 1), threads_per_worker=1,
-                                             processes=False, dashboard_address=None))
-            futures = client.map(lambda t: work(*t), tasks, pure=False)
-            results = (f.result() for f in as_completed(futures))
-        elif backend != "local":
-            raise InputError(f"unknown backend '{backend}' (use 'local' or 'dask')")
-        elif n_jobs == 1:
-            results = (work(*t) for t in tasks)
-        else:
-            results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
-                delayed(work)(*t) for t in tasks)
-        for idx, S, rk, L in results:
-            ok = ~np.isnan(rk)
-            rr = np.where(ok, rk, n + 1).astype(np.int64)
-            flat = (np.arange(n)[:, None] * (n + 2) + rr).ravel()
-            counts += np.bincount(flat, minlength=n * (n + 2)).reshape(n, n + 2)
-            sum_rank += np.where(ok, rk, 0).sum(axis=1)
-            sum_score += np.nan_to_num(S).sum(axis=1)
-            if L is not None:
-                flat = (np.arange(n)[:, None] * (n_lev + 1) + np.where(L < 0, n_lev, L)).ravel()
-                lev_counts += np.bincount(flat, minlength=n * (n_lev + 1)).reshape(n, n_lev + 1)[:, :n_lev]
-            mars[idx] = np.nanmean(np.abs(rk - nom_rank[:, None]), axis=0)
-            imean[idx] = np.nanmean(S, axis=0)
-            if scores is not None:
-                scores[:, idx] = S
-            bar.update(len(idx))
-        bar.close()
-        if client is not None:
-            cluster = client.cluster
-            client.close()
-            if cluster is not None:
-                cluster.close()
+                results = run_local(lambda t: run_block(self, self._cache[t.u], *args(t)), tasks, n_jobs)
+            for blk in results:
+                red.add(blk)
+                bar.update(len(blk.idx))
+        finally:
+            bar.close()
+            if own is not None:
+                cluster = own.cluster
+                own.close()
+                if cluster is not None:
+                    cluster.close()
         t_eval = time.perf_counter() - t0
-        counts = counts[:, : n + 1]
-        avail = counts.sum(axis=1)
+        hist = red.hist
+        avail = hist.available()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_rank = red.rank_sum / np.maximum(avail, 1)
         stats = pd.DataFrame({
-            "Nominal": nom_rank, "Mean": sum_rank / np.maximum(avail, 1),
-            "Median": _quantile_from_hist(counts, 0.5), "Q5": _quantile_from_hist(counts, 0.05),
-            "Q95": _quantile_from_hist(counts, 0.95),
+            "Nominal": nom_rank, "Mean": mean_rank,
+            "Median": hist.quantile(0.5), "Q5": hist.quantile(0.05), "Q95": hist.quantile(0.95),
         }, index=self.units)
         stats["ScoreNominal"] = nom_score
-        stats["ScoreMean"] = sum_score / max(R, 1)
+        stats["ScoreMean"] = red.score_sum / max(R, 1)
+        scores = red.scores
         if scores is not None:
             if R == 0:
                 q = np.full((3, n), np.nan)
@@ -516,14 +500,16 @@ class Engine:
         level_shares = None
         nominal = pd.DataFrame({"Score": nom_score, "Rank": nom_rank}, index=self.units)
         if self.bands:
-            level_shares = pd.DataFrame(lev_counts / max(R, 1), index=self.units, columns=self.bands.labels)
+            level_shares = pd.DataFrame(red.level_counts / max(R, 1), index=self.units, columns=self.bands.labels)
             nominal["Level"] = self.nominal.levels
         sc = None
         if scores is not None:
             sc = pd.DataFrame(scores, index=self.units, columns=[f"r_{i + 1}" for i in range(R)])
-        outputs = pd.DataFrame({"mean_abs_rank_shift": mars, "index_mean": imean})
+        outputs = pd.DataFrame({"mean_abs_rank_shift": red.mars, "index_mean": red.imean})
         return UAResult(nominal, stats, level_shares, sc, outputs, runs.design,
-                        {"evaluate": t_eval, "runs": R, "upstream_tables": len(self._cache)})
+                        {"evaluate": t_eval, "runs": R, "upstream_tables": len(self._cache), "tasks": len(tasks),
+                         "backend": backend, "rank_bin_width": width,
+                         "rank_quantiles": "exact" if width == 1 else f"binned, within {width - 1} ranks"})
 
 
 def canonical_step(step: dict) -> dict:
@@ -557,9 +543,27 @@ def _one_year(res, year, order: pd.Index):
 
 
 def rank_columns(S: np.ndarray) -> np.ndarray:
-    """Rank each column, 1 = highest, ties at the minimum, NaN kept."""
+    """Rank each column, 1 = highest, ties at the minimum, NaN kept (as ``scipy.stats.rankdata(-S, "min")``).
+
+    One sort per column; a value's rank is one plus the position of the first value equal to it in
+    descending order (the "min" method for ties).
+    """
+    S = np.asarray(S, dtype=float)
     nan = np.isnan(S)
-    r = rankdata(np.where(nan, np.inf, -S), method="min", axis=0).astype(float)
+    n, c = S.shape
+    if n == 0 or c == 0:
+        return np.full(S.shape, np.nan)
+    key = np.ascontiguousarray(np.where(nan, np.inf, -S).T)  # runs × units: each sort on contiguous memory
+    order = np.argsort(key, axis=1)
+    v = np.take_along_axis(key, order, axis=1)
+    new = np.empty(v.shape, dtype=bool)
+    new[:, 0] = True
+    np.not_equal(v[:, 1:], v[:, :-1], out=new[:, 1:])
+    start = np.where(new, np.arange(n), 0)
+    np.maximum.accumulate(start, axis=1, out=start)
+    r = np.empty((c, n))
+    np.put_along_axis(r, order, start + 1.0, axis=1)
+    r = r.T.copy()
     r[nan] = np.nan
     return r
 
