@@ -12,7 +12,8 @@ built-in framework          official method (``methodology/specs``)  defined by
 ==========================  ======================================  ==================================
 
 The other built-in frameworks have no official method (their specs in ``methodology/specs`` are
-this kit's documented choices), so a build of them names its spec.
+this kit's documented choices): ``maturasi build`` without ``--spec`` builds them with the kit's
+defaults and says so in a ``note:`` line.
 """
 
 from __future__ import annotations

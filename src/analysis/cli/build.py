@@ -38,12 +38,12 @@ def register(sub) -> None:
     d.set_defaults(func=cmd_demo)
 
 
-def _official_or_refuse(args: argparse.Namespace, *, refuse: bool = True) -> None:
+def _official_spec(args: argparse.Namespace) -> str | None:
     """Without ``--spec``: a built-in official framework (IDM, SPBE, GM100SC evaluation) is built with its
-    official method (:func:`analysis.official.official_spec`); another built-in framework needs ``--spec``
-    (with ``refuse``; ``validate`` checks the inputs without one)."""
+    official method (:func:`analysis.official.official_spec`, set as ``args.spec``). Another built-in
+    framework is built with the kit's defaults, and a note (returned) says that this is no official method."""
     if args.spec is not None:
-        return
+        return None
     from ..framework import load_framework
     from ..official import is_builtin, official_spec
 
@@ -51,16 +51,18 @@ def _official_or_refuse(args: argparse.Namespace, *, refuse: bool = True) -> Non
     spec = official_spec(fw)
     if spec is not None:
         args.spec = str(spec)
-    elif refuse and is_builtin(fw):
-        raise InputError(f"framework '{fw.name}' has no official method: name the build spec with --spec "
-                         "(e.g. one of methodology/specs/)")
+        return None
+    if is_builtin(fw):
+        return (f"framework '{fw.name}' has no official method and no --spec was given: built with the kit's "
+                "defaults (min-max 0-100, weighted arithmetic means, no levels); name a build spec with --spec")
+    return None
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from ..io import write_result
     from ..pipeline import build
 
-    _official_or_refuse(args)
+    default_note = _official_spec(args)
     if args.rollup_weight and not args.rollup:
         raise InputError("--rollup-weight needs --rollup LEVEL (provinsi, kabkota or kecamatan)")
     check_out(args, inputs_of(args))
@@ -68,7 +70,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     res = build(args.framework, args.data, args.spec)
     res.timings["wall"] = time.perf_counter() - t0
     extra = rollup_tables(res, args.rollup, args.rollup_weight) if args.rollup else None
-    shown = list(res.warnings)
+    shown = list(res.warnings) + ([default_note] if default_note else [])
     res.warnings.extend(_notes.recorded())  # into the manifest's notes, not onto the terminal
     out = write_result(res, args.out, inputs=inputs_of(args), force=args.force, xlsx=args.xlsx, extra_tables=extra)
     idx = res.index
@@ -85,7 +87,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from ..pipeline import build, check_spec
     from ..spec import load_spec
 
-    _official_or_refuse(args, refuse=False)
+    _official_spec(args)
     fw = load_framework(args.framework)
     sp = load_spec(args.spec)
     ds = load_data(args.data, fw)
