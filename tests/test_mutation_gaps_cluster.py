@@ -286,3 +286,26 @@ def test_profiles_medoid_minimises_the_sum_of_distances(demo):
     p = ty.peers
     assert (p["n_in_cluster"] == p.groupby("cluster")["index"].transform("size")).all()
     assert list(p.columns[:2]) == ["uName", "cluster"] and "level" in p
+
+
+def test_typology_of_an_earlier_year_uses_that_year_throughout(demo):
+    """Every step reads the year asked for (2024 of the 2023–2025 panel), not the last one."""
+    fw = demo.framework
+    dims = fw.children(fw.root)
+    T = demo.aggregates.xs(2024, level="year")
+    ty = cluster.typology(demo, k=3, n_boot=0, seed=0, year=2024)
+    raw = T[dims].fillna(T[dims].median())
+    np.testing.assert_allclose(ty.features.to_numpy(), StandardScaler().fit_transform(raw), atol=1e-12)
+    lab = ty.labels
+    np.testing.assert_allclose(ty.profiles.means[dims].to_numpy(), T[dims].groupby(lab.to_numpy()).mean().to_numpy(),
+                               rtol=1e-12)
+    # clusters numbered by mean index, highest first
+    assert T[fw.root].groupby(lab.to_numpy()).mean().is_monotonic_decreasing
+    p = ty.peers
+    np.testing.assert_allclose(p["index"].to_numpy(), T[fw.root].to_numpy(), rtol=1e-12)
+    assert (p["rank_national"] == T[fw.root].rank(ascending=False, method="min")).all()
+    lv = demo.levels.xs(2024, level="year") if isinstance(demo.levels.index, pd.MultiIndex) else demo.levels
+    assert (p["level"] == lv.reindex(p.index)).all()
+    assert (p["uName"] == demo.units.xs(2024, level="year")["uName"].reindex(p.index)).all()
+    u = demo.units.xs(2024, level="year")
+    assert ty.profiles.crosstabs["province"].equals(pd.crosstab(u["province"].reindex(T.index), lab))

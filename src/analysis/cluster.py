@@ -13,7 +13,6 @@ marks a cluster that does not hold up (0.5 or less: dissolved).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,16 +35,11 @@ __all__ = ["features", "fit_labels", "gap_values", "gap_rule", "select_k", "Sele
 METHODS = ("kmeans", "ward", "gmm", "hdbscan")
 
 
-def _one_thread(func):
-    """Run ``func`` with one OpenMP thread: the many small k-means fits gain nothing from threads, and
-    on a busy machine OpenMP's waiting threads make each fit some 25 times slower."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with threadpool_limits(limits=1, user_api="openmp"):
-            return func(*args, **kwargs)
-
-    return wrapper
+def _one_thread():
+    """One OpenMP thread for the many small k-means fits: they gain nothing from threads, and on a busy
+    machine OpenMP's waiting threads make each fit some 25 times slower. A context manager, not a
+    decorator, so that mutation testing (mutmut skips decorated functions) reaches the functions."""
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def features(result, on: str = "dimensions", *, level: int | None = None, scale: str = "standard",
@@ -193,7 +187,6 @@ NO_STRUCTURE = ("no cluster structure: the gap statistic chooses k = 1 (the data
                 "than uniform reference data; Tibshirani et al. 2001)")
 
 
-@_one_thread
 def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref: int = 20, n_init: int = 20,
              choose: str = "silhouette") -> Selection:
     """Compare k by silhouette, Calinski–Harabasz, Davies–Bouldin, gap statistic and (GMM) BIC.
@@ -222,56 +215,57 @@ def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref:
     Tibshirani, R., Walther, G., & Hastie, T. (2001). Estimating the number of clusters in a data set
     via the gap statistic. *JRSS B*, 63(2), 411–423.
     """
-    A = np.asarray(X, dtype=float)
-    ks = [int(k) for k in ks]
-    if min(ks) < 2 or max(ks) >= len(A):
-        raise InputError(f"k must be between 2 and {len(A) - 1}")
-    rng = np.random.default_rng(seed)
-    Ac = A - A.mean(axis=0)
-    _, _, Vt = np.linalg.svd(Ac, full_matrices=False)
-    R = Ac @ Vt.T
-    lo, hi = R.min(axis=0), R.max(axis=0)
-    refs = [rng.uniform(lo, hi, size=R.shape) @ Vt + A.mean(axis=0) for _ in range(n_ref)]
-    ref_method = "kmeans" if method == "hdbscan" else method
-    rows = []
-    ks_ext = sorted(set(ks) | {1, 2} | ({max(ks) + 1} if max(ks) + 1 < len(A) else set()))
-    logw, ref_logw = [], []
-    for k in ks_ext:
-        lab = np.zeros(len(A), dtype=int) if k == 1 else fit_labels(A, k, method, seed=seed, n_init=n_init)
-        logw.append(np.log(_wk(A, lab)))
-        ref_logw.append([np.log(_wk(Rf, np.zeros(len(Rf), dtype=int) if k == 1 else
-                                    fit_labels(Rf, k, ref_method, seed=seed, n_init=5))) for Rf in refs])
-        row = {"k": k}
-        if k > 1 and len(np.unique(lab)) > 1:
-            row.update(silhouette=silhouette_score(A, lab), calinski_harabasz=calinski_harabasz_score(A, lab),
-                       davies_bouldin=davies_bouldin_score(A, lab))
-        if k > 1 and (method == "gmm" or choose == "bic"):
-            row["bic"] = GaussianMixture(k, n_init=3, random_state=seed).fit(A).bic(A)
-        row["sizes"] = ",".join(str(int(s)) for s in np.bincount(lab[lab >= 0]))
-        rows.append(row)
-    gap, s = gap_values(logw, np.array(ref_logw).T)
-    t = pd.DataFrame(rows).set_index("k")
-    t.insert(0, "gap", gap)
-    t.insert(1, "gap_se", s)
-    gap_k = gap_rule(ks_ext, gap, s, candidates=[1, *ks])
-    if gap_k is None:
-        gap_k = int(t.loc[ks, "gap"].idxmax())
-    tk = t.loc[ks]
-    picks = {"silhouette": int(tk["silhouette"].idxmax()), "ch": int(tk["calinski_harabasz"].idxmax()),
-             "db": int(tk["davies_bouldin"].idxmin()), "gap": int(gap_k)}
-    if "bic" in tk:
-        picks["bic"] = int(tk["bic"].idxmin())
-    if choose not in picks:
-        raise InputError(f"unknown selection criterion '{choose}' (use {', '.join(picks)})")
-    k = picks[choose]
-    agree = [c for c, v in picks.items() if v == k and c != choose]
-    others = ", ".join(f"{c} → {v}" for c, v in picks.items() if c != choose)
-    reason = (f"k = {k} by {choose}" + (f", agreeing with {', '.join(agree)}" if agree else "") + f" ({others})")
-    if gap_k == 1:
-        reason += "; " + NO_STRUCTURE
-    t = t.loc[[1] + ks]
-    t["chosen"] = t.index == k
-    return Selection(t, k, reason, no_structure=gap_k == 1)
+    with _one_thread():
+        A = np.asarray(X, dtype=float)
+        ks = [int(k) for k in ks]
+        if min(ks) < 2 or max(ks) >= len(A):
+            raise InputError(f"k must be between 2 and {len(A) - 1}")
+        rng = np.random.default_rng(seed)
+        Ac = A - A.mean(axis=0)
+        _, _, Vt = np.linalg.svd(Ac, full_matrices=False)
+        R = Ac @ Vt.T
+        lo, hi = R.min(axis=0), R.max(axis=0)
+        refs = [rng.uniform(lo, hi, size=R.shape) @ Vt + A.mean(axis=0) for _ in range(n_ref)]
+        ref_method = "kmeans" if method == "hdbscan" else method
+        rows = []
+        ks_ext = sorted(set(ks) | {1, 2} | ({max(ks) + 1} if max(ks) + 1 < len(A) else set()))
+        logw, ref_logw = [], []
+        for k in ks_ext:
+            lab = np.zeros(len(A), dtype=int) if k == 1 else fit_labels(A, k, method, seed=seed, n_init=n_init)
+            logw.append(np.log(_wk(A, lab)))
+            ref_logw.append([np.log(_wk(Rf, np.zeros(len(Rf), dtype=int) if k == 1 else
+                                        fit_labels(Rf, k, ref_method, seed=seed, n_init=5))) for Rf in refs])
+            row = {"k": k}
+            if k > 1 and len(np.unique(lab)) > 1:
+                row.update(silhouette=silhouette_score(A, lab), calinski_harabasz=calinski_harabasz_score(A, lab),
+                           davies_bouldin=davies_bouldin_score(A, lab))
+            if k > 1 and (method == "gmm" or choose == "bic"):
+                row["bic"] = GaussianMixture(k, n_init=3, random_state=seed).fit(A).bic(A)
+            row["sizes"] = ",".join(str(int(s)) for s in np.bincount(lab[lab >= 0]))
+            rows.append(row)
+        gap, s = gap_values(logw, np.array(ref_logw).T)
+        t = pd.DataFrame(rows).set_index("k")
+        t.insert(0, "gap", gap)
+        t.insert(1, "gap_se", s)
+        gap_k = gap_rule(ks_ext, gap, s, candidates=[1, *ks])
+        if gap_k is None:
+            gap_k = int(t.loc[ks, "gap"].idxmax())
+        tk = t.loc[ks]
+        picks = {"silhouette": int(tk["silhouette"].idxmax()), "ch": int(tk["calinski_harabasz"].idxmax()),
+                 "db": int(tk["davies_bouldin"].idxmin()), "gap": int(gap_k)}
+        if "bic" in tk:
+            picks["bic"] = int(tk["bic"].idxmin())
+        if choose not in picks:
+            raise InputError(f"unknown selection criterion '{choose}' (use {', '.join(picks)})")
+        k = picks[choose]
+        agree = [c for c, v in picks.items() if v == k and c != choose]
+        others = ", ".join(f"{c} → {v}" for c, v in picks.items() if c != choose)
+        reason = (f"k = {k} by {choose}" + (f", agreeing with {', '.join(agree)}" if agree else "") + f" ({others})")
+        if gap_k == 1:
+            reason += "; " + NO_STRUCTURE
+        t = t.loc[[1] + ks]
+        t["chosen"] = t.index == k
+        return Selection(t, k, reason, no_structure=gap_k == 1)
 
 
 @dataclass
@@ -292,7 +286,6 @@ class Stability:
         return float(np.mean(self.ari))
 
 
-@_one_thread
 def stability(X, labels, k: int | None = None, method: str = "kmeans", *, n_boot: int = 100, seed: int = 0,
               threshold: float = 0.6, n_init: int = 10) -> Stability:
     """Hennig's cluster-wise Jaccard bootstrap and ARI of a clustering.
@@ -314,36 +307,37 @@ def stability(X, labels, k: int | None = None, method: str = "kmeans", *, n_boot
     Hennig, C. (2007). Cluster-wise assessment of cluster stability. *Computational Statistics &
     Data Analysis*, 52(1), 258–271.
     """
-    A = np.asarray(X, dtype=float)
-    labels = np.asarray(labels)
-    k = k or int(labels.max()) + 1
-    rng = np.random.default_rng(seed)
-    clusters = [c for c in np.unique(labels) if c >= 0]
-    jac = {c: [] for c in clusters}
-    aris = []
-    n = len(A)
-    for b in range(n_boot):
-        idx = rng.integers(0, n, n)
-        lb = fit_labels(A[idx], k, method, seed=seed + b + 1, n_init=n_init)
-        # one label per distinct unit drawn (duplicates share the same label)
-        uniq, last = np.unique(idx[::-1], return_index=True)
-        lb_u = lb[::-1][last]
-        lo_u = labels[uniq]
-        aris.append(adjusted_rand_score(lo_u, lb_u))
-        for c in clusters:
-            a = set(uniq[lo_u == c])
-            if not a:
-                continue
-            best = 0.0
-            for d in np.unique(lb_u):
-                if d < 0:
+    with _one_thread():
+        A = np.asarray(X, dtype=float)
+        labels = np.asarray(labels)
+        k = k or int(labels.max()) + 1
+        rng = np.random.default_rng(seed)
+        clusters = [c for c in np.unique(labels) if c >= 0]
+        jac = {c: [] for c in clusters}
+        aris = []
+        n = len(A)
+        for b in range(n_boot):
+            idx = rng.integers(0, n, n)
+            lb = fit_labels(A[idx], k, method, seed=seed + b + 1, n_init=n_init)
+            # one label per distinct unit drawn (duplicates share the same label)
+            uniq, last = np.unique(idx[::-1], return_index=True)
+            lb_u = lb[::-1][last]
+            lo_u = labels[uniq]
+            aris.append(adjusted_rand_score(lo_u, lb_u))
+            for c in clusters:
+                a = set(uniq[lo_u == c])
+                if not a:
                     continue
-                bset = set(uniq[lb_u == d])
-                best = max(best, len(a & bset) / len(a | bset))
-            jac[c].append(best)
-    J = pd.Series({c: float(np.mean(v)) for c, v in jac.items()}, name="jaccard")
-    D = pd.Series({c: float(np.mean(np.array(v) <= 0.5)) for c, v in jac.items()}, name="dissolved")
-    return Stability(J, D, np.array(aris), threshold)
+                best = 0.0
+                for d in np.unique(lb_u):
+                    if d < 0:
+                        continue
+                    bset = set(uniq[lb_u == d])
+                    best = max(best, len(a & bset) / len(a | bset))
+                jac[c].append(best)
+        J = pd.Series({c: float(np.mean(v)) for c, v in jac.items()}, name="jaccard")
+        D = pd.Series({c: float(np.mean(np.array(v) <= 0.5)) for c, v in jac.items()}, name="dissolved")
+        return Stability(J, D, np.array(aris), threshold)
 
 
 @dataclass
@@ -456,7 +450,6 @@ class Typology:
     structure: bool = True
 
 
-@_one_thread
 def typology(result, *, on: str = "dimensions", method: str = "kmeans", k: int | None = None, ks=range(2, 9),
              scale: str = "standard", choose: str = "silhouette", n_boot: int = 100, seed: int = 0,
              year=None, level: int | None = None) -> Typology:
@@ -468,33 +461,35 @@ def typology(result, *, on: str = "dimensions", method: str = "kmeans", k: int |
     anyway. With another criterion the chosen k ≥ 2 is used, and the selection's reason still reports
     when the gap statistic found no structure.
     """
-    X = features(result, on, level=level, scale=scale, year=year)
-    sel = None
-    if method != "hdbscan" and k is None:
-        sel = select_k(X, ks, method, seed=seed, choose=choose)
-        k = sel.k
-    notes = []
-    if k == 1:
-        lab = np.zeros(len(X), dtype=int)
-        notes.append(f"{NO_STRUCTURE}: all {len(X)} units form one group; give k (--k) to force a partition")
-    else:
-        lab = fit_labels(X, k, method, seed=seed)
-    if method == "hdbscan":
-        k = int(lab.max()) + 1
-    # order clusters by mean index (0 = highest) so labels are stable across runs
-    T = cross_section(result, "normalised", year)
-    order = pd.Series(T[result.framework.root].to_numpy()).groupby(lab).mean().sort_values(ascending=False)
-    remap = {old: new for new, old in enumerate(i for i in order.index if i >= 0)}
-    remap[-1] = -1
-    lab = np.array([remap[v] for v in lab])
-    labels = pd.Series(lab, index=X.index, name="cluster")
-    stab = None
-    if n_boot and method != "hdbscan" and k > 1:
-        stab = stability(X, lab, k, method, n_boot=n_boot, seed=seed)
-        for c in stab.unstable:
-            notes.append(f"cluster {c} is unstable: mean bootstrap Jaccard {stab.jaccard[c]:.2f} < {stab.threshold}")
-    if method == "hdbscan":
-        notes.append(f"{int((lab == -1).sum())} units are outliers (label −1)")
-    prof = profiles(result, labels, X, year=year)
-    return Typology(X, labels, method, k, sel, stab, prof, peer_ranks(result, labels, year=year), notes,
-                    structure=k != 1)
+    with _one_thread():
+        X = features(result, on, level=level, scale=scale, year=year)
+        sel = None
+        if method != "hdbscan" and k is None:
+            sel = select_k(X, ks, method, seed=seed, choose=choose)
+            k = sel.k
+        notes = []
+        if k == 1:
+            lab = np.zeros(len(X), dtype=int)
+            notes.append(f"{NO_STRUCTURE}: all {len(X)} units form one group; give k (--k) to force a partition")
+        else:
+            lab = fit_labels(X, k, method, seed=seed)
+        if method == "hdbscan":
+            k = int(lab.max()) + 1
+        # order clusters by mean index (0 = highest) so labels are stable across runs
+        T = cross_section(result, "normalised", year)
+        order = pd.Series(T[result.framework.root].to_numpy()).groupby(lab).mean().sort_values(ascending=False)
+        remap = {old: new for new, old in enumerate(i for i in order.index if i >= 0)}
+        remap[-1] = -1
+        lab = np.array([remap[v] for v in lab])
+        labels = pd.Series(lab, index=X.index, name="cluster")
+        stab = None
+        if n_boot and method != "hdbscan" and k > 1:
+            stab = stability(X, lab, k, method, n_boot=n_boot, seed=seed)
+            for c in stab.unstable:
+                notes.append(f"cluster {c} is unstable: mean bootstrap Jaccard {stab.jaccard[c]:.2f} "
+                             f"< {stab.threshold}")
+        if method == "hdbscan":
+            notes.append(f"{int((lab == -1).sum())} units are outliers (label −1)")
+        prof = profiles(result, labels, X, year=year)
+        return Typology(X, labels, method, k, sel, stab, prof, peer_ranks(result, labels, year=year), notes,
+                        structure=k != 1)
