@@ -33,8 +33,14 @@ needs_tools = pytest.mark.skipif(find_browser() is None or shutil.which("pdftopp
 
 @pytest.fixture(scope="module")
 def report_run(tmp_path_factory):
+    """A small CI run (or the run folder named by MATURASI_REPORT_RUN, to review an existing run)."""
+    import os
+    from pathlib import Path
+
     from analysis.report.runner import run
 
+    if os.environ.get("MATURASI_REPORT_RUN"):
+        return Path(os.environ["MATURASI_REPORT_RUN"])
     out = tmp_path_factory.mktemp("report") / "ci"
     m = run(CI, out, overrides=SMALL, progress=False)
     assert m["status"] == "ok", m.get("failure")
@@ -53,7 +59,7 @@ def test_pdf_is_typeset_a4_with_numbered_pages(report_run):
     import subprocess
 
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert re.search(r"Page size:\s+595\.\d* x 841\.\d* pts", info), info   # A4
+    assert "(A4)" in info and re.search(r"Page size:\s+59[45]\.\d* x 841\.\d* pts", info), info
     pages = pdf_text(pdf)
     assert len(pages) == n
     for i, t in enumerate(pages, 1):

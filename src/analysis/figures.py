@@ -41,12 +41,18 @@ def rank_shift_slope(comparison, set_name: str, *, top: int = 15, names: pd.Seri
     d = (R[set_name] - R[ref]).abs().sort_values(ascending=False).head(top)
     fig, ax = plt.subplots(figsize=(6, max(4, 0.28 * top)))
     up, down = "#2a7ab0", "#c0392b"
+    height = max(4, 0.28 * top)
+    lo = min(R.loc[d.index, ref].min(), R.loc[d.index, set_name].min())
+    hi = max(R.loc[d.index, ref].max(), R.loc[d.index, set_name].max())
+    gap = 1.15 * 7 / 72 * (hi - lo + 1) / (0.8 * height)   # one 7 pt line in rank units
+    left = _spread(R.loc[d.index, ref], gap)
+    right = _spread(R.loc[d.index, set_name], gap)
     for u in d.index:
         a, b = R.loc[u, ref], R.loc[u, set_name]
         ax.plot([0, 1], [a, b], color=up if b < a else down, lw=1.5, marker="o", ms=3)
-        label = str(names.get(u, u)) if names is not None else str(u)
-        ax.text(-0.03, a, label, ha="right", va="center", fontsize=7)
-        ax.text(1.03, b, f"{int(b)}", ha="left", va="center", fontsize=7)
+        label = _short_name(names.get(u, u)) if names is not None else str(u)
+        ax.text(-0.03, left[u], f"{label} ({int(a)})", ha="right", va="center", fontsize=7)
+        ax.text(1.03, right[u], f"{int(b)}", ha="left", va="center", fontsize=7)
     ax.set_xticks([0, 1])
     ax.set_xticklabels([ref, set_name])
     ax.set_xlim(-0.6, 1.2)
@@ -56,6 +62,16 @@ def rank_shift_slope(comparison, set_name: str, *, top: int = 15, names: pd.Seri
     sns.despine(ax=ax, left=False, bottom=True)
     fig.tight_layout()
     return fig
+
+
+def _spread(y: pd.Series, gap: float) -> pd.Series:
+    """Label positions near ``y`` at least ``gap`` apart (labels never overlap), order kept."""
+    s = y.sort_values()
+    pos = s.to_numpy(dtype=float).copy()
+    for i in range(1, len(pos)):
+        pos[i] = max(pos[i], pos[i - 1] + gap)
+    shift = (pos - s.to_numpy()).mean() if len(pos) else 0.0   # centre the block on the points
+    return pd.Series(pos - shift / 2, index=s.index)
 
 
 def weight_bars(weights: pd.DataFrame, codes: list[str] | None = None, *, labels: dict | None = None):

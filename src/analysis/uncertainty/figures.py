@@ -15,7 +15,8 @@ def rank_intervals(stats: pd.DataFrame, names: pd.Series | None = None, top: int
                    title: str = "Rank intervals (5th–95th percentile) / Interval peringkat"):
     """Units sorted by nominal rank, bars from the 5th to the 95th percentile, dot at the median."""
     s = stats.sort_values("Nominal")
-    if top:
+    if top and top < len(s):
+        title = f"{title}\nthe {top} best of {len(s)} units by nominal rank / {top} terbaik dari {len(s)} daerah"
         s = s.head(top)
     labels = [str(names.get(i, i)) if names is not None else str(i) for i in s.index]
     fig, ax = plt.subplots(figsize=(max(8, 0.18 * len(s)), 4.5))
