@@ -30,7 +30,7 @@ declare -A FILES=(
 # module -> tests that exercise it (found with grep for the module's imports)
 declare -A TESTS=(
   [normalise]="tests/test_methods.py tests/test_weights_published.py tests/test_mutation_gaps.py"
-  [aggregate]="tests/test_methods.py tests/test_properties.py tests/test_aggregate_published.py tests/test_mutation_gaps.py"
+  [aggregate]="tests/test_methods.py tests/test_properties.py tests/test_aggregate_published.py tests/test_mutation_gaps.py tests/test_mutation_gaps_aggregate.py"
   [treat]="tests/test_methods.py tests/test_methods_published.py tests/test_mutation_gaps.py"
   [cluster]="tests/test_cluster.py tests/test_methods_published.py tests/test_mutation_gaps_cluster.py tests/test_pipeline_speed_equivalence.py"
   [scenario]="tests/test_scenario.py tests/test_path_exact.py tests/test_aggregate_published.py tests/test_mutation_gaps.py"
