@@ -178,12 +178,13 @@ class Document:
                           f"{html.escape(caption)}</figcaption></figure>")
         return self.n_fig
 
-    def figure_file(self, svg: Path, caption: str) -> int | None:
+    def figure_file(self, svg: Path, caption: str, *, width: str = "100%") -> int | None:
         if not svg.exists():
             return None
         self.n_fig += 1
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg.read_bytes()).decode()
-        self.parts.append(f"<figure><img src='{uri}' alt='Figure {self.n_fig}'><figcaption><b>Figure "
+        self.parts.append(f"<figure><img src='{uri}' alt='Figure {self.n_fig}' style='max-width:{width}'>"
+                          "<figcaption><b>Figure "
                           f"{self.n_fig} / Gambar {self.n_fig}.</b> {html.escape(caption)}</figcaption></figure>")
         return self.n_fig
 
@@ -722,7 +723,8 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
         doc.section("Typology", "typology")
         doc.p(f"{s4['k']} clusters ({s4['method']} on the {s4['on']})."
               + (f" Mean adjusted Rand index over bootstrap resamples {s4['mean_ari']:.2f}." if s4.get("mean_ari")
-                 is not None else "") + " " + " ".join(s4.get("notes") or []))
+                 is not None else "") + " " + " ".join(f"{str(x).rstrip('.').strip()}." for x in s4.get("notes") or []
+                                                       if str(x).strip()))
         cl = pd.DataFrame(s4.get("clusters") or [])
         if len(cl):
             cl["typical"] = cl.get("medoid_uName", cl.get("medoid_uCode", ""))
@@ -730,7 +732,7 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                       {"cluster": "Cluster", "label_en": "Label", "label_id": "Label (Bahasa Indonesia)",
                        "size": "Size", "typical": "Typical unit"})
         doc.figure_file(run / "figures" / "cluster_profiles.svg", "Cluster profiles: mean dimension score per "
-                        "cluster (numbers), colour = deviation from the mean of the clusters.")
+                        "cluster (numbers), colour = deviation from the mean of the clusters.", width="80%")
         doc.figure_file(run / "figures" / "map_clusters.svg", "Map of the typology.")
 
     # --- scenarios --------------------------------------------------------------------------------
@@ -758,7 +760,7 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
     doc.p("Generated from this run's results:")
     doc.items(cav)
     if fw.meta.get("caveats"):
-        doc.p("Caveats stated by the framework: " + str(fw.meta["caveats"]))
+        doc.p("Caveats stated by the framework: " + str(fw.meta["caveats"]).replace("`", ""))
 
     # --- references --------------------------------------------------------------------------------
     doc.section("References", "references")
@@ -776,7 +778,7 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
     except Exception:  # noqa: BLE001
         pass
     doc.table(pd.DataFrame(sorted(vers.items()), columns=["p", "v"]), "Software versions of this run.",
-              {"p": "Package", "v": "Version"}, cls="small")
+              {"p": "Package", "v": "Version"}, cls="small", split=2)
     if seeds:
         doc.table(pd.DataFrame([(k, str(v)) for k, v in seeds.items() if v is not None], columns=["k", "v"]),
                   "Seeds and sample sizes of the random steps (same config and seed → the same tables).",
