@@ -235,6 +235,17 @@ def _csv_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], list[i
     return header[:n], [r[:n] for r in rows], lines
 
 
+class SourceRows(list):
+    """The line (or Excel row) of each row of a table, kept in ``attrs["source_rows"]``.
+
+    pandas deep-copies ``attrs`` on every column access (``df[col]``); the numbers never change after
+    reading, so a copy shares them instead of copying one number per row each time.
+    """
+
+    def __deepcopy__(self, memo) -> SourceRows:
+        return self
+
+
 def _read_csv(path: Path, raw: bytes, text_columns: set[str]) -> pd.DataFrame:
     header, rows, lines = _csv_rows(_decode(raw, path), path)
     names = _header_names(header, path, [f"column {i + 1}" for i in range(len(header))])
@@ -243,7 +254,7 @@ def _read_csv(path: Path, raw: bytes, text_columns: set[str]) -> pd.DataFrame:
         cells = [r[j].strip() for r in rows]
         cols[name] = _typed_column(cells, is_code_column(name) or name in text_columns)
     df = pd.DataFrame(cols, index=pd.RangeIndex(len(rows)))
-    df.attrs[ROWS_ATTR] = lines
+    df.attrs[ROWS_ATTR] = SourceRows(lines)
     return df
 
 
@@ -443,7 +454,7 @@ def _read_xlsx(path: Path, raw: bytes, sheet, text_columns: set[str],
             cols[name].append(value)
     df = pd.DataFrame({name: _typed_column(vals, is_code_column(name) or name in text_columns)
                        for name, vals in cols.items()}, index=pd.RangeIndex(len(rows)))
-    df.attrs[ROWS_ATTR] = rows
+    df.attrs[ROWS_ATTR] = SourceRows(rows)
     df.attrs[CELLS_ATTR] = {"sheet": title, "letters": letters}
     return df
 
@@ -473,7 +484,7 @@ def _read_parquet(path: Path, raw: bytes, text_columns: set[str]) -> pd.DataFram
                     raise InputError(str(e), file=path, row=i + 2, column=name) from None
             df[name] = pd.Series(out, index=df.index, dtype=object)
     df.index = pd.RangeIndex(len(df))
-    df.attrs[ROWS_ATTR] = list(range(2, len(df) + 2))
+    df.attrs[ROWS_ATTR] = SourceRows(range(2, len(df) + 2))
     return df
 
 

@@ -25,7 +25,6 @@ from ._common import (
     Share,
     Text,
     is_blank,
-    table_line,
     table_number,
     validate,
 )
@@ -199,20 +198,30 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, WeightSet]:
     cols = {str(c).strip(): c for c in df.columns}
     if not {"iCode", "Weight"} <= set(cols):
         raise InputError("a weight-set table needs columns iCode, Weight (and optionally set)", file=path)
+    from ..tables import row_number, to_numbers
+
+    rows = [row_number(df, i) for i in range(len(df))]
+    try:
+        weights = to_numbers(df, [cols["Weight"]], file=path, required=True, rows=rows)[cols["Weight"]].tolist()
+    except InputError:  # the same refusal, worded as for every other table cell
+        for i in range(len(df)):
+            table_number(df, i, cols["Weight"], file=path, ge=0, what="weight")
+        raise
+    codes = df[cols["iCode"]].tolist()  # columns read once (a column access copies the table's attrs)
+    sets = [str(v).strip() for v in df[cols["set"]].tolist()] if "set" in cols else [path.stem] * len(df)
     out: dict[str, WeightSet] = {}
-    for i in range(len(df)):
-        w = table_number(df, i, cols["Weight"], file=path, ge=0, what="weight")
-        code = df[cols["iCode"]].iloc[i]
+    for i, (w, code, name) in enumerate(zip(weights, codes, sets)):
+        if w < 0:
+            table_number(df, i, cols["Weight"], file=path, ge=0, what="weight")  # raises, naming line and column
         if is_blank(code):
-            raise InputError("empty indicator code", file=path, row=table_line(df, i), column="iCode")
-        name = str(df[cols["set"]].iloc[i]).strip() if "set" in cols else path.stem
+            raise InputError("empty indicator code", file=path, row=rows[i], column="iCode")
         ws = out.setdefault(name, WeightSet(file=str(path)))
         code = str(code).strip()
         if code in ws:
-            raise InputError(f"indicator '{code}' listed twice in set '{name}'", file=path, row=table_line(df, i),
+            raise InputError(f"indicator '{code}' listed twice in set '{name}'", file=path, row=rows[i],
                              column="iCode")
         ws[code] = w
-        ws.lines[code] = table_line(df, i)
+        ws.lines[code] = rows[i]
     if not out:
         raise InputError("weight-set table has no rows", file=path)
     return out

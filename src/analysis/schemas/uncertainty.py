@@ -312,15 +312,23 @@ def _check_labels(df: pd.DataFrame, col: str, f, path: Path) -> None:
 
 
 def _check_weights(df: pd.DataFrame, col: str, path: Path) -> list[float]:
-    out = []
-    for i in range(len(df)):
-        x = table_number(df, i, col, file=path, what="weight")
+    """A weight column as floats: draws in [0, 1], or multipliers (``*`` columns) >= 0 (vectorised;
+    the first bad cell is refused naming its line and column)."""
+    import numpy as np
+
+    from ..tables import to_numbers
+
+    try:
+        x = to_numbers(df, [col], file=path, required=True)[col].to_numpy()
+    except InputError:
+        x = None
+    bad = (np.ones(len(df), dtype=bool) if x is None
+           else (x < 0) if col.endswith("*") else ~((x >= 0) & (x <= 1)))
+    for i in np.flatnonzero(bad)[:1]:
+        v = table_number(df, int(i), col, file=path, what="weight")
         if col.endswith("*"):
-            if x < 0:
-                raise InputError(f"weight multiplier must be >= 0, got {x:g}", file=path, row=table_line(df, i),
-                                 column=col)
-        elif not 0 <= x <= 1:
-            raise InputError(f"a uniform draw must be in [0, 1], got {x:g} (a multiplier goes in '{col}*')",
-                             file=path, row=table_line(df, i), column=col)
-        out.append(x)
-    return out
+            raise InputError(f"weight multiplier must be >= 0, got {v:g}", file=path, row=table_line(df, int(i)),
+                             column=col)
+        raise InputError(f"a uniform draw must be in [0, 1], got {v:g} (a multiplier goes in '{col}*')",
+                         file=path, row=table_line(df, int(i)), column=col)
+    return x.tolist()

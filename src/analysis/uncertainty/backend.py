@@ -36,8 +36,8 @@ __all__ = ["EXACT_MAX_UNITS", "DEFAULT_BINS", "BLOCK_CELLS", "rank_bin_width", "
 EXACT_MAX_UNITS = 5000
 #: above :data:`EXACT_MAX_UNITS`, the number of rank bins (quantile error below n / DEFAULT_BINS ranks)
 DEFAULT_BINS = 1000
-#: a task holds at most this many units × runs cells per array (64 MiB of float64)
-BLOCK_CELLS = 1 << 23
+#: a task holds at most this many units × runs cells per array (16 MiB of float64)
+BLOCK_CELLS = 1 << 21
 
 
 def rank_bin_width(n: int, max_bins: int | None = None) -> int:
@@ -82,15 +82,21 @@ class RankHistogram:
         """Largest difference (in ranks) between a reported quantile and the exact one."""
         return self.width - 1
 
-    def bins_of(self, ranks: np.ndarray) -> np.ndarray:
-        """Bin of each rank (units × runs; NaN → the missing bin), as small unsigned integers."""
+    def bins_of(self, ranks: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
+        """Bin of each rank (units × runs) as small unsigned integers; a missing rank (NaN, or ``missing``
+        for integer ranks) → the missing bin."""
         dt = np.uint16 if self.n_bins < 65535 else np.uint32
-        ok = ~np.isnan(ranks)
-        b = np.where(ok, ranks - 1, 0.0)
+        ranks = np.asarray(ranks)
+        if ranks.dtype.kind == "f":
+            nan = np.isnan(ranks)
+            missing = nan if missing is None else (missing | nan)
+            ranks = np.where(nan, 1, ranks).astype(np.int64)
+        b = ranks - 1
         if self.width > 1:
-            b = np.floor_divide(b, self.width)
+            b = b // self.width
         out = b.astype(dt)
-        out[~ok] = self.n_bins
+        if missing is not None:
+            out[missing] = self.n_bins
         return out
 
     def add(self, bins: np.ndarray) -> None:
@@ -205,15 +211,22 @@ def run_block(kernel, X: np.ndarray, no: int, u: int, a: int, idx: np.ndarray, W
     ``kernel`` is an :class:`~analysis.uncertainty.engine.Engine` (or its light copy,
     :meth:`~analysis.uncertainty.engine.Engine.kernel`), ``X`` the upstream matrix ``u``.
     """
-    S, rk, L = kernel.block_scores(X, W, u, a)
+    S, (ri, nan), L = kernel.block_scores(X, W, u, a)
     hist = RankHistogram.__new__(RankHistogram)  # only for bins_of: no counts allocated
     hist.n, hist.width, hist.n_bins = S.shape[0], width, n_bins
-    bins = hist.bins_of(rk)
-    ok = ~np.isnan(rk)
+    bins = hist.bins_of(ri, nan)
     lev = None
     if L is not None:
         lev = np.where(L < 0, n_levels, L).astype(np.uint8)
-    return Block(no, idx, bins, lev, np.where(ok, rk, 0.0).sum(axis=1), np.nan_to_num(S).sum(axis=1),
+    if nan is None:
+        rank_sum = ri.sum(axis=1, dtype=np.int64).astype(float)
+        with np.errstate(invalid="ignore"):
+            shift = np.abs(ri - nom_rank[:, None])
+        return Block(no, idx, bins, lev, rank_sum, S.sum(axis=1), _nanmean0(shift), S.mean(axis=0) if S.size else
+                     np.full(S.shape[1], np.nan), S if keep else None)
+    rk = ri.astype(float)
+    rk[nan] = np.nan
+    return Block(no, idx, bins, lev, np.where(nan, 0.0, rk).sum(axis=1), np.nan_to_num(S).sum(axis=1),
                  _nanmean0(np.abs(rk - nom_rank[:, None])), _nanmean0(S), S if keep else None)
 
 

@@ -187,46 +187,62 @@ class Engine:
         name) holding an alternative label (a number ``k`` is read as the ``k``-th alternative, 1-based,
         as in COINr's ``idx_`` columns); for ``weights`` factors, one column ``<name>[<node>]`` per node
         holding a uniform draw in [0, 1], or ``<name>[<node>]*`` holding the multiplier itself.
+
+        The design is resolved by groups, not row by row: each distinct cell value of a column is read
+        once, weight sets are looked up as one matrix, and each distinct combination of discrete
+        choices is merged into the spec once (in order of first appearance).
         """
         R = len(design)
         W = np.tile(self.w_nom, (R, 1))
-        up_choice = {s: [None] * R for s in ("impute", "treat", "normalise")}
-        agg_choice = [None] * R
+        choices: list[tuple[Factor, np.ndarray]] = []
         for f in self.ua.factors:
             if f.type == "weights":
                 U = np.column_stack([self._col(design, f"{f.name}[{c}]", f, c) for c in f.nodes])
                 ix = [self.node_ix[c] for c in f.nodes]
                 W[:, ix] = self._weights_from_u(f, U, W[:, ix])
                 continue
-            labels = self._labels(design, f)
+            lab = self._label_index(design, f)
             if f.type == "choice":
-                alts = [f.alternatives[lab] for lab in labels]
-                if f.step == "aggregate":
-                    agg_choice = [self._mergeinto(a, b) for a, b in zip(agg_choice, alts)]
-                else:
-                    up_choice[f.step] = [self._mergeinto(a, b) for a, b in zip(up_choice[f.step], alts)]
+                choices.append((f, lab))
             elif f.type == "exclude":
-                for r, lab in enumerate(labels):
-                    if lab != "none":
-                        W[r, self.node_ix[lab]] = 0.0
+                for k, name in enumerate(f.labels):
+                    if name != "none":
+                        W[lab == k, self.node_ix[name]] = 0.0
             elif f.type == "weight_set":
-                for r, lab in enumerate(labels):
-                    for c, v in f.sets[lab].items():
-                        if c in self.node_ix:
-                            W[r, self.node_ix[c]] = float(v)
-        up = np.empty(R, dtype=int)
-        ag = np.empty(R, dtype=int)
-        for r in range(R):
-            key = {s: self._merge(s, up_choice[s][r] or {}) for s in ("impute", "treat", "normalise")}
-            up[r] = self._key(self.upstream_keys, key)
-            ag[r] = self._key(self.agg_specs, self._merge("aggregate", agg_choice[r] or {}))
+                V = self._set_matrix(f)[lab]  # runs × nodes, NaN where the set leaves the weight as it is
+                W = np.where(np.isnan(V), W, V)
+        up = np.zeros(R, dtype=int)
+        ag = np.zeros(R, dtype=int)
+        if R:
+            K = np.column_stack([lab for _, lab in choices]) if choices else np.zeros((R, 1), dtype=int)
+            combos, first, inverse = np.unique(K, axis=0, return_index=True, return_inverse=True)
+            inverse = np.asarray(inverse).reshape(-1)
+            up_of = np.empty(len(combos), dtype=int)
+            ag_of = np.empty(len(combos), dtype=int)
+            for g in np.argsort(first, kind="stable"):  # first appearance order, as row by row
+                up_choice: dict[str, dict] = {}
+                agg_choice: dict = {}
+                for (f, _), k in zip(choices, combos[g]):
+                    alt = f.alternatives[f.labels[int(k)]]
+                    if f.step == "aggregate":
+                        agg_choice = {**agg_choice, **alt}
+                    else:
+                        up_choice[f.step] = {**up_choice.get(f.step, {}), **alt}
+                key = {s: self._merge(s, up_choice.get(s, {})) for s in ("impute", "treat", "normalise")}
+                up_of[g] = self._key(self.upstream_keys, key)
+                ag_of[g] = self._key(self.agg_specs, self._merge("aggregate", agg_choice))
+            up, ag = up_of[inverse], ag_of[inverse]
         return Runs(up, ag, W, design.reset_index(drop=True))
 
-    @staticmethod
-    def _mergeinto(a, b):
-        if a is None:
-            return dict(b)
-        return {**a, **b}
+    def _set_matrix(self, f: Factor) -> np.ndarray:
+        """Weight sets of a ``weight_set`` factor as one matrix (sets in label order × nodes; NaN: not set)."""
+        M = np.full((len(f.labels), len(self.nodes)), np.nan)
+        for k, name in enumerate(f.labels):
+            for c, v in f.sets[name].items():
+                j = self.node_ix.get(c)
+                if j is not None:
+                    M[k, j] = float(v)
+        return M
 
     def _col(self, design, col, f, node):
         if col in design.columns:
@@ -237,28 +253,37 @@ class Engine:
         raise InputError(f"design has no column '{col}' for factor '{f.name}'")
 
     def _labels(self, design, f: Factor) -> list[str]:
+        """The alternative label of each run of factor ``f``."""
+        return [f.labels[k] for k in self._label_index(design, f)]
+
+    def _label_index(self, design, f: Factor) -> np.ndarray:
+        """Position (in ``f.labels``) of each run's alternative: a label, or a 1-based number; each distinct
+        cell value is read once."""
         col = f.column or f.name
         if col not in design.columns:
             raise InputError(f"design has no column '{col}' for factor '{f.name}'")
         labels = f.labels
-        out = []
-        for i, v in enumerate(design[col].tolist()):
-            s = str(v)
-            if s in labels:
-                out.append(s)
+        pos = {lab: i for i, lab in enumerate(labels)}
+        values = design[col].to_numpy(dtype=object)
+        uniq, first, inv = np.unique(values.astype(str), return_index=True, return_inverse=True)
+        out = np.full(len(uniq), -1)
+        for g, (s, i) in enumerate(zip(uniq, first)):
+            if s in pos:
+                out[g] = pos[s]
                 continue
             try:
-                k = int(float(v))
+                k = int(float(values[i]))
             except (TypeError, ValueError):
                 k = None
-            if k is not None and str(k) in labels:
-                out.append(str(k))
+            if k is not None and str(k) in pos:
+                out[g] = pos[str(k)]
             elif k is not None and 1 <= k <= len(labels):
-                out.append(labels[k - 1])
-            else:
-                raise InputError(f"value {v!r} is not an alternative of factor '{f.name}' "
-                                 f"({', '.join(labels[:8])}{'…' if len(labels) > 8 else ''})", row=i + 2, column=col)
-        return out
+                out[g] = k - 1
+        if (out < 0).any():
+            i = int(first[out < 0].min())  # the first bad row
+            raise InputError(f"value {values[i]!r} is not an alternative of factor '{f.name}' "
+                             f"({', '.join(labels[:8])}{'…' if len(labels) > 8 else ''})", row=i + 2, column=col)
+        return out[np.asarray(inv).reshape(-1)]
 
     def _weights_from_u(self, f: Factor, U: np.ndarray, W0: np.ndarray) -> np.ndarray:
         if f.distribution == "uniform":
@@ -371,15 +396,16 @@ class Engine:
         return vals
 
     def block_scores(self, X: np.ndarray, W: np.ndarray, u: int, a: int):
-        """Index scores, ranks and level indices (units × runs) of runs with weights ``W`` on upstream matrix
-        ``X`` (upstream choice ``u``) and aggregation ``a``."""
+        """Index scores, ranks (:func:`rank_int`: int32 ranks and the mask of missing scores) and level
+        indices (units × runs) of runs with weights ``W`` on upstream matrix ``X`` (upstream choice ``u``)
+        and aggregation ``a``."""
         root = self.fw.root
         lev_on = (self.bands.on or root) if self.bands else None
         self._current_norm = self.upstream_keys[u]["normalise"].get("method")
         want = [root] + ([lev_on] if lev_on is not None and lev_on != root else [])
         vals = self.aggregate_runs(X, W, self.agg_specs[a], want=want)
         S = vals[root]
-        return S, rank_columns(S), (self.bands.index_of(vals[lev_on]) if self.bands else None)
+        return S, rank_int(S), (self.bands.index_of(vals[lev_on]) if self.bands else None)
 
     def kernel(self) -> Engine:
         """A light copy that evaluates blocks of runs (no data, nominal build or upstream tables): what a
@@ -548,24 +574,36 @@ def rank_columns(S: np.ndarray) -> np.ndarray:
     One sort per column; a value's rank is one plus the position of the first value equal to it in
     descending order (the "min" method for ties).
     """
+    ri, nan = rank_int(S)
+    r = ri.astype(float)
+    if nan is not None:
+        r[nan] = np.nan
+    return r
+
+
+def rank_int(S: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Ranks of each column as int32 (units × runs, a transposed view; missing scores ranked last), and the
+    mask of missing scores (None when there are none). See :func:`rank_columns`."""
     S = np.asarray(S, dtype=float)
-    nan = np.isnan(S)
     n, c = S.shape
+    nan = np.isnan(S)
+    has_nan = bool(nan.any())
+    key = np.empty((c, n))  # runs × units: each sort on contiguous memory
+    np.negative(S.T, out=key)
+    if has_nan:
+        key[nan.T] = np.inf
     if n == 0 or c == 0:
-        return np.full(S.shape, np.nan)
-    key = np.ascontiguousarray(np.where(nan, np.inf, -S).T)  # runs × units: each sort on contiguous memory
+        return np.zeros((n, c), dtype=np.int32), (nan if has_nan else None)
     order = np.argsort(key, axis=1)
     v = np.take_along_axis(key, order, axis=1)
-    new = np.empty(v.shape, dtype=bool)
-    new[:, 0] = True
-    np.not_equal(v[:, 1:], v[:, :-1], out=new[:, 1:])
-    start = np.where(new, np.arange(n), 0)
-    np.maximum.accumulate(start, axis=1, out=start)
-    r = np.empty((c, n))
-    np.put_along_axis(r, order, start + 1.0, axis=1)
-    r = r.T.copy()
-    r[nan] = np.nan
-    return r
+    same = v[:, 1:] == v[:, :-1]  # ties: each takes the position of the first of its group
+    start = np.broadcast_to(np.arange(1, n + 1, dtype=np.int32), (c, n))
+    if same.any():
+        start = np.where(np.concatenate([np.zeros((c, 1), dtype=bool), same], axis=1), 0, start).astype(np.int32)
+        np.maximum.accumulate(start, axis=1, out=start)
+    r = np.empty((c, n), dtype=np.int32)
+    np.put_along_axis(r, order, start, axis=1)
+    return r.T, (nan if has_nan else None)
 
 
 def _batched(arrs: list[np.ndarray], W: np.ndarray, method: str, min_share: float, R: int) -> np.ndarray:
