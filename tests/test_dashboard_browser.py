@@ -135,8 +135,8 @@ def test_moving_a_slider_shows_the_engines_rank(server, page, tmp_path):
 def test_path_button_and_bahasa_indonesia(server, page, tmp_path):
     expect = playwright.expect
     page.get_by_role("button", name="Apply path to sliders").click()
-    expect(page.locator("#mtr-level")).to_have_text("M4 Utama")
+    expect(page.locator("#mtr-level")).to_have_text("L5 Leading")
     page.get_by_text("Bahasa Indonesia").click()
     expect(page.get_by_text("Peringkat").first).to_be_visible()
-    expect(page.locator("#mtr-level")).to_have_text("Utama")
+    expect(page.locator("#mtr-level")).to_have_text("L5 Unggul")
     _shot(page, "dashboard_id", tmp_path)

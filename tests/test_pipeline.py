@@ -38,7 +38,7 @@ def test_every_notebook_runs_and_report_exists(ci_run):
     assert (out / "tables" / "ua_rank_stats.csv").exists() and (out / "tables" / "ua_rank_stats.parquet").exists()
     assert (out / "figures" / "cluster_profiles.svg").exists()
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "Paripurna" in html and "steps.report_tables" not in html   # bilingual labels, code hidden
+    assert "L5 Unggul" in html and "steps.report_tables" not in html   # bilingual labels, code hidden
 
 
 def test_manifest_lists_inputs_with_hashes(ci_run):
