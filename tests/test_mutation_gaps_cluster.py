@@ -309,3 +309,127 @@ def test_typology_of_an_earlier_year_uses_that_year_throughout(demo):
     assert (p["uName"] == demo.units.xs(2024, level="year")["uName"].reindex(p.index)).all()
     u = demo.units.xs(2024, level="year")
     assert ty.profiles.crosstabs["province"].equals(pd.crosstab(u["province"].reindex(T.index), lab))
+
+
+# --- second round: defaults, the methods behind fit_labels, typology's wiring ------------------
+def test_features_fill_missing_with_the_median_and_take_any_level(demo):
+    from analysis.select import cross_section
+
+    gaps = build("kominfo_gm100sc", DEMO_DIR / "smartcity_2025.csv", {"normalise": {"method": "minmax"}})
+    fw = gaps.framework
+    N = cross_section(gaps, "normalised")[fw.indicators]
+    assert N.isna().any().any()                              # not imputed: gaps to fill
+    np.testing.assert_allclose(features(gaps, "indicators", scale="none").to_numpy(),
+                               N.fillna(N.median()).to_numpy(), rtol=1e-12)
+    sub = features(demo, "dimensions", level=2, year=2025)
+    assert list(sub.columns) == [c for c in fw.aggregates if fw.nodes[c].level == 2]
+
+
+@pytest.fixture(scope="module")
+def noise():
+    return np.random.default_rng(5).uniform(size=(150, 2))
+
+
+def test_fit_labels_are_the_documented_scikit_learn_and_scipy_fits(noise):
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.cluster import HDBSCAN
+
+    km = KMeans(6, init="k-means++", n_init=50, random_state=4).fit_predict(noise)
+    assert np.array_equal(fit_labels(noise, 6, seed=4), km)
+    km3 = KMeans(6, n_init=3, random_state=4).fit_predict(noise)
+    assert np.array_equal(fit_labels(noise, 6, seed=4, n_init=3), km3)
+    ward = fit_labels(noise, 5, "ward")
+    assert np.array_equal(ward, fcluster(linkage(noise, "ward"), 5, criterion="maxclust") - 1)
+    assert sorted(set(ward)) == [0, 1, 2, 3, 4]
+    gm = GaussianMixture(4, covariance_type="full", n_init=5, random_state=2).fit(noise).predict(noise)
+    assert np.array_equal(fit_labels(noise, 4, "gmm", seed=2), gm)
+    hd = fit_labels(noise, None, "hdbscan", min_cluster_size=7)
+    assert np.array_equal(hd, HDBSCAN(min_cluster_size=7).fit_predict(noise))
+    assert np.array_equal(fit_labels(noise, None, "hdbscan"), HDBSCAN(min_cluster_size=10).fit_predict(noise))
+
+
+def test_select_k_defaults_are_twenty_references_and_twenty_restarts(three):
+    sel = select_k(three, range(2, 4), seed=3)
+    gap, s = _gap_reference(three, [1, 2, 3, 4], seed=3, n_ref=20, n_init=20)
+    np.testing.assert_allclose(sel.table["gap"].to_numpy(), gap[:3], rtol=1e-9)
+    np.testing.assert_allclose(sel.table["gap_se"].to_numpy(), s[:3], rtol=1e-9)
+
+
+def test_k_equal_one_is_judged_even_when_two_is_not_a_candidate():
+    """Tibshirani's rule at k = 1 needs Gap(2): it is computed although ks starts at 3."""
+    X = np.random.default_rng(0).normal(size=(300, 3))
+    sel = select_k(X, [3, 4], seed=0, n_ref=5, n_init=3, choose="gap")
+    assert sel.k == 1 and sel.no_structure and list(sel.table.index) == [1, 3, 4]
+
+
+def test_hdbscan_selection_uses_kmeans_references(three):
+    sel = select_k(three, [2, 3], "hdbscan", seed=1, n_ref=3, n_init=2, choose="gap")
+    rng = np.random.default_rng(1)
+    mu = three.mean(0)
+    _, _, Vt = np.linalg.svd(three - mu, full_matrices=False)
+    Xp = (three - mu) @ Vt.T
+    refs = [rng.uniform(Xp.min(0), Xp.max(0), size=Xp.shape) @ Vt + mu for _ in range(3)]
+    ref2 = np.mean([np.log(_w_pairwise(R, KMeans(2, n_init=5, random_state=1).fit_predict(R))) for R in refs])
+    lab = fit_labels(three, None, "hdbscan")
+    assert sel.table.loc[2, "gap"] == pytest.approx(ref2 - np.log(_w_pairwise(three, lab)), rel=1e-9)
+
+
+def test_unstable_means_below_the_threshold_and_default_threshold():
+    from analysis.cluster import Stability
+
+    s = Stability(pd.Series({0: 0.6, 1: 0.5999, 2: 0.9}), pd.Series({0: 0.0, 1: 0.0, 2: 0.0}),
+                  np.array([0.2, 0.4]), 0.6)
+    assert s.unstable == [1] and s.mean_ari == pytest.approx(0.3)
+    X = np.random.default_rng(1).normal(size=(40, 2))
+    assert stability(X, fit_labels(X, 2, n_init=2), n_boot=2, n_init=2).threshold == 0.6
+
+
+def test_typology_passes_its_settings_to_selection_and_stability(demo, monkeypatch):
+    from analysis.cluster import Selection, Stability
+
+    seen = {}
+
+    def fake_select(X, ks, method, *, seed, choose, **kw):
+        seen["select"] = (list(ks), method, seed, choose, kw)
+        return Selection(pd.DataFrame({"gap": [0.0]}, index=pd.Index([1], name="k")), 2, "k = 2 by ch")
+
+    def fake_stability(X, lab, k, method, *, n_boot, seed, **kw):
+        seen["stability"] = (k, method, n_boot, seed, sorted(set(lab)), kw)
+        return Stability(pd.Series({0: 0.55, 1: 0.95}, name="jaccard"), pd.Series({0: 0.5, 1: 0.0}),
+                         np.array([0.5]), 0.6)
+
+    monkeypatch.setattr(cluster, "select_k", fake_select)
+    monkeypatch.setattr(cluster, "stability", fake_stability)
+    ty = cluster.typology(demo, ks=range(2, 4), choose="ch", seed=5, n_boot=7, year=2025)
+    assert seen["select"] == ([2, 3], "kmeans", 5, "ch", {})
+    assert seen["stability"] == (2, "kmeans", 7, 5, [0, 1], {})
+    assert ty.k == 2 and ty.structure and ty.selection.reason == "k = 2 by ch"
+    assert ty.notes == ["cluster 0 is unstable: mean bootstrap Jaccard 0.55 < 0.6"]
+    # the final partition: k-means with the seed, numbered by mean index
+    lab = fit_labels(ty.features, 2, seed=5)
+    assert adjusted_rand_score(lab, ty.labels) == 1.0
+    # no stability without bootstraps, and none for one cluster
+    seen.clear()
+    assert cluster.typology(demo, k=2, n_boot=0, year=2025).stability is None and "stability" not in seen
+
+
+def test_typology_with_hdbscan_counts_clusters_and_outliers(demo):
+    ty = cluster.typology(demo, method="hdbscan", n_boot=5, year=2025)
+    lab = fit_labels(ty.features, None, "hdbscan")
+    assert ty.selection is None and ty.stability is None
+    assert ty.k == len(set(lab) - {-1}) and ((ty.labels == -1).sum() == (lab == -1).sum())
+    assert ty.notes[-1] == f"{int((lab == -1).sum())} units are outliers (label −1)"
+    assert adjusted_rand_score(lab, ty.labels) == 1.0
+
+
+def test_profiles_columns_crosstabs_and_labels_against_all_units(demo):
+    fw = demo.framework
+    dims = fw.children(fw.root)
+    ty = cluster.typology(demo, k=3, n_boot=0, seed=0, year=2025)
+    pr = ty.profiles
+    assert list(pr.means.columns) == dims + [fw.root] + fw.indicators
+    assert set(pr.crosstabs) == {"province", "island", "type"}
+    assert list(pr.sizes.index) == [0, 1, 2]
+    T = demo.aggregates.xs(2025, level="year")[dims]
+    z = (pr.means[dims] - T.mean()) / T.std(ddof=0)
+    np.testing.assert_allclose(pr.labels["mean_z"], z.mean(axis=1), rtol=1e-10)
