@@ -129,8 +129,8 @@ def main() -> None:
     results = {}
     times = {}
     for backend in a.backends.split(","):
-        res, t, m = timed(lambda: eng.evaluate(runs, keep_scores=False, backend=backend, scheduler=a.scheduler,
-                                               n_jobs=a.jobs, progress=show))
+        res, t, m = timed(lambda b=backend: eng.evaluate(runs, keep_scores=False, backend=b, scheduler=a.scheduler,
+                                                         n_jobs=a.jobs, progress=show))
         results[backend], times[backend] = res, t
         print(f"{backend:>6}: {R:,} runs × {n:,} villages in {t:.1f} s ({t / R * 1e3:.2f} ms/run), "
               f"{res.timings['tasks']} tasks, rank quantiles {res.timings['rank_quantiles']}; "
