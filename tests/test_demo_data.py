@@ -67,3 +67,25 @@ def test_demo_generator_is_seeded():
     a, b, c = generate(seed=1), generate(seed=1), generate(seed=2)
     assert a.equals(b) and not a.equals(c)
     assert a.groupby("year")["population"].sum().is_monotonic_increasing
+
+
+def test_demo_matches_its_province_targets():
+    """Province totals and population-weighted means equal the published province figures
+    (analysis.demo_calibration) in the series' data year, up to the files' rounding; the generator
+    weights by the 2024 population."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.demo import DEMO_DIR
+    from analysis.demo_calibration import INTERNET, PROVINCE
+
+    d = pd.read_csv(DEMO_DIR / "smartcity_panel.csv", dtype={"uCode": str, "province_code": str})
+    pop = d[d.year == 2024].set_index("uCode")["population"]
+    for year, col, i, tol in ((2024, "population", 0, 40), (2024, "area_km2", 1, 1.0), (2024, "ECO_POVERTY", 2, 0.01),
+                              (2024, "SOC_RLS", 3, 0.01), (2024, "ECO_GRDPPC", 4, 0.05),
+                              (2023, "ECO_UNEMP", 5, 0.01), (2023, "SOC_INTERNET", None, 0.01)):
+        t = d[d.year == year]
+        for p, g in t.groupby("province_code"):
+            want = INTERNET[p] if i is None else PROVINCE[p][i]
+            got = g[col].sum() if i in (0, 1) else np.average(g[col], weights=g["uCode"].map(pop))
+            assert abs(got - want) <= tol, (col, p, got, want)
