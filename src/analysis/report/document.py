@@ -46,7 +46,8 @@ HEADINGS = ("Summary", "Data and coverage", "Method", "Results", "Robustness", "
             "Scenario", "Units changed", "Level changes", "Mean change in the index", "Package", "Version",
             "Input", "File", "SHA-256", "Population-weighted mean", "Mean", "Setting", "Value",
             "Synthetic demonstration data", "Warning", "Unit profiles", "Indicator", "Change", "From", "To",
-            "Label (Bahasa Indonesia)", "Level (Bahasa Indonesia)", "Share of units (%)", "± (95%)")
+            "Label (Bahasa Indonesia)", "Level (Bahasa Indonesia)", "Share of units (%)", "± (95%)",
+            "ASCN member since")
 
 REFERENCES = [
     "OECD/JRC (2008). Handbook on Constructing Composite Indicators: Methodology and User Guide. OECD "
@@ -107,7 +108,8 @@ def _svg(fig) -> str:
 
     vector_colorbars(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with plt.rc_context({"svg.hashsalt": "maturasi"}):   # same run → same SVG ids → the same HTML
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
@@ -254,6 +256,7 @@ caption { caption-side: top; margin-bottom: 1.5mm; }
 table { border-collapse: collapse; width: 100%; font: 8pt "DejaVu Sans", sans-serif; margin: 3mm 0 5mm;
   break-inside: auto; }
 table.small { font-size: 7pt; }
+table.split { break-inside: avoid; }
 table.split td { white-space: nowrap; padding-top: 0.4mm; padding-bottom: 0.4mm; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
@@ -449,7 +452,7 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
 
 
 def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | None = None,
-                seeds: dict | None = None, note_n_units: bool = True) -> str:
+                seeds: dict | None = None) -> str:
     """The whole report as one self-contained HTML document (figures as SVG data URIs).
 
     Parameters
@@ -591,6 +594,17 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
     mp = run / "figures" / "map_index.svg"
     if mp.exists():
         doc.figure_file(mp, "Map of the index (boundary file of the run).")
+    try:
+        from ..select import ascn_pilots
+
+        asc = ascn_pilots(tab.rename_axis("uCode"))
+    except Exception:  # noqa: BLE001 - without the reference table the section is left out
+        asc = None
+    if asc is not None and len(asc):
+        asc = asc.assign(joined=asc["ascn_pilot"].astype("Int64").astype(str))
+        doc.table(asc, "Members of the ASEAN Smart Cities Network (ASCN) among the units, with the year they joined. "
+                  "ASCN publishes no score or ranking: membership is shown for reference, not as a benchmark.",
+                  {**cols, "joined": "ASCN member since"}, digits={"score": 1})
     if prov is not None:
         doc.sub("Province roll-up")
         if not mp.exists():
@@ -619,12 +633,21 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
 
     # --- robustness ---------------------------------------------------------------------------------
     if s3:
-        doc.section("Robustness", "robustness", page_break=True)
+        doc.section("Robustness", "robustness")
         doc.sub("Uncertainty analysis")
         doc.p(f"{s3['runs']} Monte Carlo runs (seed {s3.get('seed', '—')}) vary "
               + ", ".join(_n(f) for f in s3["factors"]) + " at once; every run rebuilds the index and ranks the "
               "units (Saisana, Saltelli & Tarantola 2005). The rank interval of a unit is the 5th to 95th "
               "percentile of its ranks.")
+        if rs is not None:
+            wid = (rs["Q95"] - rs["Q5"])
+            doc.p(f"Interval width: median {wid.median():.0f} places, 90th percentile {wid.quantile(0.9):.0f}; "
+                  f"{int((wid > 100).sum())} of {len(rs)} units have an interval wider than 100 places.")
+        ls = _read(run, "ua_level_shares")
+        if ls is not None:
+            p = ls.drop(columns=["uCode"]).max(axis=1)
+            doc.p(f"Level stability: {int((p >= 0.9).sum())} of {len(ls)} units keep their most likely level in at "
+                  f"least 90% of the runs; {int((p < 0.5).sum())} have no level with a probability of one half.")
         if rs is not None:
             parts = max(1, int(np.ceil(len(rs) / 180)))   # at most 90 rows per column: 5.5 pt labels at A4
             per = int(np.ceil(len(rs) / parts))
@@ -635,14 +658,6 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                            f"Rank intervals of all {len(rs)} units, part {i + 1} of {parts} (nominal ranks "
                            f"{a + 1}–{b}): line = 5–95% interval, dot = median, black tick = nominal rank. The 10 "
                            "best units are green, the 10 worst red.", cls="tall")
-            wid = (rs["Q95"] - rs["Q5"])
-            doc.p(f"Interval width: median {wid.median():.0f} places, 90th percentile {wid.quantile(0.9):.0f}; "
-                  f"{int((wid > 100).sum())} of {len(rs)} units have an interval wider than 100 places.")
-        ls = _read(run, "ua_level_shares")
-        if ls is not None:
-            p = ls.drop(columns=["uCode"]).max(axis=1)
-            doc.p(f"Level stability: {int((p >= 0.9).sum())} of {len(ls)} units keep their most likely level in at "
-                  f"least 90% of the runs; {int((p < 0.5).sum())} have no level with a probability of one half.")
         si = _read(run, "ua_sobol")
         if si is not None:
             doc.sub("Sensitivity analysis")
