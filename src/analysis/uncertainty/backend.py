@@ -240,8 +240,10 @@ def _nanmean0(A: np.ndarray) -> np.ndarray:
 class Reducer:
     """Combine :class:`Block` s into the study's statistics, identically whatever their arrival order.
 
-    Integer counts (rank and level histograms) are added as blocks arrive; the floating-point
-    per-unit sums are kept per task and added in task order at the end.
+    Integer counts (rank and level histograms) are added as blocks arrive — rank bins are buffered
+    until about as many runs as there are bins have come, so that one counting pass costs no more
+    than the data it counts. The floating-point per-unit sums are added strictly in task order (a
+    block that arrives early waits for the ones before it). Call :meth:`finish` once all blocks are in.
     """
 
     def __init__(self, n: int, R: int, n_tasks: int, width: int, n_levels: int, keep_scores: bool,
@@ -249,44 +251,52 @@ class Reducer:
         self.hist = RankHistogram(n, width)
         self.n_levels = n_levels
         self.lev_counts = np.zeros((n, max(n_levels, 1) + 1), dtype=np.int64)
-        self._rank_sum = np.zeros((n_tasks, n))
-        self._score_sum = np.zeros((n_tasks, n))
+        self.rank_sum = np.zeros(n)
+        self.score_sum = np.zeros(n)
+        self._next = 0
+        self._early: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._buf: list[np.ndarray] = []
+        self._buf_runs = 0
+        self._flush_runs = max(256, self.hist.n_bins)
         self.mars = np.full(R, np.nan)
         self.imean = np.full(R, np.nan)
         self.scores = np.empty((n, R), dtype=dtype) if keep_scores else None
 
     def add(self, b: Block) -> None:
-        self.hist.add(b.bins)
+        self._buf.append(b.bins)
+        self._buf_runs += b.bins.shape[1]
+        if self._buf_runs >= self._flush_runs:
+            self._flush()
         if b.levels is not None:
             n, m = b.levels.shape[0], self.n_levels + 1
             flat = (np.arange(n, dtype=np.int64)[:, None] * m + b.levels).ravel()
             self.lev_counts[:, :m] += np.bincount(flat, minlength=n * m).reshape(n, m)
-        self._rank_sum[b.no] = b.rank_sum
-        self._score_sum[b.no] = b.score_sum
+        self._early[b.no] = (b.rank_sum, b.score_sum)
+        while self._next in self._early:  # sums in task order
+            rs, ss = self._early.pop(self._next)
+            self.rank_sum += rs
+            self.score_sum += ss
+            self._next += 1
         self.mars[b.idx] = b.mars
         self.imean[b.idx] = b.imean
         if self.scores is not None and b.scores is not None:
             self.scores[:, b.idx] = b.scores
 
-    @property
-    def rank_sum(self) -> np.ndarray:
-        return _ordered_sum(self._rank_sum)
+    def _flush(self) -> None:
+        if self._buf:
+            self.hist.add(self._buf[0] if len(self._buf) == 1 else np.concatenate(self._buf, axis=1))
+        self._buf, self._buf_runs = [], 0
 
-    @property
-    def score_sum(self) -> np.ndarray:
-        return _ordered_sum(self._score_sum)
+    def finish(self) -> Reducer:
+        """Count the buffered bins; check that every task arrived."""
+        self._flush()
+        if self._early:
+            raise RuntimeError(f"blocks {sorted(self._early)[:5]} arrived without the tasks before them")
+        return self
 
     @property
     def level_counts(self) -> np.ndarray:
         return self.lev_counts[:, : self.n_levels]
-
-
-def _ordered_sum(parts: np.ndarray) -> np.ndarray:
-    """Sum of the per-task rows, one task after another (the same float result on every backend)."""
-    out = np.zeros(parts.shape[1])
-    for row in parts:
-        out += row
-    return out
 
 
 # --- backends ----------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..aggregate import aggregate_matrix, canonical, node_method
 from ..data import Dataset, load_data
 from ..framework import load_framework
 from ..levels import Bands
+from ..official import official_spec
 from ..pipeline import build, build_cross_section, resolve_weights
 from ..schemas.spec import where_in_set
 from ..schemas.uncertainty import check_output
@@ -68,7 +69,7 @@ class Engine:
 
     def __init__(self, framework, data, spec=None, ua=None, *, year=None):
         self.fw = load_framework(framework)
-        self.spec = load_spec(spec)
+        self.spec = load_spec(official_spec(self.fw) if spec is None else spec)  # as build: an official index's method
         given = self.spec
         nspec = self.spec.get("normalise") or {}
         ref_year = nspec.get("reference_year")
@@ -503,6 +504,7 @@ class Engine:
                 own.close()
                 if cluster is not None:
                     cluster.close()
+        red.finish()
         t_eval = time.perf_counter() - t0
         hist = red.hist
         avail = hist.available()

@@ -1,0 +1,142 @@
+"""Replay overhead: COINr's ASEM uncertainty study (1,000 runs) from files to results.
+
+The design is COINr's own ``get_sensitivity(SA_type = "UA")`` design of the ASEM example
+(``../shared/data/asem/ua_replay/simple_UA_N100_design.csv``: a weight set out of 100, a
+normaliser, an aggregator per run) stacked ten times into 1,000 runs, written to a temporary
+folder. The library call timed is ``analysis.uncertainty.replay(iMeta, iData, spec, ua, design)``:
+reading the framework, the data, the 100 weight sets (5,300 rows) and the design, the nominal build,
+resolving the design and evaluating the 1,000 runs. Printed: the best of ``--repeat`` calls, each
+phase, and the ratio against an in-process baseline — the same study with the design resolved row
+by row (one merged copy of the spec per run and a weight set looked up per run, the old path,
+reproduced here) — and against COINr's reported 24.6 s for 1,000 runs. Needs ../shared/data/asem
+(skipped otherwise). Not a test.
+
+    nice .venv/bin/python benchmarks/bench_replay.py [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.data import load_data
+from analysis.framework import load_framework
+from analysis.schemas.uncertainty import load_design
+from analysis.uncertainty import Engine, Runs, replay
+from analysis.uncertainty.spec import load_ua_spec
+
+ASEM = Path(__file__).resolve().parents[2] / "shared" / "data" / "asem"
+UA = ASEM / "ua_replay"
+SPEC = {"normalise": {"method": "minmax", "range": [1, 100]}}
+COINR_S = 24.6  # COINr 1.1.14, 1,000 UA runs of ASEM (reported)
+
+
+def ua() -> dict:
+    return {"factors": [
+        {"name": "Weights", "type": "weight_set", "file": str(UA / "simple_noisy_weights_seed42_100sets.csv"),
+         "column": "idx_Weights"},
+        {"name": "Normalisation", "type": "choice", "step": "normalise", "column": "norm_f_n",
+         "alternatives": {"n_minmax": {"method": "minmax", "range": [1, 100]},
+                          "n_zscore": {"method": "zscore", "mean": 10, "sd": 2}}},
+        {"name": "Aggregation", "type": "choice", "step": "aggregate", "column": "f_ag",
+         "alternatives": {"a_amean": "arithmetic", "a_gmean": "geometric"}}]}
+
+
+def row_by_row(eng: Engine, design: pd.DataFrame) -> Runs:
+    """The old resolution: per run, labels read one by one, the weight set applied node by node, and the
+    spec's steps deep-copied and merged, then looked up among the distinct ones by comparison."""
+    R = len(design)
+    W = np.tile(eng.w_nom, (R, 1))
+    up_choice = {s: [None] * R for s in ("impute", "treat", "normalise")}
+    agg_choice: list = [None] * R
+    for f in eng.ua.factors:
+        labels = eng._labels(design, f)
+        if f.type == "choice":
+            for r, lab in enumerate(labels):
+                alt = f.alternatives[lab]
+                if f.step == "aggregate":
+                    agg_choice[r] = {**(agg_choice[r] or {}), **alt}
+                else:
+                    up_choice[f.step][r] = {**(up_choice[f.step][r] or {}), **alt}
+        elif f.type == "weight_set":
+            for r, lab in enumerate(labels):
+                for c, v in f.sets[lab].items():
+                    if c in eng.node_ix:
+                        W[r, eng.node_ix[c]] = float(v)
+
+    def merge(step, alt):
+        base = copy.deepcopy(eng.spec.get(step) or {})
+        base.update(copy.deepcopy(alt))
+        return base
+
+    up = np.empty(R, dtype=int)
+    ag = np.empty(R, dtype=int)
+    for r in range(R):
+        key = {s: merge(s, up_choice[s][r] or {}) for s in ("impute", "treat", "normalise")}
+        up[r] = eng._key(eng.upstream_keys, key)
+        ag[r] = eng._key(eng.agg_specs, merge("aggregate", agg_choice[r] or {}))
+    return Runs(up, ag, W, design.reset_index(drop=True))
+
+
+def best(fn, k: int) -> tuple[float, object]:
+    out = fn()
+    ts = []
+    for _ in range(k):
+        t = time.perf_counter()
+        out = fn()
+        ts.append(time.perf_counter() - t)
+    return min(ts), out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=7)
+    a = ap.parse_args()
+    if not ASEM.exists():
+        print("ASEM data not found: skipped")
+        return
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        d = pd.read_csv(UA / "simple_UA_N100_design.csv")
+        big = pd.concat([d] * 10, ignore_index=True)
+        big["rep"] = np.arange(1, len(big) + 1)
+        path = Path(tmp) / "asem_ua_1000.csv"
+        big.to_csv(path, index=False)
+        meta, data = ASEM / "ASEM_iMeta.csv", ASEM / "ASEM_iData.csv"
+
+        t_all, res = best(lambda: replay(meta, data, SPEC, ua(), path), a.repeat)
+        ref = pd.read_csv(UA / "simple_UA_N100_Scores.csv").set_index("uCode")
+        np.testing.assert_allclose(res.scores.loc[ref.index].iloc[:, :100].to_numpy(),
+                                   ref.drop(columns="Nominal").to_numpy(), rtol=0, atol=1e-9)
+        t_fw, fw = best(lambda: load_framework(meta), a.repeat)
+        t_data, ds = best(lambda: load_data(data, fw), a.repeat)
+        t_ua, _ = best(lambda: load_ua_spec(ua()), a.repeat)
+        t_eng, eng = best(lambda: Engine(fw, ds, SPEC, ua()), a.repeat)
+        t_des, design = best(lambda: load_design(path, eng.ua), a.repeat)
+        t_res, runs = best(lambda: eng.resolve(design), a.repeat)
+        t_eval, _ = best(lambda: eng.evaluate(runs), a.repeat)
+        t_old, old = best(lambda: row_by_row(eng, design), a.repeat)
+        np.testing.assert_array_equal(old.W, runs.W)
+        np.testing.assert_array_equal(old.upstream, runs.upstream)
+        np.testing.assert_array_equal(old.agg, runs.agg)
+
+    ms = 1e3
+    print(f"replay of COINr's ASEM UA design, 1,000 runs, from files: {t_all * ms:.1f} ms "
+          f"(COINr {COINR_S} s: ×{COINR_S / t_all:,.0f}; target 25 ms)")
+    print(f"  framework {t_fw * ms:.1f} ms, data {t_data * ms:.1f} ms, UA spec (100 sets) {t_ua * ms:.1f} ms, "
+          f"engine (nominal build) {t_eng * ms:.1f} ms, design {t_des * ms:.1f} ms")
+    print(f"  resolve by groups {t_res * ms:.2f} ms vs row by row {t_old * ms:.2f} ms (×{t_old / t_res:.0f}); "
+          f"evaluate {t_eval * ms:.1f} ms")
+    t_base = t_all - t_res + t_old
+    print(f"  the whole call with row-by-row resolution: {t_base * ms:.1f} ms → ×{t_base / t_all:.2f}")
+
+
+if __name__ == "__main__":
+    main()
