@@ -98,7 +98,7 @@ def budget_allocation(framework: Framework, allocations: pd.DataFrame | str | Pa
             raise InputError(f"non-numeric points '{A[c][bad].iloc[0]}' from expert '{A.index[bad][0]}'",
                              file=src, column=c)
         if not np.isfinite(vals[vals.notna()]).all():
-            raise InputError(f"points must be finite, got {A[c][~np.isfinite(vals) & vals.notna()].iloc[0]!r}",
+            raise InputError(f"points must be finite, got {float(vals[~np.isfinite(vals) & vals.notna()].iloc[0]):g}",
                              file=src, column=c)
         if (vals < 0).any():
             raise InputError(f"negative points from expert '{A.index[vals < 0][0]}'", file=src, column=c)

@@ -1,0 +1,607 @@
+"""Tests written because mutants of ``analysis.weights`` survived (see tests/README.md, mutation testing).
+
+Expected values come from independent references, never from the function's own output:
+
+- closed forms worked by hand: the row geometric mean of a (weighted) geometric mean of matrices,
+  Saaty's ``λ_max = 1 + ρ^{1/3} + ρ^{−1/3}`` of a 3×3 matrix with ``ρ = a c / b`` (so
+  ``CI = (λ_max − 3) / 2`` and ``CR = CI / 0.58``), shares of a budget allocation;
+- published tables: Saaty's random index (1980; R.W. Saaty 1987), Aguarón & Moreno-Jiménez's
+  (2003) GCI thresholds;
+- the error contract of ``analysis._errors.InputError``: each refusal names its file, node, row or
+  column and says what is wrong in words (the key words are asserted, case-sensitively).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import InputError, InputWarning
+from analysis.framework import Framework, Node
+from analysis.weights import ahp, ahp_group, ahp_weights, budget_allocation, read_ahp
+from analysis.weights.ahp import consistency_line, consistency_table
+
+A3 = np.array([[1, 3, 5], [1 / 3, 1, 2], [1 / 5, 1 / 2, 1]])        # a = 3, b = 5, c = 2
+B3 = np.array([[1, 1, 3], [1, 1, 3], [1 / 3, 1 / 3, 1]])            # consistent: w ∝ (3, 3, 1)
+BAD3 = np.array([[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]])      # cyclic judgements: very inconsistent
+
+
+def rgm(A) -> np.ndarray:
+    """Row geometric means, normalised (written out, not the package's function)."""
+    A = np.asarray(A, dtype=float)
+    g = np.prod(A, axis=1) ** (1.0 / A.shape[0])
+    return g / g.sum()
+
+
+def lam3(A) -> float:
+    """Saaty's λ_max of a 3×3 reciprocal matrix in closed form: 1 + ρ^{1/3} + ρ^{−1/3}, ρ = a12 a23 / a13."""
+    rho = A[0, 1] * A[1, 2] / A[0, 2]
+    return 1 + rho ** (1 / 3) + rho ** (-1 / 3)
+
+
+def err(fn, *args, msg: str, **where) -> InputError:
+    """Call ``fn``; it must raise InputError whose message contains ``msg`` and whose fields equal ``where``."""
+    with pytest.raises(InputError) as ei:
+        fn(*args)
+    e = ei.value
+    assert isinstance(e.message, str) and msg in e.message, e.message
+    for k, v in where.items():
+        assert getattr(e, k) == (str(v) if k == "file" and v is not None else v), (k, getattr(e, k))
+    return e
+
+
+def fw2() -> Framework:
+    """I = D0 (x00, x01, x02) + D1 (x10, x11); every weight 1."""
+    nodes = [Node("I", None, 1.0, False), Node("D0", "I", 1.0, False), Node("D1", "I", 1.0, False)]
+    nodes += [Node(c, "D0", 1.0, True) for c in ("x00", "x01", "x02")]
+    nodes += [Node(c, "D1", 1.0, True) for c in ("x10", "x11")]
+    return Framework(nodes, "t")
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+# --- group AHP ------------------------------------------------------------------------------------
+
+def test_group_list_names_experts_and_each_expert_node():
+    g = ahp_group([A3, B3], list("xyz"), node="N", warn=False)
+    assert list(g.experts) == ["expert1", "expert2"]
+    assert g.experts["expert1"].node == "N/expert1" and g.experts["expert2"].node == "N/expert2"
+    assert ahp_group({"ana": A3}, warn=False).experts["ana"].node == "ana"     # no node: the expert's name
+    assert g.method == "eigen/aij" and g.node == "N"
+    assert ahp_group([A3, B3], aggregation="aip", warn=False).method == "eigen/aip-geometric"
+    assert ahp_group([A3, B3], aggregation="aip", aip_mean="arithmetic", warn=False).method == "eigen/aip-arithmetic"
+
+
+def test_group_aij_weighted_is_rgm_of_weighted_geometric_mean():
+    # AIJ with expert weights 3:1 and the geometric method: priorities are the row geometric means of
+    # A3^0.75 · B3^0.25 (element-wise), written out here
+    target = rgm(A3 ** 0.75 * B3 ** 0.25)
+    for ew in ([3, 1], [0.75, 0.25], {"a": 3, "b": 1}):
+        g = ahp_group({"a": A3, "b": B3}, list("xyz"), method="geometric", expert_weights=ew, warn=False)
+        np.testing.assert_allclose(g.weights.to_numpy(), target, rtol=1e-12)
+        np.testing.assert_allclose(g.matrix.to_numpy(), A3 ** 0.75 * B3 ** 0.25, rtol=1e-12)
+    # a dict that leaves out an expert gives it weight 0 (the group is the other expert)
+    g = ahp_group({"a": A3, "b": B3}, method="geometric", expert_weights={"b": 2.0}, warn=False)
+    np.testing.assert_allclose(g.weights.to_numpy(), rgm(B3), rtol=1e-12)
+    # a zero weight is allowed as long as some weight is positive; sums below 1 are rescaled
+    g = ahp_group([A3, B3], method="geometric", expert_weights=[1, 0], warn=False)
+    np.testing.assert_allclose(g.weights.to_numpy(), rgm(A3), rtol=1e-12)
+    g = ahp_group([A3, B3], method="geometric", expert_weights=[0.2, 0.2], warn=False)
+    np.testing.assert_allclose(g.weights.to_numpy(), rgm(np.sqrt(A3 * B3)), rtol=1e-12)
+
+
+def test_group_aip_geometric_mean_and_consistency_fields_are_weighted_means():
+    wa, wb = rgm(A3), rgm(B3)
+    g = ahp_group([A3, B3], method="geometric", aggregation="aip", expert_weights=[3, 1], warn=False)
+    expect = wa ** 0.75 * wb ** 0.25
+    np.testing.assert_allclose(g.weights.to_numpy(), expect / expect.sum(), rtol=1e-12)
+    assert g.measure == "GCI" and g.worst_pair is None and g.matrix.isna().all().all()
+    # eigenvector method: λ_max, CI, CR are the expert-weighted means of the closed forms
+    e = ahp_group([A3, B3], aggregation="aip", expert_weights=[3, 1], warn=False)
+    lam = 0.75 * lam3(A3) + 0.25 * 3.0
+    assert e.lambda_max == pytest.approx(lam, rel=1e-9)
+    assert e.ci == pytest.approx(0.75 * (lam3(A3) - 3) / 2, rel=1e-7)
+    assert e.cr == pytest.approx(0.75 * (lam3(A3) - 3) / 2 / 0.58, rel=1e-7)
+    assert e.measure == "CR" and math.isnan(e.gci)
+    a = ahp_group([A3, B3], aggregation="aip", aip_mean="arithmetic", expert_weights=[1, 3], warn=False)
+    ea = ahp(A3).weights.to_numpy()
+    np.testing.assert_allclose(a.weights.to_numpy(), 0.25 * ea + 0.75 * wb, rtol=1e-9)
+
+
+def test_group_refusals_name_file_node_and_problem():
+    with pytest.raises(InputError) as ei:
+        ahp_group({}, node="N", file="f.yaml")
+    assert ei.value.message == "group AHP needs at least one matrix"
+    assert ei.value.file == "f.yaml" and ei.value.node == "N"
+    with pytest.raises(InputError) as ei:
+        ahp_group({"a": A3}, expert_weights={"a": 1, "zed": 2}, node="N", file="f.yaml")
+    assert "unknown expert 'zed'" in ei.value.message and ei.value.file == "f.yaml" and ei.value.node == "N"
+    for ew in ([1, 2, 3], [2, -1], [0, 0], [-1, -1]):
+        with pytest.raises(InputError) as ei:
+            ahp_group([A3, B3], expert_weights=ew, node="N", file="f.yaml")
+        assert "expert weights must be non-negative, one per expert, not all zero" == ei.value.message
+        assert ei.value.file == "f.yaml" and ei.value.node == "N"
+    L1 = pd.DataFrame(A3, index=list("xyz"), columns=list("xyz"))
+    L2 = pd.DataFrame(B3, index=list("xyw"), columns=list("xyw"))
+    with pytest.raises(InputError) as ei:
+        ahp_group({"a": L1, "b": L2}, node="N", file="f.yaml")
+    assert ei.value.message == "expert 'b' compares ['x', 'y', 'w'], others compare ['x', 'y', 'z']"
+    assert ei.value.file == "f.yaml" and ei.value.node == "N"
+    with pytest.raises(InputError) as ei:
+        ahp_group([A3, B3], aggregation="aip", aip_mean="median")
+    assert ei.value.message == "unknown AIP mean 'median'"
+    with pytest.raises(InputError) as ei:
+        ahp_group([A3, B3], aggregation="mean", node="N", file="f.yaml")
+    assert ei.value.message == "unknown group aggregation 'mean' (use aij or aip)"
+    assert ei.value.file == "f.yaml" and ei.value.node == "N"
+
+
+def test_group_warnings_name_the_group_and_never_the_experts_matrices_in_aij():
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        ahp_group({"a": BAD3, "b": BAD3}, list("xyz"), node="N")
+    msgs = [str(w.message) for w in rec if issubclass(w.category, InputWarning)]
+    assert len(msgs) == 1 and msgs[0].startswith("node 'N': consistency ratio"), msgs
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        ahp_group({"a": BAD3, "b": BAD3}, list("xyz"), node="N", aggregation="aip")
+    msgs = [str(w.message) for w in rec if issubclass(w.category, InputWarning)]
+    assert len(msgs) == 2 and msgs[0].startswith("node 'N', expert 'a': consistency ratio"), msgs
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        ahp_group({"a": BAD3}, node="N", warn=False)
+        ahp_group({"a": BAD3}, node="N", aggregation="aip", warn=False)
+    assert not [w for w in rec if issubclass(w.category, InputWarning)]
+
+
+# --- AHP weights on a framework ---------------------------------------------------------------------
+
+def test_ahp_weights_single_and_group_nodes(tmp_path):
+    comps = {"D0": {"labels": ["x00", "x01", "x02"], "experts": {"matrix": B3}},
+             "D1": {"labels": ["x11", "x10"], "experts": {"a": np.array([[1, 4], [1 / 4, 1]]),
+                                                          "b": np.array([[1, 1], [1.0, 1]])},
+                    "expert_weights": {"a": 1, "b": 0}}}
+    w, res = ahp_weights(fw2(), comps, method="geometric")
+    np.testing.assert_allclose(w[["x00", "x01", "x02"]], [3 / 7, 3 / 7, 1 / 7], rtol=1e-12)
+    # expert b has weight 0: D1's weights are expert a's, x11 four times x10
+    assert w["x11"] == pytest.approx(0.8) and w["x10"] == pytest.approx(0.2)
+    assert w["D0"] == 0.5 and w["D1"] == 0.5                           # not compared: framework's
+    assert res["D0"].node == "D0" and res["D0"].measure == "GCI" and res["D0"].method == "geometric"
+    assert res["D1"].node == "D1" and res["D1"].method == "geometric/aij" and set(res["D1"].experts) == {"a", "b"}
+    _, r2 = ahp_weights(fw2(), comps, aggregation="aip")
+    assert r2["D1"].method == "eigen/aip-geometric" and r2["D1"].measure == "CR"
+    assert r2["D1"].weights["x11"] == pytest.approx(0.8)               # AIP with weights 1:0 is expert a
+
+
+def test_ahp_weights_refusals_name_file_and_node(tmp_path):
+    fw = fw2()
+    for node in ("x00", "ZZ"):
+        with pytest.raises(InputError) as ei:
+            ahp_weights(fw, {node: {"labels": ["a", "b"], "experts": {"matrix": np.eye(2)}}})
+        assert ei.value.message == "comparisons given for a node that is not an aggregate of the framework"
+        assert ei.value.node == node and ei.value.file is None
+    p = write(tmp_path, "c.yaml", "x00:\n  labels: [a, b]\n  matrix: [[1, 2], ['1/2', 1]]\n")
+    with pytest.raises(InputError) as ei:
+        ahp_weights(fw, p)
+    assert ei.value.file == str(p) and ei.value.node == "x00"
+    p = write(tmp_path, "d.yaml", "D1:\n  labels: [x10, x12]\n  matrix: [[1, 2], ['1/2', 1]]\n")
+    with pytest.raises(InputError) as ei:
+        ahp_weights(fw, p)
+    assert ei.value.file == str(p) and ei.value.node == "D1" and "unknown ['x12'], missing ['x11']" in ei.value.message
+    # a group from a file: errors of one expert name the file
+    p = write(tmp_path, "e.yaml", "D1:\n  labels: [x10, x11]\n  experts:\n    a: [[1, 2], ['1/2', 1]]\n"
+                                  "    b: [[1, 3], ['1/3', 1]]\n  expert_weights: {a: 1, b: 3}\n")
+    w, res = ahp_weights(fw, p, method="geometric")
+    expect = np.array([2 ** 0.25 * 3 ** 0.75, 1.0])                    # weighted geometric mean of 2 and 3
+    np.testing.assert_allclose(w[["x10", "x11"]], expect / expect.sum(), rtol=1e-12)
+
+
+def test_ahp_weights_warn_by_default_and_not_when_asked(tmp_path):
+    comps = {"D0": {"labels": ["x00", "x01", "x02"], "experts": {"matrix": BAD3}}}
+    with pytest.warns(InputWarning, match="node 'D0': consistency ratio"):
+        ahp_weights(fw2(), comps)
+    grp = {"D0": {"labels": ["x00", "x01", "x02"], "experts": {"a": BAD3, "b": BAD3}}}
+    with pytest.warns(InputWarning, match="node 'D0': geometric consistency index"):
+        ahp_weights(fw2(), grp, method="geometric")
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        ahp_weights(fw2(), comps, warn=False)
+        ahp_weights(fw2(), grp, warn=False)
+    assert not [w for w in rec if issubclass(w.category, InputWarning)]
+
+
+# --- reading comparisons ----------------------------------------------------------------------------
+
+def test_read_ahp_formats_and_file_errors(tmp_path):
+    p = write(tmp_path, "c.yml", "I:\n  labels: [a, b]\n  matrix: [[1, 4], ['1/4', 1]]\n")
+    d = read_ahp(p)
+    np.testing.assert_array_equal(d["I"]["experts"]["matrix"], [[1, 4], [0.25, 1]])
+    assert d["I"]["labels"] == ["a", "b"] and d["I"]["expert_weights"] is None
+    err(read_ahp, write(tmp_path, "e.yaml", ""), msg="the comparison file is empty", file=tmp_path / "e.yaml")
+    err(read_ahp, write(tmp_path, "e.csv", ""), msg="the AHP comparison file is empty", file=tmp_path / "e.csv")
+    err(read_ahp, write(tmp_path, "c.txt", "x"), msg="unknown AHP format (use .yaml, .csv or .xlsx)",
+        file=tmp_path / "c.txt")
+    err(read_ahp, tmp_path / "none.txt", msg="file not found", file=tmp_path / "none.txt")
+    # a schema error names the file
+    err(read_ahp, write(tmp_path, "k.yaml", "I:\n  labels: [a, b]\n  matrix: [[1, 3], ['1/3', 1]]\n  bogus: 1\n"),
+        msg="unknown key", file=tmp_path / "k.yaml")
+
+
+def test_read_ahp_checks_each_matrix_and_names_the_expert(tmp_path):
+    e = err(read_ahp, write(tmp_path, "m.yaml", "I:\n  labels: [a, b]\n  matrix: [[1, 3], [0.5, 1]]\n"),
+            msg="matrix is not reciprocal: a[a,b] = 3 but a[b,a] = 0.5", file=tmp_path / "m.yaml", node="I")
+    assert e.message.startswith("matrix is not reciprocal")
+    e = err(read_ahp, write(tmp_path, "x.yaml", "I:\n  labels: [a, b]\n  experts: {ana: [[1, 3], [0.5, 1]]}\n"),
+            msg="matrix is not reciprocal: a[a,b] = 3", file=tmp_path / "x.yaml", node="I")
+    assert e.message.startswith("expert 'ana': matrix is not reciprocal")
+
+
+def test_read_ahp_yaml_expert_weights(tmp_path):
+    d = read_ahp(write(tmp_path, "w.yaml", "I:\n  labels: [a, b]\n  experts: {p: [[1, 2], ['1/2', 1]], "
+                                          "q: [[1, 2], ['1/2', 1]]}\n  expert_weights: {p: 2, q: 1}\n"))
+    assert d["I"]["expert_weights"] == {"p": 2.0, "q": 1.0}
+    assert list(d["I"]["experts"]) == ["p", "q"]
+    d = read_ahp(write(tmp_path, "l.yaml", "I:\n  labels: [a, b]\n  experts: {p: [[1, 2], ['1/2', 1]], "
+                                          "q: [[1, 2], ['1/2', 1]]}\n  expert_weights: [1, 3]\n"))
+    assert d["I"]["expert_weights"] == [1, 3]
+
+
+def test_read_ahp_csv_full_matrix_experts_and_order(tmp_path):
+    p = write(tmp_path, "g.csv", "node,row,col,value,expert\n"
+                                  "D1,x10,x11,3, ana \n"
+                                  "D1,x11,x10,0.333,ana\n"
+                                  "D1,x10,x10,1,ana\n"
+                                  "I,D0,D1,1/2,\n"
+                                  "D1,x11,x10,2,budi\n")
+    d = read_ahp(p)
+    assert list(d) == ["D1", "I"]                                     # in the order of the file
+    assert list(d["D1"]["experts"]) == ["ana", "budi"]               # names stripped
+    np.testing.assert_array_equal(d["D1"]["experts"]["ana"], [[1, 3], [0.333, 1]])   # as given, not refilled
+    # budi named the pair the other way round: his matrix is put in ana's label order
+    assert d["D1"]["labels"] == ["x10", "x11"]
+    np.testing.assert_array_equal(d["D1"]["experts"]["budi"], [[1, 0.5], [2, 1]])
+    assert list(d["I"]["experts"]) == ["matrix"] and d["I"]["expert_weights"] is None
+    np.testing.assert_array_equal(d["I"]["experts"]["matrix"], [[1, 0.5], [2, 1]])
+
+
+def test_read_ahp_csv_refusals_name_file_row_column_and_node(tmp_path):
+    def csv(name, body):
+        return write(tmp_path, name, body)
+
+    p = csv("a.csv", "node,row,value\nI,a,3\n")
+    err(read_ahp, p, msg="AHP CSV needs columns ['col', 'node', 'row', 'value'] (and optionally 'expert')", file=p)
+    p = csv("b.csv", "node,row,col,value,valeu\nI,a,b,3,1\n")
+    e = err(read_ahp, p, msg="unknown column 'valeu' (did you mean 'value'?)", file=p, column="valeu")
+    assert e.message == "unknown column 'valeu' (did you mean 'value'?)"
+    p = csv("c.csv", "node,row,col,value\nI,a,b,3\nI,,b,3\n")
+    e = err(read_ahp, p, msg="empty 'row'", file=p, row=3, column="row")
+    assert e.message == "empty 'row'"
+    p = csv("d.csv", "node,row,col,value\nI,a,b,3\nI,b,c,abc\n")
+    e = err(read_ahp, p, msg="abc", file=p, node="I", row=3, column="value")
+    p = csv("e.csv", "node,row,col,value\nI,a,b,3\nI,a,a,1.5\n")
+    e = err(read_ahp, p, msg="diagonal entry (a, a) = 1.5, not 1", file=p, row=3, node="I")
+    assert e.message == "diagonal entry (a, a) = 1.5, not 1"
+    p = csv("f.csv", "node,row,col,value\nI,a,b,3\nI,b,a,1/3\nI,a,b,3\n")
+    e = err(read_ahp, p, msg="entry (a, b) is given twice", file=p, row=4, node="I")
+    assert e.message == "entry (a, b) is given twice"
+    p = csv("g.csv", "node,row,col,value,expert\nI,a,b,3,p\nI,a,c,3,q\n")
+    e = err(read_ahp, p, msg="expert 'q' compares ['a', 'c'], others ['a', 'b']", file=p, node="I")
+    p = csv("h.csv", "node,row,col,value\n")
+    err(read_ahp, p, msg="AHP CSV has no judgements", file=p)
+
+
+def test_read_ahp_xlsx_sheets_per_node_and_expert(tmp_path):
+    p = tmp_path / "c.xlsx"
+    with pd.ExcelWriter(p) as xw:
+        pd.DataFrame({"code": ["a", "b"], "a": [1, "1/4"], "b": [4, 1]}).to_excel(xw, sheet_name="I", index=False)
+        pd.DataFrame({"code": ["x", "y"], "x": [1, 2], "y": [0.5, 1]}).to_excel(xw, sheet_name="D@ana", index=False)
+        pd.DataFrame({"code": ["x", "y"], "x": [1, 3], "y": ["1/3", 1]}).to_excel(xw, sheet_name="D@budi", index=False)
+    d = read_ahp(p)
+    assert list(d) == ["I", "D"]
+    assert d["I"]["labels"] == ["a", "b"] and list(d["I"]["experts"]) == ["matrix"]
+    np.testing.assert_array_equal(d["I"]["experts"]["matrix"], [[1, 4], [0.25, 1]])
+    assert d["D"]["labels"] == ["x", "y"] and list(d["D"]["experts"]) == ["ana", "budi"]
+    np.testing.assert_allclose(d["D"]["experts"]["budi"], [[1, 1 / 3], [3, 1]], rtol=1e-15)
+    assert d["D"]["expert_weights"] is None
+    q = tmp_path / "h.xlsx"
+    with pd.ExcelWriter(q) as xw:
+        pd.DataFrame({"code": ["a", "b"], "a": [1, 0.5], "c": [2, 1]}).to_excel(xw, sheet_name="I", index=False)
+    e = err(read_ahp, q, msg="sheet 'I': header ['a', 'c'] differs from row labels ['a', 'b']", file=q, node="I")
+    q = tmp_path / "v.xlsx"
+    with pd.ExcelWriter(q) as xw:
+        pd.DataFrame({"code": ["a", "b"], "a": [1, "x"], "b": [2, 1]}).to_excel(xw, sheet_name="I@e", index=False)
+    e = err(read_ahp, q, msg="sheet 'I@e': ", file=q, node="I", row=3, column="a")
+    assert e.message.startswith("sheet 'I@e': ")
+    q = tmp_path / "m.xlsx"
+    with pd.ExcelWriter(q) as xw:
+        pd.DataFrame({"code": ["a", "b"], "a": [1, 0.5], "b": [3, 1]}).to_excel(xw, sheet_name="I@e", index=False)
+    e = err(read_ahp, q, msg="expert 'e': matrix is not reciprocal", file=q, node="I")
+
+
+# --- consistency report ----------------------------------------------------------------------------
+
+def test_consistency_table_columns_and_rows():
+    res = {"P": ahp(A3, list("xyz"), node="P"), "Q": ahp(np.array([[1, 2], [0.5, 1]]), ["u", "v"], node="Q"),
+           "G": ahp(A3, list("xyz"), method="geometric", node="G")}
+    tab = consistency_table(res)
+    assert list(tab.columns) == ["node", "method", "n", "measure", "value", "threshold", "consistent",
+                                 "lambda_max", "CI", "CR", "GCI", "worst_pair"]
+    t = tab.set_index("node")
+    assert t.loc["P", "method"] == "eigen" and t.loc["P", "n"] == 3 and t.loc["P", "consistent"] == True  # noqa: E712
+    assert t.loc["P", "lambda_max"] == pytest.approx(lam3(A3), rel=1e-9)
+    assert t.loc["P", "CI"] == pytest.approx((lam3(A3) - 3) / 2, rel=1e-7)
+    assert t.loc["P", "CR"] == pytest.approx((lam3(A3) - 3) / 2 / 0.58, rel=1e-7)
+    assert t.loc["P", "value"] == t.loc["P", "CR"] and math.isnan(t.loc["P", "GCI"])
+    # GCI of the 3×3 matrix in closed form: ln²(a c / b) / 3
+    assert t.loc["G", "GCI"] == pytest.approx(math.log(3 * 2 / 5) ** 2 / 3, rel=1e-10)
+    assert t.loc["G", "threshold"] == 0.31 and t.loc["G", "measure"] == "GCI"
+    # the worst pair, "i vs j"; none for n = 2
+    assert t.loc["Q", "worst_pair"] == "" and t.loc["Q", "consistent"] == True  # noqa: E712
+    assert " vs " in t.loc["P", "worst_pair"] and t.loc["P", "worst_pair"].count(" vs ") == 1
+    assert set(t.loc["P", "worst_pair"].split(" vs ")) <= set("xyz")
+
+
+def test_consistency_line_texts():
+    assert consistency_line(ahp(np.array([[1, 2], [0.5, 1]]))) == "matrix: CR 0 (eigen; consistent, n = 2)"
+    cr = (lam3(A3) - 3) / 2 / 0.58
+    assert consistency_line(ahp(A3, node="P")) == f"P: CR {cr:.3f} ≤ 0.10 (eigen; consistent)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        bad = ahp(BAD3, node="B")
+        g = ahp(BAD3, node="B", method="geometric")
+    assert consistency_line(bad) == f"B: CR {bad.cr:.3f} > 0.10 (eigen; revise)"
+    # GCI = ln²(a c / b) / 3 with a = c = 9, b = 1/9
+    assert consistency_line(g) == f"B: GCI {math.log(9 * 9 * 9) ** 2 / 3:.3f} > 0.31 (geometric; revise)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        big = ahp(np.ones((11, 11)), node="L")
+    assert consistency_line(big) == "L: CR not defined for n = 11 (eigen)"
+
+
+# --- budget allocation -------------------------------------------------------------------------------
+
+def _alloc():
+    return pd.DataFrame({"D0": [60, 40, 50], "D1": [40, 60, 50],
+                         "x00": [50, 20, 30], "x01": [25, 40, 30], "x02": [25, 40, 40]},
+                        index=["e1", "e2", "e3"])
+
+
+def test_budget_mean_median_and_summary_by_hand():
+    r = budget_allocation(fw2(), _alloc())
+    # mean shares: x00 (0.5 + 0.2 + 0.3)/3, x01 (0.25 + 0.4 + 0.3)/3, x02 (0.25 + 0.4 + 0.4)/3
+    np.testing.assert_allclose(r.weights[["x00", "x01", "x02"]], [1.0 / 3, 0.95 / 3, 1.05 / 3], rtol=1e-12)
+    assert r.weights["D0"] == pytest.approx(0.5) and r.weights["x10"] == 0.5       # D1 not allocated
+    m = budget_allocation(fw2(), _alloc(), combine="median")
+    # median shares 0.3, 0.3, 0.4 (already summing to 1)
+    np.testing.assert_allclose(m.weights[["x00", "x01", "x02"]], [0.3, 0.3, 0.4], rtol=1e-12)
+    s = r.summary
+    assert s.index.name == "code" and list(s.columns) == ["parent", "n_experts", "mean", "median", "sd", "min",
+                                                          "max", "weight"]
+    assert s.loc["x00", "parent"] == "D0" and s.loc["D1", "parent"] == "I"
+    assert s.loc["x02", "n_experts"] == 3 and s.loc["x02", "mean"] == pytest.approx(35.0)
+    assert s.loc["x02", "median"] == 40 and s.loc["x02", "min"] == 25 and s.loc["x02", "max"] == 40
+    assert s.loc["x00", "sd"] == pytest.approx(np.sqrt(((50 - 100 / 3) ** 2 + (20 - 100 / 3) ** 2
+                                                        + (30 - 100 / 3) ** 2) / 2))
+    assert s.loc["x01", "weight"] == pytest.approx(0.95 / 3)
+    assert r.allocations.loc["e2", "x00"] == 20
+
+
+def test_budget_expert_skipping_a_node_and_any_total():
+    A = _alloc().astype(float)
+    A.loc["e3", ["x00", "x01", "x02"]] = np.nan                 # e3 does not judge D0's children
+    r = budget_allocation(fw2(), A)
+    np.testing.assert_allclose(r.weights[["x00", "x01", "x02"]], [0.35, 0.325, 0.325], rtol=1e-12)
+    assert r.summary.loc["x00", "n_experts"] == 2
+    B = pd.DataFrame({"x10": [3.0, 1.0], "x11": [1.0, 1.0]}, index=["p", "q"])     # totals 4 and 2
+    r = budget_allocation(fw2(), B, budget=None)
+    np.testing.assert_allclose(r.weights[["x10", "x11"]], [0.625, 0.375], rtol=1e-12)
+    # the budget check has a relative tolerance: 100.00005 passes with tol 1e-6 · 100
+    C = pd.DataFrame({"x10": [60.00005], "x11": [40.0]}, index=["p"])
+    assert budget_allocation(fw2(), C).weights["x10"] == pytest.approx(0.6, rel=1e-6)
+    err(budget_allocation, fw2(), pd.DataFrame({"x10": [60.5], "x11": [40.0]}, index=["p"]),
+        msg="expert 'p' allocates 100.5 points over the children of 'D1', not 100", node="D1")
+    r = budget_allocation(fw2(), pd.DataFrame({"x10": [6.0], "x11": [4.0]}, index=["p"]), budget=10)
+    assert r.weights["x10"] == pytest.approx(0.6)
+
+
+def test_budget_refusals(tmp_path):
+    fw = fw2()
+    A = _alloc()
+    dup = pd.concat([A, A.iloc[[0]]])
+    err(budget_allocation, fw, dup, msg="expert 'e1' is listed twice")
+    err(budget_allocation, fw, A.assign(I=1), msg="budget allocation names unknown node 'I'", column="I")
+    err(budget_allocation, fw, A.assign(x00=["a", 20, 30]), msg="non-numeric points 'a' from expert 'e1'",
+        column="x00")
+    err(budget_allocation, fw, A.assign(x00=[np.inf, 20, 30]), msg="points must be finite, got inf",
+        column="x00")
+    err(budget_allocation, fw, A.assign(x00=[50, -20, 30]), msg="negative points from expert 'e2'", column="x00")
+    err(budget_allocation, fw, A.drop(columns="x02"), msg="budget for 'D0' lacks its child 'x02'", node="D0")
+    B = A.astype(float)
+    B.loc["e2", "x01"] = np.nan
+    err(budget_allocation, fw, B, msg="expert 'e2' leaves 'x01' blank in 'D0'", node="D0")
+    Z = pd.DataFrame({"x10": [0.0], "x11": [0.0]}, index=["z"])
+    with pytest.raises(InputError) as ei:
+        budget_allocation(fw, Z, budget=None)
+    assert ei.value.message == "expert 'z' allocates no points in 'D1'" and ei.value.node == "D1"
+    with pytest.raises(InputError) as ei:
+        budget_allocation(fw, A, combine="mode")
+    assert ei.value.message == "unknown combination 'mode' (use mean or median)"
+    # a file: errors name it
+    p = tmp_path / "b.csv"
+    p.write_text("expert,x10,x11\np,70,40\n")
+    with pytest.raises(InputError) as ei:
+        budget_allocation(fw, p)
+    assert ei.value.file == str(p) and ei.value.node == "D1" and "allocates 110 points" in ei.value.message
+    p.write_text("expert,x10,x11\np,70,30\n")
+    assert budget_allocation(fw, p).weights["x10"] == pytest.approx(0.7)
+
+
+# --- equal and explicit weights ----------------------------------------------------------------------
+
+def test_equal_and_explicit_weights():
+    from analysis.weights import equal_weights, explicit_weights
+
+    nodes = [Node("I", None, 1.0, False), Node("A", "I", 3.0, False), Node("B", "I", 1.0, False),
+             Node("a1", "A", 2.0, True), Node("a2", "A", 6.0, True), Node("b1", "B", 5.0, True)]
+    fw = Framework(nodes, "t")
+    e = equal_weights(fw)
+    assert e.to_dict() == {"A": 0.5, "B": 0.5, "a1": 0.5, "a2": 0.5, "b1": 1.0}
+    x = explicit_weights(fw)
+    assert x.to_dict() == {"A": 0.75, "B": 0.25, "a1": 0.25, "a2": 0.75, "b1": 1.0}
+    y = explicit_weights(fw, {"a1": 6.0})
+    assert y["a1"] == 0.5 and y["A"] == 0.75
+
+
+# --- weight sets (the report's comparison of weighting methods) -------------------------------------
+
+def _panel_result(n: int = 40):
+    """A two-year panel on I = D0 (x00, x01, x02) + D1 (x10, x11) + D2 (x20), framework weights unequal.
+
+    2024's data are independent noise; in 2025 x00 is the reverse of x01 (so its first principal
+    component within D0 loads negatively on one of them).
+    """
+    nodes = [Node("I", None, 1.0, False), Node("D0", "I", 2.0, False), Node("D1", "I", 1.0, False),
+             Node("D2", "I", 1.0, False)]
+    nodes += [Node(c, "D0", w, True) for c, w in (("x00", 1.0), ("x01", 2.0), ("x02", 1.0))]
+    nodes += [Node(c, "D1", 1.0, True) for c in ("x10", "x11")] + [Node("x20", "D2", 1.0, True)]
+    fw = Framework(nodes, "t")
+    rng = np.random.default_rng(5)
+    frames = []
+    for year in (2024, 2025):
+        X = rng.uniform(0, 10, (n, 6))
+        if year == 2025:
+            X[:, 0] = 10 - X[:, 1] + rng.normal(0, 0.5, n)
+        df = pd.DataFrame(X, columns=fw.indicators)
+        df.insert(0, "uCode", [f"u{i:02d}" for i in range(n)])
+        df.insert(1, "Year", year)
+        frames.append(df)
+    from analysis import build
+
+    return build(fw, pd.concat(frames, ignore_index=True), {"normalise": {"method": "minmax", "range": [0, 100]}})
+
+
+def test_weight_sets_equal_framework_and_unknown_method():
+    from analysis.weights.derive import weight_sets
+
+    res = _panel_result()
+    sets, details = weight_sets(res, ("equal", "framework"))
+    assert list(sets) == ["equal", "framework"] and details == {}
+    assert sets["equal"][["D0", "D1", "D2", "x00", "x10", "x20"]].tolist() == [1 / 3, 1 / 3, 1 / 3, 1 / 3, 0.5, 1.0]
+    assert sets["framework"][["D0", "D1", "x01", "x00"]].tolist() == [0.5, 0.25, 0.5, 0.25]
+    with pytest.raises(InputError) as ei:
+        weight_sets(res, ("equal", "zz"))
+    assert ei.value.message == ("unknown weighting method 'zz' (use equal, framework, entropy, critic, pca, "
+                                "pca_pc1, optimised, bod)")
+
+
+def test_weight_sets_data_driven_use_the_chosen_year():
+    from analysis.weights import critic_weights
+    from analysis.weights.derive import weight_sets
+
+    res = _panel_result()
+    for year in (2024, 2025):
+        T = res.normalised.xs(year, level="Year")
+        sets, _ = weight_sets(res, ("critic",), year=year)
+        # D0's children are weighted by CRITIC on that year's normalised indicators (hand-checked formula)
+        Z = T[["x00", "x01", "x02"]].to_numpy(float)
+        Z = (Z - Z.min(0)) / (Z.max(0) - Z.min(0))
+        C = Z.std(0, ddof=1) * (1 - np.corrcoef(Z, rowvar=False)).sum(0)
+        np.testing.assert_allclose(sets["critic"][["x00", "x01", "x02"]], C / C.sum(), rtol=1e-9)
+        np.testing.assert_allclose(critic_weights(T[["x00", "x01", "x02"]]).to_numpy(), C / C.sum(), rtol=1e-9)
+
+
+def test_weight_sets_pca_variants_and_the_pc1_refusal():
+    from analysis.weights import pca_weights
+    from analysis.weights.derive import weight_sets
+
+    res = _panel_result()
+    T = res.normalised.xs(2024, level="Year")
+    sets, _ = weight_sets(res, ("pca",), year=2024)
+    # D1 (two indicators): one factor kept; weights are the squared loadings, scaled: (½, ½) for two variables
+    np.testing.assert_allclose(sets["pca"][["x10", "x11"]], [0.5, 0.5], rtol=1e-9)
+    np.testing.assert_allclose(sets["pca"][["x00", "x01", "x02"]],
+                               pca_weights(T[["x00", "x01", "x02"]]).weights.to_numpy(), rtol=1e-9)
+    # in 2025 x00 is the reverse of x01: the first component loads negatively on one of them
+    with pytest.raises(InputError) as ei:
+        weight_sets(res, ("pca_pc1",), year=2025)
+    e = ei.value
+    assert e.node in ("x00", "x01")
+    assert e.message == (f"pca_pc1: the first principal component loads negatively on '{e.node}' within its "
+                         f"group, so its loadings cannot be weights; use 'pca' (the Handbook's rotated factors) "
+                         f"instead")
+
+
+def test_weight_sets_optimised_gives_equal_importance_per_group():
+    from analysis.weights.derive import weight_sets
+
+    res = _panel_result()
+    sets, details = weight_sets(res, ("optimised",), year=2024)
+    w = sets["optimised"]
+    assert set(details["optimised"]) == {"I", "D0", "D1"}              # D2 has one child: nothing to optimise
+    T = res.normalised.xs(2024, level="Year")
+    # recompute the aggregates with the optimised weights (weighted arithmetic means) and check that each
+    # child's squared correlation with its parent is the same within the group
+    sc = {c: T[c].to_numpy(float) for c in T.columns}
+    for agg, ch in (("D0", ["x00", "x01", "x02"]), ("D1", ["x10", "x11"]), ("D2", ["x20"])):
+        sc[agg] = sum(w[c] * sc[c] for c in ch)
+    sc["I"] = sum(w[c] * sc[c] for c in ("D0", "D1", "D2"))
+    for agg, ch in (("D0", ["x00", "x01", "x02"]), ("D1", ["x10", "x11"]), ("I", ["D0", "D1", "D2"])):
+        r2 = np.array([np.corrcoef(sc[c], sc[agg])[0, 1] ** 2 for c in ch])
+        np.testing.assert_allclose(r2 / r2.sum(), 1 / len(ch), atol=2e-3)
+        assert w[ch].sum() == pytest.approx(1.0)
+    sets, details = weight_sets(res, ("optimised",), year=2024, opt_min_weight=0.3)
+    assert (sets["optimised"][["x00", "x01", "x02", "D0", "D1", "D2"]] >= 0.3 - 1e-9).all()
+    assert (details["optimised"]["D0"].table["lower"] == 0.3).all()
+
+
+def test_weight_sets_bod_scores_against_linprog():
+    from scipy.optimize import linprog
+
+    from analysis import build
+    from analysis.weights.derive import weight_sets
+
+    res = _panel_result()
+    zres = build(res.framework, pd.concat([res.raw.xs(2024, level="Year").reset_index()]),
+                 {"normalise": {"method": "zscore"}})
+    for r, year in ((res, 2024), (zres, None)):
+        T = r.normalised.xs(year, level="Year") if year else r.normalised
+        Y = (T - T.min().clip(upper=0)).to_numpy(float)     # shifted to start at 0 where a column is negative
+        want = []
+        for c in range(len(Y)):
+            lp = linprog(-Y[c], A_ub=Y, b_ub=np.ones(len(Y)), bounds=(0, None), method="highs")
+            want.append(-lp.fun)
+        sets, details = weight_sets(r, ("bod",), year=year)
+        np.testing.assert_allclose(sets["bod"].to_numpy(), 100 * np.array(want), rtol=1e-6, atol=1e-6)
+        assert details["bod"].scores.max() == pytest.approx(1.0)
+    # share bounds are passed on: with every indicator's contribution at least 10 %, no unit keeps a
+    # score of 100 by ignoring five indicators
+    sets, details = weight_sets(res, ("bod",), year=2024, bod_lower=0.1)
+    sh = details["bod"].shares
+    assert (sh.to_numpy()[(T := res.normalised.xs(2024, level="Year")).to_numpy() > 0] >= 0.1 - 1e-6).all()
+    sets2, d2 = weight_sets(res, ("bod",), year=2024, bod_upper=0.3, bod_share="weight")
+    assert (d2["bod"].normalised_weights.to_numpy() <= 0.3 + 1e-6).all()
+
+
+def test_weight_sets_ahp_and_budget_sets():
+    from analysis.weights.derive import weight_sets
+
+    res = _panel_result()
+    comps = {"D0": {"labels": ["x00", "x01", "x02"], "experts": {"matrix": B3}}}
+    budget = pd.DataFrame({"x10": [70.0, 50.0], "x11": [30.0, 50.0]}, index=["p", "q"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        sets, details = weight_sets(res, (), ahp=comps, budget=budget)
+    assert list(sets) == ["ahp", "budget"]
+    np.testing.assert_allclose(sets["ahp"][["x00", "x01", "x02"]], [3 / 7, 3 / 7, 1 / 7], rtol=1e-9)
+    assert details["ahp"]["D0"].measure == "CR"
+    np.testing.assert_allclose(sets["budget"][["x10", "x11"]], [0.6, 0.4], rtol=1e-12)
+    assert details["budget"].summary.loc["x10", "mean"] == 60.0
