@@ -25,7 +25,17 @@ declare -A FILES=(
   [cluster]="src/analysis/cluster.py"
   [scenario]="src/analysis/scenario.py"
   [weights]="src/analysis/weights/*.py"
+  # one weights file at a time (the whole package is ~3400 mutants: hours on 2 shared cores)
+  [weights_ahp]="src/analysis/weights/ahp.py"
+  [weights_basic]="src/analysis/weights/basic.py src/analysis/weights/_common.py"
+  [weights_bod]="src/analysis/weights/bod.py"
+  [weights_derive]="src/analysis/weights/derive.py"
+  [weights_entropy]="src/analysis/weights/entropy.py"
+  [weights_optimise]="src/analysis/weights/optimise.py"
+  [weights_pca]="src/analysis/weights/pca.py"
   [uncertainty]="src/analysis/uncertainty/*.py"
+  # the sampling side of the uncertainty package (spec and designs), without the engine
+  [uncertainty_sampling]="src/analysis/uncertainty/spec.py src/analysis/uncertainty/sensitivity.py"
 )
 # module -> tests that exercise it (found with grep for the module's imports)
 declare -A TESTS=(
@@ -34,9 +44,12 @@ declare -A TESTS=(
   [treat]="tests/test_methods.py tests/test_methods_published.py tests/test_mutation_gaps.py"
   [cluster]="tests/test_cluster.py tests/test_methods_published.py tests/test_mutation_gaps_cluster.py tests/test_pipeline_speed_equivalence.py"
   [scenario]="tests/test_path_exact.py tests/test_mutation_gaps_scenario.py"  # fast files only: with test_scenario.py (CLI, demo panel) a run takes hours
-  [weights]="tests/test_weights.py tests/test_weights_published.py tests/test_ahp_published.py tests/test_mutation_gaps.py"
-  [uncertainty]="tests/test_uncertainty.py tests/test_sensitivity_replay.py tests/test_aggregate_published.py tests/test_mutation_gaps.py"
+  [weights]="tests/test_weights.py tests/test_weights_published.py tests/test_ahp_published.py tests/test_mutation_gaps.py tests/test_mutation_gaps_weights.py"
+  [uncertainty]="tests/test_uncertainty.py tests/test_sensitivity_replay.py tests/test_aggregate_published.py tests/test_mutation_gaps.py tests/test_engine_sampling.py"
+  # test_uncertainty.py (about 4 minutes) is left out: every surviving mutant of spec.py would run it
+  [uncertainty_sampling]="tests/test_engine_sampling.py tests/test_sobol_choice_factor.py tests/test_sensitivity_replay.py"
 )
+for _w in ahp basic bod derive entropy optimise pca; do TESTS[weights_$_w]="${TESTS[weights]}"; done
 ORDER=(treat normalise aggregate cluster scenario weights uncertainty)
 
 modules=("$@")
