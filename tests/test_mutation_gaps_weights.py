@@ -605,3 +605,131 @@ def test_weight_sets_ahp_and_budget_sets():
     assert details["ahp"]["D0"].measure == "CR"
     np.testing.assert_allclose(sets["budget"][["x10", "x11"]], [0.6, 0.4], rtol=1e-12)
     assert details["budget"].summary.loc["x10", "mean"] == 60.0
+
+
+# --- PCA / factor analysis -----------------------------------------------------------------------------
+
+def _exact_corr(R: np.ndarray, n: int = 50, seed: int = 1) -> pd.DataFrame:
+    """Data whose sample correlation matrix is exactly ``R`` (whitened noise coloured by Cholesky)."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, R.shape[0]))
+    Z -= Z.mean(axis=0)
+    Z = Z @ np.linalg.inv(np.linalg.cholesky(np.cov(Z, rowvar=False))).T
+    return pd.DataFrame(Z @ np.linalg.cholesky(R).T, columns=[f"v{i}" for i in range(R.shape[0])])
+
+
+def _equi(p: int, rho: float) -> np.ndarray:
+    return (1 - rho) * np.eye(p) + rho * np.ones((p, p))
+
+
+@pytest.mark.parametrize("p, rho", [(3, 0.5), (4, 0.3), (6, 0.7)])
+def test_kmo_and_bartlett_of_an_equicorrelation_matrix_closed_form(p, rho):
+    """Equicorrelation ρ: partial correlations ρ / (1 + (p − 2) ρ), so KMO = 1 / (1 + (1 + (p − 2) ρ)^−2);
+    |R| = (1 − ρ)^{p−1} (1 + (p − 1) ρ) in Bartlett's χ² = −(n − 1 − (2p + 5)/6) ln|R|."""
+    from scipy import stats as sps
+
+    from analysis.weights import bartlett, kmo
+
+    n = 50
+    X = _exact_corr(_equi(p, rho), n=n)
+    overall, per = kmo(X)
+    want = 1 / (1 + (1 + (p - 2) * rho) ** -2)
+    assert overall == pytest.approx(want, rel=1e-9)
+    np.testing.assert_allclose(per.to_numpy(), want, rtol=1e-9)
+    assert list(per.index) == list(X.columns) and per.name == "KMO"
+    chi2, df, pv = bartlett(X)
+    logdet = (p - 1) * math.log(1 - rho) + math.log(1 + (p - 1) * rho)
+    assert chi2 == pytest.approx(-(n - 1 - (2 * p + 5) / 6) * logdet, rel=1e-9)
+    assert df == p * (p - 1) // 2 and pv == pytest.approx(sps.chi2.sf(chi2, df), rel=1e-9)
+
+
+def test_bartlett_of_a_singular_matrix_is_infinite():
+    from analysis.weights import bartlett
+
+    X = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [2.0, 4, 6, 8], "c": [1.0, 0, 2, 1]})
+    assert bartlett(X) == (float("inf"), 3, 0.0)
+
+
+def test_pca_weights_result_fields_on_two_blocks():
+    """Two blocks (3 at ρ = 0.8, 3 at ρ = 0.5): eigenvalues 2.6, 2.0, then 0.5, 0.5, 0.2, 0.2."""
+    from analysis.weights import pca_weights
+
+    R = np.eye(6)
+    R[:3, :3], R[3:, 3:] = _equi(3, 0.8), _equi(3, 0.5)
+    X = _exact_corr(R)
+    r = pca_weights(X)
+    np.testing.assert_allclose(r.eigenvalues.to_numpy(), [2.6, 2.0, 0.5, 0.5, 0.2, 0.2], atol=1e-9)
+    assert list(r.eigenvalues.index) == [f"PC{i}" for i in range(1, 7)]
+    np.testing.assert_allclose(r.explained.to_numpy(), np.array([2.6, 2.0, 0.5, 0.5, 0.2, 0.2]) / 6, atol=1e-9)
+    assert r.n_factors == 2 and r.cumulative == pytest.approx(4.6 / 6) and r.notes == []
+    assert r.method == "handbook" and r.n == 50
+    assert list(r.loadings.columns) == ["F1", "F2"] and list(r.assigned) == ["F1"] * 3 + ["F2"] * 3
+    # within a block every loading is √(λ/3) after rotation (the blocks are already simple structure)
+    np.testing.assert_allclose(np.abs(r.loadings.to_numpy()), [[math.sqrt(2.6 / 3), 0]] * 3
+                               + [[0, math.sqrt(2.0 / 3)]] * 3, atol=1e-6)
+    assert (r.loadings.to_numpy().max(axis=0) > 0).all()                 # each factor's largest loading positive
+    # between-factor weighting: Expl./Tot = 2.6/4.6 and 2.0/4.6; within a factor 1/3 each
+    np.testing.assert_allclose(r.factor_share.to_numpy(), [2.6 / 4.6, 2.0 / 4.6], atol=1e-9)
+    np.testing.assert_allclose(r.weights.to_numpy(), [2.6 / 4.6 / 3] * 3 + [2.0 / 4.6 / 3] * 3, atol=1e-9)
+    np.testing.assert_allclose(r.scaled.to_numpy().sum(axis=0), [1.0, 1.0], atol=1e-12)
+    assert list(r.weights.index) == list(X.columns)
+    # KMO and Bartlett are reported with the weights
+    from analysis.weights import bartlett, kmo
+
+    assert r.kmo == kmo(X)[0] and r.bartlett == bartlett(X)
+
+
+def test_pca_weights_options_and_refusals():
+    from analysis.weights import pca_weights
+
+    R = np.eye(6)
+    R[:3, :3], R[3:, 3:] = _equi(3, 0.8), _equi(3, 0.5)
+    X = _exact_corr(R)
+    # max_factors caps the rule; n_factors fixes the number (1..p), out of range is refused
+    assert pca_weights(X, max_factors=1).n_factors == 1
+    assert pca_weights(X, n_factors=6).n_factors == 6 and pca_weights(X, n_factors=1).n_factors == 1
+    for bad in (0, 7):
+        with pytest.raises(InputError) as ei:
+            pca_weights(X, n_factors=bad)
+        assert ei.value.message == f"n_factors must be between 1 and 6, got {bad}"
+    with pytest.raises(InputError) as ei:
+        pca_weights(X, method="fa")
+    assert ei.value.message == "unknown PCA weighting 'fa' (use handbook or pc1)"
+    # unrotated: the loadings are the eigenvectors times √λ
+    u = pca_weights(X, rotate=False)
+    vals, vecs = np.linalg.eigh(R)
+    L0 = vecs[:, ::-1][:, :2] * np.sqrt(vals[::-1][:2])
+    np.testing.assert_allclose(np.abs(u.loadings.to_numpy()), np.abs(L0), atol=1e-6)
+    # no factor passes both criteria: 12 indicators at ρ = −0.05 have eigenvalues 1.05 (× 11, 8.75 % each)
+    # and 0.45; one factor is kept, with a note and a warning
+    Y = _exact_corr(_equi(12, -0.05), n=80)
+    with pytest.warns(InputWarning, match="PCA weights: no factor has an eigenvalue > 1 and a variance share > 10%"):
+        r = pca_weights(Y)
+    assert r.n_factors == 1 and "(largest eigenvalue 1.05, share 8.8%)" in r.notes[0]
+    assert r.notes[0].endswith("one factor kept") and len(r.notes) == 2
+    assert "the 1 kept factor(s) (eigenvalue > 1 and share > 10%) explain 8.8% of the variance" in r.notes[1]
+    # the pc1 variant: first eigenvector, signs making the sum positive
+    p1 = pca_weights(X, "pc1")
+    v = np.linalg.eigh(R)[1][:, -1]
+    v = v * np.sign(v.sum())
+    np.testing.assert_allclose(p1.weights.to_numpy(), v, atol=1e-9)
+    assert p1.assigned is None and list(p1.loadings.columns) == ["PC1"] and p1.method == "pc1"
+    # too few complete units, a constant indicator
+    with pytest.raises(InputError) as ei:
+        pca_weights(pd.DataFrame({"a": [1.0, 2, np.nan], "b": [1.0, 3, 2]}))
+    assert ei.value.message == "PCA needs at least 3 complete units; 2 are complete"
+    with pytest.raises(InputError) as ei:
+        pca_weights(pd.DataFrame({"a": [1.0, 2, 3], "b": [1.0, 1, 1]}))
+    assert ei.value.message == "indicator 'b' is constant; PCA is undefined" and ei.value.column == "b"
+
+
+def test_retained_factors_rule_edges():
+    from analysis.weights.pca import retained_factors
+
+    assert retained_factors([3.0, 2.0, 1.5]) == 3                       # every factor qualifies
+    assert retained_factors([2.0, 1.5, 1.0, 0.5]) == 2                  # "larger than one": 1.0 is not
+    assert retained_factors([1.5, 2.0, 0.5]) == 2                       # order does not matter
+    # the share rule on its own: 1.2 of 13 is 9.2 % (< 10 %), 1.4 of 13 is 10.8 %
+    assert retained_factors([6.0, 1.4, 1.2] + [0.44] * 10) == 2
+    assert retained_factors([2.0, 1.5, 1.0, 0.5], min_eigen=0.9) == 3
+    assert retained_factors([2.0, 1.5, 1.0, 0.5], min_share=0.3) == 1
