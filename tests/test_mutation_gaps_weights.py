@@ -257,13 +257,13 @@ def test_read_ahp_yaml_expert_weights(tmp_path):
 
 def test_read_ahp_csv_full_matrix_experts_and_order(tmp_path):
     p = write(tmp_path, "g.csv", "node,row,col,value,expert\n"
+                                  "I,D0,D1,1/2,\n"
                                   "D1,x10,x11,3, ana \n"
                                   "D1,x11,x10,0.333,ana\n"
                                   "D1,x10,x10,1,ana\n"
-                                  "I,D0,D1,1/2,\n"
                                   "D1,x11,x10,2,budi\n")
     d = read_ahp(p)
-    assert list(d) == ["D1", "I"]                                     # in the order of the file
+    assert list(d) == ["I", "D1"]                                     # in the order of the file, not sorted
     assert list(d["D1"]["experts"]) == ["ana", "budi"]               # names stripped
     np.testing.assert_array_equal(d["D1"]["experts"]["ana"], [[1, 3], [0.333, 1]])   # as given, not refilled
     # budi named the pair the other way round: his matrix is put in ana's label order
@@ -271,6 +271,9 @@ def test_read_ahp_csv_full_matrix_experts_and_order(tmp_path):
     np.testing.assert_array_equal(d["D1"]["experts"]["budi"], [[1, 0.5], [2, 1]])
     assert list(d["I"]["experts"]) == ["matrix"] and d["I"]["expert_weights"] is None
     np.testing.assert_array_equal(d["I"]["experts"]["matrix"], [[1, 0.5], [2, 1]])
+    # labels are text as written (codes with leading zeros stay codes)
+    q = write(tmp_path, "z.csv", "node,row,col,value\n010,007,008,3\n")
+    assert list(read_ahp(q)) == ["010"] and read_ahp(q)["010"]["labels"] == ["007", "008"]
 
 
 def test_read_ahp_csv_refusals_name_file_row_column_and_node(tmp_path):
@@ -330,6 +333,8 @@ def test_read_ahp_xlsx_sheets_per_node_and_expert(tmp_path):
 # --- consistency report ----------------------------------------------------------------------------
 
 def test_consistency_table_columns_and_rows():
+    assert list(consistency_table({}).columns) == ["node", "method", "n", "measure", "value", "threshold",
+                                                   "consistent", "lambda_max", "CI", "CR", "GCI", "worst_pair"]
     res = {"P": ahp(A3, list("xyz"), node="P"), "Q": ahp(np.array([[1, 2], [0.5, 1]]), ["u", "v"], node="Q"),
            "G": ahp(A3, list("xyz"), method="geometric", node="G")}
     tab = consistency_table(res)
@@ -443,6 +448,10 @@ def test_budget_refusals(tmp_path):
     assert ei.value.file == str(p) and ei.value.node == "D1" and "allocates 110 points" in ei.value.message
     p.write_text("expert,x10,x11\np,70,30\n")
     assert budget_allocation(fw, p).weights["x10"] == pytest.approx(0.7)
+    p.write_text("expert,x10,x11\np,70,30\np,60,40\n")            # the table check names the file too
+    with pytest.raises(InputError) as ei:
+        budget_allocation(fw, p)
+    assert ei.value.file == str(p)
 
 
 # --- equal and explicit weights ----------------------------------------------------------------------
