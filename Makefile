@@ -49,4 +49,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scenario.py
 
 clean:
-	rm -rf $(VENV) reports/demo reports/demo-index reports/ci
+	rm -rf $(VENV) reports/demo reports/demo-index reports/ci reports/lab
