@@ -479,3 +479,19 @@ def test_rollup_of_villages_matches_the_ministry_s_regions(corrected_build, to, 
     shares = rollup(res, to, columns=["IDM"]).xs(2024, level="tahun")
     st = shares[shares.index.get_level_values("measure").str.startswith("Level=")]
     np.testing.assert_allclose(st.groupby(level="uCode")["mean"].sum(), 1.0, atol=1e-12)
+
+
+@needs_shared
+def test_build_reads_the_ministry_export_as_published(tmp_path):
+    """`maturasi build --framework idm --data <the ministry's export>` (kode_desa, tahun, published IKS…
+    IDM columns): codes read from kode_desa, the published sub-indices kept as IKS_data…, and the
+    computed index equals the published one (2023)."""
+    d = pd.read_csv(CSV, dtype={"kode_desa": str, "kode_kec": str, "kode_kab": str, "kode_prov": str})
+    src = tmp_path / "idm_2023.csv"
+    d[d["tahun"] == 2023].to_csv(src, index=False)
+    assert main(["build", "--framework", "idm", "--data", str(src), "--out", str(tmp_path / "b")]) == 0
+    r = pd.read_csv(tmp_path / "b" / "results.csv", dtype={"uCode": str})
+    assert r["uCode"].str.fullmatch(r"\d{2}\.\d{2}\.\d{2}\.\d{4}").all()
+    assert np.abs(r["IDM"] - r["IDM_data"]).max() <= TOL
+    assert np.abs(r["IKS"] - r["IKS_data"]).max() <= TOL
+    assert (r["Level"] == r["STATUS"]).all()

@@ -100,7 +100,13 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     df = df.reset_index(drop=True)
     df.columns = [str(c).strip() for c in df.columns]
     if "uCode" not in df.columns:
-        raise InputError("no 'uCode' column (the unit code key)", file=file)
+        aliases = {k: v for k, v in (framework.meta.get("code_columns") or {}).items() if k in df.columns}
+        if not any(v == "uCode" for v in aliases.values()):
+            alias = [k for k, v in (framework.meta.get("code_columns") or {}).items() if v == "uCode"]
+            raise InputError("no 'uCode' column (the unit code key)"
+                             + (f" and no '{alias[0]}' column (the official export's code column)" if alias else ""),
+                             file=file)
+        df = df.rename(columns=aliases)   # the official export's own column names (e.g. IDM's kode_desa)
     if df["uCode"].isna().any():
         i = int(np.flatnonzero(df["uCode"].isna().to_numpy())[0])
         raise InputError("empty unit code", file=file, row=rows[i], column="uCode")
@@ -156,6 +162,15 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     units = df[unit_cols].set_axis(index)
     # unknown numeric columns are reported but kept as unit metadata
     notes = []
+    # a column named like an aggregate of the framework (a published sub-index such as IDM's IKS) is
+    # unit data here, renamed so that the computed aggregate never overwrites it in the results
+    clash = [c for c in unit_cols if c in framework.nodes]
+    if clash:
+        units = units.rename(columns={c: f"{c}_data" for c in clash})
+        unit_cols = [f"{c}_data" if c in clash else c for c in unit_cols]
+        df = df.rename(columns={c: f"{c}_data" for c in clash})
+        notes.append("columns named like aggregates of the framework kept as unit data under new names: "
+                     + ", ".join(f"{c} → {c}_data" for c in clash))
     declared = set().union(*unit_meta.values()) if unit_meta else set()
     extra_numeric = [c for c in unit_cols if pd.api.types.is_numeric_dtype(df[c])
                      and c not in YEAR_COLUMNS and c not in declared]

@@ -55,7 +55,7 @@ class Node:
 _NODE_KEYS = _INDICATOR_KEYS | {"code", "name", "nama", "weight", "children", "parent", "type", "level",
                                  "description", "notes"}
 _TOP_KEYS = {"name", "title", "nama", "description", "sources", "caveats", "methodology", "notes", "version",
-             "unit_columns", "tree", "nodes", "applies_to"}
+             "unit_columns", "tree", "nodes", "applies_to", "code_columns"}
 _TABLE_TYPES = {"indicator": "Indicator", "aggregate": "Aggregate", "group": "Group",
                 "denominator": "Denominator", "other": "Other"}
 
