@@ -278,3 +278,36 @@ def test_sobol_labels_in_equal_shares_and_ab_changes_one_factor():
         L = len(eng.ua.factors[k].labels)
         same = (blocks[:, 0, k] == blocks[:, -1, k]).mean()
         assert abs(same - 1 / L) < 5 * np.sqrt((1 / L) * (1 - 1 / L) / 512), (k, same)
+
+
+# --- spec lookup and estimator defaults ----------------------------------------------------------
+
+def test_spec_factor_lookup_names_the_file(tmp_path):
+    from analysis import InputError
+    from analysis.uncertainty import load_ua_spec
+
+    p = tmp_path / "ua.yaml"
+    p.write_text("N: 10\nfactors:\n  - {name: w, type: weights, level: all, noise: 0.2}\n", encoding="utf-8")
+    ua = load_ua_spec(p)
+    assert ua.factor("w").noise == 0.2 and ua.factor("w").type == "weights"
+    with pytest.raises(InputError) as ei:
+        ua.factor("zz")
+    assert ei.value.message == "unknown factor 'zz'" and ei.value.file == str(p)
+
+
+def test_coinr_estimator_defaults_and_a_constant_output():
+    """Defaults: 500 resamples, seed 0, 90 % intervals (COINr's 5th and 95th percentiles); a constant
+    output has no variance to share: NaN indices, and no floating-point warnings."""
+    import warnings
+
+    from analysis.uncertainty.sensitivity import sobol_coinr
+
+    rng = np.random.default_rng(0)
+    Y = rng.normal(size=64 * 4)
+    d = sobol_coinr(Y, 2)
+    pd.testing.assert_frame_equal(d, sobol_coinr(Y, 2, num_resamples=500, conf_level=0.90, seed=0))
+    assert list(d.index) == ["X1", "X2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = sobol_coinr(np.ones(32 * 4), 2, num_resamples=20)
+    assert c[["S1", "ST"]].isna().all().all()
