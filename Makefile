@@ -20,7 +20,8 @@ demo: $(STAMP)
 # JupyterLab in the project's venv on notebooks/ (served from the project folder, so jupytext.toml pairs
 # every .ipynb with its py:percent script: edit either one). Opens the researchers' start-here notebook.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # Chromium (prints report.pdf from report.html) and poppler-utils (page previews): Debian packages, root or sudo.
 report-tools:
