@@ -18,7 +18,7 @@
 
 # %% tags=["parameters"]
 runs = "reports"      # folder holding baseline runs (maturasi build / maturasi run outputs)
-run = None            # run to open first (default: the newest)
+run = None            # run to open first (default: the demo run, never silently the newest)
 unit = None           # unit code to open first, e.g. "73.71" (default: the first by name)
 lang = "en"           # en | id
 

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from analysis import InputError
 from analysis.dashboard import LABELS, Planner, find_runs, label, slider_step
+from analysis.dashboard.model import default_run, describe, is_synthetic, run_label
 from analysis.demo import DEMO_DIR
+from analysis.i18n import untranslated
 from analysis.scenario import baseline_from_run, load_scenario, run_scenario, valid_range
 
 
@@ -45,9 +47,11 @@ def test_find_runs_lists_usable_runs_only(run_dir, tmp_path):
 
 
 def test_labels_are_complete_in_both_languages():
-    for key, (en, id_) in LABELS.items():
-        assert en.strip() and id_.strip(), key
-    assert label("rank", "id") == "Peringkat"
+    # the dashboard's texts are messages of the one catalogue (analysis.i18n), each with its Indonesian
+    assert untranslated(sorted(LABELS.values())) == []
+    for key, en in LABELS.items():
+        assert label(key, "en") == en and label(key, "id").strip(), key
+    assert label("rank", "id") == "Peringkat" and label("province", "id") == "Provinsi"
     with pytest.raises(ValueError, match="unknown language"):
         label("rank", "fr")
 
@@ -226,7 +230,9 @@ def test_dashboard_notebook_builds_the_app(run_dir, monkeypatch):
         if c.cell_type == "code":
             exec(compile(c.source, "dashboard.py", "exec"), ns)
     assert ns["unit"] == "35.10" and ns["lang"] == "id"
-    assert "Banyuwangi" in ns["app"][1][0].object and "Peringkat" in ns["app"][1][0].object
+    summary = ns["app"][1][1].object          # [0] is the synthetic-data banner
+    assert "Banyuwangi" in summary and "Peringkat" in summary
+    assert "Data demonstrasi sintetis" in ns["app"][1][0].object
 
 
 def test_app_switches_framework_and_run(run_dir, tmp_path):
@@ -258,3 +264,135 @@ def test_app_switches_framework_and_run(run_dir, tmp_path):
     b = baseline_from_run(app._run)
     assert app.last_eval.score == b.aggregates.at["35.10", b.framework.root]
     assert app.planner.b.spec["aggregate"]["method"] != baseline_from_run(first).spec["aggregate"]["method"]
+
+
+# --- which run opens, the synthetic banner, provinces, ASCN, formats, XLSX (issue 16) -----------------
+def _runs_table(rows):
+    cols = ["run", "name", "framework", "data", "created", "note", "synthetic", "demo"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_default_run_is_the_given_one_or_the_demo_never_the_newest():
+    mine = ["/r/mine", "mine", "kominfo_gm100sc", "my_city.csv", "2026-12-01T09:00:00Z", "", False, False]
+    demo_data = ["/r/other", "other", "kominfo_gm100sc", "data/demo/smartcity_panel.csv", "2026-11-02T00:00:00Z",
+                 "", False, True]
+    demo = ["/r/demo-index", "demo-index", "kominfo_gm100sc", "data/demo/smartcity_panel.csv",
+            "2026-11-01T00:00:00Z", "", True, True]
+    assert default_run(_runs_table([mine, demo_data, demo])) == ("/r/demo-index", "demo")   # by name first
+    assert default_run(_runs_table([mine, demo_data])) == ("/r/other", "demo")             # then by its data
+    assert default_run(_runs_table([mine, demo_data, demo]), "/r/mine") == ("/r/mine", "given")
+    assert default_run(_runs_table([mine])) == ("/r/mine", "first")                         # said on the page
+    assert default_run(_runs_table([])) == (None, "none")
+    assert run_label(pd.Series(dict(zip(_runs_table([]).columns, mine)))) == \
+        "mine · 2026-12-01 09:00 · kominfo_gm100sc · my_city.csv"
+
+
+def test_find_runs_reads_the_synthetic_note_and_the_demo_data(run_dir):
+    r = find_runs(run_dir.parent).iloc[0]
+    assert r["synthetic"] and r["demo"] and r["note"].startswith("Synthetic demonstration data")
+    assert r["data"].endswith("data/demo/smartcity_panel.csv")
+    assert is_synthetic("Synthetic demonstration data — not official statistics")
+    assert not is_synthetic("BPS Susenas 2024") and not is_synthetic(None)
+
+
+def test_planner_knows_synthetic_data_from_the_spec(run_dir):
+    p = Planner(baseline_from_run(run_dir), run_dir)
+    assert p.synthetic and "not official statistics" in p.note
+    p.b.spec = {"note": "Official figures, BPS 2024"}
+    assert not p.synthetic
+
+
+def test_province_filter(planner):
+    units = planner.b.units
+    provinces = planner.provinces()
+    assert provinces == sorted(set(units["province"])) and "Sulawesi Selatan" in provinces
+    sulsel = planner.units("Sulawesi Selatan")
+    assert set(sulsel["code"]) == set(units.index[units["province"] == "Sulawesi Selatan"])
+    assert "73.71" in set(sulsel["code"]) and (sulsel["province"] == "Sulawesi Selatan").all()
+    assert list(sulsel["name"]) == sorted(sulsel["name"])
+    assert sum(len(planner.units(p)) for p in provinces) == len(planner.units()) == len(units)
+    with pytest.raises(InputError, match="unknown province 'Atlantis'"):
+        planner.units("Atlantis")
+
+
+def test_ascn_pilot_cities_are_marked(planner):
+    from analysis.select import ascn_pilots
+
+    u = planner.units().set_index("code")
+    # ASEAN Smart Cities Network, 2018 pilot cities in Indonesia: Jakarta, Makassar, Banyuwangi
+    assert u.at["73.71", "ascn_pilot"] == 2018 and u.at["35.10", "ascn_pilot"] == 2018
+    assert u.at["73.71", "label"] == "Kota Makassar (73.71) ★ ASCN"
+    assert pd.isna(u.at["73.01", "ascn_pilot"]) and "ASCN" not in u.at["73.01", "label"]
+    marked = set(u.index[u["label"].str.endswith("★ ASCN")])
+    assert marked == set(ascn_pilots(planner.b.raw).index)
+
+
+def test_indonesian_numbers_and_units(planner):
+    ev = planner.evaluate("73.71", {"GOV_EGOV": 99.0})
+    en, ind = describe(ev, planner, "en"), describe(ev, planner, "id")
+    assert en["score"] == f"{ev.score:.2f}" and ind["score"] == f"{ev.score:.2f}".replace(".", ",")
+    assert ind["delta_score"] == "+" + f"{ev.score - ev.baseline_score:.2f}".replace(".", ",")
+    assert ind["rank"] == str(ev.rank) and ind["n"] == "514"
+    assert ind["level"] in planner.b.spec["levels"]["labels_id"]           # the spec's Indonesian names
+    assert en["level"] in planner.b.spec["levels"]["labels"]
+    s_en, s_id = planner.sliders("73.71", "en"), planner.sliders("73.71", "id")
+    assert s_en.at["GOV_EGOV", "unit"] == "% of services" and s_id.at["GOV_EGOV", "unit"] == "% layanan"
+    assert s_id.at["GOV_COMPLAINT", "unit"] == "hari"
+
+
+def test_xlsx_export_round_trips_through_maturasi_scenario(planner, run_dir, tmp_path):
+    """The dashboard's Excel scenario gives `maturasi scenario` the same numbers as its YAML."""
+    from analysis.schemas.scenario import read_scenario_xlsx
+
+    vals = {"GOV_EGOV": 91.3, "ENV_LED": 60.05, "SOC_DIGLIT": 4.5, "GOV_OSS": 0.1 + 0.2}
+    ev = planner.evaluate("35.10", vals)
+    f = tmp_path / "s.xlsx"
+    f.write_bytes(planner.scenario_xlsx("35.10", vals))
+    sc = load_scenario(read_scenario_xlsx(f))
+    assert {it.indicators[0]: it.amount for it in sc.interventions} == vals    # the same floats
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "analysis.cli", "scenario", "--run", str(run_dir), "--scenario",
+                        str(f), "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    t = pd.read_csv(out / "scenario_frozen.csv", index_col=0, dtype={0: str})
+    assert t.at["35.10", "scenario_rank"] == ev.rank and t.at["35.10", "scenario_level"] == ev.level
+    assert t.at["35.10", "scenario_score"] == pytest.approx(ev.score, rel=1e-9)
+    y = tmp_path / "s.yaml"
+    y.write_text(planner.scenario_yaml("35.10", vals), encoding="utf-8")
+    r2 = run_scenario(baseline_from_run(run_dir), load_scenario(y)).table
+    assert r2.at["35.10", "scenario_score"] == ev.score
+
+
+def test_app_banner_provinces_and_default_run(run_dir, tmp_path):
+    """The app opens the demo run (not a newer experiment), says the data are synthetic, filters by province."""
+    pytest.importorskip("panel")
+    import shutil
+
+    from analysis.dashboard.app import PlannerApp
+
+    runs = tmp_path / "runs"
+    shutil.copytree(run_dir, runs / "demo-index")
+    shutil.copytree(run_dir, runs / "zz-my-experiment")
+    mf = runs / "zz-my-experiment" / "manifest.json"
+    m = json.loads(mf.read_text(encoding="utf-8"))
+    m["created_utc"] = "2099-01-01T00:00:00Z"                 # the newest run: not opened by default
+    mf.write_text(json.dumps(m), encoding="utf-8")
+    assert find_runs(runs).iloc[0]["name"] == "zz-my-experiment"
+    app = PlannerApp(runs, unit="73.71")
+    assert app._run == str(runs / "demo-index") and app.reason == "demo"
+    assert app.p_banner.visible and "mtr-synthetic" in app.p_banner.object
+    assert "Synthetic demonstration data" in app.p_banner.object
+    assert "smartcity_panel.csv" in app.p_runinfo.object and "demonstration run" in app.p_runinfo.object
+    assert "L1 Early" in app.p_runinfo.object and "mtr-ascn" in app.p_summary.object
+    assert all(" · kominfo_gm100sc · smartcity_panel.csv" in k for k in app.w_run.options)
+    app.w_province.value = "Jawa Timur"
+    assert set(app.w_unit.options.values()) == set(app.planner.units("Jawa Timur")["code"])
+    assert app.unit == app.w_unit.value and app.unit.startswith("35.")
+    app.w_lang.value = "id"
+    assert "Data demonstrasi sintetis" in app.p_banner.object and "L1 Awal" in app.p_runinfo.object
+    assert "Semua provinsi" in app.w_province.options and app.w_province.value == "Jawa Timur"
+    ev = app.last_eval
+    assert f"id='mtr-score'>{ev.score:.2f}<".replace(".", ",") in app.p_summary.object
+    assert app.scenario_xlsx()[:2] == b"PK"                     # an xlsx (zip) file
+    app2 = PlannerApp(runs, run=runs / "zz-my-experiment", unit="73.71")
+    assert app2._run == str(runs / "zz-my-experiment") and app2.reason == "given"

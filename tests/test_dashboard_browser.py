@@ -7,6 +7,7 @@ this way).
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -81,7 +82,8 @@ def server(tmp_path_factory):
 def page(server):
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=WAIT_S * 1000)
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        # a 1,366 × 768 laptop screen, the most common at the ministries' desks: the layout must fit it
+        ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
         pg = ctx.new_page()
         pg.set_default_timeout(WAIT_S * 1000)
         pg.set_default_navigation_timeout(WAIT_S * 1000)
@@ -104,7 +106,13 @@ def test_moving_a_slider_shows_the_engines_rank(server, page, tmp_path):
     b = baseline_from_run(run)
     base_rank = int(b.ranks["73.71"])
     expect(page.locator("#mtr-rank")).to_have_text(str(base_rank))
+    # the demo is synthetic: the page says so, above everything else
+    expect(page.locator("#mtr-synthetic")).to_contain_text("Synthetic demonstration data")
+    expect(page.locator("#mtr-ascn")).to_contain_text("ASEAN Smart Cities Network")
     _shot(page, "dashboard_baseline", tmp_path)
+    # nothing sticks out of a 1,366 px window (no horizontal scrolling)
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert inner == 1366 and width <= inner
 
     handle = page.locator(".mtr-slider-GOV_EGOV .noUi-handle").first
     handle.focus()
@@ -131,12 +139,31 @@ def test_moving_a_slider_shows_the_engines_rank(server, page, tmp_path):
     assert Path(dl.value.path()).read_text(encoding="utf-8") == text
     assert dl.value.suggested_filename == "scenario_73.71.yaml"
 
+    # and the Excel button a scenario workbook with the same changes (what `maturasi scenario` reads)
+    from analysis.schemas.scenario import read_scenario_xlsx
+
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export scenario (Excel)").click()
+    assert dl.value.suggested_filename == "scenario_73.71.xlsx"
+    xlsx = tmp_path / "scenario.xlsx"
+    dl.value.save_as(xlsx)
+    from_xlsx = load_scenario(read_scenario_xlsx(xlsx))
+    assert [(it.indicators, it.amount) for it in from_xlsx.interventions] == \
+        [(it.indicators, it.amount) for it in sc.interventions]
+
 
 def test_path_button_and_bahasa_indonesia(server, page, tmp_path):
     expect = playwright.expect
     page.get_by_role("button", name="Apply path to sliders").click()
     expect(page.locator("#mtr-level")).to_have_text("L5 Leading")
+    score = page.locator("#mtr-score").text_content()
+    assert re.fullmatch(r"\d+\.\d{2}", score)
     page.get_by_text("Bahasa Indonesia").click()
-    expect(page.get_by_text("Peringkat").first).to_be_visible()
+    # Indonesian: the banner, the labels, decimal commas (CLDR id), Indonesian units on the sliders
+    expect(page.locator("#mtr-synthetic")).to_contain_text("Data demonstrasi sintetis")
+    expect(page.locator("#mtr-score")).to_have_text(score.replace(".", ","))
+    expect(page.get_by_text("Peringkat", exact=True).first).to_be_visible()
+    expect(page.locator(".mtr-slider-GOV_EGOV").first).to_contain_text("% layanan")
+    expect(page.locator(".mtr-slider-GOV_EGOV").first).to_contain_text(",")
     expect(page.locator("#mtr-level")).to_have_text("L5 Unggul")
     _shot(page, "dashboard_id", tmp_path)

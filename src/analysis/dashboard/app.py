@@ -1,13 +1,17 @@
 """The planner dashboard in the browser (Panel).
 
 :class:`PlannerApp` draws what :class:`~analysis.dashboard.model.Planner` computes: pick a
-framework and a baseline run, pick a unit, move the sliders of its indicators, and read the
-score, rank, level, dimension scores, peers and the least improvement to the next level; export
-the scenario as YAML for ``maturasi scenario``. Served from ``notebooks/dashboard.ipynb`` by
-``maturasi dashboard`` (or ``panel serve notebooks/dashboard.ipynb``).
+framework and a baseline run, pick a unit (optionally within a province; ASEAN Smart Cities
+Network pilot cities carry ★ ASCN), move the sliders of its indicators, and read the score, rank,
+level, dimension scores, peers and the least improvement to the next level; export the scenario
+as YAML or as a scenario workbook (XLSX) for ``maturasi scenario``. A run on synthetic data (its
+spec's ``note`` says so) shows a banner. Texts come from the project's catalogue
+(:mod:`analysis.i18n`), numbers are formatted for the chosen language. Served from
+``notebooks/dashboard.ipynb`` by ``maturasi dashboard`` (or ``panel serve notebooks/dashboard.ipynb``).
 
 Elements the browser test reads carry stable ids: ``mtr-score``, ``mtr-rank``, ``mtr-level``,
-``mtr-yaml``; every slider has the CSS class ``mtr-slider-<iCode>``.
+``mtr-yaml``, ``mtr-synthetic`` (the banner), ``mtr-ascn``; every slider has the CSS class
+``mtr-slider-<iCode>``.
 """
 
 from __future__ import annotations
@@ -22,23 +26,29 @@ import pandas as pd
 import panel as pn
 
 from .._errors import InputError
+from ..i18n import format_number
 from .labels import label
-from .model import Planner, describe, find_runs
+from .model import Planner, default_run, describe, find_runs, run_label
 
 __all__ = ["PlannerApp", "build_app", "shared_planner"]
 
 CSS = """
-.mtr-cards {display: flex; gap: 12px; flex-wrap: wrap; font-family: sans-serif;}
-.mtr-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 8px 14px; min-width: 150px;}
+.mtr-cards {display: flex; gap: 10px; flex-wrap: wrap; font-family: sans-serif;}
+.mtr-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 6px 12px; min-width: 130px;}
+.mtr-banner {background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 6px 12px;
+  font-family: sans-serif; font-size: 14px; font-weight: 600; color: #4d2d00;}
+.mtr-ascn {display: inline-block; background: #ddf4ff; border: 1px solid #54aeff; border-radius: 10px;
+  padding: 1px 8px; font-size: 12px; font-weight: 400; color: #0550ae; vertical-align: middle;}
+.mtr-runinfo {font-size: 12px; color: #57606a; font-family: sans-serif; overflow-wrap: anywhere;}
 .mtr-k {font-size: 12px; color: #57606a;}
 .mtr-v {font-size: 28px; font-weight: 600;}
 .mtr-b {font-size: 12px; color: #57606a;}
 .mtr-up {color: #1a7f37;} .mtr-down {color: #cf222e;}
 .mtr-note {font-size: 12px; color: #57606a; font-family: sans-serif;}
 .mtr-group {font-family: sans-serif; font-size: 13px; font-weight: 600; color: #24292f; margin: 8px 0 0 4px;}
-table {border-collapse: collapse; font-family: sans-serif; font-size: 13px;}
+table {border-collapse: collapse; font-family: sans-serif; font-size: 13px; max-width: 100%;}
 th, td {border-bottom: 1px solid #d0d7de; padding: 3px 8px; text-align: right;}
-td:nth-child(2) {text-align: left;}
+td:nth-child(2), td:first-child {text-align: left;}
 h3 {font-family: sans-serif; font-size: 16px; margin: 10px 0 4px 0;}
 pre#mtr-yaml {font-size: 11px; background: #f6f8fa; padding: 6px; max-height: 220px; overflow: auto;}
 """
@@ -75,6 +85,7 @@ class PlannerApp:
     def __init__(self, runs="reports", run=None, unit: str | None = None, lang: str = "en"):
         self.lang = lang
         self.runs = find_runs(runs)
+        self.reason = "none"
         if run is not None and str(Path(run)) not in set(self.runs["run"]):
             extra = find_runs(Path(run))
             extra = extra[extra["run"] == str(Path(run))]
@@ -90,15 +101,20 @@ class PlannerApp:
         self.w_lang = pn.widgets.RadioButtonGroup(options={"English": "en", "Bahasa Indonesia": "id"}, value=lang)
         self.w_framework = pn.widgets.Select(options=sorted(set(self.runs["framework"])), width=300)
         self.w_run = pn.widgets.Select(options={}, width=300)
+        self.p_runinfo = pn.pane.HTML(width=300, stylesheets=[CSS])
+        self.w_province = pn.widgets.Select(options={}, width=300)
         self.w_unit = pn.widgets.Select(options={}, width=300, size=1)
         self.w_reset = pn.widgets.Button(width=300)
         self.w_apply = pn.widgets.Button(color="primary", width=300)
         self.w_download = pn.widgets.FileDownload(callback=self._download, filename="scenario.yaml", width=300,
                                                   color="success", embed=False)
+        self.w_download_xlsx = pn.widgets.FileDownload(callback=self._download_xlsx, filename="scenario.xlsx",
+                                                       width=300, color="success", embed=False)
         self.p_title = pn.pane.HTML(width=300)
+        self.p_banner = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS], visible=False)
         self.p_summary = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS])
-        self.p_dims = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS])
-        self.p_peers = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS])
+        self.p_dims = pn.pane.HTML(stylesheets=[CSS])
+        self.p_peers = pn.pane.HTML(stylesheets=[CSS])
         self.p_path = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS])
         self.p_yaml = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CSS])
         self.p_note = pn.pane.HTML(width=300, stylesheets=[CSS])
@@ -109,6 +125,7 @@ class PlannerApp:
         self.w_lang.param.watch(self._on_lang, "value")
         self.w_framework.param.watch(self._on_framework, "value")
         self.w_run.param.watch(self._on_run, "value")
+        self.w_province.param.watch(self._on_province, "value")
         self.w_unit.param.watch(self._on_unit, "value")
         self.w_reset.on_click(lambda _e: self.reset())
         self.w_apply.on_click(lambda _e: self.apply_path())
@@ -116,20 +133,25 @@ class PlannerApp:
         if len(self.runs):
             self._run = None
             self._want = unit
-            first = self.runs.iloc[0]
-            self.w_framework.value = first["framework"]       # fills the runs and loads the first
-            self._on_framework()                              # (no event when already selected)
-            self.w_run.value = first["run"]
-            self._on_run()
+            start, self._start_reason = default_run(self.runs, None if run is None else str(Path(run)))
+            self._start = start
+            self._pick = start                 # the framework's run list opens on this one
+            self.w_framework.value = self.runs[self.runs["run"] == start].iloc[0]["framework"]
+            self._on_framework()               # (no event when the framework was already selected)
+            self._pick = None
         else:
             self.p_summary.object = f"<p>{html.escape(label('no_runs', lang))}</p>"
 
     # --- layout ----------------------------------------------------------------------------------
     def view(self) -> pn.viewable.Viewable:
-        side = pn.Column(self.p_title, self.w_lang, self.w_framework, self.w_run, self.w_unit, self.w_reset,
-                         self.w_apply, self.w_download, self.p_note, width=320)
-        main = pn.Column(self.p_summary, pn.Row(self.p_dims, self.p_peers, sizing_mode="stretch_width"),
-                         self.p_path, self.sliders, self.p_yaml, sizing_mode="stretch_width")
+        side = pn.Column(self.p_title, self.w_lang, self.w_framework, self.w_run, self.p_runinfo, self.w_province,
+                         self.w_unit, self.w_reset, self.w_apply, self.w_download, self.w_download_xlsx, self.p_note,
+                         width=320)
+        # the main column must fit beside the 320 px side bar in a 1,366 px window (a laptop): the
+        # dimension and peer tables share a row that wraps, and every pane stretches to the width
+        main = pn.Column(self.p_banner, self.p_summary,
+                         pn.FlexBox(self.p_dims, self.p_peers, flex_wrap="wrap", sizing_mode="stretch_width"),
+                         self.p_path, self.sliders, self.p_yaml, sizing_mode="stretch_width", min_width=600)
         return pn.Row(side, main, sizing_mode="stretch_width")
 
     # --- events ----------------------------------------------------------------------------------
@@ -142,14 +164,21 @@ class PlannerApp:
 
     def _on_framework(self, *_):
         r = self.runs[self.runs["framework"] == self.w_framework.value]
-        self.w_run.options = {f"{row['name']} · {row['created'][:16].replace('T', ' ')}": row["run"]
-                              for _, row in r.iterrows()}
-        if self.w_run.value not in self.w_run.values:
-            self.w_run.value = self.w_run.values[0]        # the newest run of the framework
+        self._hold_run = True          # a new option list may select its first run: not loaded
+        try:
+            self.w_run.options = {run_label(row): row["run"] for _, row in r.iterrows()}
+        finally:
+            self._hold_run = False
+        if getattr(self, "_pick", None) in self.w_run.values:
+            self.w_run.value = self._pick
+        else:
+            # the demo run of the framework when there is one, else its first; never silently the newest
+            self.w_run.value = default_run(r.reset_index(drop=True))[0]
+        self._on_run()                 # (no event when the value did not change)
 
     def _on_run(self, *_):
         run = self.w_run.value
-        if not run or run == self._run:
+        if not run or run == self._run or getattr(self, "_hold_run", False):
             return
         planner = shared_planner(run)
         units = planner.units()
@@ -158,11 +187,32 @@ class PlannerApp:
             raise InputError(f"unknown unit '{self._want}'", file=run)
         keep = next((c for c in (self._want, self.unit) if c in codes), codes[0])
         self._want = None
+        self.reason = self._start_reason if run == self._start else "picked"
         self._run, self.planner, self.unit = run, planner, None
         self._hold = True
         try:
+            self.w_province.options = self._province_options()
+            self.w_province.value = ""
+            self.w_province.visible = bool(planner.provinces())
             self.w_unit.options = dict(zip(units["label"], units["code"]))
             self.w_unit.value = keep
+        finally:
+            self._hold = False
+        self._draw_run()
+        self._on_unit()
+
+    def _province_options(self) -> dict:
+        return {label("all_provinces", self.lang): "", **{p: p for p in self.planner.provinces()}}
+
+    def _on_province(self, *_):
+        if self._hold or self.planner is None:
+            return
+        units = self.planner.units(self.w_province.value or None)
+        codes = list(units["code"])
+        self._hold = True
+        try:
+            self.w_unit.options = dict(zip(units["label"], units["code"]))
+            self.w_unit.value = self.unit if self.unit in codes else codes[0]
         finally:
             self._hold = False
         self._on_unit()
@@ -218,17 +268,60 @@ class PlannerApp:
         self.w_download.filename = f"scenario_{self.unit}.yaml"
         return io.StringIO(self.scenario_yaml())
 
+    def scenario_xlsx(self) -> bytes:
+        return self.planner.scenario_xlsx(self.unit, self.values)
+
+    def _download_xlsx(self):
+        self.w_download_xlsx.filename = f"scenario_{self.unit}.xlsx"
+        return io.BytesIO(self.scenario_xlsx())
+
     # --- drawing ---------------------------------------------------------------------------------
     def _relabel(self):
         L = self.lang
         self.p_title.object = f"<h2 style='font-family:sans-serif;margin:4px 0'>{html.escape(label('title', L))}</h2>"
         self.w_framework.label = label("framework", L)
         self.w_run.label = label("run", L)
+        self.w_province.label = label("province", L)
         self.w_unit.label = label("unit", L)
         self.w_reset.label = label("reset", L)
         self.w_apply.label = label("path_apply", L)
         self.w_download.label = label("export", L)
+        self.w_download_xlsx.label = label("export_xlsx", L)
         self.p_note.object = f"<p class='mtr-note'>{html.escape(label('frozen_note', L))}</p>"
+        if self.planner is not None:
+            self._hold = True
+            try:
+                keep = self.w_province.value
+                self.w_province.options = self._province_options()
+                self.w_province.value = keep
+            finally:
+                self._hold = False
+            self._draw_run()
+
+    def _draw_run(self):
+        """The banner for synthetic data, the chosen run's details and why it is open."""
+        pl, L = self.planner, self.lang
+        self.p_banner.object = (f"<div class='mtr-banner' id='mtr-synthetic'>⚠ {html.escape(label('synthetic', L))}"
+                                "</div>") if pl.synthetic else ""
+        self.p_banner.visible = pl.synthetic
+        row = self.runs[self.runs["run"] == self._run]
+        info = ""
+        if len(row):
+            r = row.iloc[0]
+            info = (f"{html.escape(label('run_data', L))}: {html.escape(str(r['data']))}<br>"
+                    f"{html.escape(label('run_date', L))}: {html.escape(str(r['created'])[:16].replace('T', ' '))}"
+                    " UTC")
+        why = {"demo": "demo_opened", "first": "first_opened"}.get(self.reason)
+        if why:
+            info += f"<br><i>{html.escape(label(why, L))}</i>"
+        b = pl.b.bands
+        if b is not None:
+            names = [pl.level_name(lv, L) for lv in b.labels]
+            edges = [format_number(e, L, 0 if float(e).is_integer() else 2) for e in b.bands]
+            seq = html.escape(names[0]) + "".join(f" &lt; {e} ≤ {html.escape(n)}" for e, n in zip(edges, names[1:]))
+            info += f"<br>{html.escape(label('levels', L))}: {seq}"
+        self.w_run.label = label("run", L)
+        self.p_runinfo.object = f"<div class='mtr-runinfo'>{info}</div>"
 
     def _build_sliders(self):
         pl, L = self.planner, self.lang
@@ -244,19 +337,24 @@ class PlannerApp:
                                            stylesheets=[CSS]))
                 for c, r in grows.iterrows():
                     v = self.values.get(c, r["value"])
-                    name = f"{r['name']} [{r['unit']}]" + (f" · {label('imputed', L)}" if r["imputed"] else "")
+                    name = f"{r['name']}" + (f" [{r['unit']}]" if r["unit"] else "") + \
+                        (f" · {label('imputed', L)}" if r["imputed"] else "")
                     if r["direction"] < 0:
                         name += " ↓"
                     s = pn.widgets.FloatSlider(label=name, start=r["lo"], end=r["hi"], step=r["step"], value=v,
-                                               sizing_mode="stretch_width", css_classes=[f"mtr-slider-{c}"])
+                                               format=_slider_format(r["step"], L), sizing_mode="stretch_width",
+                                               css_classes=[f"mtr-slider-{c}"])
                     s.param.watch(lambda e, c=c: self._on_slider(e, c), "value")
                     self._sliders[c] = s
                     ws.append(s)
             sections.append((f"{rows['dimension_name'].iloc[0]} ({len(rows)})", pn.Column(*ws,
                                                                                           sizing_mode="stretch_width")))
-        acc = pn.Accordion(*sections, active=[0], sizing_mode="stretch_width")
+        # one card per dimension, the first open. Not pn.Accordion: its cards keep a 5 px margin on
+        # top of the full width and stuck out 10 px to the right of a 1,366 px window.
+        cards = [pn.Card(col, title=title, collapsed=i > 0, sizing_mode="stretch_width", margin=(4, 0))
+                 for i, (title, col) in enumerate(sections)]
         self.sliders[:] = [pn.pane.HTML(f"<h3 style='font-family:sans-serif'>{html.escape(label('indicators', L))}"
-                                        "</h3>"), acc]
+                                        "</h3>"), *cards]
 
     def update(self):
         """Recompute and redraw everything for the current unit and values (sent to the browser as
@@ -278,26 +376,38 @@ class PlannerApp:
                     f"<div class='mtr-b'>{html.escape(label('baseline', L))}: {html.escape(base)}</div></div>")
 
         gap = d["top"] or d["gap"]
+        small = " style='font-size:16px'" if d["top"] else ""     # a phrase, not a number: keep the row on one line
+        info = pl.units().set_index("code").loc[u]
+        ascn = ""
+        if pd.notna(info.get("ascn_pilot", pd.NA)):
+            ascn = (f" <span class='mtr-ascn' id='mtr-ascn' title='{html.escape(label('ascn', L))}'>★ "
+                    f"{html.escape(label('ascn', L))} ({html.escape(label('since', L))} "
+                    f"{int(info['ascn_pilot'])})</span>")
+        prov = f" · {html.escape(str(info['province']))}" if "province" in info.index and pd.notna(
+            info["province"]) else ""
         self.p_summary.object = (
             f"<h2 style='font-family:sans-serif;margin:4px 0'>{html.escape(str(name))} "
-            f"<small style='color:#57606a'>{html.escape(u)}</small></h2><div class='mtr-cards'>"
+            f"<small style='color:#57606a'>{html.escape(u)}{prov}</small>{ascn}</h2><div class='mtr-cards'>"
             + card("score", "mtr-score", d["score"], d["baseline_score"],
                    f" <small class='{up}'>{d['delta_score']}</small>")
             + card("rank", "mtr-rank", d["rank"], d["baseline_rank"],
                    f" <small>{label('of', L)} {d['n']}</small> <small class='{up}'>{d['delta_rank']}</small>")
             + card("level", "mtr-level", d["level"], d["baseline_level"])
             + f"<div class='mtr-card'><div class='mtr-k'>{html.escape(label('gap', L))}</div>"
-              f"<div class='mtr-v' id='mtr-gap'>{html.escape(gap)}</div></div></div>")
+              f"<div class='mtr-v' id='mtr-gap'{small}>{html.escape(gap)}</div></div></div>")
         dims = ev.dimensions.copy()
         dims.index = [pl.indicator_name(c, L) for c in dims.index]
         dims.columns = [label("baseline", L), label("scenario", L), label("change", L)]
-        self.p_dims.object = f"<h3>{label('dimensions', L)}</h3>" + dims.to_html(float_format="%.2f")
+        self.p_dims.object = f"<h3>{label('dimensions', L)}</h3>" + _table(dims, L, 2)
         peers = pl.peers(u, ev)
         basis = label("basis_cluster" if peers.attrs["basis"].startswith("cluster") else "basis_nearest", L)
         peers = peers.rename(columns={"uName": label("name", L), "score": label("score", L),
                                       "rank": label("rank", L), "level": label("level", L)})
         mark = peers.pop("scenario")
-        rows = peers.to_html(float_format="%.2f", index_names=False)
+        if label("level", L) in peers.columns:
+            peers[label("level", L)] = [pl.level_name(v, L) for v in peers[label("level", L)]]
+        peers[label("score", L)] = [format_number(v, L, 2) for v in peers[label("score", L)]]
+        rows = peers.to_html(index_names=False)
         me = html.escape(str(name))
         rows = rows.replace(f"<td>{me}</td>", f"<td><b>{me} ({label('scenario', L).lower()})</b></td>") \
             if mark.any() else rows
@@ -321,12 +431,14 @@ class PlannerApp:
             return
         self.last_path = p
         goal = html.escape(pl.level_name(pl.b.level_of(p.target), L))
+        tgt = format_number(p.target, L, 2)
         if not p.reachable:
-            msg = f"{goal} ({p.target:.2f}): {label('unreachable', L)} ({p.achieved_score:.2f} &lt; {p.target:.2f})"
+            msg = (f"{goal} ({tgt}): {label('unreachable', L)} ({format_number(p.achieved_score, L, 2)} &lt; "
+                   f"{tgt})")
         elif p.total_cost == 0:
-            msg = f"{goal} ({p.target:.2f}): {label('nothing', L)}"
+            msg = f"{goal} ({tgt}): {label('nothing', L)}"
         else:
-            msg = f"{goal} ({p.target:.2f}): {label('reachable', L)} — {len(p.moves[p.moves['change'] != 0])} " \
+            msg = f"{goal} ({tgt}): {label('reachable', L)} — {len(p.moves[p.moves['change'] != 0])} " \
                   f"{label('indicators_moved', L)}"
         m = p.moves[np.abs(p.moves["change"]) > 0].copy()
         m.insert(0, label("indicator", L), [pl.indicator_name(c, L) for c in m.index])
@@ -334,7 +446,26 @@ class PlannerApp:
         m.columns = [label("indicator", L), label("current", L), label("new", L), label("change", L),
                      label("cost", L)]
         self.p_path.object = (f"<h3>{label('path', L)}</h3><p class='mtr-note' id='mtr-path-msg'>{msg}</p>"
-                              + (m.to_html(float_format="%.3f", index_names=False) if len(m) else ""))
+                              + (_table(m, L, 3, index=False) if len(m) else ""))
+
+
+def _table(df: pd.DataFrame, lang: str, decimals: int, index: bool = True) -> str:
+    """``df`` as an HTML table with its numbers in ``lang``'s format (``48,76`` in Bahasa Indonesia)."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
+            out[c] = [format_number(float(v), lang, decimals) for v in out[c]]
+    return out.to_html(index=index, index_names=False)
+
+
+def _slider_format(step: float, lang: str):
+    """The slider's value display: as many decimals as the step has, in ``lang``'s number format."""
+    from bokeh.models import CustomJSTickFormatter
+
+    dec = max(0, -int(np.floor(np.log10(step) + 1e-9))) if step > 0 else 2
+    loc = "id-ID" if lang == "id" else "en-US"
+    return CustomJSTickFormatter(code=f"return tick.toLocaleString('{loc}', {{minimumFractionDigits: {dec}, "
+                                      f"maximumFractionDigits: {dec}}});")
 
 
 def build_app(runs="reports", run=None, unit: str | None = None, lang: str = "en") -> pn.viewable.Viewable:

@@ -8,6 +8,7 @@ is the number ``maturasi scenario`` gives for the exported YAML (the evaluation 
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from dataclasses import dataclass
@@ -18,11 +19,28 @@ import pandas as pd
 import yaml
 
 from .._errors import InputError
+from ..i18n import format_number
 from ..levels import rank_desc
 from ..scenario import Baseline, PathResult, baseline_from_run, path_to_target, run_scenario, valid_range
-from .labels import label
+from .labels import label, measure
 
-__all__ = ["find_runs", "Planner", "Evaluation", "slider_step"]
+__all__ = ["find_runs", "default_run", "is_synthetic", "Planner", "Evaluation", "slider_step", "describe",
+           "run_label"]
+
+#: the start of the ``note`` the demonstration spec carries (data/demo/spec.yaml)
+SYNTHETIC_NOTE = "synthetic demonstration data"
+#: the folder name ``make demo`` gives the demonstration run
+DEMO_RUN = "demo-index"
+
+
+def is_synthetic(note) -> bool:
+    """Whether a spec's ``note`` declares the data synthetic ("Synthetic demonstration data …")."""
+    return isinstance(note, str) and SYNTHETIC_NOTE in note.lower()
+
+
+def _is_demo_data(path: str) -> bool:
+    parts = Path(str(path).replace("\\", "/")).parts
+    return any(a == "data" and b == "demo" for a, b in zip(parts, parts[1:]))
 
 
 def find_runs(root) -> pd.DataFrame:
@@ -34,11 +52,14 @@ def find_runs(root) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per run: ``run`` (path), ``name``, ``framework``, ``data``, ``created``;
-        sorted by framework, then newest first.
+        One row per run: ``run`` (path), ``name``, ``framework``, ``data`` (the data file as given
+        to the build), ``created`` (UTC, ISO 8601), ``note`` (the spec's note), ``synthetic`` (the
+        note declares synthetic data, :func:`is_synthetic`) and ``demo`` (the folder is
+        ``demo-index`` or the data file is under ``data/demo/``); sorted by framework, then newest
+        first.
     """
     root = Path(root)
-    cols = ["run", "name", "framework", "data", "created"]
+    cols = ["run", "name", "framework", "data", "created", "note", "synthetic", "demo"]
     if not root.exists():
         return pd.DataFrame(columns=cols)
     cands = [root] + sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -56,12 +77,45 @@ def find_runs(root) -> pd.DataFrame:
             continue
         fw = m.get("framework")
         fw = fw.get("name") if isinstance(fw, dict) else fw
+        spec = m.get("spec") if isinstance(m.get("spec"), dict) else {}
+        note = spec.get("note") if isinstance(spec.get("note"), str) else ""
+        data = str(ins["data"].get("path"))
         rows.append({"run": str(d), "name": d.name, "framework": str(fw or ins["framework"].get("path")),
-                     "data": str(ins["data"].get("path")), "created": str(m.get("created_utc", ""))})
+                     "data": data, "created": str(m.get("created_utc", "")), "note": note,
+                     "synthetic": is_synthetic(note), "demo": d.name == DEMO_RUN or _is_demo_data(data)})
     out = pd.DataFrame(rows, columns=cols)
     if len(out):
         out = out.sort_values(["framework", "created"], ascending=[True, False], kind="stable")
     return out.reset_index(drop=True)
+
+
+def default_run(runs: pd.DataFrame, run=None) -> tuple[str | None, str]:
+    """The run the dashboard opens first, and why: ``(run, reason)``.
+
+    ``reason`` is ``"given"`` (``run`` was passed and is listed), ``"demo"`` (the run named
+    ``demo-index``, else the newest run on ``data/demo/`` data), ``"first"`` (neither: the first
+    row of ``runs``; the dashboard then says so) or ``"none"`` (no runs). Never silently the newest
+    run: a user's latest experiment is not what a planner should see first.
+    """
+    if run is not None:
+        hit = runs[runs["run"] == str(run)]
+        if len(hit):
+            return str(hit.iloc[0]["run"]), "given"
+    if runs.empty:
+        return None, "none"
+    named = runs[runs["name"] == DEMO_RUN]
+    if len(named):
+        return str(named.iloc[0]["run"]), "demo"
+    demo = runs[runs["demo"].astype(bool)]
+    if len(demo):
+        return str(demo.sort_values("created", ascending=False, kind="stable").iloc[0]["run"]), "demo"
+    return str(runs.iloc[0]["run"]), "first"
+
+
+def run_label(row) -> str:
+    """What the run picker shows for a run: ``name · date · framework · data file``."""
+    date = str(row["created"])[:16].replace("T", " ")
+    return f"{row['name']} · {date} · {row['framework']} · {Path(str(row['data'])).name}"
 
 
 def slider_step(lo: float, hi: float, n: int = 200) -> float:
@@ -123,15 +177,65 @@ class Planner:
         self.dimensions = [c for c in fw.children(self.root) if not fw.nodes[c].is_indicator]
 
     # --- what the pickers and sliders show ----------------------------------------------------
-    def units(self) -> pd.DataFrame:
-        """Units with a display label ``Name (code)``, sorted by name; and province when known."""
-        u = self.b.units
-        names = u["uName"] if "uName" in u.columns else pd.Series(u.index, index=u.index)
-        df = pd.DataFrame({"code": u.index, "name": names.to_numpy()}, index=u.index)
-        if "province" in u.columns:
-            df["province"] = u["province"].to_numpy()
-        df["label"] = df["name"].astype(str) + " (" + df["code"].astype(str) + ")"
-        return df.sort_values(["name", "code"]).reset_index(drop=True)
+    @property
+    def note(self) -> str:
+        """The spec's ``note`` (e.g. "Synthetic demonstration data — …"), "" when there is none."""
+        note = (self.b.spec or {}).get("note")
+        return note if isinstance(note, str) else ""
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the run's spec declares its data synthetic (the dashboard then shows a banner)."""
+        return is_synthetic(self.note)
+
+    def units(self, province: str | None = None) -> pd.DataFrame:
+        """Units with a display label ``Name (code)``, sorted by name; province and ASCN membership.
+
+        Parameters
+        ----------
+        province : str, optional
+            Keep only the units of this province (the run's ``province`` column).
+
+        Returns
+        -------
+        DataFrame
+            ``code``, ``name``, ``province`` (when the data name one), ``ascn_pilot`` (the year the
+            unit joined the ASEAN Smart Cities Network, ``<NA>`` otherwise; see
+            :func:`analysis.select.with_ascn`) and ``label``: ``Name (code)``, with `` ★ ASCN`` for a
+            pilot city.
+        """
+        df = self._units
+        if province is not None:
+            if "province" not in df.columns:
+                raise InputError("this run's data name no province", column="province")
+            if province not in set(df["province"]):
+                raise InputError(f"unknown province '{province}'", column="province")
+            df = df[df["province"] == province]
+        return df.reset_index(drop=True)
+
+    def provinces(self) -> list[str]:
+        """The provinces of the run's units, sorted (empty when the data name none)."""
+        u = self._units
+        return sorted(set(u["province"].dropna().astype(str))) if "province" in u.columns else []
+
+    @property
+    def _units(self) -> pd.DataFrame:
+        if getattr(self, "_units_cache", None) is None:
+            from ..select import with_ascn
+
+            u = self.b.units
+            names = u["uName"] if "uName" in u.columns else pd.Series(u.index, index=u.index)
+            df = pd.DataFrame({"code": u.index, "name": names.to_numpy()},
+                              index=pd.Index(u.index, name="uCode"))
+            if "province" in u.columns:
+                df["province"] = u["province"].to_numpy()
+            t = with_ascn(df[["name"]]) if len(df) else df   # ASCN members by Kemendagri code
+            df["ascn_pilot"] = t["ascn_pilot"] if "ascn_pilot" in t.columns else \
+                pd.array([pd.NA] * len(df), dtype="Int64")
+            df["label"] = df["name"].astype(str) + " (" + df["code"].astype(str) + ")" + \
+                np.where(df["ascn_pilot"].notna().to_numpy(bool), " ★ ASCN", "")
+            self._units_cache = df.sort_values(["name", "code"]).reset_index(drop=True)
+        return self._units_cache
 
     def unit_name(self, code: str) -> str:
         u = self.b.units
@@ -144,7 +248,8 @@ class Planner:
     def sliders(self, unit: str, lang: str = "en") -> pd.DataFrame:
         """One row per indicator: its current value for ``unit`` and the slider's range and step.
 
-        ``dimension`` is the indicator's ancestor just below the index, ``group`` its parent.
+        ``dimension`` is the indicator's ancestor just below the index, ``group`` its parent;
+        ``unit`` is the unit of measurement in ``lang`` (Bahasa Indonesia from the catalogue).
 
         The range is the observed range across units (the best observed value is also the path's
         default cap), widened to include the unit's value and clipped to the valid range
@@ -172,7 +277,7 @@ class Planner:
             top = c
             while self.fw.nodes[top].parent not in (self.root, None):
                 top = self.fw.nodes[top].parent
-            rows.append({"iCode": c, "name": self.indicator_name(c, lang), "unit": node.unit or "",
+            rows.append({"iCode": c, "name": self.indicator_name(c, lang), "unit": measure(node.unit, lang),
                          "dimension": top, "dimension_name": self.indicator_name(top, lang),
                          "group": parent, "group_name": self.indicator_name(parent, lang),
                          "direction": node.direction, "value": cur, "baseline": cur,
@@ -206,9 +311,40 @@ class Planner:
 
     def scenario_yaml(self, unit: str, values: dict, name: str | None = None) -> str:
         """:meth:`scenario` as YAML, ready for ``maturasi scenario --run RUN --scenario FILE``."""
-        head = ("# Maturasi what-if scenario / skenario. Reproduce with:\n"
+        head = ("# Maturasi skenario / what-if scenario. Ulangi dengan / reproduce with:\n"
                 f"#   maturasi scenario --run {self.run_dir or 'RUN_DIR'} --scenario THIS.yaml --out OUT\n")
         return head + yaml.safe_dump(self.scenario(unit, values, name), sort_keys=False, allow_unicode=True)
+
+    def scenario_xlsx(self, unit: str, values: dict, name: str | None = None) -> bytes:
+        """The scenario as a scenario workbook (``.xlsx``) that ``maturasi scenario`` reads.
+
+        The workbook is the planners' scenario template (:func:`analysis.scenario_template.
+        write_template`: one row per indicator of ``unit``, instructions in Bahasa Indonesia and
+        English) with the ``change`` column filled in for the indicators that move, as ``=value``
+        text in Python's round-trip repr, so that reading it back gives the same floats as the YAML.
+        """
+        import tempfile
+
+        import openpyxl
+
+        from ..scenario_template import SHEET, TEMPLATE_COLUMNS, write_template
+
+        changes = {it["indicators"][0]: it["change"] for it in self.scenario(unit, values, name)["interventions"]}
+        with tempfile.TemporaryDirectory(prefix="maturasi-dash-") as tmp:
+            f = write_template(self.b, [unit], Path(tmp) / "scenario.xlsx",
+                               run_name=None if self.run_dir is None else self.run_dir.name)
+            wb = openpyxl.load_workbook(f)
+        ws = wb[SHEET]
+        ci, cc = TEMPLATE_COLUMNS.index("indicators") + 1, TEMPLATE_COLUMNS.index("change") + 1
+        for row in range(2, ws.max_row + 1):
+            code = ws.cell(row=row, column=ci).value
+            if code in changes:
+                cell = ws.cell(row=row, column=cc)
+                cell.value = changes[code]
+                cell.data_type = "s"           # text, not a formula: '=91.3' is what the planner typed
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
 
     def evaluate(self, unit: str, values: dict | None = None) -> Evaluation:
         """Score, rank, level and dimension scores of ``unit`` with ``values`` (frozen scenario)."""
@@ -306,13 +442,23 @@ def _read_clusters(run_dir: Path) -> pd.Series | None:
 
 
 def describe(ev: Evaluation, planner: Planner, lang: str = "en") -> dict:
-    """Display strings for an evaluation (used by the app and its tests)."""
+    """Display strings for an evaluation (used by the app and its tests), in ``lang``'s number format.
+
+    Scores have two decimals, ranks none (:func:`analysis.i18n.format_number`: ``48,76`` in Bahasa
+    Indonesia); changes carry their sign.
+    """
     lv = planner.level_name(ev.level, lang)
     lb = planner.level_name(ev.baseline_level, lang)
     gap = None if ev.next_edge is None else ev.next_edge - ev.score
-    return {"score": f"{ev.score:.2f}", "rank": str(ev.rank), "n": str(ev.n_units), "level": lv,
-            "baseline_score": f"{ev.baseline_score:.2f}", "baseline_rank": str(ev.baseline_rank),
-            "baseline_level": lb, "delta_score": f"{ev.score - ev.baseline_score:+.2f}",
-            "delta_rank": f"{ev.baseline_rank - ev.rank:+d}",
-            "gap": "–" if gap is None else f"{gap:.2f}",
+
+    def signed(x, dec):
+        return ("+" if x >= 0 else "") + format_number(x, lang, dec)
+
+    return {"score": format_number(ev.score, lang, 2), "rank": format_number(ev.rank, lang, 0),
+            "n": format_number(ev.n_units, lang, 0), "level": lv,
+            "baseline_score": format_number(ev.baseline_score, lang, 2),
+            "baseline_rank": format_number(ev.baseline_rank, lang, 0),
+            "baseline_level": lb, "delta_score": signed(ev.score - ev.baseline_score, 2),
+            "delta_rank": signed(ev.baseline_rank - ev.rank, 0),
+            "gap": "–" if gap is None else format_number(gap, lang, 2),
             "top": label("top_level", lang) if ev.next_edge is None else ""}
