@@ -224,7 +224,9 @@ class Document:
         toc = "".join(f"<li><a href='#{a}'>{html.escape(t)} <span class='id'>/ {html.escape(gettext(t, 'id'))}"
                       f"</span></a></li>" for a, t in self.sections)
         head_title = html.escape(self.title).replace('"', "'")
-        css = CSS.replace("@@TITLE@@", head_title.replace("\\", "")[:90])
+        short = head_title.replace("\\", "")
+        short = short if len(short) <= 60 else short[:57].rstrip(" —/") + "…"
+        css = CSS.replace("@@TITLE@@", short)
         return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
                 f"<title>{html.escape(self.title)}</title><style>{css}</style></head><body>"
                 f"{front}<nav class='toc'><h2 class='plain'>Contents <span class='id'>/ Daftar isi</span></h2>"
@@ -234,7 +236,7 @@ class Document:
 CSS = """
 @page { size: A4; margin: 20mm 18mm 18mm 18mm;
   @top-left { content: "@@TITLE@@"; font: 7.5pt sans-serif; color: #666; }
-  @top-right { content: "Maturasi — methodology report / laporan metodologi"; font: 7.5pt sans-serif; color: #666; }
+  @top-right { content: "Maturasi methodology report"; font: 7.5pt sans-serif; color: #666; }
   @bottom-center { content: counter(page) " / " counter(pages); font: 8pt sans-serif; color: #444; } }
 @page :first { @top-left { content: none; } @top-right { content: none; } }
 html { font-family: "DejaVu Serif", Georgia, serif; font-size: 10pt; line-height: 1.38; color: #111; }
@@ -794,6 +796,11 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
         pass
     doc.table(pd.DataFrame(sorted(vers.items()), columns=["p", "v"]), "Software versions of this run.",
               {"p": "Package", "v": "Version"}, cls="small", split=2)
+    seeds = dict(seeds or {})
+    if s3.get("sobol_N") and seeds.get("Sobol' base sample") is None:
+        seeds["Sobol' base sample"] = s3["sobol_N"]
+    if s3.get("seed") is not None:
+        seeds["seed of the uncertainty and Sobol' designs"] = s3["seed"]
     if seeds:
         doc.table(pd.DataFrame([(k, str(v)) for k, v in seeds.items() if v is not None], columns=["k", "v"]),
                   "Seeds and sample sizes of the random steps (same config and seed → the same tables).",
