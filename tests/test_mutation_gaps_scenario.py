@@ -8,6 +8,7 @@ values, median imputation, arithmetic mean with weights (a 1, b 1, c 2), so the 
 from the scenario file format documented in :mod:`analysis.scenario`, never from the code's output.
 """
 
+import copy
 import json
 import re
 
@@ -103,13 +104,14 @@ def test_intervention_label_and_error_name_the_cell_or_key():
     assert (e.file, e.row, e.column, e.message) == ("s.xlsx", 3, "Change", "bad")
     e = sheet.error("bad", "group", file="other.xlsx")
     assert (e.file, e.column) == ("s.xlsx", None)
+    # the key as written wins over the position (line 2 here, key of a merged document interventions[7])
     yml = sc.Intervention(["u1"], None, ["a"], "absolute", 1.0, 2,
-                          {"file": None, "key": "interventions[2]", "keys": {"units": "unit"}})
-    assert yml.label == "interventions[2]"
+                          {"file": None, "key": "interventions[7]", "keys": {"units": "unit"}})
+    assert yml.label == "interventions[7]"
     e = yml.error("bad", "units", file="s.yaml")
-    assert (e.file, e.message) == ("s.yaml", "key 'interventions[2].unit': bad")
-    assert yml.error("bad", "change").message == "key 'interventions[2].change': bad"
-    assert yml.error("bad").message == "key 'interventions[2]': bad"
+    assert (e.file, e.message) == ("s.yaml", "key 'interventions[7].unit': bad")
+    assert yml.error("bad", "change").message == "key 'interventions[7].change': bad"
+    assert yml.error("bad").message == "key 'interventions[7]': bad"
     bare = sc.Intervention(["u1"], None, ["a"], "absolute", 1.0, 4)
     assert bare.label == "intervention 4"
     assert bare.error("bad", "indicators").message == "key 'interventions[4].indicators': bad"
@@ -158,6 +160,8 @@ def test_unknown_codes_and_pairs():
     assert sc._unknown("unit", "u1;u2", ["u1", "u2"]) == ("unknown unit 'u1;u2': separate several codes with commas "
                                                          "(e.g. 'u1, u2')")
     assert sc._unknown("indicator", "zzz", ["a"]).startswith("unknown indicator 'zzz'")
+    assert sc._unknown("unit", "u11", ["u1", "u2"]) == "unknown unit 'u11' (did you mean 'u1'?)"
+    assert sc._unknown("unit", "3510", [35.1, 3510.5]).startswith("unknown unit '3510' (did you mean '3510.5'")
     r1 = sc.Intervention(None, None, [], "absolute", 0.0, 1, {"row": 2})
     r2 = sc.Intervention(None, None, [], "absolute", 0.0, 3, {"row": 5})
     y2 = sc.Intervention(None, None, [], "absolute", 0.0, 3, {"key": "interventions[3]"})
@@ -206,6 +210,15 @@ def test_baseline_by_hand(b):
     # rank with another score, everyone else at baseline; ties share the better rank
     assert b.rank_of("u5", 60.0) == 1 and b.rank_of("u5", 53.0) == 3 and b.rank_of("u5", 50.0) == 4
     assert b.level_of(39.9) == "L1 low" and b.level_of(40.0) == "L2 mid" and b.level_of(60.0) == "L3 high"
+    no_bands = copy.copy(b)
+    no_bands.bands = None
+    assert no_bands.level_of(50.0) is None
+    # one unit scored alone on the frozen yardstick: every aggregate, named after the unit
+    row = b.raw.loc["u5"].copy()
+    row["a"] = 40.0
+    out = b.score_row("u5", row)
+    assert out.name == "u5" and list(out.index) == ["I"]
+    assert out["I"] == pytest.approx(_idx(40, 90, 5))
 
 
 @pytest.mark.parametrize("ref, expected", [
@@ -428,6 +441,8 @@ def test_baseline_from_run_refuses_what_is_not_a_good_run(tmp_path):
         with pytest.raises(InputError) as e:
             sc.baseline_from_run(d)
         assert re.search(match, e.value.message), e.value.message
+        if content is not None:
+            assert str(e.value.file) == str(d / "manifest.json")
         return e.value
 
     e = refused(None, "^not a run folder \\(no manifest.json\\)$")
@@ -445,3 +460,48 @@ def test_baseline_from_run_refuses_what_is_not_a_good_run(tmp_path):
     f.write_text("x\n")
     refused({"inputs": {"data": {"path": str(f), "sha256": "0" * 64}}},
             f"^input 'data' \\({f}\\) has changed since the run \\(SHA-256 differs\\)$")
+
+
+FW_YAML = """\
+name: hand
+tree:
+  code: I
+  children:
+    - {code: a, weight: 1, direction: 1}
+    - {code: b, weight: 3, direction: 1}
+"""
+
+
+def test_baseline_from_run_finds_the_inputs_and_the_year(tmp_path):
+    from analysis.manifest import sha256
+
+    src = tmp_path / "inputs"
+    src.mkdir()
+    fw = src / "fw.yaml"
+    fw.write_text(FW_YAML)
+    data = src / "data.csv"
+    # two years; in 2024 u1 = (a 0, b 0), u2 = (10, 10); in 2025 u1 = (10, 0), u2 = (0, 10)
+    data.write_text("uCode,year,a,b\nu1,2024,0,0\nu2,2024,10,10\nu1,2025,10,0\nu2,2025,0,10\n")
+    spec = src / "spec.yaml"
+    spec.write_text("normalise: {method: minmax, range: [0, 1]}\n")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "data.csv").write_bytes(data.read_bytes())          # found next to the manifest
+    manifest = {"tool": "maturasi", "year": 2024, "inputs": {
+        "framework": {"path": str(fw), "builtin": True},        # taken as written, no checksum
+        "data": {"path": "data.csv", "sha256": sha256(data)},
+        "spec": {"path": "moved/spec.yaml", "abspath": str(spec), "sha256": sha256(spec)}}}
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    b = sc.baseline_from_run(run)
+    # the manifest's year; min-max to [0, 1] (the spec), weights 1 and 3: u1 0, u2 1
+    assert b.year == 2024
+    assert b.aggregates["I"].to_dict() == {"u1": 0.0, "u2": 1.0}
+    b25 = sc.baseline_from_run(run, year=2025)
+    assert b25.year == 2025
+    assert b25.aggregates["I"].to_dict() == {"u1": 0.25, "u2": 0.75}
+    # without a spec in the manifest the defaults apply (min-max to [0, 100])
+    manifest["inputs"].pop("spec")
+    manifest.pop("year")
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    b = sc.baseline_from_run(run)
+    assert b.year == 2025 and b.aggregates["I"].to_dict() == {"u1": 25.0, "u2": 75.0}
