@@ -396,11 +396,12 @@ def province_strip(unit_scores: pd.Series, province: pd.Series, means: pd.Series
 def dimension_weight_bars(weights: pd.DataFrame, labels: dict | None = None, set_labels: dict | None = None):
     """Dimension weights (share of the index) per weight set, horizontal grouped bars, legend outside."""
     W = weights.dropna(axis=1, how="all").rename(index=labels or {}, columns=set_labels or {})
-    fig, ax = plt.subplots(figsize=(TEXT_WIDTH_IN, 0.42 * len(W) * max(1, W.shape[1]) / 3 + 1.0))
-    W.iloc[::-1].plot.barh(ax=ax, width=0.8, color=sns.color_palette("deep", W.shape[1]))
+    fig, ax = plt.subplots(figsize=(TEXT_WIDTH_IN, 0.3 * len(W) * max(1, W.shape[1]) / 3 + 1.0))
+    W.iloc[::-1, ::-1].plot.barh(ax=ax, width=0.8, color=sns.color_palette("deep", W.shape[1])[::-1])
     ax.set_xlabel("weight within the index / bobot dalam indeks", fontsize=7.5)
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    handles, names = ax.get_legend_handles_labels()   # legend top to bottom = bars top to bottom
+    ax.legend(handles[::-1], names[::-1], fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     sns.despine(ax=ax)
     fig.tight_layout()
     return fig
