@@ -32,7 +32,7 @@ def _data():
 
 def _framework():
     return Framework([Node("I", None, 1, False), Node("a", "I", 1, True, unit="%"),
-                      Node("b", "I", 1, True, unit="score 0-100"),
+                      Node("b", "I", 1, True, unit="score 0-100", goal_min=0.0, goal_max=95.0),
                       Node("c", "I", 2, True, direction=-1, goal_min=0.0, goal_max=10.0)])
 
 
@@ -236,6 +236,7 @@ def test_targets_for_a_lower_is_better_indicator_and_groups(b):
     assert sc._targets(b, "c", "p75", ["u5"], None) == {"u5": 2.0}
     assert sc._targets(b, "c", "p90", ["u5"], None) == {"u5": pytest.approx(1.4)}
     assert sc._targets(b, "c", "goalpost", ["u5"], None) == {"u5": 0.0}     # goal_min for direction −1
+    assert sc._targets(b, "b", "goalpost", ["u5"], None) == {"u5": 95.0}    # goal_max for direction +1
     # best within one's cluster: cluster 1 = {u1, u2} -> 1; cluster 2 = {u3, u4, u5} -> 3 (a: 20 and 40)
     assert sc._targets(b, "c", "cluster_best", ["u2", "u5"], None) == {"u2": 1.0, "u5": 3.0}
     assert sc._targets(b, "a", "cluster_best", ["u2", "u5"], None) == {"u2": 20.0, "u5": 40.0}
@@ -330,7 +331,7 @@ def test_renormalise_refits_on_the_changed_data(b):
     # re-normalised: a' = 100·(a − 10)/60 and u5's imputed median stays 25 (raw is re-imputed: median 25)
     assert r.table.at["u2", "scenario_score"] == pytest.approx((100 * 10 / 60 + 25 + 150) / 4)
     assert r.table.at["u4", "scenario_score"] == pytest.approx((100 + 75 + 50) / 4)
-    m = sc.compare_modes(b, {"interventions": [it]})
+    m = sc.compare_modes(b.result, {"interventions": [it]})     # a built Result is accepted as well
     assert list(m.columns) == ["frozen_score", "renormalised_score", "frozen_rank", "renormalised_rank",
                                "score_difference"]
     np.testing.assert_allclose(m["score_difference"], m["renormalised_score"] - m["frozen_score"])
@@ -505,3 +506,16 @@ def test_baseline_from_run_finds_the_inputs_and_the_year(tmp_path):
     (run / "manifest.json").write_text(json.dumps(manifest))
     b = sc.baseline_from_run(run)
     assert b.year == 2025 and b.aggregates["I"].to_dict() == {"u1": 25.0, "u2": 75.0}
+
+
+def test_default_costs_and_the_normalised_change(b):
+    # one over the observed raw range: a 1/30, b 1/40, c 1/4; own costs: unnamed indicators cannot move (1e12)
+    np.testing.assert_allclose(sc._costs(b, ["a", "b", "c"], None), [1 / 30, 1 / 40, 1 / 4])
+    np.testing.assert_allclose(sc._costs(b, ["a", "b"], {"a": 2.0}), [2.0, 1e12])
+    flat = copy.copy(b)
+    flat.raw = b.raw.assign(a=7.0, b=NAN)
+    np.testing.assert_allclose(sc._costs(flat, ["a", "b"], None), [1.0, 1.0])   # no range: cost 1 per unit
+    # exact change of the normalised score through the frozen normalisation: a 10 -> 25 is 50 points,
+    # c 5 -> 4 is +25 (lower is better)
+    assert sc._normalised_change(b, "a", 10.0, 25.0) == pytest.approx(50.0)
+    assert sc._normalised_change(b, "c", 5.0, 4.0) == pytest.approx(25.0)
