@@ -44,12 +44,13 @@ def lam3(A) -> float:
     return 1 + rho ** (1 / 3) + rho ** (-1 / 3)
 
 
-def err(fn, *args, msg: str, **where) -> InputError:
-    """Call ``fn``; it must raise InputError whose message contains ``msg`` and whose fields equal ``where``."""
+def err(fn, *args, msg: str, inside: bool = False, **where) -> InputError:
+    """Call ``fn``; it must raise InputError whose message starts with ``msg`` (or contains it, ``inside``)
+    and whose fields equal ``where``."""
     with pytest.raises(InputError) as ei:
         fn(*args)
     e = ei.value
-    assert isinstance(e.message, str) and msg in e.message, e.message
+    assert isinstance(e.message, str) and (msg in e.message if inside else e.message.startswith(msg)), e.message
     for k, v in where.items():
         assert getattr(e, k) == (str(v) if k == "file" and v is not None else v), (k, getattr(e, k))
     return e
@@ -105,6 +106,8 @@ def test_group_aip_geometric_mean_and_consistency_fields_are_weighted_means():
     expect = wa ** 0.75 * wb ** 0.25
     np.testing.assert_allclose(g.weights.to_numpy(), expect / expect.sum(), rtol=1e-12)
     assert g.measure == "GCI" and g.worst_pair is None and g.matrix.isna().all().all()
+    assert all(t == np.float64 for t in g.matrix.dtypes) and list(g.matrix.index) == [0, 1, 2]
+    assert ahp_group([A3, B3], aggregation="aip", node="N", warn=False).node == "N"
     # eigenvector method: λ_max, CI, CR are the expert-weighted means of the closed forms
     e = ahp_group([A3, B3], aggregation="aip", expert_weights=[3, 1], warn=False)
     lam = 0.75 * lam3(A3) + 0.25 * 3.0
@@ -233,7 +236,7 @@ def test_read_ahp_formats_and_file_errors(tmp_path):
     err(read_ahp, tmp_path / "none.txt", msg="file not found", file=tmp_path / "none.txt")
     # a schema error names the file
     err(read_ahp, write(tmp_path, "k.yaml", "I:\n  labels: [a, b]\n  matrix: [[1, 3], ['1/3', 1]]\n  bogus: 1\n"),
-        msg="unknown key", file=tmp_path / "k.yaml")
+        msg="unknown key", inside=True, file=tmp_path / "k.yaml")
 
 
 def test_read_ahp_checks_each_matrix_and_names_the_expert(tmp_path):
@@ -241,7 +244,7 @@ def test_read_ahp_checks_each_matrix_and_names_the_expert(tmp_path):
             msg="matrix is not reciprocal: a[a,b] = 3 but a[b,a] = 0.5", file=tmp_path / "m.yaml", node="I")
     assert e.message.startswith("matrix is not reciprocal")
     e = err(read_ahp, write(tmp_path, "x.yaml", "I:\n  labels: [a, b]\n  experts: {ana: [[1, 3], [0.5, 1]]}\n"),
-            msg="matrix is not reciprocal: a[a,b] = 3", file=tmp_path / "x.yaml", node="I")
+            msg="matrix is not reciprocal: a[a,b] = 3", inside=True, file=tmp_path / "x.yaml", node="I")
     assert e.message.startswith("expert 'ana': matrix is not reciprocal")
 
 
@@ -289,7 +292,7 @@ def test_read_ahp_csv_refusals_name_file_row_column_and_node(tmp_path):
     e = err(read_ahp, p, msg="empty 'row'", file=p, row=3, column="row")
     assert e.message == "empty 'row'"
     p = csv("d.csv", "node,row,col,value\nI,a,b,3\nI,b,c,abc\n")
-    e = err(read_ahp, p, msg="abc", file=p, node="I", row=3, column="value")
+    e = err(read_ahp, p, msg="abc", inside=True, file=p, node="I", row=3, column="value")
     p = csv("e.csv", "node,row,col,value\nI,a,b,3\nI,a,a,1.5\n")
     e = err(read_ahp, p, msg="diagonal entry (a, a) = 1.5, not 1", file=p, row=3, node="I")
     assert e.message == "diagonal entry (a, a) = 1.5, not 1"
@@ -328,6 +331,7 @@ def test_read_ahp_xlsx_sheets_per_node_and_expert(tmp_path):
     with pd.ExcelWriter(q) as xw:
         pd.DataFrame({"code": ["a", "b"], "a": [1, 0.5], "b": [3, 1]}).to_excel(xw, sheet_name="I@e", index=False)
     e = err(read_ahp, q, msg="expert 'e': matrix is not reciprocal", file=q, node="I")
+    e = err(read_ahp, q, msg="matrix is not reciprocal", inside=True, file=q, node="I")
 
 
 # --- consistency report ----------------------------------------------------------------------------
@@ -422,17 +426,26 @@ def test_budget_refusals(tmp_path):
     fw = fw2()
     A = _alloc()
     dup = pd.concat([A, A.iloc[[0]]])
-    err(budget_allocation, fw, dup, msg="expert 'e1' is listed twice")
-    err(budget_allocation, fw, A.assign(I=1), msg="budget allocation names unknown node 'I'", column="I")
+    err(budget_allocation, fw, dup, msg="expert 'e1' is listed twice", file=None)
+    err(budget_allocation, fw, A.assign(I=1), msg="budget allocation names unknown node 'I'", column="I", file=None)
     err(budget_allocation, fw, A.assign(x00=["a", 20, 30]), msg="non-numeric points 'a' from expert 'e1'",
-        column="x00")
-    err(budget_allocation, fw, A.assign(x00=[np.inf, 20, 30]), msg="points must be finite, got inf",
-        column="x00")
-    err(budget_allocation, fw, A.assign(x00=[50, -20, 30]), msg="negative points from expert 'e2'", column="x00")
+        column="x00", file=None)
+    err(budget_allocation, fw, A.assign(x00=[50, np.inf, 30]), msg="points must be finite, got inf",
+        column="x00", file=None)
+    err(budget_allocation, fw, A.assign(x00=[0, -20, 30]), msg="negative points from expert 'e2'", column="x00")
     err(budget_allocation, fw, A.drop(columns="x02"), msg="budget for 'D0' lacks its child 'x02'", node="D0")
     B = A.astype(float)
     B.loc["e2", "x01"] = np.nan
-    err(budget_allocation, fw, B, msg="expert 'e2' leaves 'x01' blank in 'D0'", node="D0")
+    err(budget_allocation, fw, B, msg="expert 'e2' leaves 'x01' blank in 'D0'", node="D0", file=None)
+    # an expert who skips a node does not stop the checks of the experts after them
+    S = A.astype(float)
+    S.loc["e1", ["x00", "x01", "x02"]] = np.nan
+    S.loc["e2", "x00"] = 30
+    err(budget_allocation, fw, S, msg="expert 'e2' allocates 110 points over the children of 'D0', not 100")
+    # the tolerance is relative to the budget but at least tol in absolute terms (max(1, budget))
+    T = pd.DataFrame({"x10": [0.6 + 1.5e-6], "x11": [0.4]}, index=["p"])
+    with pytest.raises(InputError, match="allocates 1 points over the children of 'D1', not 1"):
+        budget_allocation(fw, T, budget=1.0)
     Z = pd.DataFrame({"x10": [0.0], "x11": [0.0]}, index=["z"])
     with pytest.raises(InputError) as ei:
         budget_allocation(fw, Z, budget=None)
@@ -452,6 +465,16 @@ def test_budget_refusals(tmp_path):
     with pytest.raises(InputError) as ei:
         budget_allocation(fw, p)
     assert ei.value.file == str(p)
+    # checks that need the framework name the file as well
+    for text, where in (("expert,x10,zz\np,70,30\n", {"column": "zz"}),
+                        ("expert,x10\np,100\n", {"node": "D1"}),
+                        ("expert,x10,x11,x00,x01,x02\np,70,30,50,,50\n", {"node": "D0"})):
+        p.write_text(text)
+        with pytest.raises(InputError) as ei:
+            budget_allocation(fw, p)
+        assert ei.value.file == str(p), text
+        for k, v in where.items():
+            assert getattr(ei.value, k) == v, (text, k)
 
 
 # --- equal and explicit weights ----------------------------------------------------------------------
