@@ -308,7 +308,7 @@ class PlannerApp:
         info = ""
         if len(row):
             r = row.iloc[0]
-            info = (f"{html.escape(label('run_data', L))}: {html.escape(str(r['data']))}<br>"
+            info = (f"{html.escape(label('run_data', L))}: {html.escape(_shown_path(r['data']))}<br>"
                     f"{html.escape(label('run_date', L))}: {html.escape(str(r['created'])[:16].replace('T', ' '))}"
                     " UTC")
         why = {"demo": "demo_opened", "first": "first_opened"}.get(self.reason)
@@ -447,6 +447,15 @@ class PlannerApp:
                      label("cost", L)]
         self.p_path.object = (f"<h3>{label('path', L)}</h3><p class='mtr-note' id='mtr-path-msg'>{msg}</p>"
                               + (_table(m, L, 3, index=False) if len(m) else ""))
+
+
+def _shown_path(path) -> str:
+    """A data path as the page shows it: relative to the working folder when it lies inside it."""
+    p = Path(str(path))
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve())) if p.is_absolute() else str(p)
+    except ValueError:
+        return str(p)
 
 
 def _table(df: pd.DataFrame, lang: str, decimals: int, index: bool = True) -> str:
