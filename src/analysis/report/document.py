@@ -215,6 +215,8 @@ class Document:
                     klass = ("num " if num else "") + ("gap" if i and j == 0 else "")
                     cells.append(f"<td class='{klass.strip()}'>{_fmt(v, (digits or {}).get(c, 2))}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
+        if per <= 25:   # a short table is never split from its caption or over two pages
+            cls = f"{cls} keep".strip()
         self.parts.append(f"<table class='{cls}'><caption><b>Table {self.n_tab} / Tabel {self.n_tab}.</b> "
                           f"{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>"
                           + "".join(body) + "</tbody></table>")
@@ -258,7 +260,7 @@ caption { caption-side: top; margin-bottom: 1.5mm; }
 table { border-collapse: collapse; width: 100%; font: 8pt "DejaVu Sans", sans-serif; margin: 3mm 0 5mm;
   break-inside: auto; }
 table.small { font-size: 7pt; }
-table.split { break-inside: avoid; }
+table.split, table.keep { break-inside: avoid; }
 table.split td { white-space: nowrap; padding-top: 0.4mm; padding-bottom: 0.4mm; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
