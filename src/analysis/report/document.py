@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..i18n import bilingual, gettext
+from ..i18n import bilingual, format_number, gettext
 from .steps import load_summary, method_text
 
 __all__ = ["Document", "report_html", "caveats", "relative", "PROJECT_ROOT", "REFERENCES", "HEADINGS"]
@@ -535,14 +535,22 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
           + (f"; the most influential choice is the {_n(st_top['factor'])} (total-order Sobol' index "
              f"{st_top['ST']:.2f})." if st_top else ".")
           + f" The section on limitations lists {len(cav)} caveats generated from these results.")
-    doc.id_p(f"Indeks dihitung untuk {n} daerah dan {len(fw.indicators)} indikator"
-             + (f" pada tahun {yr}" if yr is not None else "") + f". Median indeks {score.median():.1f} "
-             f"(rentang {score.min():.1f}–{score.max():.1f}); skor tertinggi: {names.get(top, top)} "
-             f"({score[top]:.1f})."
-             + (f" Median lebar interval peringkat 90% adalah {s3['median_interval_width']:.0f} peringkat."
-                if s3.get("median_interval_width") is not None else "")
-             + f" Bagian keterbatasan mencatat {len(cav)} hal yang perlu diperhatikan."
-             + (" Data ini adalah data demonstrasi sintetis." if synthetic else ""))
+    # the Bahasa Indonesia summary: English message templates translated through the catalogue
+    def num(x, d=1):
+        return format_number(x, "id", d)
+
+    parts = [gettext("Index of {n} units and {k} indicators, year {year}: median {median}, range {lo}–{hi}; "
+                     "highest score {top} ({score}).", "id").format(
+        n=n, k=len(fw.indicators), year="—" if yr is None else yr, median=num(score.median()),
+        lo=num(score.min()), hi=num(score.max()), top=names.get(top, top), score=num(score[top]))]
+    if s3.get("median_interval_width") is not None:
+        parts.append(gettext("The median 90% rank interval spans {width} places.", "id").format(
+            width=num(s3["median_interval_width"], 0)))
+    parts.append(gettext("The section on limitations lists {count} caveats generated from the results.",
+                         "id").format(count=len(cav)))
+    if synthetic:
+        parts.append(gettext("These are synthetic demonstration data.", "id"))
+    doc.id_p(" ".join(parts))
 
     # --- data and coverage ------------------------------------------------------------------------
     doc.section("Data and coverage", "data", page_break=True)
