@@ -433,3 +433,19 @@ def test_profiles_columns_crosstabs_and_labels_against_all_units(demo):
     T = demo.aggregates.xs(2025, level="year")[dims]
     z = (pr.means[dims] - T.mean()) / T.std(ddof=0)
     np.testing.assert_allclose(pr.labels["mean_z"], z.mean(axis=1), rtol=1e-10)
+
+
+def test_profiles_of_plain_label_arrays_are_indexed_by_cluster(demo):
+    """Labels as a plain array (not a Series) are the units' labels in row order; tables are indexed by
+    'cluster' (the key the run summary and clusters.csv use)."""
+    from analysis.cluster import profiles
+
+    fw = demo.framework
+    dims = fw.children(fw.root)
+    T = demo.aggregates.xs(2025, level="year")
+    lab = np.arange(len(T)) % 3
+    pr = profiles(demo, lab, year=2025)
+    np.testing.assert_allclose(pr.means[dims].to_numpy(), T[dims].groupby(lab).mean().to_numpy(), rtol=1e-12)
+    assert pr.means.index.name == "cluster" and pr.sizes.index.name == "cluster"
+    assert pr.crosstabs["type"].columns.name == "cluster" and pr.medoids.index.name == "cluster"
+    assert pr.sizes.tolist() == [172, 171, 171]
