@@ -449,3 +449,17 @@ def test_profiles_of_plain_label_arrays_are_indexed_by_cluster(demo):
     assert pr.means.index.name == "cluster" and pr.sizes.index.name == "cluster"
     assert pr.crosstabs["type"].columns.name == "cluster" and pr.medoids.index.name == "cluster"
     assert pr.sizes.tolist() == [172, 171, 171]
+
+
+def test_medoids_without_features_use_the_dimension_scores(demo):
+    from analysis.cluster import profiles
+
+    fw = demo.framework
+    D = demo.aggregates.xs(2025, level="year")[fw.children(fw.root)].to_numpy()
+    lab = np.arange(len(D)) % 2
+    med = profiles(demo, lab, year=2025).medoids
+    codes = demo.aggregates.xs(2025, level="year").index
+    for c in (0, 1):
+        P = D[lab == c]
+        d = np.sqrt(((P[:, None, :] - P[None, :, :]) ** 2).sum(-1)).sum(1)
+        assert med.loc[c, "uCode"] == codes[lab == c][int(np.argmin(d))]
