@@ -519,3 +519,49 @@ def test_default_costs_and_the_normalised_change(b):
     # c 5 -> 4 is +25 (lower is better)
     assert sc._normalised_change(b, "a", 10.0, 25.0) == pytest.approx(50.0)
     assert sc._normalised_change(b, "c", 5.0, 4.0) == pytest.approx(25.0)
+
+
+def test_a_panel_with_a_reference_year_keeps_its_yardstick_in_both_modes():
+    # min-max fitted on the reference year 2024 (a 0..30, b 0..100), equal weights (the spec's, not the
+    # framework's 1 : 3), baseline year 2025: I = (100·a/30 + b)/2
+    data = pd.DataFrame({"uCode": ["u1", "u2", "u3", "u4"] * 2, "year": [2024] * 4 + [2025] * 4,
+                         "a": [0.0, 10.0, 20.0, 30.0, 5.0, 15.0, 25.0, 35.0],
+                         "b": [0.0, 100.0, 50.0, 20.0, 10.0, 20.0, 30.0, 40.0]})
+    fw = Framework([Node("I", None, 1, False), Node("a", "I", 1, True), Node("b", "I", 3, True)])
+    base = sc.Baseline(build(fw, data, {"weights": "equal", "normalise": {"method": "minmax", "reference_year": 2024}}))
+    assert base.year == 2025
+    np.testing.assert_allclose(base.aggregates["I"].to_numpy(), [(50 / 3 + 10) / 2, (50 + 20) / 2, (250 / 3 + 30) / 2,
+                                                                 (350 / 3 + 40) / 2])
+    it = {"units": ["u1"], "indicators": ["a"], "change": "=20"}          # a' = 200/3
+    for mode in ("frozen", "renormalise"):     # the yardstick is another year's data: not refitted
+        r = sc.run_scenario(base, {"interventions": [it]}, mode=mode)
+        assert r.table.at["u1", "scenario_score"] == pytest.approx((200 / 3 + 10) / 2), mode
+        assert r.table.at["u2", "delta_score"] == 0
+        assert r.normalised.at["u1", "a"] == pytest.approx(200 / 3)
+    # recompute: frozen by default, returns (normalised, aggregates)
+    vals = base.raw.copy()
+    vals.loc["u4", "b"] = 100.0
+    norm, aggs = base.recompute(vals)
+    assert norm.at["u4", "b"] == 100.0 and norm.at["u4", "a"] == pytest.approx(350 / 3)
+    assert aggs.at["u4", "I"] == pytest.approx((350 / 3 + 100) / 2)
+
+
+def test_scenario_file_errors_name_the_file_and_empty_contributions(b, tmp_path):
+    f = tmp_path / "s.yaml"
+    for line, msg in (("[u9]\n    indicators: [a]", "unknown unit 'u9'"), ("[u1]\n    indicators: [zz]",
+                                                                           "unknown indicator 'zz'")):
+        f.write_text(f"interventions:\n  - units: {line}\n    change: '+1'\n")
+        with pytest.raises(InputError) as e:
+            sc.run_scenario(b, f)
+        assert str(e.value.file) == str(f) and msg in e.value.message
+    # compare_scenarios and contributions also take a built Result; modes are passed through
+    s1 = {"interventions": [{"units": ["u4"], "indicators": ["a"], "change": "=70"}]}
+    t = sc.compare_scenarios(b.result, {"one": s1}, units=["u2"], mode="renormalise")
+    assert t.at[0, "scenario_score"] == pytest.approx((100 * 10 / 60 + 25 + 150) / 4)
+    m = sc.compare_modes(b, s1)
+    assert m.at["u2", "renormalised_score"] == pytest.approx((100 * 10 / 60 + 25 + 150) / 4)
+    r = sc.run_scenario(b, s1)
+    c = sc.contributions(b.result, r, "u4")
+    assert c.to_dict() == {"a": pytest.approx(100 * 30 / 30 / 4)}
+    empty = sc.contributions(b, r, "u1")
+    assert empty.empty and empty.name == "u1" and empty.dtype == float
