@@ -765,3 +765,71 @@ def test_retained_factors_rule_edges():
     assert retained_factors([6.0, 1.4, 1.2] + [0.44] * 10) == 2
     assert retained_factors([2.0, 1.5, 1.0, 0.5], min_eigen=0.9) == 3
     assert retained_factors([2.0, 1.5, 1.0, 0.5], min_share=0.3) == 1
+
+
+# --- third round: AHP core details ---------------------------------------------------------------------
+
+def one_off(n: int, t: float) -> np.ndarray:
+    """Consistent matrix of priorities 1, 2, …, n with judgement (0, 1) multiplied by ``t``."""
+    w = np.arange(1.0, n + 1)
+    A = w[:, None] / w[None, :]
+    A[0, 1] *= t
+    A[1, 0] /= t
+    return A
+
+
+def test_two_by_two_has_zero_ci_and_gci_uses_the_given_priorities():
+    r = ahp(np.array([[1, 5], [0.2, 1]]))
+    assert (r.lambda_max, r.ci, r.cr) == (2.0, 0.0, 0.0)
+    from analysis.weights.ahp import gci
+
+    # GCI with given priorities w: 2/((n−1)(n−2)) Σ_{i<j} ln²(a_ij w_j / w_i), here n = 3 (factor 1)
+    w = np.array([0.5, 0.3, 0.2])
+    e = [A3[0, 1] * w[1] / w[0], A3[0, 2] * w[2] / w[0], A3[1, 2] * w[2] / w[1]]
+    assert gci(A3, w) == pytest.approx(sum(math.log(x) ** 2 for x in e), rel=1e-12)
+    assert gci(A3, w) != pytest.approx(gci(A3))
+
+
+def test_worst_pair_and_its_consistent_value_in_the_warning():
+    """With one judgement of a consistent matrix off by t = 9, that judgement is the worst; the warning
+    quotes it and the value w_i / w_j the priorities imply."""
+    A = one_off(4, 9.0)
+    labels = ["p", "q", "r", "s"]
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        res = ahp(A, labels, method="geometric", node="N")
+    assert res.worst_pair == ("p", "q")
+    w = res.weights
+    ws = [x for x in rec if issubclass(x.category, InputWarning)]
+    assert len(ws) == 1
+    msg = str(ws[0].message)
+    assert f"the most inconsistent judgement is p vs q (a = {A[0, 1]:g}, consistent value {w['p'] / w['q']:.3g})" in msg
+    assert ws[0].filename == __file__                                 # attributed to the caller's line
+    # CR undefined (n > 10): the warning, too, points at the caller
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        ahp(one_off(11, 2.0))
+    ws = [x for x in rec if "published for n ≤ 10" in str(x.message)]
+    assert len(ws) == 1 and ws[0].filename == __file__
+    # the table shows the worst pair too
+    assert consistency_table({"N": res}).loc[0, "worst_pair"] == "p vs q"
+
+
+def test_read_ahp_xlsm_empty_workbook_and_no_scale_warning(tmp_path):
+    p = tmp_path / "c.xlsm"
+    with pd.ExcelWriter(p, engine="openpyxl") as xw:
+        pd.DataFrame({"code": ["a", "b"], "a": [1, 0.25], "b": [4, 1]}).to_excel(xw, sheet_name="I", index=False)
+    np.testing.assert_array_equal(read_ahp(p)["I"]["experts"]["matrix"], [[1, 4], [0.25, 1]])
+    q = tmp_path / "e.xlsx"
+    q.write_bytes(b"")
+    err(read_ahp, q, msg="the AHP comparison file is empty", file=q)
+    # a judgement beyond Saaty's 1–9 scale is read without a warning (it is reported when weights are computed)
+    y = write(tmp_path, "s.yaml", "I:\n  labels: [a, b]\n  matrix: [[1, 12], ['1/12', 1]]\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_ahp(y)
+
+
+def test_budget_without_a_fixed_total_accepts_small_totals():
+    r = budget_allocation(fw2(), pd.DataFrame({"x10": [0.3], "x11": [0.2]}, index=["p"]), budget=None)
+    assert r.weights["x10"] == pytest.approx(0.6)
