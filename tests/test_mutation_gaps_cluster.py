@@ -463,3 +463,13 @@ def test_medoids_without_features_use_the_dimension_scores(demo):
         P = D[lab == c]
         d = np.sqrt(((P[:, None, :] - P[None, :, :]) ** 2).sum(-1)).sum(1)
         assert med.loc[c, "uCode"] == codes[lab == c][int(np.argmin(d))]
+
+
+def test_units_without_names_are_shown_by_code(tmp_path):
+    d = pd.read_csv(DEMO_DIR / "smartcity_2025.csv", dtype={"uCode": str}).drop(columns="uName")
+    d.to_csv(tmp_path / "d.csv", index=False)
+    res = build("kominfo_gm100sc", tmp_path / "d.csv", {"normalise": {"method": "minmax"},
+                                                         "impute": {"method": "median"}})
+    ty = cluster.typology(res, k=2, n_boot=0, seed=0)
+    assert (ty.profiles.medoids["uName"] == ty.profiles.medoids["uCode"]).all()
+    assert "uName" not in ty.peers.columns
