@@ -341,3 +341,15 @@ def test_coinr_bootstrap_intervals_have_the_normal_width():
     h = sobol_coinr(Y, G, num_resamples=4000, conf_level=0.50, seed=3)
     np.testing.assert_allclose((h["S1_high"] - h["S1_low"]) / (d["S1_high"] - d["S1_low"]),
                                sps.norm.ppf(0.75) / z, rtol=0.08)
+
+
+def test_split_sobol_blocks_and_a_length_that_does_not_fit():
+    from analysis.uncertainty.sensitivity import split_sobol
+
+    Y = np.arange(12.0)                      # N = 3 blocks of G + 2 = 4 rows: A, AB_1, AB_2, B
+    yA, yB, yAB = split_sobol(Y, 2)
+    np.testing.assert_array_equal(yA, [0, 4, 8])
+    np.testing.assert_array_equal(yB, [3, 7, 11])
+    np.testing.assert_array_equal(yAB, [[1, 2], [5, 6], [9, 10]])
+    with pytest.raises(ValueError, match=r"^output length 7 is not a multiple of G \+ 2 = 4$"):
+        split_sobol(np.arange(7.0), 2)
