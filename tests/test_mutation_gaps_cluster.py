@@ -473,3 +473,31 @@ def test_units_without_names_are_shown_by_code(tmp_path):
     ty = cluster.typology(res, k=2, n_boot=0, seed=0)
     assert (ty.profiles.medoids["uName"] == ty.profiles.medoids["uCode"]).all()
     assert "uName" not in ty.peers.columns
+
+
+def test_typology_defaults_and_feature_options_reach_the_steps(demo, monkeypatch):
+    from analysis.cluster import Selection, Stability
+
+    seen = {}
+    real_features = cluster.features
+
+    def spy_features(result, on="dimensions", **kw):
+        seen["features"] = (on, kw)
+        return real_features(result, on, **kw)
+
+    def fake_select(X, ks, method, *, seed, choose, **kw):
+        seen["select"] = (list(ks), seed, choose)
+        return Selection(pd.DataFrame({"gap": [0.0]}, index=pd.Index([1], name="k")), 2, "k = 2")
+
+    def fake_stability(X, lab, k, method, *, n_boot, seed, **kw):
+        seen["stability"] = (n_boot, seed)
+        return Stability(pd.Series({0: 0.9, 1: 0.9}), pd.Series({0: 0.0, 1: 0.0}), np.array([1.0]), 0.6)
+
+    monkeypatch.setattr(cluster, "features", spy_features)
+    monkeypatch.setattr(cluster, "select_k", fake_select)
+    monkeypatch.setattr(cluster, "stability", fake_stability)
+    cluster.typology(demo, year=2025)
+    assert seen["features"] == ("dimensions", {"level": None, "scale": "standard", "year": 2025})
+    assert seen["select"] == (list(range(2, 9)), 0, "silhouette") and seen["stability"] == (100, 0)
+    cluster.typology(demo, on="indicators", level=2, scale="minmax", k=2, n_boot=0, year=2025)
+    assert seen["features"] == ("indicators", {"level": 2, "scale": "minmax", "year": 2025})
