@@ -320,10 +320,11 @@ def _check_weights(df: pd.DataFrame, col: str, path: Path) -> list[float]:
 
     try:
         x = to_numbers(df, [col], file=path, required=True)[col].to_numpy()
-    except InputError:
-        x = None
-    bad = (np.ones(len(df), dtype=bool) if x is None
-           else (x < 0) if col.endswith("*") else ~((x >= 0) & (x <= 1)))
+    except InputError:  # refused as every table cell is, at the first bad cell
+        for i in range(len(df)):
+            table_number(df, i, col, file=path, what="weight")
+        raise
+    bad = (x < 0) if col.endswith("*") else ~((x >= 0) & (x <= 1))
     for i in np.flatnonzero(bad)[:1]:
         v = table_number(df, int(i), col, file=path, what="weight")
         if col.endswith("*"):
