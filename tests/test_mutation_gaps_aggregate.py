@@ -165,6 +165,9 @@ def test_mpi_stats_column_rules():
         ag.mpi_stats(np.array([[1.0, 0.0], [NAN, 1.0], [NAN, 5.0]]))
     assert str(e.value) == ("Mazziotta–Pareto: child number 1 of this node has fewer than two available values "
                             "to standardise; drop it or use another method")
+    # the message names the child that has fewer than two, not one that has exactly two
+    with pytest.raises(InputError, match="child number 2 of this node has fewer than two"):
+        ag.mpi_stats(np.array([[1.0, 0.0], [2.0, NAN], [NAN, NAN]]))
     # an all-missing column is refused the same way, without a RuntimeWarning on the way
     with pytest.raises(InputError, match="child number 2 of this node has fewer than two"):
         _quiet(ag.mpi_stats, np.array([[1.0, NAN], [2.0, NAN], [3.0, NAN]]))
