@@ -122,6 +122,25 @@ def test_spbe_index_equals_flat_formula_and_predicates():
     assert list(res.levels) == list(bands.assign(flat))
 
 
+def test_spbe_exact_edge_gets_the_regulation_predicate():
+    """An index exactly on a band edge by the regulation's flat formula (21/5 = 4.2, "Memuaskan") gets
+    that predicate although the nested weighted means land one rounding error below it (4.199999999999999)."""
+    fw = load_framework("spbe_2020")
+    levels = [int(c) for c in "45354443535554555444455343453355544534545543334"]
+    assert len(levels) == 47
+    w = np.array([fw.nodes[c].weight for c in fw.indicators])
+    from fractions import Fraction
+    exact = sum(Fraction(lv) * Fraction(str(wt)) for lv, wt in zip(levels, w)) / 100
+    assert exact == Fraction(21, 5)                                  # the regulation's index: exactly 4.2
+    df = pd.DataFrame([dict(zip(fw.indicators, map(float, levels)), uCode="31")])
+    res = build(fw, df, load_spec(SPECS / "spbe.yaml"))
+    assert res.index.iloc[0] == pytest.approx(4.2, abs=1e-12)
+    assert res.levels.iloc[0] == "Memuaskan"
+    bands = Bands.from_spec(load_spec(SPECS / "spbe.yaml")["levels"])
+    assert list(bands.assign(np.array([4.199999999999999, 4.2 - 1e-6, np.nextafter(1.8, 0)]))) == [
+        "Memuaskan", "Sangat Baik", "Cukup"]
+
+
 @pytest.mark.parametrize("unit, scores, final", [
     ("Kota Jambi 2024", [3.84, 3.18, 3.53, 3.63, 3.35], 3.48),
     ("Kota Kediri 2022", [3.60, 3.21, 3.23, 3.07, 3.65], 3.31),

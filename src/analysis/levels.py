@@ -8,7 +8,7 @@ from scipy.stats import rankdata
 
 from ._errors import InputError
 
-__all__ = ["rank_desc", "ranks", "percentiles", "Bands", "assign_levels"]
+__all__ = ["rank_desc", "ranks", "percentiles", "Bands", "assign_levels", "EDGE_RTOL", "reach"]
 
 
 def rank_desc(x: np.ndarray) -> np.ndarray:
@@ -36,12 +36,27 @@ def percentiles(scores: pd.DataFrame) -> pd.DataFrame:
     return scores.apply(pct)
 
 
+#: Relative tolerance below a band edge within which a score counts as on the edge (see :class:`Bands`).
+EDGE_RTOL = 1e-9
+
+
+def reach(scores):
+    """``scores`` raised by :data:`EDGE_RTOL` (relative, at least absolute for |s| < 1) for comparing
+    with band edges: ``reach(s) >= edge`` means ``s`` reached the edge up to floating-point rounding."""
+    s = np.asarray(scores, dtype=float)
+    return s + EDGE_RTOL * np.maximum(1.0, np.abs(s))
+
+
 class Bands:
     """Maturity levels from score thresholds.
 
     ``bands`` are the lower edges of every level but the first: with ``bands = [b1, …, bm]`` and
     ``m + 1`` labels, a score below ``b1`` gets ``labels[0]`` and a score ``s ≥ bm`` gets the last
     label; a score exactly on an edge belongs to the upper level (e.g. SPBE: 4.2 is "Memuaskan").
+    A score less than :data:`EDGE_RTOL` (relative) below an edge counts as on it: an official index
+    computed as nested weighted means can land one floating-point rounding error below the value
+    of the regulation's flat formula (SPBE: 4.199999999999999 for an exact 21/5), and must get the
+    same predicate.
 
     Parameters
     ----------
@@ -74,7 +89,7 @@ class Bands:
     def index_of(self, scores: np.ndarray) -> np.ndarray:
         """Level number 0…m of each score (−1 where missing)."""
         s = np.asarray(scores, dtype=float)
-        idx = np.searchsorted(np.asarray(self.bands), s, side="right")
+        idx = np.searchsorted(np.asarray(self.bands), reach(s), side="right")
         return np.where(np.isnan(s), -1, idx)
 
     def assign(self, scores) -> pd.Series | np.ndarray:

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from .levels import Bands, rank_desc
+from .levels import Bands, rank_desc, reach
 from .pipeline import build_cross_section
 from .select import year_slice
 
@@ -567,7 +567,7 @@ def _target_score(b: Baseline, unit: str, to, current: float | None = None) -> f
         if b.bands is None:
             raise InputError("'next' needs maturity bands in the spec")
         cur = float(b.aggregates.at[unit, root]) if current is None else float(current)
-        edges = [e for e in b.bands.bands if e > cur]
+        edges = [e for e in b.bands.bands if e > reach(cur)]
         if not edges:
             raise InputError(f"{unit} is already in the top level")
         return float(edges[0])
