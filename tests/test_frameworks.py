@@ -141,6 +141,22 @@ def test_spbe_exact_edge_gets_the_regulation_predicate():
         "Memuaskan", "Sangat Baik", "Cukup"]
 
 
+def test_spbe_official_method_refuses_levels_off_the_scale_and_needs_all_47():
+    """The regulation scores all 47 indicators at levels 1-5: a level 0 is refused (one line naming the
+    indicator), a missing indicator leaves the index undefined rather than reweighting the others."""
+    from analysis import InputError
+
+    fw = load_framework("spbe_2020")
+    spec = load_spec(SPECS / "spbe.yaml")
+    row = {c: float((i % 5) + 1) for i, c in enumerate(fw.indicators)}
+    bad = pd.DataFrame([{**row, "SPBE_I01": 0.0, "uCode": "31"}])
+    with pytest.raises(InputError, match=r"unit 31: 0 is outside the scale \[1, 5\] of SPBE_I01"):
+        build(fw, bad, spec)
+    ok = build(fw, pd.DataFrame([{**row, "uCode": "31"}, {**row, "SPBE_I47": np.nan, "uCode": "32"}]), spec)
+    assert ok.index.iloc[0] == pytest.approx(2.94)
+    assert np.isnan(ok.index.iloc[1])
+
+
 @pytest.mark.parametrize("unit, scores, final", [
     ("Kota Jambi 2024", [3.84, 3.18, 3.53, 3.63, 3.35], 3.48),
     ("Kota Kediri 2022", [3.60, 3.21, 3.23, 3.07, 3.65], 3.31),

@@ -27,7 +27,7 @@ from .schemas.spec import where_in_set
 from .spec import Spec, load_spec
 from .treat import treat, treat_frozen
 
-__all__ = ["Result", "build", "build_cross_section", "resolve_weights", "check_spec"]
+__all__ = ["Result", "build", "build_cross_section", "resolve_weights", "check_spec", "check_ranges"]
 
 
 @dataclass
@@ -226,6 +226,29 @@ def build_cross_section(values, units, framework, spec, weights, fitted=None, re
     return denom, imputed, treated, details, norm, fits, aggs, t
 
 
+def check_ranges(framework: Framework, values: pd.DataFrame, source=None) -> None:
+    """Refuse a value outside its indicator's ``[min, max]`` (spec ``strict_range: true``).
+
+    An official method scores every indicator on a fixed scale (SPBE capability levels 1-5, IDM
+    scores 0-5); a value outside it is a data error, not something to normalise away.
+    """
+    for c in framework.indicators:
+        n = framework.nodes[c]
+        if c not in values.columns or (n.goal_min is None and n.goal_max is None):
+            continue
+        x = values[c].to_numpy(dtype=float)
+        lo = -np.inf if n.goal_min is None else float(n.goal_min)
+        hi = np.inf if n.goal_max is None else float(n.goal_max)
+        bad = np.flatnonzero(~np.isnan(x) & ((x < lo) | (x > hi)))
+        if bad.size:
+            i = int(bad[0])
+            unit = values.index[i]
+            unit = " ".join(map(str, unit)) if isinstance(unit, tuple) else str(unit)
+            raise InputError(f"unit {unit}: {x[i]:g} is outside the scale [{lo:g}, {hi:g}] of {c} "
+                             f"({n.name}); the official method needs every value on it ({bad.size} value(s) "
+                             "outside)", file=source, column=c)
+
+
 def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | Dataset,
           spec: str | Path | dict | Spec | None = None, *, fitted: dict | None = None) -> Result:
     """Build the index.
@@ -254,6 +277,8 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
     src = ds.source
     try:
         check_spec(fw, sp, ds.units)
+        if sp.get("strict_range"):
+            check_ranges(fw, ds.values, src)
         weights = resolve_weights(fw, sp)
         timings: dict[str, float] = {}
         nspec = sp.get("normalise") or {}

@@ -155,6 +155,8 @@ class SpecModel(Schema):
     weight_sets: Text | dict[Text, Weights] | None = None
     aggregate: AggregateStep | None = None
     levels: LevelsStep | None = None
+    #: refuse indicator values outside the framework's [min, max] (official scales: SPBE levels 1-5, IDM 0-5)
+    strict_range: Annotated[bool, Field(strict=True)] = False
     seed: Annotated[Int, Field(ge=0)] = 0
 
 
