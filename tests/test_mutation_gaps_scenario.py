@@ -25,7 +25,7 @@ NAN = np.nan
 
 def _data():
     return pd.DataFrame({"uCode": ["u1", "u2", "u3", "u4", "u5"], "uName": ["A", "B", "C", "D", "E"],
-                         "province": ["P", "P", "Q", "Q", "Q"], "cluster": [1, 1, 2, 2, 2],
+                         "province": ["P", "P", "Q", "Q", "Q"], "cluster": [1, 2, 2, 1, 1],
                          "a": [10.0, 20.0, 30.0, 40.0, NAN], "b": [50.0, 60.0, 70.0, 80.0, 90.0],
                          "c": [1.0, 2.0, 3.0, 4.0, 5.0]})
 
@@ -237,9 +237,9 @@ def test_targets_for_a_lower_is_better_indicator_and_groups(b):
     assert sc._targets(b, "c", "p90", ["u5"], None) == {"u5": pytest.approx(1.4)}
     assert sc._targets(b, "c", "goalpost", ["u5"], None) == {"u5": 0.0}     # goal_min for direction −1
     assert sc._targets(b, "b", "goalpost", ["u5"], None) == {"u5": 95.0}    # goal_max for direction +1
-    # best within one's cluster: cluster 1 = {u1, u2} -> 1; cluster 2 = {u3, u4, u5} -> 3 (a: 20 and 40)
-    assert sc._targets(b, "c", "cluster_best", ["u2", "u5"], None) == {"u2": 1.0, "u5": 3.0}
-    assert sc._targets(b, "a", "cluster_best", ["u2", "u5"], None) == {"u2": 20.0, "u5": 40.0}
+    # best within one's cluster: cluster 1 = {u1, u4, u5} -> c 1, a 40; cluster 2 = {u2, u3} -> c 2, a 30
+    assert sc._targets(b, "c", "cluster_best", ["u2", "u5"], None) == {"u2": 2.0, "u5": 1.0}
+    assert sc._targets(b, "a", "cluster_best", ["u2", "u5"], None) == {"u2": 30.0, "u5": 40.0}
     assert sc._targets(b, "a", "cluster_best", ["u5"], "province") == {"u5": 40.0}
     with pytest.raises(InputError) as e:
         sc._targets(b, "a", "goalpost", ["u5"], None)
@@ -565,3 +565,55 @@ def test_scenario_file_errors_name_the_file_and_empty_contributions(b, tmp_path)
     assert c.to_dict() == {"a": pytest.approx(100 * 30 / 30 / 4)}
     empty = sc.contributions(b, r, "u1")
     assert empty.empty and empty.name == "u1" and empty.dtype == float
+
+
+def test_scenario_file_refusals_name_the_file_and_the_key(b, tmp_path):
+    f = tmp_path / "s.yaml"
+    cases = [
+        ("  - units: [u1]\n    indicators: [a]\n    change: '=101'\n", "interventions[1].change"),
+        ("  - group: {province: Z}\n    indicators: [a]\n    change: '+1'\n", "interventions[1].group"),
+        ("  - group: {region: Z}\n    indicators: [a]\n    change: '+1'\n", "interventions[1].group"),
+        ("  - units: [u1]\n    indicators: [a]\n    change: '+1'\n"
+         "  - units: [u1]\n    indicators: [a]\n    change: '+2'\n", "interventions[2].indicators"),
+    ]
+    for body, key in cases:
+        f.write_text("interventions:\n" + body)
+        with pytest.raises(InputError) as e:
+            sc.run_scenario(b, f)
+        assert str(e.value.file) == str(f) and e.value.message.startswith(f"key '{key}': "), e.value.message
+    # the valid range has 1e-9 of slack at both ends: 100.000000001 and -0.000000001 are accepted
+    r = _run(b, {"units": ["u1"], "indicators": ["a"], "change": "=100.000000001"},
+             {"units": ["u1"], "indicators": ["b"], "change": "=-0.000000001"})
+    assert r.values.at["u1", "a"] == 100.000000001 and r.values.at["u1", "b"] == -1e-9
+
+
+def test_to_a_reference_small_gains_better_units_kept_and_group_clusters(b):
+    # c is lower-is-better: u2 (c 2) to p90 (the 10th percentile, 1.4) improves by 0.6
+    r = _run(b, {"units": ["u2"], "indicators": ["c"], "change": {"to": "p90"}},
+             {"group": {"province": "P"}, "indicators": ["b"], "change": {"to": "median"}})
+    assert r.values.at["u2", "c"] == pytest.approx(1.4)
+    # b median 70: u1 (50) and u2 (60) improve to 70
+    assert list(r.values.loc[["u1", "u2"], "b"]) == [70.0, 70.0]
+    # u1 and u2 are already better than the median of c (3): they keep their values
+    r = _run(b, {"group": {"province": "P"}, "indicators": ["c"], "change": {"to": "median"}})
+    assert r.changed.empty and list(r.values["c"]) == [1.0, 2.0, 3.0, 4.0, 5.0]
+    # cluster_best within a group intervention: the group column is the cluster (best c in Q is 3)
+    r = _run(b, {"group": {"province": "Q"}, "indicators": ["c"], "change": {"to": "cluster_best"}})
+    assert list(r.values["c"]) == [1.0, 2.0, 3.0, 3.0, 3.0]
+    # no interventions: an empty list of changes with its columns
+    r = _run(b)
+    assert list(r.changed.columns) == ["uCode", "iCode", "before", "after", "intervention"] and r.changed.empty
+
+
+def test_a_missing_cell_that_was_not_imputed_needs_a_value(tmp_path):
+    base = sc.Baseline(build(_framework(), _data(), {"normalise": {"method": "minmax"}}))
+    f = tmp_path / "s.yaml"
+    f.write_text("interventions:\n  - units: [u5]\n    indicators: [a]\n    change: '+1'\n")
+    with pytest.raises(InputError) as e:
+        sc.run_scenario(base, f)
+    assert str(e.value.file) == str(f)
+    assert e.value.message == ("key 'interventions[1].change': a of u5 is missing and was not imputed; use an "
+                               "absolute value (=…)")
+    r = sc.run_scenario(base.result, {"interventions": [{"units": ["u5"], "indicators": ["a"], "change": "=40"}]})
+    # u5 = (100 + 100 + 0)/4 = 50 with a at the best 40
+    assert r.table.at["u5", "scenario_score"] == pytest.approx(50.0)
