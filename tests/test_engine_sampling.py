@@ -353,3 +353,67 @@ def test_split_sobol_blocks_and_a_length_that_does_not_fit():
     np.testing.assert_array_equal(yAB, [[1, 2], [5, 6], [9, 10]])
     with pytest.raises(ValueError, match=r"^output length 7 is not a multiple of G \+ 2 = 4$"):
         split_sobol(np.arange(7.0), 2)
+
+
+# --- replayed Sobol' designs (COINr's block layout) and stability notes ---------------------------
+
+def _coinr_design(ab_a: str = "AB_a", ab_b: str = "AB_b") -> pd.DataFrame:
+    """Two factors a, b, N = 2 base points, in COINr's layout: blocks A, B, AB_a, AB_b stacked."""
+    return pd.DataFrame({
+        "block": ["A", "A", "B", "B", ab_a, ab_a, ab_b, ab_b],
+        "a": [1, 2, 5, 6, 5, 6, 1, 2],
+        "b": [3, 4, 7, 8, 3, 4, 7, 8]})
+
+
+def test_coinr_blocks_by_name_or_number_and_salib_order():
+    from analysis.uncertainty.sensitivity import design_blocks
+
+    groups = {"a": ["a"], "b": ["b"]}
+    want = [0, 4, 6, 2, 1, 5, 7, 3]        # per base point: A, AB_a, AB_b, B (SALib's order)
+    for ab_a, ab_b in (("AB_a", "AB_b"), ("ab_A", "AB_B"), ("AB_1", "AB_2")):
+        order, layout = design_blocks(_coinr_design(ab_a, ab_b), groups)
+        assert layout == "coinr" and order.tolist() == want, (ab_a, ab_b)
+
+
+@pytest.mark.parametrize("ab_a, ab_b, why", [
+    ("AB_0", "AB_b", "block 'AB_0' is none of A, B, AB_<factor> (factors: a, b)"),
+    ("AB_a", "AB_3", "block 'AB_3' is none of A, B, AB_<factor> (factors: a, b)"),
+    ("AB_x", "AB_b", "block 'AB_x' is none of A, B, AB_<factor> (factors: a, b)"),
+    ("CD_a", "AB_b", "block 'CD_a' is none of A, B, AB_<factor> (factors: a, b)"),
+])
+def test_coinr_block_labels_that_name_no_factor(ab_a, ab_b, why):
+    from analysis import InputError
+    from analysis.uncertainty.sensitivity import design_blocks
+
+    with pytest.raises(InputError) as ei:
+        design_blocks(_coinr_design(ab_a, ab_b), {"a": ["a"], "b": ["b"]}, file="d.csv")
+    assert ei.value.message.endswith(": " + why) and ei.value.file == "d.csv"
+
+
+def test_coinr_missing_and_unequal_blocks_are_named():
+    from analysis import InputError
+    from analysis.uncertainty.sensitivity import design_blocks
+
+    groups = {"a": ["a"], "b": ["b"]}
+    d = _coinr_design()
+    with pytest.raises(InputError) as ei:
+        design_blocks(d[d["block"].isin(["A", "B"])], groups)
+    assert ei.value.message.endswith(": no rows in block(s) AB_a, AB_b")
+    with pytest.raises(InputError) as ei:
+        design_blocks(d.drop(index=5), groups)
+    assert ei.value.message.endswith(": blocks of unequal size (A: 2, B: 2, AB_a: 1, AB_b: 2)")
+
+
+def test_stability_notes_read_salib_and_coinr_intervals():
+    from analysis.uncertainty.sensitivity import stability_notes
+
+    salib = pd.DataFrame({"S1": [0.3], "S1_conf": [0.3], "ST": [0.4], "ST_conf": [0.05]}, index=["X1"])
+    assert stability_notes(salib, 16) == [
+        "N = 16 is too small for stable Sobol' indices: intervals wider than 0.5 (X1 S1 0 to 0.6); increase N"]
+    coinr = pd.DataFrame({"S1": [0.3], "S1_low": [0.2], "S1_high": [0.35], "ST": [0.5], "ST_low": [0.1],
+                          "ST_high": [1.2]}, index=["X1"])
+    assert stability_notes(coinr, 8) == [
+        "N = 8 is too small for stable Sobol' indices: intervals past 1 (X1 ST up to 1.2); intervals wider "
+        "than 0.5 (X1 ST 0.1 to 1.2); increase N"]
+    ok = pd.DataFrame({"S1": [0.3], "S1_conf": [0.02], "ST": [0.4], "ST_conf": [0.02]}, index=["X1"])
+    assert stability_notes(ok, 2048) == []
