@@ -277,7 +277,8 @@ def test_every_kind_of_change_by_hand(b):
     # u1 (20 + 0 + 200)/4 = 55, u2 (66.67 + 25 + 150)/4 = 60.42, u3 (66.67 + 100 + 100)/4 = 66.67,
     # u4 (100 + 75 + 100)/4 = 68.75, u5 (63.33 + 100 + 100)/4 = 65.83
     assert list(t["scenario_rank"]) == [5, 4, 2, 1, 3]
-    assert list(t["delta_rank"]) == list(t["baseline_rank"] - t["scenario_rank"])
+    assert list(t["baseline_rank"]) == [4, 3, 2, 1, 5]
+    assert list(t["delta_rank"]) == [-1, -1, 0, 0, 2]
     assert list(t["uName"]) == ["A", "B", "C", "D", "E"] and t.columns[0] == "uName"
     assert t["changed"].all()
     assert list(t["baseline_level"]) == ["L2 mid", "L2 mid", "L2 mid", "L2 mid", "L1 low"]
@@ -521,14 +522,32 @@ def test_default_costs_and_the_normalised_change(b):
     assert sc._normalised_change(b, "c", 5.0, 4.0) == pytest.approx(25.0)
 
 
-def test_a_panel_with_a_reference_year_keeps_its_yardstick_in_both_modes():
-    # min-max fitted on the reference year 2024 (a 0..30, b 0..100), equal weights (the spec's, not the
-    # framework's 1 : 3), baseline year 2025: I = (100·a/30 + b)/2
+def _panel():
     data = pd.DataFrame({"uCode": ["u1", "u2", "u3", "u4"] * 2, "year": [2024] * 4 + [2025] * 4,
                          "a": [0.0, 10.0, 20.0, 30.0, 5.0, 15.0, 25.0, 35.0],
                          "b": [0.0, 100.0, 50.0, 20.0, 10.0, 20.0, 30.0, 40.0]})
     fw = Framework([Node("I", None, 1, False), Node("a", "I", 1, True), Node("b", "I", 3, True)])
-    base = sc.Baseline(build(fw, data, {"weights": "equal", "normalise": {"method": "minmax", "reference_year": 2024}}))
+    return build(fw, data, {"weights": "equal", "normalise": {"method": "minmax", "reference_year": 2024}})
+
+
+def test_a_scenario_on_a_panel_runs_on_its_year():
+    res = _panel()
+    # 2024 on its own yardstick: u1 0, u2 (33.33 + 100)/2, u3 (66.67 + 50)/2, u4 (100 + 20)/2
+    exp = [0.0, (100 / 3 + 100) / 2, (200 / 3 + 50) / 2, 60.0]
+    it = [{"units": ["u1"], "indicators": ["b"], "change": "+10"}]
+    for r in (sc.run_scenario(res, {"year": 2024, "interventions": it}),
+              sc.run_scenario(res, {"interventions": it}, year=2024)):
+        np.testing.assert_allclose(r.table["baseline_score"].to_numpy(), exp)
+        assert r.table.at["u1", "scenario_score"] == pytest.approx(5.0)
+        assert list(r.table["baseline_rank"]) == [4, 1, 3, 2]
+    with pytest.raises(InputError, match="2023"):
+        sc.run_scenario(res, {"year": 2023, "interventions": it})
+
+
+def test_a_panel_with_a_reference_year_keeps_its_yardstick_in_both_modes():
+    # min-max fitted on the reference year 2024 (a 0..30, b 0..100), equal weights (the spec's, not the
+    # framework's 1 : 3), baseline year 2025: I = (100·a/30 + b)/2
+    base = sc.Baseline(_panel())
     assert base.year == 2025
     np.testing.assert_allclose(base.aggregates["I"].to_numpy(), [(50 / 3 + 10) / 2, (50 + 20) / 2, (250 / 3 + 30) / 2,
                                                                  (350 / 3 + 40) / 2])
