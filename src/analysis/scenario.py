@@ -590,7 +590,7 @@ def _target_score(b: Baseline, unit: str, to, current: float | None = None) -> f
                 if i == 0:
                     return -np.inf
                 return float(b.bands.bands[i - 1])
-    raise InputError(f"cannot read target '{to}' (a score, 'next', 'rank:N' or a level such as M3)")
+    raise InputError(f"cannot read target '{to}' (a score, 'next', 'rank:N' or a level label such as L3)")
 
 
 def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | None = None,
@@ -602,7 +602,7 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     ----------
     baseline : Baseline or Result
     unit : str
-    to : "next", a level label (``"M3"``), ``"rank:N"`` or a score
+    to : "next", a level label (``"L3"``), ``"rank:N"`` or a score
     indicators : list, optional
         Indicators that may move (default: all).
     upper : "best", "range" or dict

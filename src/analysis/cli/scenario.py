@@ -33,7 +33,7 @@ def register(sub) -> None:
     p = sub.add_parser("path", help="least improvement that lifts a unit to a target level, score or rank")
     p.add_argument("--run", required=True)
     p.add_argument("--unit", required=True, help="unit code, e.g. 73.71")
-    p.add_argument("--to", default="next", help="'next', a level (M3), 'rank:N' or a score")
+    p.add_argument("--to", default="next", help="'next', a level label (e.g. L3), 'rank:N' or a score")
     p.add_argument("--indicators", default=None, help="comma-separated indicators allowed to move (default all)")
     p.add_argument("--upper", choices=["best", "range"], default="best",
                    help="limit per indicator: best observed value (default) or its valid range")

@@ -36,7 +36,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 #: headings and column names of the report (each has a Bahasa Indonesia entry in the catalogue)
 HEADINGS = ("Summary", "Data and coverage", "Method", "Results", "Robustness", "Weighting alternatives",
             "Typology", "Scenarios", "Limitations and caveats", "References", "Appendix", "Contents",
-            "Imputation", "Outlier treatment", "Normalisation", "Weights", "Aggregation", "Maturity levels",
+            "Imputation", "Outlier treatment", "Normalisation", "Weights", "Aggregation", "Levels (bands)",
             "Province roll-up", "Uncertainty analysis", "Sensitivity analysis", "Software and inputs",
             "Figure", "Table", "Dimension", "Indicators", "Data availability", "Lowest availability",
             "Source", "Rank", "Unit", "Province", "Index", "Level", "Units", "From score", "Rank interval",
@@ -444,13 +444,13 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
     rows.append(("Aggregation", _n(m) + (f", min. share {agg['min_share']:g}" if agg.get("min_share") else "")))
     lv = sp.get("levels") or {}
     if lv.get("bands"):
-        doc.sub("Maturity levels")
+        doc.sub("Levels (bands)")
         labs = lv.get("labels") or []
         doc.p("Levels are bands of the index: " + "; ".join(
             f"{labs[i] if i < len(labs) else i}: index ≥ {b:g}" for i, b in enumerate([None, *lv["bands"]][1:], 1)
             if i < len(labs)) + f" (below {lv['bands'][0]:g}: {labs[0] if labs else 'first level'}).")
         doc.p(method_text("levels"))
-        rows.append(("Maturity levels", ", ".join(f"{b:g}" for b in lv["bands"])))
+        rows.append(("Levels (bands)", ", ".join(f"{b:g}" for b in lv["bands"])))
     doc.table(pd.DataFrame(rows, columns=["step", "value"]), "The method of this run in one table (from the "
               "build spec).", {"step": "Setting", "value": "Value"})
 
