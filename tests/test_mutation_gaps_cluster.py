@@ -501,3 +501,38 @@ def test_typology_defaults_and_feature_options_reach_the_steps(demo, monkeypatch
     assert seen["select"] == (list(range(2, 9)), 0, "silhouette") and seen["stability"] == (100, 0)
     cluster.typology(demo, on="indicators", level=2, scale="minmax", k=2, n_boot=0, year=2025)
     assert seen["features"] == ("indicators", {"level": 2, "scale": "minmax", "year": 2025})
+
+
+def test_stability_defaults_and_a_cluster_missing_from_a_resample(monkeypatch):
+    """Defaults: 100 resamples, seed 0 (fits seeded 1…100), the method passed on; a cluster with no unit
+    drawn is skipped for that resample only. Series are named for the clusters table's columns."""
+    X = np.arange(10, dtype=float)[:, None]
+    labels = np.array([0] + [1] * 9)                        # cluster 0 is one unit, often not drawn
+    calls = []
+
+    def rule(A, k, method="kmeans", *, seed=0, n_init=50, **kw):
+        calls.append((method, seed))
+        return (A[:, 0] >= 3).astype(int)
+
+    monkeypatch.setattr(cluster, "fit_labels", rule)
+    s = stability(X, labels, 2, "ward")
+    assert calls == [("ward", b + 1) for b in range(100)]
+    rng = np.random.default_rng(0)
+    j0, j1 = [], []
+    for _ in range(100):
+        d = set(rng.integers(0, 10, 10).tolist())
+        lo = {u for u in d if u >= 3}
+        if 0 in d:                                          # {0} against {drawn < 3} (0 is in it)
+            j0.append(1 / len(d - lo))
+        a1 = d - {0}
+        j1.append(max(len(a1 & lo) / len(a1 | lo), len(a1 & (d - lo)) / len(a1 | (d - lo))))
+    assert len(j0) < 100                                    # some resamples miss cluster 0
+    assert s.jaccard[0] == pytest.approx(np.mean(j0)) and s.jaccard[1] == pytest.approx(np.mean(j1))
+    assert s.dissolved[1] == pytest.approx(np.mean(np.array(j1) <= 0.5))
+    assert s.jaccard.name == "jaccard" and s.dissolved.name == "dissolved"
+
+
+def test_select_k_default_seed(three):
+    sel = select_k(three, range(2, 4), n_ref=3, n_init=4)
+    gap, s = _gap_reference(three, [1, 2, 3, 4], seed=0, n_ref=3, n_init=4)
+    np.testing.assert_allclose(sel.table["gap"].to_numpy(), gap[:3], rtol=1e-9)
