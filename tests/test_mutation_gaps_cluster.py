@@ -536,3 +536,18 @@ def test_select_k_default_seed(three):
     sel = select_k(three, range(2, 4), n_ref=3, n_init=4)
     gap, s = _gap_reference(three, [1, 2, 3, 4], seed=0, n_ref=3, n_init=4)
     np.testing.assert_allclose(sel.table["gap"].to_numpy(), gap[:3], rtol=1e-9)
+
+
+def test_reference_sets_are_clustered_with_the_method_itself(three):
+    """Ward's gap statistic clusters the reference sets with Ward too (only HDBSCAN borrows k-means)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    sel = select_k(three, [2, 3], "ward", seed=2, n_ref=3, n_init=2)
+    rng = np.random.default_rng(2)
+    mu = three.mean(0)
+    _, _, Vt = np.linalg.svd(three - mu, full_matrices=False)
+    Xp = (three - mu) @ Vt.T
+    refs = [rng.uniform(Xp.min(0), Xp.max(0), size=Xp.shape) @ Vt + mu for _ in range(3)]
+    ward = [np.log(_w_pairwise(R, fcluster(linkage(R, "ward"), 2, criterion="maxclust"))) for R in refs]
+    data = np.log(_w_pairwise(three, fcluster(linkage(three, "ward"), 2, criterion="maxclust")))
+    assert sel.table.loc[2, "gap"] == pytest.approx(np.mean(ward) - data, rel=1e-9)
