@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -16,13 +17,17 @@
 # GRDP per capita with BPS numbering) are joined on Kemendagri codes through the BPS ↔ Kemendagri
 # crosswalk, population density is computed by the kit's denominate step, and the
 # `welfare_capacity` framework is built for 2024 and 2025 on one yardstick (min-max fitted on 2024).
-# Run with `papermill notebooks/example_welfare_capacity.ipynb out.ipynb -p indonesia_dir PATH`.
+# Run from the project root with
+# `papermill notebooks/example_welfare_capacity.ipynb reports/welfare.ipynb -p indonesia_dir PATH`
+# (a path given is relative to the folder papermill runs in); with the defaults (`None`) it reads
+# `../shared/data/indonesia` beside the project, the kit's `methodology/specs/welfare_capacity.yaml`,
+# and writes into `reports/welfare/` of the project — from the project root and in JupyterLab alike.
 
 # %% tags=["parameters"]
-indonesia_dir = "../../shared/data/indonesia"
-boundaries = None
-run_dir = "reports/welfare"
-spec = "../methodology/specs/welfare_capacity.yaml"
+indonesia_dir = None  # None: ../shared/data/indonesia beside the project
+boundaries = None  # a district boundary file (GeoJSON) for the maps
+run_dir = None  # None: reports/welfare in the project
+spec = None  # None: the kit's methodology/specs/welfare_capacity.yaml
 
 # %%
 from pathlib import Path
@@ -33,9 +38,14 @@ from IPython.display import Image, display
 from analysis import build
 from analysis import figures as F
 from analysis.compare import compare_years
+from analysis.official import SPEC_DIR
 from analysis.studies.welfare import assemble
 
-out = Path(run_dir)
+PROJECT = SPEC_DIR.parents[1]  # the project folder (methodology/specs → project)
+indonesia_dir = indonesia_dir or PROJECT.parent / "shared" / "data" / "indonesia"
+spec = spec or SPEC_DIR / "welfare_capacity.yaml"
+out = Path(run_dir) if run_dir else PROJECT / "reports" / "welfare"
+print(f"data: {Path(indonesia_dir).resolve()}; spec: {Path(spec).resolve()}; output: {out.resolve()}")
 (out / "figures").mkdir(parents=True, exist_ok=True)
 panel, report = assemble(indonesia_dir)
 print(f"{panel['uCode'].nunique()} units × {panel['year'].nunique()} years; {len(report)} join problems")
