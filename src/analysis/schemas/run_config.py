@@ -91,6 +91,10 @@ class RunConfigModel(BaseModel):
     path_units: Codes | None = None
     path_to: Text | Number = "next"
     profile_units: Codes | Literal["all"] | None = None
+    #: language of the run's command-line lines and of the notebooks' ``MATURASI_LANG`` (analysis.i18n)
+    lang: Literal["en", "id"] | None = None
+    #: also write ``results.xlsx`` (analysis.workbook) of the run's build
+    xlsx: Annotated[bool, Field(strict=True)] = False
 
 
 def check_config(cfg: dict, source=None) -> RunConfigModel:
@@ -136,8 +140,10 @@ def _units_exist(key: str, codes: Any, units, source) -> None:
             raise InputError(f"key '{key}': unit '{c}' is not in the data{suggest(str(c), known)}", file=source)
 
 
-def dry_check(cfg: dict, source=None) -> list[str]:
+def dry_check(cfg: dict, source=None, *, spec: dict | None = None) -> list[str]:
     """Load every input as the notebooks will and check what needs the data; returns ``ok`` lines.
+
+    ``spec`` is the effective spec when ``-p spec.…`` overrides change the config's spec.
 
     Raises
     ------
@@ -157,7 +163,7 @@ def dry_check(cfg: dict, source=None) -> list[str]:
     msgs = []
     fw = load_framework(cfg["framework"])
     ds = load_data(cfg["data"], fw)
-    sp = load_spec(cfg.get("spec"))
+    sp = load_spec(spec if spec is not None else cfg.get("spec"), source=cfg.get("spec"))
     check_spec(fw, sp, ds.units)
     if ds.year is not None and m.year is not None and not any(str(y) == str(m.year) for y in ds.years):
         raise InputError(f"key 'year': {m.year} is not a year of the data "
