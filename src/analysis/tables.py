@@ -247,7 +247,16 @@ class SourceRows(list):
 
 
 def _read_csv(path: Path, raw: bytes, text_columns: set[str]) -> pd.DataFrame:
-    header, rows, lines = _csv_rows(_decode(raw, path), path)
+    text = _decode(raw, path)
+    fast = _read_clean_csv(text, text_columns)
+    if fast is not None:
+        return fast
+    return _read_csv_checked(path, text, text_columns)
+
+
+def _read_csv_checked(path: Path, text: str, text_columns: set[str]) -> pd.DataFrame:
+    """The cell-by-cell reader: every refusal of :func:`read_table` for CSV is worded here."""
+    header, rows, lines = _csv_rows(text, path)
     names = _header_names(header, path, [f"column {i + 1}" for i in range(len(header))])
     cols = {}
     for j, name in enumerate(names):
@@ -256,6 +265,102 @@ def _read_csv(path: Path, raw: bytes, text_columns: set[str]) -> pd.DataFrame:
     df = pd.DataFrame(cols, index=pd.RangeIndex(len(rows)))
     df.attrs[ROWS_ATTR] = SourceRows(lines)
     return df
+
+
+def _read_clean_csv(text: str, text_columns: set[str]) -> pd.DataFrame | None:
+    """A clean CSV read column-wise; None when anything is off, and the checked reader takes over.
+
+    The common case, fast: the records come from the same ``csv.reader(strict=True)`` as in
+    :func:`_csv_rows`, taken in one go; the file is clean when the header is on line 1 with distinct
+    non-blank names, it is comma-separated, every record has exactly as many fields as the header
+    and sits on one line (so row ``i`` is line ``i + 2``), no row is blank, and no lone ``\\r`` ends
+    a line. The cells are then typed as :func:`_read_csv_checked` types them: the same
+    :func:`_typed_column` for text, the same ``pd.to_numeric`` for numbers, kept only when every
+    number is finite. Anything else — including every file the checked reader refuses — returns
+    None, so the checked reader reads the file and words the error.
+    ``tests/test_reader_fastpath.py`` checks that both give identical tables.
+    """
+    if not text or "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    nl = text.find("\n")
+    first = text if nl < 0 else text[:nl]
+    if "," not in first or not first.strip():
+        return None
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if len(records) != lines:  # a value across lines, or a blank line: the checked reader counts lines
+        return None
+    header = records[0]
+    n = len(header)
+    if any(len(r) != n for r in records):
+        return None
+    names = [h.strip() for h in header]
+    if any(not h for h in names) or len(set(names)) != n:
+        return None
+    rows = len(records) - 1
+    if not rows:  # a header without rows: nothing to gain
+        return None
+    cells = [list(map(str.strip, col)) for col in zip(*records[1:])]
+    if not _no_blank_row(cells, rows):
+        return None
+    cols = {}
+    for name, col in zip(names, cells):
+        typed = _typed_clean_column(col, is_code_column(name) or name in text_columns)
+        if typed is None:
+            return None
+        cols[name] = typed
+    df = pd.DataFrame(cols, index=pd.RangeIndex(rows))
+    df.attrs[ROWS_ATTR] = SourceRows(range(2, rows + 2))
+    return df
+
+
+def _no_blank_row(cells: list[list[str]], rows: int) -> bool:
+    """True when every row has at least one non-empty cell."""
+    if any(all(col) for col in cells):  # a column without an empty cell
+        return True
+    filled = np.zeros(rows, dtype=bool)
+    for col in cells:
+        filled |= np.fromiter((c != "" for c in col), dtype=bool, count=rows)
+    return bool(filled.all())
+
+
+def _typed_clean_column(cells: list[str], text: bool) -> pd.Series | None:
+    """:func:`_typed_column` of stripped CSV cells, with the all-number case vectorised."""
+    if text:
+        return _typed_column(cells, True)
+    n = len(cells)
+    arr = np.array(cells, dtype=object)
+    try:  # no NA marker parses to a finite number: a column of finite numbers has no missing cell
+        num = pd.to_numeric(arr)
+        if num.dtype == np.dtype("int64"):
+            return pd.Series(num, dtype="int64")
+        if num.dtype == np.dtype("float64") and np.isfinite(num).all():
+            return pd.Series(num)
+    except (ValueError, TypeError):
+        pass
+    na = np.fromiter((c in NA_MARKERS for c in cells), dtype=bool, count=n)
+    if na.all():
+        return _typed_column(cells, False)
+    present = arr[~na] if na.any() else arr
+    try:
+        num = pd.to_numeric(present)  # the call _typed_column makes, on the same strings
+    except (ValueError, TypeError):
+        return _typed_column(cells, False)  # text
+    if num.dtype not in (np.dtype("int64"), np.dtype("float64")):
+        return None
+    if num.dtype.kind == "i" and not na.any():
+        return pd.Series(num, dtype="int64")
+    num = num.astype("float64")
+    if not np.isfinite(num).all():
+        return None  # inf / 1e400: the checked reader keeps them as written
+    if not na.any():
+        return pd.Series(num)
+    out = np.full(n, np.nan)
+    out[~na] = num
+    return pd.Series(out)
 
 
 def _header_names(header: list, path: Path, where: list[str]) -> list[str]:
