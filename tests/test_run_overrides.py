@@ -200,3 +200,33 @@ def test_a_run_with_spec_overrides_records_and_uses_the_effective_spec(tmp_path)
     again = parse_overrides([f"spec={out / 'spec.yaml'}"])
     cfg, _ = load_config(CI, again)
     assert load_spec(cfg["spec"]).to_dict() == load_spec(written).to_dict()
+
+
+# --- the README's real-data example ---------------------------------------------------------------------
+def test_readme_welfare_example_runs_from_the_project_root(tmp_path):
+    """The papermill command of the README, from the project root, as written but for where it writes
+    (the executed notebook and ``run_dir`` in a temporary folder instead of ``reports/``)."""
+    import re
+    import shlex
+
+    from .conftest import SHARED, need
+
+    need(SHARED / "data" / "indonesia")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    cmd = re.search(r"(\.venv/bin/papermill notebooks/example_welfare_capacity\.ipynb .*?)\n```", readme, re.S)
+    assert cmd, "README: the welfare example's papermill command"
+    argv = shlex.split(cmd.group(1).replace("\\\n", " "))
+    assert argv[1] == "notebooks/example_welfare_capacity.ipynb" and argv[2] == "reports/welfare.ipynb"
+    argv[0] = str(ROOT / argv[0])
+    argv[2] = str(tmp_path / "welfare.ipynb")
+    r = subprocess.run([*argv, "-p", "run_dir", str(tmp_path / "welfare"), "--no-progress-bar"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (tmp_path / "welfare" / "year_over_year.csv").is_file()
+    assert (tmp_path / "welfare" / "figures" / "map_wci_2025.svg").is_file()      # the boundary file was found
+    import nbformat
+
+    book = nbformat.read(tmp_path / "welfare.ipynb", as_version=4)
+    text = json.dumps([c.get("outputs") for c in book.cells if c.cell_type == "code"])
+    assert "514 units" in text and "0 join problems" in text
+    assert str(ROOT / "methodology" / "specs" / "welfare_capacity.yaml") in text
