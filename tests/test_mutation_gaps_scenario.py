@@ -522,12 +522,13 @@ def test_default_costs_and_the_normalised_change(b):
     assert sc._normalised_change(b, "c", 5.0, 4.0) == pytest.approx(25.0)
 
 
-def _panel():
+def _panel(normalise=None):
     data = pd.DataFrame({"uCode": ["u1", "u2", "u3", "u4"] * 2, "year": [2024] * 4 + [2025] * 4,
                          "a": [0.0, 10.0, 20.0, 30.0, 5.0, 15.0, 25.0, 35.0],
                          "b": [0.0, 100.0, 50.0, 20.0, 10.0, 20.0, 30.0, 40.0]})
     fw = Framework([Node("I", None, 1, False), Node("a", "I", 1, True), Node("b", "I", 3, True)])
-    return build(fw, data, {"weights": "equal", "normalise": {"method": "minmax", "reference_year": 2024}})
+    return build(fw, data, {"weights": "equal",
+                            "normalise": normalise or {"method": "minmax", "reference_year": 2024}})
 
 
 def test_a_scenario_on_a_panel_runs_on_its_year():
@@ -636,3 +637,13 @@ def test_a_missing_cell_that_was_not_imputed_needs_a_value(tmp_path):
     r = sc.run_scenario(base.result, {"interventions": [{"units": ["u5"], "indicators": ["a"], "change": "=40"}]})
     # u5 = (100 + 100 + 0)/4 = 50 with a at the best 40
     assert r.table.at["u5", "scenario_score"] == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("normalise", [{"method": "minmax"}, {"method": "minmax", "reference_year": 2025}])
+def test_renormalise_refits_when_the_yardstick_is_the_scenario_year(normalise):
+    # 2025 is normalised on itself (a 5..35, b 10..40). u1's a to 50 re-normalised: a 15..50, so u2's
+    # a' = 0 and b' = 100·10/30 -> I = 50/3; frozen it keeps a' = 100·10/30 -> I = 100/3
+    base = sc.Baseline(_panel(normalise))
+    sc_ = {"interventions": [{"units": ["u1"], "indicators": ["a"], "change": "=50"}]}
+    assert sc.run_scenario(base, sc_, mode="renormalise").table.at["u2", "scenario_score"] == pytest.approx(50 / 3)
+    assert sc.run_scenario(base, sc_).table.at["u2", "scenario_score"] == pytest.approx(100 / 3)
