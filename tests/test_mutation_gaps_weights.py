@@ -832,3 +832,51 @@ def test_read_ahp_xlsm_empty_workbook_and_no_scale_warning(tmp_path):
 def test_budget_without_a_fixed_total_accepts_small_totals():
     r = budget_allocation(fw2(), pd.DataFrame({"x10": [0.3], "x11": [0.2]}, index=["p"]), budget=None)
     assert r.weights["x10"] == pytest.approx(0.6)
+
+
+# --- derived weights ----------------------------------------------------------------------------------
+
+def _one_level_result(weights=None):
+    from analysis import build
+
+    nodes = [Node("I", None, 1.0, False)] + [Node(c, "I", 1.0, True) for c in "abc"]
+    rng = np.random.default_rng(11)
+    data = pd.DataFrame({"uCode": [f"u{i}" for i in range(30)], "a": rng.uniform(size=30),
+                         "b": rng.exponential(size=30), "c": rng.normal(size=30)})
+    spec = {"normalise": {"method": "zscore"}}
+    if weights:
+        spec["weights"] = weights
+    return build(Framework(nodes, "t"), data, spec)
+
+
+def test_derived_entropy_is_shannon_entropy_of_min_max_scaled_data():
+    from analysis.weights import derive_weights
+
+    res = _one_level_result()
+    X = res.normalised[["a", "b", "c"]].to_numpy(float)           # z-scores: negative values
+    Z = (X - X.min(0)) / (X.max(0) - X.min(0))                     # scaled to [0, 1] within the cross-section
+    P = Z / Z.sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = -np.where(P > 0, P * np.log(P), 0.0).sum(0) / np.log(len(Z))
+    d = 1 - e
+    np.testing.assert_allclose(derive_weights(res, "entropy")[["a", "b", "c"]], d / d.sum(), rtol=1e-10)
+    with pytest.raises(InputError) as ei:
+        derive_weights(res, "zz")
+    assert ei.value.message == "unknown weighting method 'zz' (use equal, framework, entropy, critic, pca)"
+
+
+def test_derived_weights_keep_the_results_weights_on_levels_not_derived():
+    from analysis.weights import derive_weights
+
+    fw = fw2()
+    rng = np.random.default_rng(4)
+    data = pd.DataFrame(rng.uniform(1, 10, (30, 5)), columns=fw.indicators)
+    data.insert(0, "uCode", [f"u{i}" for i in range(30)])
+    from analysis import build
+
+    res = build(fw, data, {"weights": {"x00": 1.0, "x01": 2.0, "x02": 5.0, "x10": 3.0, "x11": 1.0}})
+    w = derive_weights(res, "critic", levels=[3])            # only the children of the root (level 3)
+    # level 1 keeps the result's weights (normalised within parents), not the framework's equal ones
+    np.testing.assert_allclose(w[["x00", "x01", "x02", "x10", "x11"]], [1 / 8, 2 / 8, 5 / 8, 0.75, 0.25],
+                               rtol=1e-12)
+    assert w[["D0", "D1"]].sum() == pytest.approx(1.0) and w["D0"] != 0.5
