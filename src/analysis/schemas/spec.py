@@ -200,24 +200,30 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, WeightSet]:
     cols = {str(c).strip(): c for c in df.columns}
     if not {"iCode", "Weight"} <= set(cols):
         raise InputError("a weight-set table needs columns iCode, Weight (and optionally set)", file=path)
-    from ..tables import row_number, to_numbers
+    from ..tables import ROWS_ATTR, row_number, to_numbers
 
-    rows = [row_number(df, i) for i in range(len(df))]
+    src = df.attrs.get(ROWS_ATTR)  # the line of each row, as row_number gives it, read once
+    rows = [int(r) for r in src] if src is not None and len(src) == len(df) else \
+        [row_number(df, i) for i in range(len(df))]
     try:
         weights = to_numbers(df, [cols["Weight"]], file=path, required=True, rows=rows)[cols["Weight"]].tolist()
     except InputError:  # the same refusal, worded as for every other table cell
         for i in range(len(df)):
             table_number(df, i, cols["Weight"], file=path, ge=0, what="weight")
         raise
-    codes = df[cols["iCode"]].tolist()  # columns read once (a column access copies the table's attrs)
-    sets = [str(v).strip() for v in df[cols["set"]].tolist()] if "set" in cols else [path.stem] * len(df)
+    # columns read once (a column access copies the table's attrs), as numpy (iterating an arrow column is slow)
+    codes = df[cols["iCode"]].to_numpy(dtype=object).tolist()
+    sets = [str(v).strip() for v in df[cols["set"]].to_numpy(dtype=object).tolist()] if "set" in cols \
+        else [path.stem] * len(df)
     out: dict[str, WeightSet] = {}
     for i, (w, code, name) in enumerate(zip(weights, codes, sets)):
         if w < 0:
             table_number(df, i, cols["Weight"], file=path, ge=0, what="weight")  # raises, naming line and column
         if is_blank(code):
             raise InputError("empty indicator code", file=path, row=rows[i], column="iCode")
-        ws = out.setdefault(name, WeightSet(file=str(path)))
+        ws = out.get(name)
+        if ws is None:
+            ws = out[name] = WeightSet(file=str(path))
         code = str(code).strip()
         if code in ws:
             raise InputError(f"indicator '{code}' listed twice in set '{name}'", file=path, row=rows[i],
