@@ -126,3 +126,17 @@ def test_template_unknown_unit_is_one_line(run, tmp_path, capsys):
     assert code == 2
     assert "no unit '99.99'" in capsys.readouterr().err
     assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_force_never_replaces_a_filled_template(run, template, tmp_path, capsys):
+    x = _fill(template, tmp_path)
+    before = x.read_bytes()
+    code = main(["scenario", "template", "--run", str(run), "--units", "73.71", "--out", str(x), "--force"])
+    assert code == 2
+    assert "change(s) typed" in capsys.readouterr().err
+    assert x.read_bytes() == before
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(template.read_bytes())
+    assert main(["scenario", "template", "--run", str(run), "--units", "73.71,73.71", "--out", str(blank),
+                 "--force"]) == 0                                           # an empty template may be redone
+    assert len(list(openpyxl.load_workbook(blank)[SHEET].iter_rows())) == 1 + 54   # the unit once

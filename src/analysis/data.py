@@ -120,7 +120,10 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     year = year_column
     if year is None:
         for c in YEAR_COLUMNS:
-            if c in df.columns and df[c].nunique(dropna=True) > 1:
+            # a year column with several years is a panel; one with a year and an empty cell is a
+            # damaged panel (refused by _years naming the cell), never a cross-section with a blank year
+            if c in df.columns and (df[c].nunique(dropna=True) > 1
+                                    or (df[c].notna().any() and df[c].isna().any())):
                 year = c
                 break
     elif year not in df.columns:

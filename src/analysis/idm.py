@@ -412,7 +412,9 @@ def _as_scores(raw: pd.DataFrame, codes: list[str], top: int) -> np.ndarray:
     if bad.any():
         r, c = map(int, np.argwhere(bad)[0])
         unit = raw.index[r]
-        raise InputError(f"IDM scores are whole numbers from 0 to {top}; unit {unit} has {x[r, c]!r}",
+        unit = " ".join(str(getattr(k, "item", lambda k=k: k)()) for k in unit) if isinstance(unit, tuple) else unit
+        what = "no score" if np.isnan(x[r, c]) else f"{x[r, c]:g}"
+        raise InputError(f"IDM scores are whole numbers from 0 to {top}; unit {unit} has {what}",
                          column=codes[c])
     return x.astype(np.int64)
 

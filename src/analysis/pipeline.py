@@ -226,25 +226,39 @@ def build_cross_section(values, units, framework, spec, weights, fitted=None, re
     return denom, imputed, treated, details, norm, fits, aggs, t
 
 
-def check_ranges(framework: Framework, values: pd.DataFrame, source=None) -> None:
-    """Refuse a value outside its indicator's ``[min, max]`` (spec ``strict_range: true``).
+def _unit_label(key) -> str:
+    """``11.01`` or ``11.01 2023`` for a unit (and year) index key, without numpy reprs."""
+    return " ".join(str(getattr(k, "item", lambda k=k: k)()) for k in key) if isinstance(key, tuple) else str(key)
+
+
+def check_ranges(framework: Framework, values: pd.DataFrame, source=None, *, whole: bool = False) -> None:
+    """Refuse a value outside its indicator's ``[min, max]`` (spec ``strict_range: true``), and with
+    ``whole`` a value that is not a whole number (spec ``whole_scores: true``).
 
     An official method scores every indicator on a fixed scale (SPBE capability levels 1-5, IDM
-    scores 0-5); a value outside it is a data error, not something to normalise away.
+    scores 0-5, whole numbers); a value off it is a data error, not something to normalise away.
     """
     for c in framework.indicators:
-        n = framework.nodes[c]
-        if c not in values.columns or (n.goal_min is None and n.goal_max is None):
+        if c not in values.columns:
             continue
+        n = framework.nodes[c]
         x = values[c].to_numpy(dtype=float)
+        if whole:
+            frac = np.flatnonzero(~np.isnan(x) & (x != np.round(x)))
+            if frac.size:
+                i = int(frac[0])
+                raise InputError(f"unit {_unit_label(values.index[i])}: {x[i]:g} is not a whole score of {c} "
+                                 f"({n.name}); the official method scores whole numbers ({frac.size} value(s) "
+                                 "not whole)", file=source, column=c)
+        if n.goal_min is None and n.goal_max is None:
+            continue
         lo = -np.inf if n.goal_min is None else float(n.goal_min)
         hi = np.inf if n.goal_max is None else float(n.goal_max)
         bad = np.flatnonzero(~np.isnan(x) & ((x < lo) | (x > hi)))
         if bad.size:
             i = int(bad[0])
-            unit = values.index[i]
-            unit = " ".join(map(str, unit)) if isinstance(unit, tuple) else str(unit)
-            raise InputError(f"unit {unit}: {x[i]:g} is outside the scale [{lo:g}, {hi:g}] of {c} "
+            raise InputError(f"unit {_unit_label(values.index[i])}: {x[i]:g} is outside the scale [{lo:g}, {hi:g}] "
+                             f"of {c} "
                              f"({n.name}); the official method needs every value on it ({bad.size} value(s) "
                              "outside)", file=source, column=c)
 
@@ -277,8 +291,8 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
     src = ds.source
     try:
         check_spec(fw, sp, ds.units)
-        if sp.get("strict_range"):
-            check_ranges(fw, ds.values, src)
+        if sp.get("strict_range") or sp.get("whole_scores"):
+            check_ranges(fw, ds.values, src, whole=bool(sp.get("whole_scores")))
         weights = resolve_weights(fw, sp)
         timings: dict[str, float] = {}
         nspec = sp.get("normalise") or {}
@@ -351,6 +365,13 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
     miss = raw.isna().mean()
     for c in miss.index[miss > 0.35]:
         warns.append(f"indicator '{c}' is missing for {miss[c]:.0%} of units")
+    no_index = aggregates.index[aggregates[fw.root].isna().to_numpy()]
+    if len(no_index):
+        first = no_index[0]
+        gaps = [c for c in fw.indicators if np.isnan(float(imputed.loc[first, c]))] if first in imputed.index else []
+        warns.append(f"{len(no_index)} unit(s) have no index (too few indicators for the spec's min_share"
+                     f"{'; the official method needs every indicator' if sp.get('strict_range') else ''}): "
+                     f"first {_unit_label(first)}, missing {', '.join(gaps[:5]) or 'indicators'}")
     return Result(framework=fw, spec=sp, raw=raw, denominated=denominated, imputed=imputed, treated=treated,
                   normalised=normalised, aggregates=aggregates, ranks=rk, percentiles=pc, levels=lv,
                   units=ds.units, weights=weights, treatment=treatment, fitted=fits, year=ds.year,

@@ -130,8 +130,9 @@ def _weights(weight, index: pd.Index, scores: pd.DataFrame) -> pd.Series:
     bad = ~np.isfinite(w) & w.notna() | (w < 0)
     if bad.any():
         u = w.index[np.flatnonzero(bad.to_numpy())[0]]
-        raise InputError(f"weight {w[u]} of unit {u} is negative or not finite (a population must be >= 0)",
-                         row=u[0] if isinstance(u, tuple) else u, column=getattr(weight, "name", None))
+        who = " ".join(str(getattr(k, "item", lambda k=k: k)()) for k in u) if isinstance(u, tuple) else str(u)
+        raise InputError(f"weight {float(w[u]):g} of unit {who} is negative or not finite (a population must be "
+                         ">= 0)", column=getattr(weight, "name", None))
     return w
 
 

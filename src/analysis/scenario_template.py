@@ -75,6 +75,24 @@ def is_template(path: str | Path) -> bool:
     return _MARK in (wb.properties.keywords or "")
 
 
+def _typed_changes(path: Path) -> int:
+    """How many cells of the ``change`` column of a template hold something."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        if SHEET not in wb.sheetnames:
+            return 0
+        rows = wb[SHEET].iter_rows(values_only=True)
+        head = list(next(rows, ()))
+        if "change" not in head:
+            return 0
+        j = head.index("change")
+        return sum(1 for r in rows if j < len(r) and r[j] is not None and str(r[j]).strip())
+    finally:
+        wb.close()
+
+
 def _rows(baseline, units: list[str]) -> list[list]:
     fw = baseline.framework
     names = baseline.units["uName"] if "uName" in baseline.units.columns else None
@@ -112,6 +130,12 @@ def write_template(baseline, units: list[str], out: str | Path, *, force: bool =
     if out.exists() and not (force and is_template(out)):
         raise InputError("exists" + (" and is not a scenario template this kit wrote" if force else
                                      "; use --force to replace an earlier template"), file=out)
+    if out.exists():
+        typed = _typed_changes(out)
+        if typed:
+            raise InputError(f"is a scenario template with {typed} change(s) typed in: a planner's work, "
+                             "not replaced even with --force; choose a new name", file=out)
+    units = list(dict.fromkeys(units))   # a unit named twice gets its rows once
     known = set(map(str, baseline.raw.index))
     for u in units:
         if u not in known:

@@ -223,8 +223,15 @@ def check_kinds(codes: Iterable, allowed: Iterable[str], *, file=None, rows: lis
         One line: file, row, the unit code, the kind found and the kinds allowed.
     """
     allowed = tuple(allowed)
+    villages_only = allowed == ("desa",)
     for i, c in enumerate(codes):
         kind = unit_kind(c)
+        if kind is None and villages_only:
+            # a village framework (IDM) has no other kind of unit: a code of another shape (1101, 110102,
+            # 8 or 13 digits, text) is a wrong column or a damaged code, never a village
+            raise InputError(f"unit '{c}' is not a Kemendagri village code (11.01.02.2001, or 1101022001 "
+                             f"without dots); framework '{framework or ''}' applies to desa units only",
+                             file=file, row=rows[i] if rows else None, column="uCode")
         if kind is not None and kind not in allowed:
             who = f"framework '{framework}'" if framework else "the framework"
             raise InputError(f"unit '{c}' is a {kind} (Kemendagri code); {who} applies to "

@@ -51,12 +51,24 @@ def cmd_idm_path(args: argparse.Namespace) -> int:
     check_out(args, inputs)
     t0 = time.perf_counter()
     fw = load_framework(args.framework)
-    ds = load_data(_table(args.data), fw)
+    # a framework that names its official export's columns (idm: kode_desa) reads the file itself, so
+    # refusals name the file; otherwise the export is converted first
+    ds = load_data(args.data if fw.meta.get("code_columns") else _table(args.data), fw)
     ds.source = args.data
     raw = ds.values[fw.indicators]
     if args.year is not None:
         if ds.year is None:
-            raise InputError(f"--year {args.year}: the data have no year column (one cross-section)", file=args.data)
+            from ..data import YEAR_COLUMNS
+
+            col = next((c for c in YEAR_COLUMNS if c in ds.units.columns), None)
+            held = sorted({str(v) for v in ds.units[col].dropna()}) if col else []
+            if held == [str(args.year)]:
+                args.year = None            # the one year the data hold
+            else:
+                raise InputError(f"--year {args.year}: the data hold " + (
+                    f"only {col} {', '.join(held)}" if held else "no year column (one cross-section)"),
+                    file=args.data)
+    if args.year is not None:
         if args.year not in ds.years:
             raise InputError(f"--year {args.year} is not in the data (years: {ds.years})", file=args.data)
         raw = raw[raw.index.get_level_values(ds.year) == args.year]

@@ -119,6 +119,10 @@ def cmd_template(args: argparse.Namespace) -> int:
     for p in run_inputs(args.run):
         if p and Path(p).resolve() == out.resolve():
             raise InputError("--out is an input of the run; choose a new file name", file=out)
+    if Path(args.run).resolve() in out.resolve().parents:
+        raise InputError("--out lies inside the run folder; write the template elsewhere", file=out)
+    if not out.parent.resolve().is_dir():
+        raise InputError(f"folder {out.parent} does not exist", file=out)
     b = baseline_from_run(args.run, args.year)
     write_template(b, units, out, force=args.force, run_name=Path(args.run).name)
     n = len(units) * len(b.framework.indicators)

@@ -157,6 +157,8 @@ class SpecModel(Schema):
     levels: LevelsStep | None = None
     #: refuse indicator values outside the framework's [min, max] (official scales: SPBE levels 1-5, IDM 0-5)
     strict_range: Annotated[bool, Field(strict=True)] = False
+    #: refuse indicator values that are not whole numbers (official scores: SPBE levels, IDM scores)
+    whole_scores: Annotated[bool, Field(strict=True)] = False
     seed: Annotated[Int, Field(ge=0)] = 0
 
 
