@@ -304,8 +304,13 @@ def load_design(path: str | Path, ua, *, extra: str = "error") -> pd.DataFrame:
 
 
 def _check_labels(df: pd.DataFrame, col: str, f, path: Path) -> None:
+    verdict: dict[tuple[type, Any], bool] = {}  # a design repeats few labels over many runs: each checked once
     for i, v in enumerate(df[col].tolist()):
-        if not _label_ok(v, f.labels):
+        key = (type(v), v)  # 1, 1.0 and True are one dict key but not one label
+        ok = verdict.get(key)
+        if ok is None:
+            ok = verdict[key] = _label_ok(v, f.labels)
+        if not ok:
             shown = ", ".join(f.labels[:8]) + ("…" if len(f.labels) > 8 else "")
             raise InputError(f"{v!r} is not an alternative of factor '{f.name}' ({shown})", file=path,
                              row=table_line(df, i), column=col)
