@@ -417,3 +417,22 @@ def test_stability_notes_read_salib_and_coinr_intervals():
         "than 0.5 (X1 ST 0.1 to 1.2); increase N"]
     ok = pd.DataFrame({"S1": [0.3], "S1_conf": [0.02], "ST": [0.4], "ST_conf": [0.02]}, index=["X1"])
     assert stability_notes(ok, 2048) == []
+
+
+def test_stability_notes_messages_and_their_boundaries():
+    from analysis.uncertainty.sensitivity import stability_notes
+
+    si = pd.DataFrame({"S1": [-0.2, -0.3, 0.2], "S1_conf": [0.1, 0.05, 0.2], "ST": [0.1, 0.1, 0.5],
+                       "ST_conf": [0.05, 0.05, 0.05]}, index=["a", "b", "c"])
+    assert stability_notes(si, 32) == [
+        "N = 32 is too small for stable Sobol' indices: negative first-order index beyond its interval "
+        "(a S1 = -0.2 (interval up to -0.1), b S1 = -0.3 (interval up to -0.25)); increase N"]
+    # on the boundaries nothing is said: an interval ending at 0 or at 1, a width of exactly max_width
+    edge = pd.DataFrame({"S1": [-0.25, 0.25], "S1_conf": [0.25, 0.25], "ST": [0.75, 0.5], "ST_conf": [0.25, 0.25]},
+                        index=["a", "b"])
+    assert stability_notes(edge, 64, max_width=0.5) == []
+    past = pd.DataFrame({"S1": [0.2, 0.3], "S1_conf": [0.01, 0.01], "ST": [0.95, 0.99], "ST_conf": [0.1, 0.1]},
+                        index=["a", "b"])
+    assert stability_notes(past, 64) == [
+        "N = 64 is too small for stable Sobol' indices: intervals past 1 (a ST up to 1.05, b ST up to 1.09); "
+        "increase N"]
