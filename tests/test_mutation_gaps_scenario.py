@@ -647,3 +647,40 @@ def test_renormalise_refits_when_the_yardstick_is_the_scenario_year(normalise):
     sc_ = {"interventions": [{"units": ["u1"], "indicators": ["a"], "change": "=50"}]}
     assert sc.run_scenario(base, sc_, mode="renormalise").table.at["u2", "scenario_score"] == pytest.approx(50 / 3)
     assert sc.run_scenario(base, sc_).table.at["u2", "scenario_score"] == pytest.approx(100 / 3)
+
+
+def test_a_sheet_scenario_names_the_row_and_column_of_a_bad_cell(b, tmp_path):
+    f = tmp_path / "s.csv"
+    f.write_text("units,indicators,change\nu1,a,+1\nu9,b,+2\n")
+    s = sc.load_scenario(f)
+    assert [it.label for it in s.interventions] == ["row 2", "row 3"]
+    assert s.interventions[1].origin["file"] == str(f)
+    with pytest.raises(InputError) as e:
+        sc.run_scenario(b, s)
+    assert (str(e.value.file), e.value.row, e.value.column) == (str(f), 3, "units")
+    assert e.value.message.startswith("unknown unit 'u9'")
+    # a refusal of the schema names the file too
+    y = tmp_path / "s.yaml"
+    y.write_text("interventions:\n  - units: [u1]\n    indicators: [a]\n    change: '+1'\n    colour: red\n")
+    with pytest.raises(InputError) as e:
+        sc.load_scenario(y)
+    assert str(e.value.file) == str(y)
+
+
+def test_intervention_guards_name_the_key(tmp_path):
+    # the checks of one intervention mapping (also guarded by the schema when read from a file)
+    for item, key, msg in (
+            ({"units": ["u1"], "group": {"province": "P"}, "indicators": ["a"], "change": "+1"}, "units",
+             "give either 'units' or 'group' in each intervention"),
+            ({"units": [], "indicators": ["a"], "change": "+1"}, "units",
+             "give either 'units' or 'group' in each intervention"),
+            ({"unit": "u1", "indicators": [], "change": "+1"}, "indicators", "intervention names no indicator"),
+            ({"unit": "u1", "indicator": "a", "change": "lots"}, "change", "cannot read change 'lots'")):
+        with pytest.raises(InputError) as e:
+            sc._intervention(item, 1, "f.yaml", None)
+        assert e.value.file == "f.yaml"
+        assert e.value.message.startswith(f"key 'interventions[2].{key}': {msg}"), e.value.message
+    with pytest.raises(InputError) as e:
+        sc._intervention({"unit": "u1", "indicator": "a", "change": "lots"}, 0, "f.csv",
+                         {"row": 4, "columns": {"change": "Change"}})
+    assert (e.value.file, e.value.row, e.value.column) == ("f.csv", 4, "Change")
