@@ -880,3 +880,25 @@ def test_derived_weights_keep_the_results_weights_on_levels_not_derived():
     np.testing.assert_allclose(w[["x00", "x01", "x02", "x10", "x11"]], [1 / 8, 2 / 8, 5 / 8, 0.75, 0.25],
                                rtol=1e-12)
     assert w[["D0", "D1"]].sum() == pytest.approx(1.0) and w["D0"] != 0.5
+
+
+def test_derived_weights_use_the_results_aggregation_and_weights():
+    """Root level re-weighted by CRITIC on the dimension scores the result's spec makes (weighted geometric
+    means with the result's weights). With two columns CRITIC's conflict terms are equal (1 − r each),
+    so the weights are proportional to the standard deviations of the min-max scaled scores."""
+    from analysis import build
+    from analysis.weights import derive_weights
+
+    fw = fw2()
+    rng = np.random.default_rng(8)
+    data = pd.DataFrame(rng.uniform(1, 10, (30, 5)), columns=fw.indicators)
+    data.insert(0, "uCode", [f"u{i}" for i in range(30)])
+    wts = {"x00": 1.0, "x01": 2.0, "x02": 5.0, "x10": 3.0, "x11": 1.0}
+    res = build(fw, data, {"weights": wts, "normalise": {"method": "minmax", "range": [1, 100]},
+                           "aggregate": {"method": "geometric"}})
+    X = res.normalised
+    d0 = np.exp((np.log(X[["x00", "x01", "x02"]]) * np.array([1, 2, 5]) / 8).sum(axis=1))
+    d1 = np.exp((np.log(X[["x10", "x11"]]) * np.array([3, 1]) / 4).sum(axis=1))
+    sd = np.array([((v - v.min()) / (v.max() - v.min())).std(ddof=1) for v in (d0, d1)])
+    w = derive_weights(res, "critic", levels=[3])
+    np.testing.assert_allclose(w[["D0", "D1"]], sd / sd.sum(), rtol=1e-9)
