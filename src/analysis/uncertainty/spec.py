@@ -39,6 +39,15 @@ _STEPS = STEPS
 
 @dataclass
 class Factor:
+    """One uncertain input of the analysis.
+
+    For ``type: weights``: ``distribution: uniform`` draws each weight as ``w (1 + u)``, ``u`` uniform
+    on ``[-noise, noise]``; ``distribution: dirichlet`` draws the shares of the children of each parent
+    from a Dirichlet distribution with parameters ``concentration × nominal share`` (so the mean
+    share is the nominal share, the variance of a share ``s`` is ``s (1 - s) / (concentration + 1)``,
+    and the parent's total weight is kept).
+    """
+
     name: str
     type: str
     column: str | None = None
