@@ -320,13 +320,16 @@ def scenarios(result, run_dir, *, scenario_files=(), path_units=(), path_to="nex
 METHOD_DIR = Path(__file__).resolve().parents[3] / "methodology" / "methods"
 
 
-def method_text(step: str, choice: str | None = None) -> str:
+def method_text(step: str, choice: str | None = None, lang: str = "en") -> str:
     """Justification text for a method choice from ``methodology/methods/<step>.md``.
 
     The file's first paragraph is the general text; a ``## <choice>`` section, when present, is
-    appended.
+    appended. ``lang="id"`` reads the Bahasa Indonesia version ``<step>.id.md`` (falling back to
+    English when there is none).
     """
     p = METHOD_DIR / f"{step}.md"
+    if lang == "id" and (METHOD_DIR / f"{step}.id.md").exists():
+        p = METHOD_DIR / f"{step}.id.md"
     if not p.exists():
         return ""
     txt = p.read_text(encoding="utf-8")
