@@ -102,3 +102,16 @@ def test_method_text_picks_indonesian() -> None:
     assert id_.startswith("Indikator memiliki satuan")
     assert "`(x − min)/(max − min)·100`" in id_
     assert method_text("aggregate", "geometric", lang="id") != method_text("aggregate", "geometric")
+
+
+def test_report_method_section_shows_both_languages():
+    """The report prints each method text in English and then in Bahasa Indonesia."""
+    from analysis.report.document import Document, _method
+    from analysis.report.steps import method_text
+
+    doc = Document("t")
+    _method(doc, "normalise", "minmax")
+    html = "".join(doc.parts)
+    ind = method_text("normalise", "minmax", lang="id")
+    assert ind != method_text("normalise", "minmax")
+    assert "class='idtext' lang='id'" in html and ind.split()[0] in html

@@ -289,6 +289,15 @@ def _read(run: Path, name: str, **kw) -> pd.DataFrame | None:
     return pd.read_csv(p, dtype={"uCode": str, "unit": str, "medoid": str}, **kw) if p.exists() else None
 
 
+def _method(doc: Document, step: str, choice: str | None = None) -> None:
+    """The method text of ``step`` in English, then in Bahasa Indonesia (``methodology/methods/*.id.md``)."""
+    en = method_text(step, choice)
+    doc.p(en)
+    ind = method_text(step, choice, lang="id")
+    if ind and ind != en:
+        doc.id_p(ind)
+
+
 def kit_own_nodes(framework) -> list[str]:
     """Codes of the framework's nodes whose ``source`` marks them as the kit's own proposal or inference."""
     return [c for c, n in framework.nodes.items() if n.source and "kit's own" in n.source.lower()]
@@ -387,7 +396,7 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
         txt += (" A missing x_ui is replaced by the " + ("median" if "median" in m else "mean")
                 + f" of indicator i over the units of u's {imp.get('by', 'group')} in the same year.")
     doc.p(txt)
-    doc.p(method_text("impute", m))
+    _method(doc, "impute", m)
     rows.append(("Imputation", _n(m)))
     doc.sub("Outlier treatment")
     m = trt.get("method", "none")
@@ -399,7 +408,7 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
         doc.formula("x′ = ln(x − min(x) + 1)  when Winsorisation fails")
     else:
         doc.p(f"Method: {_n(m)}.")
-    doc.p(method_text("treat", m))
+    _method(doc, "treat", m)
     rows.append(("Outlier treatment", f"{_n(m)} (|skew| > {trt.get('skew', '—')}, kurtosis > {trt.get('kurt', '—')},"
                  f" at most {trt.get('winmax', '—')} points)" if m == "winsorise" else _n(m)))
     doc.sub("Normalisation")
@@ -420,7 +429,7 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
     if nrm.get("reference_year"):
         doc.p(f"min and max are taken from the reference year {nrm['reference_year']} and applied to every year, "
               "so that scores compare across years.")
-    doc.p(method_text("normalise", m))
+    _method(doc, "normalise", m)
     rows.append(("Normalisation", f"{_n(m)} [{lo}, {hi}]" + (f", {len(ov)} exceptions" if ov else "")))
     doc.sub("Weights")
     w = sp.get("weights")
@@ -428,7 +437,7 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
     doc.p(f"Weights: {_n(w)}. Within each parent the weights are renormalised to sum to one; the index has "
           f"{len(dims)} dimensions with nominal weights " + ", ".join(f"{fw.nodes[d].name} {fw.nodes[d].weight:g}"
                                                                        for d in dims) + ".")
-    doc.p(method_text("weights"))
+    _method(doc, "weights")
     rows.append(("Weights", _n(w)))
     doc.sub("Aggregation")
     m = agg.get("method", "arithmetic")
@@ -440,7 +449,7 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
              if agg.get("min_share") else ""))
     if m in af:
         doc.formula(af[m])
-    doc.p(method_text("aggregate", m))
+    _method(doc, "aggregate", m)
     rows.append(("Aggregation", _n(m) + (f", min. share {agg['min_share']:g}" if agg.get("min_share") else "")))
     lv = sp.get("levels") or {}
     if lv.get("bands"):
@@ -449,7 +458,7 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
         doc.p("Levels are bands of the index: " + "; ".join(
             f"{labs[i] if i < len(labs) else i}: index ≥ {b:g}" for i, b in enumerate([None, *lv["bands"]][1:], 1)
             if i < len(labs)) + f" (below {lv['bands'][0]:g}: {labs[0] if labs else 'first level'}).")
-        doc.p(method_text("levels"))
+        _method(doc, "levels")
         rows.append(("Levels (bands)", ", ".join(f"{b:g}" for b in lv["bands"])))
     doc.table(pd.DataFrame(rows, columns=["step", "value"]), "The method of this run in one table (from the "
               "build spec).", {"step": "Setting", "value": "Value"})
