@@ -326,10 +326,8 @@ def write_demo(out: str | Path = DEMO_DIR, seed: int = 20261123, *, force: bool 
     InputError
         ``out`` is a file, or a target file differs and ``force`` is False.
     """
-    import os
-    import tempfile
-
     from ._errors import InputError
+    from .manifest import atomic_file
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -349,21 +347,5 @@ def write_demo(out: str | Path = DEMO_DIR, seed: int = 20261123, *, force: bool 
     for p, b in payload.items():
         if p.is_file() and p.read_bytes() == b:
             continue
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.maturasi-tmp-", dir=out)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(b)
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_file(p, lambda tmp, b=b: tmp.write_bytes(b))
     return list(payload)
-
-
-def _umask() -> int:
-    import os
-
-    m = os.umask(0)
-    os.umask(m)
-    return m

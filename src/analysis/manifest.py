@@ -21,8 +21,8 @@ from pathlib import Path
 
 from ._errors import InputError
 
-__all__ = ["sha256", "package_versions", "manifest", "atomic_dir", "write_json", "check_out", "is_kit_output",
-           "clean_stale", "staged_dir", "Staging", "Terminated"]
+__all__ = ["sha256", "package_versions", "manifest", "atomic_dir", "atomic_file", "write_json", "check_out",
+           "is_kit_output", "clean_stale", "staged_dir", "Staging", "Terminated"]
 
 _PACKAGES = ("maturasi", "numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "SALib", "matplotlib",
              "seaborn", "papermill", "pyyaml", "openpyxl")
@@ -171,6 +171,28 @@ def _umask() -> int:
     m = os.umask(0o022)
     os.umask(m)
     return m
+
+
+def atomic_file(path: str | Path, write) -> Path:
+    """Write one file all at once: ``write(tmp)`` fills a temporary file beside ``path``, which then
+    replaces ``path`` in one rename (permissions follow the umask); on any failure the temporary file
+    is removed and ``path`` is left as it was.
+
+    The caller decides beforehand whether ``path`` may be replaced (see :func:`check_out` for folders).
+    """
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".maturasi-tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _alive(pid: int) -> bool:

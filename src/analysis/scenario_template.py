@@ -29,14 +29,13 @@ of +20%. Everything else is refused naming sheet, row and column.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ._errors import InputError
 from .i18n import bilingual, gettext
+from .manifest import atomic_file
 from .schemas import suggest
 
 __all__ = ["SHEET", "TEMPLATE_COLUMNS", "INFO_COLUMNS", "write_template", "is_template"]
@@ -200,20 +199,4 @@ def write_template(baseline, units: list[str], out: str | Path, *, force: bool =
     ws.protection.autoFilter = False
     ws.protection.sort = False
     wb.active = 1
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".maturasi-tmp", dir=out.parent if
-                               str(out.parent) else ".")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
-
-
-def _umask() -> int:
-    m = os.umask(0)
-    os.umask(m)
-    return m
+    return atomic_file(out, wb.save)
