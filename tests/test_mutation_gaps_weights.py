@@ -902,3 +902,54 @@ def test_derived_weights_use_the_results_aggregation_and_weights():
     sd = np.array([((v - v.min()) / (v.max() - v.min())).std(ddof=1) for v in (d0, d1)])
     w = derive_weights(res, "critic", levels=[3])
     np.testing.assert_allclose(w[["D0", "D1"]], sd / sd.sum(), rtol=1e-9)
+
+
+# --- entropy and CRITIC: refusals, names and shift invariance (mutation survivors of weights/entropy.py) --
+def test_entropy_critic_need_two_complete_units():
+    from analysis.weights.entropy import critic_weights, entropy_weights
+
+    two = pd.DataFrame({"a": [1.0, 2.0, np.nan], "b": [3.0, 1.0, 5.0]})
+    w = entropy_weights(two)                                  # two complete units are enough
+    # p_a = (1/3, 2/3), p_b = (3/4, 1/4): e = H(p)/ln 2, d = 1 - e
+    def d(p):
+        return 1 + sum(x * np.log(x) for x in p) / np.log(2)
+    da, db = d([1 / 3, 2 / 3]), d([3 / 4, 1 / 4])
+    np.testing.assert_allclose(w, [da / (da + db), db / (da + db)], rtol=1e-12)
+    assert w.name == "entropy"
+    c = critic_weights(pd.DataFrame({"a": [1.0, 2.0, np.nan], "b": [3.0, 1.0, 4.0], "c": [0.0, 1.0, 7.0]}))
+    assert c.name == "CRITIC"
+    one = pd.DataFrame({"a": [1.0, np.nan], "b": [3.0, 1.0]})
+    with pytest.raises(InputError, match="^entropy weights need at least 2 complete units"):
+        entropy_weights(one)
+    with pytest.raises(InputError, match="^CRITIC weights need at least 2 complete units"):
+        critic_weights(one)
+
+
+def test_entropy_refusals_name_the_column():
+    from analysis.weights.entropy import entropy_weights
+
+    # row-major, the first negative cell is in column c (row 0); b is negative too (row 1); a has a 0 and 0.5
+    X = pd.DataFrame({"a": [0.0, 0.5, 2.0], "b": [1.0, -1.0, 2.0], "c": [-3.0, 1.0, 2.0]})
+    with pytest.raises(InputError, match="^column 'c': entropy weights need non-negative values") as e:
+        entropy_weights(X)
+    assert e.value.column == "c"
+    Z = pd.DataFrame({"a": [0.2, 0.3], "b": [0.0, 0.0], "c": [1.0, 2.0]})   # a sums to 0.5, b to 0
+    with pytest.raises(InputError, match="^column 'b': indicator is zero for every unit") as e:
+        entropy_weights(Z)
+    assert e.value.column == "b"
+    with pytest.raises(InputError, match="^every indicator is constant: entropy weights are undefined"):
+        entropy_weights(pd.DataFrame({"a": [2.0, 2.0, 2.0, 2.0], "b": [5.0, 5.0, 5.0, 5.0]}))
+
+
+def test_critic_is_shift_invariant_and_names_a_constant_column():
+    """CRITIC min-max scales each indicator first, so adding a constant to a column changes nothing
+    (Diakoulaki et al. 1995); the hand case of test_weights with every column shifted."""
+    from analysis.weights.entropy import critic_weights
+
+    X = pd.DataFrame({"a": [10.0, 11.0, 12.0], "b": [5.0, 7.0, 9.0], "c": [3.0, 1.0, 2.0]})
+    C = 0.5 * np.array([1.5, 1.5, 3.0])            # as for (0, 1, 2), (0, 2, 4), (2, 0, 1)
+    np.testing.assert_allclose(critic_weights(X), C / C.sum(), rtol=1e-12)
+    K = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 4.0, 4.0], "c": [1.0, 0.0, 2.0]})
+    with pytest.raises(InputError, match="^column 'b': indicator is constant; CRITIC is undefined") as e:
+        critic_weights(K)
+    assert e.value.column == "b"
