@@ -40,6 +40,7 @@ import pandas as pd
 
 from ._errors import InputError
 from .framework import Framework, load_framework
+from .units import unit_label
 
 __all__ = ["STATUS", "STATUS_EN", "EDGES", "NEXT_MINIMUM", "PUBLISHED_SCORES", "status", "intervention_value",
            "ministry_distance", "Groups", "groups_of", "increments", "least_points", "greedy_points",
@@ -411,10 +412,8 @@ def _as_scores(raw: pd.DataFrame, codes: list[str], top: int) -> np.ndarray:
     bad = np.isnan(x) | (x < 0) | (x > top) | (x != np.round(x))
     if bad.any():
         r, c = map(int, np.argwhere(bad)[0])
-        unit = raw.index[r]
-        unit = " ".join(str(getattr(k, "item", lambda k=k: k)()) for k in unit) if isinstance(unit, tuple) else unit
         what = "no score" if np.isnan(x[r, c]) else f"{x[r, c]:g}"
-        raise InputError(f"IDM scores are whole numbers from 0 to {top}; unit {unit} has {what}",
+        raise InputError(f"IDM scores are whole numbers from 0 to {top}; unit {unit_label(raw.index[r])} has {what}",
                          column=codes[c])
     return x.astype(np.int64)
 

@@ -26,6 +26,7 @@ from .official import official_spec
 from .schemas.spec import where_in_set
 from .spec import Spec, load_spec
 from .treat import treat, treat_frozen
+from .units import unit_label
 
 __all__ = ["Result", "build", "build_cross_section", "resolve_weights", "check_spec", "check_ranges"]
 
@@ -226,11 +227,6 @@ def build_cross_section(values, units, framework, spec, weights, fitted=None, re
     return denom, imputed, treated, details, norm, fits, aggs, t
 
 
-def _unit_label(key) -> str:
-    """``11.01`` or ``11.01 2023`` for a unit (and year) index key, without numpy reprs."""
-    return " ".join(str(getattr(k, "item", lambda k=k: k)()) for k in key) if isinstance(key, tuple) else str(key)
-
-
 def check_ranges(framework: Framework, values: pd.DataFrame, source=None, *, whole: bool = False) -> None:
     """Refuse a value outside its indicator's ``[min, max]`` (spec ``strict_range: true``), and with
     ``whole`` a value that is not a whole number (spec ``whole_scores: true``).
@@ -247,7 +243,7 @@ def check_ranges(framework: Framework, values: pd.DataFrame, source=None, *, who
             frac = np.flatnonzero(~np.isnan(x) & (x != np.round(x)))
             if frac.size:
                 i = int(frac[0])
-                raise InputError(f"unit {_unit_label(values.index[i])}: {x[i]:g} is not a whole score of {c} "
+                raise InputError(f"unit {unit_label(values.index[i])}: {x[i]:g} is not a whole score of {c} "
                                  f"({n.name}); the official method scores whole numbers ({frac.size} value(s) "
                                  "not whole)", file=source, column=c)
         if n.goal_min is None and n.goal_max is None:
@@ -257,7 +253,7 @@ def check_ranges(framework: Framework, values: pd.DataFrame, source=None, *, who
         bad = np.flatnonzero(~np.isnan(x) & ((x < lo) | (x > hi)))
         if bad.size:
             i = int(bad[0])
-            raise InputError(f"unit {_unit_label(values.index[i])}: {x[i]:g} is outside the scale [{lo:g}, {hi:g}] "
+            raise InputError(f"unit {unit_label(values.index[i])}: {x[i]:g} is outside the scale [{lo:g}, {hi:g}] "
                              f"of {c} "
                              f"({n.name}); the official method needs every value on it ({bad.size} value(s) "
                              "outside)", file=source, column=c)
@@ -371,7 +367,7 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
         gaps = [c for c in fw.indicators if np.isnan(float(imputed.loc[first, c]))] if first in imputed.index else []
         warns.append(f"{len(no_index)} unit(s) have no index (too few indicators for the spec's min_share"
                      f"{'; the official method needs every indicator' if sp.get('strict_range') else ''}): "
-                     f"first {_unit_label(first)}, missing {', '.join(gaps[:5]) or 'indicators'}")
+                     f"first {unit_label(first)}, missing {', '.join(gaps[:5]) or 'indicators'}")
     return Result(framework=fw, spec=sp, raw=raw, denominated=denominated, imputed=imputed, treated=treated,
                   normalised=normalised, aggregates=aggregates, ranks=rk, percentiles=pc, levels=lv,
                   units=ds.units, weights=weights, treatment=treatment, fitted=fits, year=ds.year,

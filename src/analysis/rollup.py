@@ -82,7 +82,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from .units import ROLLUP_LEVELS, normalise_codes, parent_code, provinces, regencies, unit_kind
+from .units import ROLLUP_LEVELS, normalise_codes, parent_code, provinces, regencies, unit_kind, unit_label
 
 __all__ = ["rollup", "rollup_wide", "STATS", "LEVEL_PREFIX"]
 
@@ -130,9 +130,8 @@ def _weights(weight, index: pd.Index, scores: pd.DataFrame) -> pd.Series:
     bad = ~np.isfinite(w) & w.notna() | (w < 0)
     if bad.any():
         u = w.index[np.flatnonzero(bad.to_numpy())[0]]
-        who = " ".join(str(getattr(k, "item", lambda k=k: k)()) for k in u) if isinstance(u, tuple) else str(u)
-        raise InputError(f"weight {float(w[u]):g} of unit {who} is negative or not finite (a population must be "
-                         ">= 0)", column=getattr(weight, "name", None))
+        raise InputError(f"weight {float(w[u]):g} of unit {unit_label(u)} is negative or not finite (a population "
+                         "must be >= 0)", column=getattr(weight, "name", None))
     return w
 
 

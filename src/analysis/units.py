@@ -45,7 +45,7 @@ from ._errors import InputError
 
 __all__ = ["KINDS", "APPLIES_TO", "DEFAULT_APPLIES_TO", "REFERENCE_DIR", "normalise_code", "normalise_codes",
            "unit_kind", "parent_code", "parse_applies_to", "describe_kinds", "check_kinds", "provinces",
-           "regencies", "province_name", "title_name", "ROLLUP_LEVELS"]
+           "regencies", "province_name", "title_name", "ROLLUP_LEVELS", "unit_label"]
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 
@@ -62,6 +62,15 @@ _DEPTH = {"provinsi": 1, "kabupaten": 2, "kota": 2, "kecamatan": 3, "desa": 4}
 
 _PATTERN = re.compile(r"[1-9]\d(?:\.\d\d(?:\.\d\d(?:\.\d{4})?)?)?")
 _DESA_DIGITS = re.compile(r"[1-9]\d{9}")
+
+
+def unit_label(key) -> str:
+    """How messages name a unit index key: ``11.01``, or ``11.01 2023`` for a (unit, year) key.
+
+    ``str`` of a numpy scalar is its plain value, where a tuple's own ``str`` would show
+    ``np.int64(2023)``.
+    """
+    return " ".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
 def normalise_code(code: object) -> str:
