@@ -61,3 +61,15 @@ def patch_sheet(path: Path, pattern: str, repl: str) -> None:
                 data = text.encode("utf-8")
             zout.writestr(item, data)
     path.write_bytes(buf.getvalue())
+
+
+def asem_ua(weight_sets: Path) -> dict:
+    """COINr's ASEM uncertainty study (``ua_replay``): 100 noisy weight sets (``weight_sets``), min-max
+    [1, 100] or z-score (10, 2) normalisation, arithmetic or geometric aggregation."""
+    return {"factors": [
+        {"name": "Weights", "type": "weight_set", "file": str(weight_sets), "column": "idx_Weights"},
+        {"name": "Normalisation", "type": "choice", "step": "normalise", "column": "norm_f_n",
+         "alternatives": {"n_minmax": {"method": "minmax", "range": [1, 100]},
+                          "n_zscore": {"method": "zscore", "mean": 10, "sd": 2}}},
+        {"name": "Aggregation", "type": "choice", "step": "aggregate", "column": "f_ag",
+         "alternatives": {"a_amean": "arithmetic", "a_gmean": "geometric"}}]}

@@ -9,6 +9,7 @@ from analysis.uncertainty import Engine, replay, run_uncertainty, sample
 from analysis.uncertainty.sensitivity import problem, sobol_coinr, sobol_salib, unit_design
 
 from .conftest import ASEM, need
+from .fixtures import asem_ua
 
 UA = ASEM / "ua_replay"
 
@@ -72,14 +73,7 @@ def test_batched_equals_naive_rebuild(seed):
 
 
 def _asem_ua():
-    return {"factors": [
-        {"name": "Weights", "type": "weight_set", "file": str(need(UA / "simple_noisy_weights_seed42_100sets.csv")),
-         "column": "idx_Weights"},
-        {"name": "Normalisation", "type": "choice", "step": "normalise", "column": "norm_f_n",
-         "alternatives": {"n_minmax": {"method": "minmax", "range": [1, 100]},
-                          "n_zscore": {"method": "zscore", "mean": 10, "sd": 2}}},
-        {"name": "Aggregation", "type": "choice", "step": "aggregate", "column": "f_ag",
-         "alternatives": {"a_amean": "arithmetic", "a_gmean": "geometric"}}]}
+    return asem_ua(need(UA / "simple_noisy_weights_seed42_100sets.csv"))
 
 
 def test_replay_coinr_ua_design():

@@ -21,6 +21,7 @@ from analysis.uncertainty import backend as bk
 from analysis.uncertainty.engine import rank_columns
 
 from .conftest import ASEM, need
+from .fixtures import asem_ua
 
 
 def _toy(n=60, seed=0, ties=True):
@@ -211,14 +212,7 @@ def _row_by_row(eng: Engine, design: pd.DataFrame):
 
 def test_grouped_resolution_equals_row_by_row_on_coinrs_design():
     ua_dir = ASEM / "ua_replay"
-    ua = {"factors": [
-        {"name": "Weights", "type": "weight_set", "file": str(need(ua_dir / "simple_noisy_weights_seed42_100sets.csv")),
-         "column": "idx_Weights"},
-        {"name": "Normalisation", "type": "choice", "step": "normalise", "column": "norm_f_n",
-         "alternatives": {"n_minmax": {"method": "minmax", "range": [1, 100]},
-                          "n_zscore": {"method": "zscore", "mean": 10, "sd": 2}}},
-        {"name": "Aggregation", "type": "choice", "step": "aggregate", "column": "f_ag",
-         "alternatives": {"a_amean": "arithmetic", "a_gmean": "geometric"}}]}
+    ua = asem_ua(need(ua_dir / "simple_noisy_weights_seed42_100sets.csv"))
     from analysis.schemas.uncertainty import load_design
 
     eng = Engine(need(ASEM / "ASEM_iMeta.csv"), ASEM / "ASEM_iData.csv",
