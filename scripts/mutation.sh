@@ -10,6 +10,11 @@
 # timeout, no_tests, kill rate = killed+timeout over total). List the survivors of a module with
 #   cd $MUT_DIR/<module> && mutmut results     and inspect one with   mutmut show <name>
 # Environment: MUT_DIR, MUT_JOBS (parallel mutants, default 2), PYTHON_BIN (default .venv/bin).
+#   MUT_ONLY   space-separated fnmatch patterns of mutant names to run, e.g.
+#              "analysis.scenario.x_path_to_target__mutmut_* analysis.scenario.x__segments__mutmut_*"
+#   MUT_SAMPLE run a simple random sample of this many of those mutants (without replacement,
+#              seeded by MUT_SEED, default 0); the kill rate is then an estimate and the summary
+#              row carries its 95 % Wilson interval.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -92,19 +97,18 @@ for m in "${modules[@]}"; do
     cd "$dir"
     write_config "$m"
     start=$(date +%s)
-    "$BIN/mutmut" run --max-children "$JOBS" > run.log 2>&1 || { tail -30 run.log; exit 1; }
-    "$BIN/mutmut" export-cicd-stats > /dev/null
-    "$BIN/python" - "$m" "$(( $(date +%s) - start ))" "$MUT_DIR/summary.tsv" <<'EOF'
-import json, sys, datetime
-m, secs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-s = json.load(open("mutants/mutmut-cicd-stats.json"))
-caught = s["killed"] + s["timeout"]
-rate = 100 * caught / s["total"] if s["total"] else float("nan")
-row = [m, s["total"], s["killed"], s["survived"], s["timeout"], s["no_tests"], f"{rate:.1f}",
-       f"{secs}s", datetime.date.today().isoformat()]
-print("{0}: {1} mutants, {2} killed, {3} survived, {4} timeout, {5} no tests -> {6} % ({7})".format(*row))
-with open(out, "a") as fh:
-    fh.write("\t".join(map(str, row)) + "\n")
-EOF
+    names=()
+    if [ -n "${MUT_ONLY:-}${MUT_SAMPLE:-}" ]; then
+      # generate the mutants only (a filter that matches nothing stops mutmut after generation)
+      "$BIN/mutmut" run "__generate_only__" > gen.log 2>&1 || true
+      mapfile -t names < <("$BIN/python" "$ROOT/scripts/mutation_select.py" mutants \
+          "${MUT_ONLY:-*}" "${MUT_SAMPLE:-0}" "${MUT_SEED:-0}")
+      [ ${#names[@]} -gt 0 ] || { echo "no mutant matches MUT_ONLY=${MUT_ONLY:-*}" >&2; exit 2; }
+      printf '%s\n' "${names[@]}" > selected.txt
+      echo "   running ${#names[@]} selected mutants (selected.txt)"
+    fi
+    "$BIN/mutmut" run --max-children "$JOBS" "${names[@]}" > run.log 2>&1 || { tail -30 run.log; exit 1; }
+    "$BIN/python" "$ROOT/scripts/mutation_select.py" --summary mutants "$m" "$(( $(date +%s) - start ))" \
+        "$MUT_DIR/summary.tsv" ${names:+selected.txt}
   )
 done
