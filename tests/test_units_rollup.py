@@ -355,3 +355,16 @@ def test_cli_build_rollup(demo_result, tmp_path, capsys):
     line = one_line(code, capsys.readouterr().err)
     assert str(data) in line and "weight column 'penduduk' is not in the data" in line
     assert not (tmp_path / "c").exists()
+
+
+def test_rollup_weight_refusal_names_the_data_file(tmp_path):
+    """A negative population in the data of a build is refused naming that data file."""
+    df = pd.read_csv(DEMO, dtype={"uCode": str})
+    df = df[df["year"] == df["year"].max()].copy()
+    df.loc[df.index[3], "population"] = -5
+    path = tmp_path / "panel_bad_population.csv"
+    df.to_csv(path, index=False)
+    res = build("kominfo_gm100sc", str(path), {"levels": LEVELS})
+    with pytest.raises(InputError, match="negative or not finite") as e:
+        rollup(res, "provinsi", weight="population")
+    assert "panel_bad_population.csv" in str(e.value)

@@ -188,7 +188,9 @@ def rollup(scores, to: str, *, weight=None, levels: pd.Series | None = None, col
     if to not in ROLLUP_LEVELS:
         raise InputError(f"unknown roll-up level '{to}' (use {', '.join(ROLLUP_LEVELS)})")
     order = None
+    source = None
     if hasattr(scores, "aggregates") and hasattr(scores, "framework"):
+        source = getattr(scores, "source", None)
         scores, res_levels, order, weight = _from_result(scores, weight)
         levels = res_levels if levels is None else levels
     if not isinstance(scores, pd.DataFrame):
@@ -197,7 +199,13 @@ def rollup(scores, to: str, *, weight=None, levels: pd.Series | None = None, col
     codes = normalise_codes(index.get_level_values(0))
     extra = list(index.names[1:]) if isinstance(index, pd.MultiIndex) else []
     weight_name = weight if isinstance(weight, str) else None
-    w = None if weight is None else _weights(weight, index, scores)
+    try:
+        w = None if weight is None else _weights(weight, index, scores)
+    except InputError as e:
+        if e.file is not None or source is None:
+            raise
+        # a weight column of a Result comes from its data file: name it
+        raise InputError(e.message, file=source, row=e.row, column=e.column, node=e.node) from None
     if columns is None:
         columns = [c for c in scores.columns if c != weight_name and pd.api.types.is_numeric_dtype(scores[c])]
     missing = [c for c in columns if c not in scores.columns]
