@@ -52,7 +52,10 @@ class OptimisedWeights:
         Full weight vector (normalised within parents) with the optimised group.
     table : DataFrame
         Per optimised code: comparator, target, achieved (normalised importances), raw importance,
-        initial and optimised weight (normalised within the group).
+        initial and optimised weight and lower bound, all as shares of the optimised group. For
+        ``level`` the group is the whole level, as in COINr's ``get_opt_weights`` (``w / Σ w`` over
+        the level, its ``OptWeight``); :attr:`weights` holds the same weights normalised within
+        each parent, which is what the aggregation uses (the means are invariant to the scale).
     objective : float
         Sum of squared differences at the optimum.
     success : bool
@@ -214,7 +217,7 @@ def optimise_weights(result, *, node: str | None = None, level: int | None = Non
     out_w = normalise_within(fw, out_w)
     achieved = imp / imp.sum()
     table = pd.DataFrame({"against": comp, "target": t, "achieved": achieved, measure: imp,
-                          "initial_weight": w_init / w_init.sum(), "weight": out_w[codes].to_numpy(),
+                          "initial_weight": w_init / w_init.sum(), "weight": wopt,
                           "lower": lb}, index=codes)
     table.index.name = "code"
     obj = float(((achieved - t) ** 2).sum())
