@@ -121,6 +121,32 @@ def _col(en: str) -> str:
     return e if ind == en else f"{e}<br><span class='id'>{html.escape(ind)}</span>"
 
 
+def _field(value, lang: str) -> str:
+    """A value filled into a caption template: integers as they are in English and with Indonesian
+    thousands separators in Bahasa Indonesia (``1.234``), other numbers with one decimal, text as is."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value)) if lang == "en" else format_number(int(value), lang, 0)
+    return format_number(float(value), lang, 1)
+
+
+def caption_html(en: str, fields: dict | None = None) -> str:
+    """A caption in English, then in Bahasa Indonesia (italic, after " / ", as in the headings).
+
+    ``en`` is a message of the catalogue; a template's ``{name}`` placeholders are filled from ``fields``
+    in each language's number format (:func:`analysis.i18n.format_number`). Without an Indonesian entry
+    only the English text is shown (``tests/test_report_captions_id.py`` fails for such a caption).
+    """
+    fields = fields or {}
+    e = en.format(**{k: _field(v, "en") for k, v in fields.items()})
+    ind = gettext(en, "id")
+    if ind == en:
+        return html.escape(e)
+    i = ind.format(**{k: _field(v, "id") for k, v in fields.items()})
+    return f"{html.escape(e)} <span class='id' lang='id'>/ {html.escape(i)}</span>"
+
+
 def _fmt(v, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return "—"
@@ -173,26 +199,29 @@ class Document:
     def formula(self, tex_like: str) -> None:
         self.parts.append(f"<div class='formula'>{tex_like}</div>")
 
-    def figure(self, fig, caption: str, *, cls: str = "") -> int:
+    def figure(self, fig, caption: str, *, cls: str = "", fields: dict | None = None) -> int:
+        """A numbered figure; ``caption`` is an English message of the catalogue (see :func:`caption_html`)."""
         self.n_fig += 1
         self.parts.append(f"<figure class='{cls}'><img src='{_svg(fig)}' alt='Figure {self.n_fig}'>"
                           f"<figcaption><b>Figure {self.n_fig} / Gambar {self.n_fig}.</b> "
-                          f"{html.escape(caption)}</figcaption></figure>")
+                          f"{caption_html(caption, fields)}</figcaption></figure>")
         return self.n_fig
 
-    def figure_file(self, svg: Path, caption: str, *, width: str = "100%") -> int | None:
+    def figure_file(self, svg: Path, caption: str, *, width: str = "100%", fields: dict | None = None) -> int | None:
         if not svg.exists():
             return None
         self.n_fig += 1
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg.read_bytes()).decode()
         self.parts.append(f"<figure><img src='{uri}' alt='Figure {self.n_fig}' style='max-width:{width}'>"
-                          "<figcaption><b>Figure "
-                          f"{self.n_fig} / Gambar {self.n_fig}.</b> {html.escape(caption)}</figcaption></figure>")
+                          f"<figcaption><b>Figure {self.n_fig} / Gambar {self.n_fig}.</b> "
+                          f"{caption_html(caption, fields)}</figcaption></figure>")
         return self.n_fig
 
     def table(self, df: pd.DataFrame, caption: str, columns: dict[str, str], *, digits: dict | None = None,
-              cls: str = "", split: int = 1) -> int:
+              cls: str = "", split: int = 1, fields: dict | None = None) -> int:
         """A numbered table of ``df``'s ``columns`` (``{column: English heading}``), caption above.
+
+        ``caption`` is an English message of the catalogue, filled from ``fields`` (:func:`caption_html`).
 
         ``split=2`` sets a long, narrow table in two side-by-side halves (rows 1…m | m+1…n).
         """
@@ -218,7 +247,7 @@ class Document:
         if per <= 25:   # a short table is never split from its caption or over two pages
             cls = f"{cls} keep".strip()
         self.parts.append(f"<table class='{cls}'><caption><b>Table {self.n_tab} / Tabel {self.n_tab}.</b> "
-                          f"{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>"
+                          f"{caption_html(caption, fields)}</caption><thead><tr>{head}</tr></thead><tbody>"
                           + "".join(body) + "</tbody></table>")
         return self.n_tab
 
@@ -582,8 +611,8 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
               {"dim": "Dimension", "k": "Indicators", "w": "Weights", "avail": "Data availability",
                "low": "Lowest availability", "src": "Source"}, digits={"avail": 1, "low": 1, "w": 2}, cls="small")
     raw = cross_section(result, "raw", year, aggregates=False)
-    doc.figure(F.missingness(raw, fw), f"Missing data: units (rows, most missing on top) × indicators (columns, "
-               f"grouped by dimension); black = missing. All {n} units are shown.")
+    doc.figure(F.missingness(raw, fw), "Missing data: units (rows, most missing on top) × indicators (columns, "
+               "grouped by dimension); black = missing. All {n} units are shown.", fields={"n": n})
 
     _method_section(doc, result, T)
 
@@ -592,8 +621,8 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
     if bands is not None:
         doc.figure(F.index_histogram(score, list(bands.bands), bands.labels, xlabel=f"{fw.nodes[root].name} / "
                                      f"{fw.nodes[root].nama or ''}"),
-                   f"Distribution of the index over the {n} units, coloured by maturity level (dashed: level "
-                   f"limits). Number of units per level in brackets.")
+                   "Distribution of the index over the {n} units, coloured by maturity level (dashed: level "
+                   "limits). Number of units per level in brackets.", fields={"n": n})
         lvt = _read(run, "report_levels")
         if lvt is not None:
             lvt["share"] = 100 * lvt["units"] / lvt["units"].sum()
@@ -623,9 +652,10 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
         asc = None
     if asc is not None and len(asc):
         asc = asc.assign(joined=asc["ascn_pilot"].astype("Int64").astype(str))
+        # a reference table in small type: it, the roll-up heading and the province figure share a page
         doc.table(asc, "Members of the ASEAN Smart Cities Network (ASCN) among the units, with the year they joined. "
                   "ASCN publishes no score or ranking: membership is shown for reference, not as a benchmark.",
-                  {**cols, "joined": "ASCN member since"}, digits={"score": 1})
+                  {**cols, "joined": "ASCN member since"}, digits={"score": 1}, cls="small")
     if prov is not None:
         doc.sub("Province roll-up")
         if not mp.exists():
@@ -643,8 +673,9 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
             ru = None
         means = prov.reindex(T.index).to_frame("p").assign(s=score).groupby("p")["s"].mean()
         doc.figure(F.province_strip(score, prov.reindex(T.index), means, xlabel=fw.nodes[root].name or root),
-                   f"The index of every unit (dots, all {n}) by province, provinces sorted by their unweighted "
-                   "mean (red bar). A province's mean is a summary of its units, not an index of the province.")
+                   "The index of every unit (dots, all {n}) by province, provinces sorted by their unweighted "
+                   "mean (red bar). A province's mean is a summary of its units, not an index of the province.",
+                   fields={"n": n})
         if ru is not None and len(ru):
             doc.table(ru, "Province roll-up of the index (analysis.rollup): units, unweighted mean (every "
                       "kabupaten/kota counts once) and population-weighted mean (the score of the average resident).",
@@ -676,9 +707,10 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                 a, b = i * per, min(len(rs), (i + 1) * per)
                 doc.figure(F.rank_interval_columns(rs, rs["uName"] if "uName" in rs else None, start=a, stop=b,
                                                    ncols=2, height=7.4, label_size=5.3),
-                           f"Rank intervals of all {len(rs)} units, part {i + 1} of {parts} (nominal ranks "
-                           f"{a + 1}–{b}): line = 5–95% interval, dot = median, black tick = nominal rank. The 10 "
-                           "best units are green, the 10 worst red.", cls="tall")
+                           "Rank intervals of all {total} units, part {part} of {parts} (nominal ranks "
+                           "{first}–{last}): line = 5–95% interval, dot = median, black tick = nominal rank. The 10 "
+                           "best units are green, the 10 worst red.", cls="tall",
+                           fields={"total": len(rs), "part": i + 1, "parts": parts, "first": a + 1, "last": b})
         si = _read(run, "ua_sobol")
         if si is not None:
             doc.sub("Sensitivity analysis")
@@ -730,12 +762,12 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
         ws = _read(run, "weights_summary")
         if ws is not None:
             ws["name"] = ws["set"].map(_n)
-            doc.table(ws, f"Each weight set against the nominal weights ({n} units).",
+            doc.table(ws, "Each weight set against the nominal weights ({n} units).",
                       {"name": "Weight set", "spearman": "Rank correlation with the nominal set",
                        "mean_abs_shift": "Mean rank shift", "max_abs_shift": "Largest rank shift",
                        "moved_gt_10": "Units moving more than 10 places", "level_changes": "Units changing level"},
                       digits={"spearman": 3, "mean_abs_shift": 1, "max_abs_shift": -1, "moved_gt_10": -1,
-                              "level_changes": -1})
+                              "level_changes": -1}, fields={"n": n})
             for _, r in ws.iterrows():
                 if pd.notna(r.get("level_changes")) and r["level_changes"] > 0.5 * n:
                     doc.warn(f"{_n(r['set']).capitalize()} change the maturity level of {int(r['level_changes'])} of "
@@ -750,8 +782,8 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
             ref = s2.get("reference", "nominal")
             if ref in R:
                 doc.figure(F.rank_shift_scatter(R, ref, list(R.columns), labels={c: _n(c) for c in R.columns}),
-                           f"Rank under the nominal weights (x) against the rank under each alternative set (y), all "
-                           f"{len(R)} units; red: units moving more than 10 places.")
+                           "Rank under the nominal weights (x) against the rank under each alternative set (y), all "
+                           "{n} units; red: units moving more than 10 places.", fields={"n": len(R)})
 
     # --- typology ---------------------------------------------------------------------------------
     s4 = S["04_clustering"]
@@ -787,9 +819,10 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                 mv = mv.reindex(mv["change"].abs().sort_values(ascending=False).index).head(10)
                 c0 = mv.columns[0]
                 mv["name"] = [f"{c} — {fw.nodes[c].name}" if c in fw.nodes else str(c) for c in mv[c0]]
-                doc.table(mv, f"Least change to reach the target for {p['name']}: indicators that move (at most 10), "
+                doc.table(mv, "Least change to reach the target for {name}: indicators that move (at most 10), "
                           "in the indicators' own units.",
-                          {"name": "Indicator", "current": "From", "new": "To", "change": "Change"}, cls="small")
+                          {"name": "Indicator", "current": "From", "new": "To", "change": "Change"}, cls="small",
+                          fields={"name": p["name"]})
 
     # --- limitations --------------------------------------------------------------------------------
     doc.section("Limitations and caveats", "limitations")
