@@ -41,6 +41,8 @@ declare -A FILES=(
   [uncertainty]="src/analysis/uncertainty/*.py"
   # the sampling side of the uncertainty package (spec and designs), without the engine
   [uncertainty_sampling]="src/analysis/uncertainty/spec.py src/analysis/uncertainty/sensitivity.py"
+  # the engine alone (sampling of weights, discrete choices, batched aggregation, ranks)
+  [uncertainty_engine]="src/analysis/uncertainty/engine.py"
 )
 # module -> tests that exercise it (found with grep for the module's imports)
 declare -A TESTS=(
@@ -52,7 +54,9 @@ declare -A TESTS=(
   [weights]="tests/test_weights.py tests/test_weights_published.py tests/test_ahp_published.py tests/test_mutation_gaps.py tests/test_mutation_gaps_weights.py"
   [uncertainty]="tests/test_uncertainty.py tests/test_sensitivity_replay.py tests/test_aggregate_published.py tests/test_mutation_gaps.py tests/test_engine_sampling.py"
   # test_uncertainty.py (about 4 minutes) is left out: every surviving mutant of spec.py would run it
-  [uncertainty_sampling]="tests/test_engine_sampling.py tests/test_sobol_choice_factor.py tests/test_sensitivity_replay.py"
+  [uncertainty_sampling]="tests/test_engine_sampling.py tests/test_sobol_choice_factor.py tests/test_sensitivity_replay.py tests/test_mutation_gaps_engine.py"
+  # test_uncertainty_scale.py left out (its Dask worker-process test takes 10 s per surviving mutant)
+  [uncertainty_engine]="tests/test_engine_sampling.py tests/test_sobol_choice_factor.py tests/test_sensitivity_replay.py tests/test_aggregate_published.py tests/test_mutation_gaps_engine.py"
 )
 for _w in ahp basic bod derive entropy optimise pca; do TESTS[weights_$_w]="${TESTS[weights]}"; done
 ORDER=(treat normalise aggregate cluster scenario weights uncertainty)

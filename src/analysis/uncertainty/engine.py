@@ -356,11 +356,25 @@ class Engine:
 
         With complete data and one arithmetic, geometric or harmonic mean throughout, every node is a
         fixed function of the indicators with effective weights (products of the shares along the path),
-        so only the ``want`` nodes are computed, each with one matrix product.
+        so only the ``want`` nodes are computed, each with one matrix product. A run in which some
+        node's children all have weight 0 (an exclusion that removes a node's only indicator) leaves
+        that node missing and its parent renormalises over the other children, as
+        :func:`analysis.aggregate.aggregate` does; such runs are aggregated level by level.
         """
         fw = self.fw
         lin = self._linear(agg_spec) if want else None
         if lin is not None and not np.isnan(Xn).any() and np.isfinite(W).all():
+            ok = np.ones(W.shape[0], dtype=bool)  # runs in which every node has weighted children
+            for code in fw.aggregates:
+                ok &= W[:, [self.node_ix[c] for c in fw.children(code)]].sum(axis=1) > 0
+            if not ok.all():  # those runs level by level (want=None), the others as below
+                out = {top: np.empty((Xn.shape[0], W.shape[0])) for top in want}
+                for part, sub in ((ok, want), (~ok, None)):
+                    if part.any():
+                        vals = self.aggregate_runs(Xn, W[part], agg_spec, want=sub)
+                        for top in want:
+                            out[top][:, part] = vals[top]
+                return out
             col = {c: j for j, c in enumerate(fw.indicators)}
             out = {}
             for top in want:
@@ -378,9 +392,6 @@ class Engine:
                         raise InputError("harmonic mean over non-positive values: normalise to a range above 0"
                                          + self._ref_hint(X), node=top)
                     out[top] = 1.0 / ((1.0 / X) @ E.T)
-                bad = ~np.isfinite(E).all(axis=1)
-                if bad.any():
-                    out[top][:, bad] = np.nan
             return out
         vals: dict[str, np.ndarray] = {c: Xn[:, j] for j, c in enumerate(fw.indicators)}
         R = W.shape[0]
