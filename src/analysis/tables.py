@@ -52,6 +52,7 @@ CODE_COLUMNS = frozenset({"ucode", "icode", "parent", "code", "kode", "expert"})
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
+_WHOLE_COLUMN = re.compile(r"[+-]?[0-9]+(?:\n[+-]?[0-9]+)*")
 _NONFINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _BOOL_TEXT = frozenset({"true", "false"})
@@ -306,15 +307,80 @@ def _read_clean_csv(text: str, text_columns: set[str]) -> pd.DataFrame | None:
     cells = [list(map(str.strip, col)) for col in zip(*records[1:])]
     if not _no_blank_row(cells, rows):
         return None
-    cols = {}
+    cols: dict[str, object] = {}
+    block: list[tuple[str, list[str], np.ndarray | None]] = []  # number columns, parsed together below
     for name, col in zip(names, cells):
-        typed = _typed_clean_column(col, is_code_column(name) or name in text_columns)
+        text = is_code_column(name) or name in text_columns
+        if not text:
+            na = None if NA_MARKERS.isdisjoint(col) else np.fromiter((c in NA_MARKERS for c in col), dtype=bool,
+                                                                     count=rows)
+            first = col[0] if na is None else next((c for c, m in zip(col, na) if not m), "")
+            if _NUMBER.fullmatch(first):
+                cols[name] = None
+                block.append((name, col, na))
+                continue
+        typed = _typed_clean_column(col, text)
         if typed is None:
             return None
         cols[name] = typed
+    if block:
+        typed_block = _number_block([(col, na) for _, col, na in block])
+        for (name, col, _), typed in zip(block, typed_block or [None] * len(block)):
+            if typed is None:  # parsed alone, as _typed_clean_column types it
+                typed = _typed_clean_column(col, False)
+                if typed is None:
+                    return None
+            cols[name] = typed
     df = pd.DataFrame(cols, index=pd.RangeIndex(rows))
     df.attrs[ROWS_ATTR] = SourceRows(range(2, rows + 2))
     return df
+
+
+def _number_block(columns: list[tuple[list[str], np.ndarray | None]]) -> list[np.ndarray | None] | None:
+    """Columns of number cells parsed by one ``pd.to_numeric`` call: the values of each column as
+    :func:`_typed_clean_column` gives them, or None for a column to type alone.
+
+    Each column comes with the mask of its NA-marker cells (None: none). ``pd.to_numeric`` parses each
+    cell on its own, so a cell's number is the same in the block as alone. A column without missing
+    cells whose cells are all whole numbers is int64 alone: its floats, exact below 2**53, become
+    int64 (beyond: typed alone); a column with missing cells is float64 with NaN there, as
+    :func:`_typed_clean_column` makes it (its whole numbers exact below 2**53; beyond: typed alone).
+    None for every column when the block does not parse to finite float64/int64 (text, ``inf``, an
+    overflowing number) or holds a single column (nothing to share).
+    """
+    if len(columns) < 2:
+        return None
+    rows = len(columns[0][0])
+    flat = np.empty(rows * len(columns), dtype=object)
+    for k, (col, na) in enumerate(columns):
+        flat[k * rows:(k + 1) * rows] = col
+        if na is not None:
+            flat[k * rows:(k + 1) * rows][na] = "0"  # a placeholder, set to NaN below
+    try:
+        num = pd.to_numeric(flat)
+    except (ValueError, TypeError):
+        return None
+    if num.dtype not in (np.dtype("int64"), np.dtype("float64")):
+        return None
+    if num.dtype.kind == "f" and not np.isfinite(num).all():
+        return None
+    out: list[np.ndarray | None] = []
+    for k, (col, na) in enumerate(columns):
+        seg = num[k * rows:(k + 1) * rows]
+        if num.dtype.kind == "i" or _WHOLE_COLUMN.fullmatch(
+                "\n".join(col if na is None else (c for c, m in zip(col, na) if not m))):
+            # whole numbers [+-]digits (the block parsed, so a cell without '.', 'e' or 'E' is one)
+            if not np.abs(seg).max() < 2.0 ** 53:
+                out.append(None)
+                continue
+            if na is None:
+                out.append(seg.astype(np.int64))
+                continue
+        seg = seg.astype(np.float64)
+        if na is not None:
+            seg[na] = np.nan
+        out.append(seg)
+    return out
 
 
 def _no_blank_row(cells: list[list[str]], rows: int) -> bool:
@@ -332,6 +398,10 @@ def _typed_clean_column(cells: list[str], text: bool) -> pd.Series | None:
     if text:
         return _typed_column(cells, True)
     n = len(cells)
+    first = next((c for c in cells if c not in NA_MARKERS), None)
+    if first is not None and not _NUMBER.fullmatch(first) and not _parses(first):
+        # a cell that is no number makes the column text, NA markers missing (as _typed_column does)
+        return pd.Series([np.nan if c in NA_MARKERS else c for c in cells])
     arr = np.array(cells, dtype=object)
     try:  # no NA marker parses to a finite number: a column of finite numbers has no missing cell
         num = pd.to_numeric(arr)
@@ -361,6 +431,15 @@ def _typed_clean_column(cells: list[str], text: bool) -> pd.Series | None:
     out = np.full(n, np.nan)
     out[~na] = num
     return pd.Series(out)
+
+
+def _parses(cell: str) -> bool:
+    """Does ``pd.to_numeric`` read this one cell (as it reads it in a column)?"""
+    try:
+        pd.to_numeric(np.array([cell], dtype=object))
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _header_names(header: list, path: Path, where: list[str]) -> list[str]:
