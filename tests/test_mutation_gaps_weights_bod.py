@@ -215,9 +215,20 @@ def test_bod_highs_banner_is_silenced_and_stdout_restored(capfd, monkeypatch):
     assert isinstance(h, highspy.Highs)
     assert bod_mod._HIGHS_STARTED is True
     os.write(1, b"after\n")
-    out = capfd.readouterr().out
-    assert out == "after\n"
+    os.write(2, b"err\n")
+    out, err = capfd.readouterr()
+    assert (out, err) == ("after\n", "err\n")               # both descriptors point where they did
     assert isinstance(bod_mod._quiet_highs(), highspy.Highs)    # later instances: no redirection
+    os.write(1, b"x\n")
+    assert capfd.readouterr().out == "x\n"
+
+
+def test_bod_solver_prints_nothing(capfd):
+    capfd.readouterr()
+    benefit_of_doubt(HAND, lower=0.1, upper=0.9)
+    benefit_of_doubt(HAND, lower=0.1, upper=0.9, share="weight")
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
 
 
 # --- optimised weights ---------------------------------------------------------------------------
@@ -479,3 +490,54 @@ def test_group_weights_applies_the_method_per_group():
     assert e.message == "no aggregates at level 7; aggregate levels are [2, 3]"
     e = _err(group_weights, fw, T.drop(columns="b"), colsum)
     assert e.message == "no data for 'b' (needed to weight the children of 'P')" and e.node == "P"
+
+
+def test_optimised_weights_zero_target_gives_a_reported_zero_weight():
+    # target 0 for c on orthogonal components: w_c σ_c ∝ √0, so w_c → 0 and w_a, w_b ∝ 1/σ
+    res = _build(_orthogonal())
+    s = res.normalised[list("abc")].std(ddof=0).to_numpy()
+    with pytest.warns(InputWarning) as rec:
+        o = optimise_weights(res, node="I", target=[1.0, 1.0, 0.0])
+    want = np.array([1 / s[0], 1 / s[1]]) / (1 / s[0] + 1 / s[1])
+    np.testing.assert_allclose(o.weights[["a", "b"]], want, atol=1e-6)
+    assert o.weights["c"] < 1e-6 * o.weights.max()
+    assert o.zero_weights == ["c"] and o.reachable
+    note = ("optimised weights for I: the weight of c is ~0 (below 1e-6 of the largest), so it no longer counts "
+            "in the index; set a lower bound (min_weight) to keep it")
+    assert o.notes == [note]
+    assert [str(x.message) for x in rec] == [note]
+
+
+def test_optimised_weights_level_against_coinr_objective_by_nelder_mead():
+    # COINr get_opt_weights (optype "balance", Pearson): w ← w / Σw over the level, re-aggregate, r of
+    # each level node with the index, objective log(Σ (itarg − r/Σr)² / n). Written out here with
+    # plain NumPy (min-max, weighted means) and minimised by Nelder–Mead with tight tolerances
+    # (COINr's own default reltol = 0.1 stops early); ours must reach the same optimum.
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(21)
+    n = 60
+    z = rng.normal(size=n)
+    raw = {"a": z + 0.5 * rng.normal(size=n), "b": rng.normal(size=n), "c": z + rng.normal(size=n),
+           "d": rng.exponential(size=n)}
+    res = _build(raw, parents={"a": "P", "b": "P", "c": "Q", "d": "Q"})
+    X = {k: (v - v.min()) / (v.max() - v.min()) for k, v in raw.items()}
+    itarg = np.array([1.0, 2.0, 1.0, 1.0]) / 5
+
+    def importances(w):
+        w = np.abs(w) / np.abs(w).sum()
+        P = (w[0] * X["a"] + w[1] * X["b"]) / (w[0] + w[1])
+        Q = (w[2] * X["c"] + w[3] * X["d"]) / (w[2] + w[3])
+        idx = (P + Q) / 2
+        r = np.array([np.corrcoef(X[k], idx)[0, 1] for k in "abcd"])
+        return r / r.sum()
+
+    nm = minimize(lambda w: np.log(((itarg - importances(w)) ** 2).sum() / 4), itarg, method="Nelder-Mead",
+                  options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20000, "maxfev": 40000})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        o = optimise_weights(res, level=1, measure="r", target=dict(zip("abcd", itarg * 5)))
+    want = importances(nm.x)
+    np.testing.assert_allclose(o.table["achieved"], want, atol=1e-5)
+    assert o.objective <= ((itarg - want) ** 2).sum() + 1e-10
+    np.testing.assert_allclose(o.table["achieved"], importances(o.table["weight"].to_numpy()), atol=1e-10)
