@@ -34,6 +34,7 @@ declare -A FILES=(
   [weights_ahp]="src/analysis/weights/ahp.py"
   [weights_basic]="src/analysis/weights/basic.py src/analysis/weights/_common.py"
   [weights_bod]="src/analysis/weights/bod.py"
+  [weights_common]="src/analysis/weights/_common.py"
   [weights_derive]="src/analysis/weights/derive.py"
   [weights_entropy]="src/analysis/weights/entropy.py"
   [weights_optimise]="src/analysis/weights/optimise.py"
@@ -58,7 +59,8 @@ declare -A TESTS=(
   # test_uncertainty_scale.py left out (its Dask worker-process test takes 10 s per surviving mutant)
   [uncertainty_engine]="tests/test_engine_sampling.py tests/test_sobol_choice_factor.py tests/test_sensitivity_replay.py tests/test_aggregate_published.py tests/test_mutation_gaps_engine.py"
 )
-for _w in ahp basic bod derive entropy optimise pca; do TESTS[weights_$_w]="${TESTS[weights]}"; done
+for _w in ahp basic bod common derive entropy optimise pca; do TESTS[weights_$_w]="${TESTS[weights]}"; done
+for _w in bod common optimise; do TESTS[weights_$_w]+=" tests/test_mutation_gaps_weights_bod.py"; done
 ORDER=(treat normalise aggregate cluster scenario weights uncertainty)
 
 modules=("$@")
