@@ -1,0 +1,353 @@
+"""Tests written because mutants of ``weights/pca.py``, ``weights/derive.py`` and ``weights/ahp.py`` survived.
+
+Every expected value comes from an independent reference, never from the function's own output:
+
+- varimax: Kaiser's (1958) closed form for two factors. With ``u_j = x_j² − y_j²``, ``v_j = 2 x_j y_j``
+  (rows of the loading matrix, Kaiser-normalised or not), ``A = Σu``, ``B = Σv``, ``C = Σ(u² − v²)``,
+  ``D = 2 Σ u v``, the criterion is maximised by the rotation angle
+  ``tan 4φ = (D − 2AB/p) / (C − (A² − B²)/p)`` (Kaiser H.F. (1958) The varimax criterion for analytic
+  rotation in factor analysis. *Psychometrika* 23(3):187–200; Harman (1976) *Modern Factor Analysis*
+  §14.4).
+- PCA: correlation matrices with known eigen-structure (two variables: eigenvalues ``1 ± r`` and
+  eigenvectors ``(1, ±1)/√2``; an equicorrelation matrix with a sign flip), KMO = 1/2 for two
+  variables (the partial correlation equals the correlation), Bartlett's χ² with ``|R| = 1 − r²``,
+  eigenpairs checked by ``R v = λ v`` (a property, not a re-computation).
+- AHP: Saaty's random index table (Saaty 1980; R.W. Saaty 1987), the GCI thresholds of Aguarón &
+  Moreno-Jiménez (2003) and hand-worked matrices (a consistent matrix has ``a_ij = w_i / w_j`` and
+  priorities ``w``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import InputError
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def _exact_corr(R: np.ndarray, n: int = 50, seed: int = 1) -> pd.DataFrame:
+    """Data whose sample correlation matrix is exactly ``R`` (whitened noise coloured by Cholesky)."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, R.shape[0]))
+    Z -= Z.mean(axis=0)
+    Z = Z @ np.linalg.inv(np.linalg.cholesky(np.cov(Z, rowvar=False))).T
+    return pd.DataFrame(Z @ np.linalg.cholesky(R).T, columns=[f"v{i}" for i in range(R.shape[0])])
+
+
+def _kaiser_two_factors(L: np.ndarray, normalize: bool = True) -> np.ndarray:
+    """Varimax of a p × 2 loading matrix by Kaiser's (1958) closed-form rotation angle."""
+    L = np.asarray(L, dtype=float)
+    h = np.sqrt((L ** 2).sum(axis=1)) if normalize else np.ones(len(L))
+    h = np.where(h == 0, 1.0, h)
+    x, y = L[:, 0] / h, L[:, 1] / h
+    u, v = x * x - y * y, 2 * x * y
+    p = len(L)
+    A, B, C, D = u.sum(), v.sum(), (u * u - v * v).sum(), 2 * (u * v).sum()
+    phi = math.atan2(D - 2 * A * B / p, C - (A * A - B * B) / p) / 4
+    c, s = math.cos(phi), math.sin(phi)
+    return np.column_stack([x * c + y * s, -x * s + y * c]) * h[:, None]
+
+
+def _distance_up_to_order_and_sign(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest difference between two loading matrices after the best column permutation and signs."""
+    k = a.shape[1]
+    best = math.inf
+    for perm in itertools.permutations(range(k)):
+        for signs in itertools.product((1.0, -1.0), repeat=k):
+            best = min(best, float(np.abs(a - b[:, perm] * np.array(signs)).max()))
+    return best
+
+
+# --- varimax ---------------------------------------------------------------------------------------------
+
+_L = np.array([[0.8, 0.3], [0.7, 0.5], [0.2, 0.9], [0.3, 0.1], [0.6, -0.4]])
+
+
+def test_varimax_matches_kaisers_closed_form_with_and_without_normalisation():
+    from analysis.weights.pca import varimax
+
+    kaiser = _kaiser_two_factors(_L, normalize=True)
+    raw = _kaiser_two_factors(_L, normalize=False)
+    # the two definitions differ here (rows with very different communalities)
+    assert _distance_up_to_order_and_sign(kaiser, raw) > 0.1
+    # tol=1e-10 (the default) converges far closer than statsmodels' own default (1e-5: ~2e-5 off here)
+    assert _distance_up_to_order_and_sign(varimax(_L), kaiser) < 1e-6
+    assert _distance_up_to_order_and_sign(varimax(_L, normalize=False), raw) < 1e-6
+    # rotation keeps the communalities (row sums of squares)
+    np.testing.assert_allclose((varimax(_L, normalize=False) ** 2).sum(axis=1), (_L ** 2).sum(axis=1), atol=1e-12)
+
+
+def test_varimax_keeps_a_zero_row_and_counts_it():
+    """A zero row has no Kaiser weight (it stays 0, no 0/0) but counts in p of the criterion."""
+    from analysis.weights.pca import varimax
+
+    Z = np.vstack([_L, [0.0, 0.0]])
+    r = varimax(Z)
+    assert np.isfinite(r).all() and (r[-1] == 0).all()
+    assert _distance_up_to_order_and_sign(r, _kaiser_two_factors(Z)) < 1e-6
+    # p = 6, not 5: the angle differs from the one without the zero row
+    assert _distance_up_to_order_and_sign(r[:-1], _kaiser_two_factors(_L)) > 1e-3
+
+
+def test_varimax_of_one_factor_is_a_copy():
+    from analysis.weights.pca import varimax
+
+    L = np.array([[0.5], [-0.7], [0.2]])
+    r = varimax(L)
+    np.testing.assert_array_equal(r, L)
+    assert r is not L
+
+
+# --- _tidy_factors ---------------------------------------------------------------------------------------
+
+def test_tidy_factors_orders_by_explained_variance_and_makes_the_largest_loading_positive():
+    from analysis.weights.pca import _tidy_factors
+
+    L = np.array([[0.2, -0.9], [0.1, -0.8], [0.7, 0.1]])
+    # sums of squares: 0.54 and 1.46 -> the second column first; its largest |loading| (−0.9) is made
+    # positive; the first column's largest (0.7) already is
+    want = np.array([[0.9, 0.2], [0.8, 0.1], [-0.1, 0.7]])
+    np.testing.assert_allclose(_tidy_factors(L), want, atol=1e-15)
+    # already tidy: unchanged
+    np.testing.assert_allclose(_tidy_factors(want), want, atol=1e-15)
+
+
+# --- pca / pc1 -------------------------------------------------------------------------------------------
+
+_BASE3 = np.array([[1.0, 0.6, 0.5], [0.6, 1.0, 0.4], [0.5, 0.4, 1.0]])
+
+
+@pytest.mark.parametrize("signs", [(1, 1, 1), (1, 1, -1), (1, -1, -1), (-1, 1, 1)])
+def test_pca_eigenpairs_descending_with_positive_column_sums(signs):
+    """``pca`` returns eigenpairs of R (``R v = λ v``, orthonormal), descending, each vector's sum positive."""
+    from analysis.weights.pca import pca
+
+    D = np.diag(signs).astype(float)
+    R = D @ _BASE3 @ D
+    X = _exact_corr(R, n=30)
+    vals, vecs, n = pca(X)
+    assert n == 30
+    assert (np.diff(vals) < 0).all()
+    np.testing.assert_allclose(R @ vecs, vecs * vals, atol=1e-9)
+    np.testing.assert_allclose(vecs.T @ vecs, np.eye(3), atol=1e-9)
+    assert (vecs.sum(axis=0) > 0).all()
+    # the eigenvalues of D R0 D are those of R0: trace 3, determinant |R0|
+    assert vals.sum() == pytest.approx(3.0) and np.prod(vals) == pytest.approx(np.linalg.det(_BASE3))
+
+
+def test_pc1_loadings_sum_positive_even_when_the_sum_is_below_one():
+    """R = D R0 D with D = diag(1, −1, −1), R0 equicorrelation 1/2: PC1 = (1, −1, −1)/√3 (eigenvalue 2),
+    whose sum −1/√3 is negative: the sign is turned to (−1, 1, 1)/√3, sum 1/√3 < 1."""
+    from analysis.weights import pca_weights
+
+    D = np.diag([1.0, -1.0, -1.0])
+    R = D @ (0.5 * np.eye(3) + 0.5) @ D
+    r = pca_weights(_exact_corr(R, n=40), "pc1")
+    np.testing.assert_allclose(r.weights.to_numpy(), np.array([-1.0, 1.0, 1.0]) / math.sqrt(3), atol=1e-9)
+    np.testing.assert_allclose(r.eigenvalues.to_numpy(), [2.0, 0.5, 0.5], atol=1e-9)
+
+
+def test_pc1_result_fields_of_two_variables_closed_form():
+    """Two variables at r = 0.6: eigenvalues 1.6, 0.4; PC1 = (1, 1)/√2; KMO = 1/2 (overall and per
+    variable); Bartlett χ² = −(n − 1 − 9/6) ln(1 − r²) with 1 df."""
+    from scipy import stats as sps
+
+    from analysis.weights import pca_weights
+
+    n, r = 20, 0.6
+    X = _exact_corr(np.array([[1.0, r], [r, 1.0]]), n=n)
+    X.columns = ["a", "b"]
+    res = pca_weights(X, "pc1")
+    np.testing.assert_allclose(res.eigenvalues.to_numpy(), [1.6, 0.4], atol=1e-12)
+    assert list(res.eigenvalues.index) == ["PC1", "PC2"]
+    np.testing.assert_allclose(res.explained.to_numpy(), [0.8, 0.2], atol=1e-12)
+    assert list(res.explained.index) == ["PC1", "PC2"]
+    w = 1 / math.sqrt(2)
+    np.testing.assert_allclose(res.weights.to_numpy(), [w, w], atol=1e-12)
+    assert list(res.weights.index) == ["a", "b"]
+    assert list(res.loadings.index) == ["a", "b"] and list(res.loadings.columns) == ["PC1"]
+    np.testing.assert_allclose(res.loadings.to_numpy(), [[w], [w]], atol=1e-12)
+    assert res.kmo == pytest.approx(0.5, abs=1e-12)
+    np.testing.assert_allclose(res.kmo_per_variable.to_numpy(), [0.5, 0.5], atol=1e-12)
+    assert list(res.kmo_per_variable.index) == ["a", "b"]
+    chi2 = -(n - 1 - 9 / 6) * math.log(1 - r * r)
+    assert res.bartlett[0] == pytest.approx(chi2, rel=1e-9) and res.bartlett[1] == 1
+    assert res.bartlett[2] == pytest.approx(sps.chi2.sf(chi2, 1), rel=1e-9)
+    assert res.n == n and res.method == "pc1" and res.assigned is None
+
+
+# --- AHP: check_matrix -----------------------------------------------------------------------------------
+
+def _refused(A, labels=None, **kw) -> InputError:
+    from analysis.weights.ahp import check_matrix
+
+    with pytest.raises(InputError) as ei:
+        check_matrix(A, labels, where={"file": "f.yaml", "node": "N"}, **kw)
+    assert ei.value.file == "f.yaml" and ei.value.node == "N"
+    return ei.value
+
+
+def test_check_matrix_refusals_are_exact_and_name_file_and_node():
+    M3 = [[1, 2, 4], [0.5, 1, 2], [0.25, 0.5, 1]]
+    df = pd.DataFrame(M3, index=list("abc"), columns=list("abd"))
+    assert _refused(df).message == "matrix row labels ['a', 'b', 'c'] differ from column labels ['a', 'b', 'd']"
+    assert _refused([[1, "x"], [1, 1]]).message == "comparison matrix has a non-numeric entry"
+    assert _refused([[1, 2], [0.5]]).message == "comparison matrix has a non-numeric entry"      # ragged
+    assert _refused([[1, 2, 3], [0.5, 1, 1]]).message == "comparison matrix is not square (shape (2, 3))"
+    assert _refused([1, 2, 3]).message == "comparison matrix is not square (shape (3,))"
+    assert _refused(M3, ["a", "b"]).message == "2 labels for a 3×3 matrix"
+    assert _refused(M3, ["a", "b", "a"]).message == "duplicated labels in the comparison matrix"
+    bad = np.array(M3)
+    bad[1, 2], bad[2, 1] = np.nan, np.inf
+    assert _refused(bad, list("abc")).message == "entry (b, c) is missing or not finite"
+    bad = np.array(M3)
+    bad[2, 0] = np.inf
+    assert _refused(bad, list("abc")).message == "entry (c, a) is missing or not finite"
+    bad = np.array(M3)
+    bad[2, 1], bad[1, 2] = 0.0, -2.0
+    assert _refused(bad, list("abc")).message == "entry (b, c) = -2 is not positive"
+    bad[1, 2] = 2.0
+    assert _refused(bad, list("abc")).message == "entry (c, b) = 0 is not positive"
+
+
+def test_check_matrix_diagonal_and_reciprocity_tolerance():
+    from analysis.weights.ahp import check_matrix
+
+    # the diagonal may be off by tol = 1e-3 (absolute); the worst entry is named
+    ok = [[1.0005, 3], [1 / 3, 0.9995]]
+    np.testing.assert_array_equal(check_matrix(ok).to_numpy(), ok)
+    D = [[1.0015, 2, 4], [0.5, 0.997, 2], [0.25, 0.5, 1]]
+    assert _refused(D, list("abc")).message == "diagonal entry (b, b) = 0.997, not 1"
+    D[1][1] = 1.003
+    assert _refused(D, list("abc")).message == "diagonal entry (b, b) = 1.003, not 1"
+    # reciprocity: |a_ij a_ji − 1| ≤ tol; 1/3 written as 0.333 passes, 0.332 does not
+    assert check_matrix([[1, 3], [0.333, 1]]).iloc[1, 0] == 0.333
+    assert _refused([[1, 3], [0.332, 1]], ["x", "y"]).message == (
+        "matrix is not reciprocal: a[x,y] = 3 but a[y,x] = 0.332 (should be 0.333333)")
+    # the largest violation is named
+    R = [[1, 2, 4], [0.5, 1, 3], [0.25, 0.5, 1]]      # a_bc · a_cb = 1.5, a_ac · a_ca = 1
+    R[0][2] = 5.0                                     # a_ac · a_ca = 1.25 < 1.5
+    assert _refused(R, list("abc")).message == (
+        "matrix is not reciprocal: a[b,c] = 3 but a[c,b] = 0.5 (should be 0.333333)")
+    # a looser tolerance accepts rounder judgements
+    check_matrix([[1, 3], [0.33, 1]], tol=0.02)
+    with pytest.raises(InputError):
+        check_matrix([[1, 3], [0.33, 1]])
+    with pytest.raises(InputError):
+        check_matrix([[1.02, 3], [1 / 3, 1]])
+    check_matrix([[1.02, 3], [1 / 3, 1]], tol=0.05)
+
+
+def test_check_matrix_labels_and_saaty_scale_warning():
+    import warnings
+
+    from analysis import InputWarning
+    from analysis.weights.ahp import check_matrix
+
+    M = [[1, 9, 4], [1 / 9, 1, 0.5], [0.25, 2, 1]]
+    df = pd.DataFrame(M, index=list("xyz"), columns=list("xyz"))
+    r = check_matrix(df)
+    assert list(r.index) == list("xyz") and list(r.columns) == list("xyz")
+    assert r.to_numpy().dtype == float
+    # explicit labels win over a DataFrame's (whose columns are then not compared)
+    r = check_matrix(pd.DataFrame(M, index=list("xyz"), columns=list("uvw")), ["p", "q", "r"])
+    assert list(r.index) == ["p", "q", "r"] and list(r.columns) == ["p", "q", "r"]
+    assert list(check_matrix(M).index) == [0, 1, 2]
+    # 9 (and 9 + tol) is on the scale: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_matrix(M)
+        check_matrix([[1, 9.0009], [1 / 9.0009, 1]])
+    with pytest.warns(InputWarning, match="^matrix: judgement 9.002 is beyond Saaty's 1–9 scale$"):
+        check_matrix([[1, 9.002], [1 / 9.002, 1]])
+    with pytest.warns(InputWarning, match="^GOV: judgement 12 is beyond Saaty's 1–9 scale$"):
+        check_matrix([[1, 1 / 12], [12, 1]], where={"node": "GOV"})
+
+
+# --- AHP: priorities, ahp --------------------------------------------------------------------------------
+
+def test_priorities_of_hand_worked_matrices():
+    from analysis.weights.ahp import priorities
+
+    # consistent: a_ij = w_i / w_j, both methods return w exactly
+    w = np.array([0.5, 0.3, 0.15, 0.05])
+    A = w[:, None] / w[None, :]
+    for m in ("eigen", "eigenvector", "geometric", "geometric_mean", "rgm", "rgmm"):
+        np.testing.assert_allclose(priorities(A, m), w, rtol=1e-12)
+    # 3×3 inconsistent [[1, 2, 8], [1/2, 1, 2], [1/8, 1/2, 1]]: row geometric means 16^(1/3), 1, 1/16^(1/3)
+    B = [[1, 2, 8], [0.5, 1, 2], [0.125, 0.5, 1]]
+    g = np.array([16 ** (1 / 3), 1.0, 16 ** (-1 / 3)])
+    np.testing.assert_allclose(priorities(B, "geometric"), g / g.sum(), rtol=1e-12)
+    # for a 3×3 reciprocal matrix the Perron vector is the row geometric mean as well (Saaty 1980)
+    np.testing.assert_allclose(priorities(B), g / g.sum(), rtol=1e-10)
+    # a 4×4 whose eigenvector differs from the geometric mean: check A v = λ_max v with v > 0, Σv = 1
+    C = np.array([[1, 5, 6, 7], [1 / 5, 1, 4, 6], [1 / 6, 1 / 4, 1, 4], [1 / 7, 1 / 6, 1 / 4, 1]])
+    v = priorities(C)
+    lam = (C @ v / v).mean()
+    np.testing.assert_allclose(C @ v, lam * v, rtol=1e-10)
+    assert (v > 0).all() and v.sum() == pytest.approx(1.0) and lam == pytest.approx(4.39, abs=0.005)
+    assert np.abs(v - priorities(C, "geometric")).max() > 1e-3
+    with pytest.raises(InputError) as ei:
+        priorities(C, "mean")
+    assert ei.value.message == "unknown AHP priority method 'mean' (use eigen or geometric)"
+
+
+def test_ahp_result_fields_by_method():
+    from analysis.weights import ahp
+
+    B = [[1, 2, 8], [0.5, 1, 2], [0.125, 0.5, 1]]
+    g = np.array([16 ** (1 / 3), 1.0, 16 ** (-1 / 3)])
+    # ρ = a c / b = 2·2/8 = 1/2: λ_max = 1 + ρ^{1/3} + ρ^{−1/3}; GCI = ln²ρ / 3
+    rho = 0.5
+    lam = 1 + rho ** (1 / 3) + rho ** (-1 / 3)
+    e = ahp(B, ["x", "y", "z"], node="N", warn=False)
+    assert list(e.weights.index) == ["x", "y", "z"]
+    np.testing.assert_allclose(e.weights.to_numpy(), g / g.sum(), rtol=1e-10)
+    assert e.lambda_max == pytest.approx(lam, rel=1e-10)
+    assert e.ci == pytest.approx((lam - 3) / 2, rel=1e-9) and e.cr == pytest.approx((lam - 3) / 2 / 0.58, rel=1e-9)
+    assert math.isnan(e.gci) and e.measure == "CR" and e.method == "eigen" and e.node == "N"
+    # every judgement of a 3×3 is off by the same |ln ρ| / 3: the first pair is named
+    assert e.worst_pair == ("x", "y") and list(e.matrix.index) == ["x", "y", "z"]
+    q = ahp(B, ["x", "y", "z"], method="geometric", warn=False)
+    np.testing.assert_allclose(q.weights.to_numpy(), g / g.sum(), rtol=1e-12)
+    assert math.isnan(q.lambda_max) and math.isnan(q.ci) and math.isnan(q.cr)
+    assert q.gci == pytest.approx(math.log(rho) ** 2 / 3, rel=1e-12) and q.measure == "GCI"
+    assert q.method == "geometric" and q.node is None and q.threshold == 0.31
+    # "rgmm/aij"-style names count as geometric too (group results append the aggregation)
+    assert ahp(B, method="rgmm", warn=False).measure == "GCI"
+
+
+def test_ahp_warns_with_node_or_matrix_and_stays_silent_when_asked():
+    import warnings
+
+    from analysis import InputWarning
+    from analysis.weights import ahp
+
+    A = [[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]]
+    with pytest.warns(InputWarning, match=r"^node 'GOV': consistency ratio"):
+        ahp(A, node="GOV")
+    with pytest.warns(InputWarning, match=r"^matrix: consistency ratio"):
+        ahp(A)
+    with pytest.warns(InputWarning, match=r"^matrix: geometric consistency index"):
+        ahp(A, method="geometric")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ahp(A, warn=False)
+    with pytest.raises(InputError) as ei:
+        ahp([[1, 2], [2, 1]], ["a", "b"], node="GOV", file="w.yaml")
+    assert ei.value.node == "GOV" and ei.value.file == "w.yaml"
+
+
+@pytest.mark.parametrize("n, want", [(1, math.nan), (2, math.nan), (3, 0.31), (4, 0.35), (5, 0.37), (6, 0.37),
+                                     (10, 0.37), (40, 0.37)])
+def test_gci_threshold_of_aguaron_moreno_jimenez(n, want):
+    from analysis.weights.ahp import gci_threshold
+
+    got = gci_threshold(n)
+    assert (math.isnan(got) and math.isnan(want)) or got == want
