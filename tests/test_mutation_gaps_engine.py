@@ -20,7 +20,7 @@ from analysis import build
 from analysis._errors import InputError
 from analysis.framework import Framework, Node
 from analysis.uncertainty import Engine, sample
-from analysis.uncertainty.engine import _batched
+from analysis.uncertainty.engine import _batched, canonical_step, rank_columns, rank_int
 
 NAN = np.nan
 #: nominal weights of the toy framework (relative within each parent); D2 has a single indicator
@@ -307,3 +307,276 @@ def test_level_by_level_errors_name_the_node_and_the_normalisation():
         eng.aggregate_runs(X, eng.w_nom[None, :], {"method": "geometric"}, want=["I"])
     assert e.value.node == "D0"
     assert e.value.message.count("in runs with") == 1
+
+
+def test_batched_min_share_on_children_shared_by_every_run():
+    """1-D children (the indicators) with a missing value: COINr's dat_thresh applies there too."""
+    a = np.array([2.0, NAN, 6.0])
+    b = np.array([4.0, 3.0, 2.0])
+    W = np.array([[1.0, 1.0], [1.0, 3.0]])
+    np.testing.assert_allclose(_batched([a, b], W, "arithmetic", 0.0, 2), [[3.0, 3.5], [3.0, 3.0], [4.0, 3.0]])
+    out = _batched([a, b], W, "arithmetic", 0.6, 2)
+    np.testing.assert_array_equal(np.isnan(out), [[False, False], [True, True], [False, False]])
+
+
+def test_batched_with_more_units_than_runs_and_exact_messages():
+    """Three units, two runs (so a (n,) child cannot pass for a (1, R) row), by hand."""
+    A = np.array([[2.0, 4.0], [8.0, NAN], [1.0, 1.0]])
+    b = np.array([4.0, 2.0, 1.0])
+    W = np.array([[1.0, 3.0], [1.0, 1.0]])
+    np.testing.assert_allclose(_batched([A, b], W, "arithmetic", 0.0, 2), [[3.5, 4.0], [3.5, 2.0], [1.0, 1.0]])
+    np.testing.assert_allclose(_batched([A, b], W, "geometric", 0.0, 2),
+                               [[2 ** 1.75, 4.0], [2 ** 1.5, 2.0], [1.0, 1.0]], rtol=1e-14)
+    np.testing.assert_allclose(_batched([b, A], W[:, ::-1], "harmonic", 0.0, 2),
+                               [[3.2, 4.0], [4 / 1.625, 2.0], [1.0, 1.0]], rtol=1e-14)
+    for method, X in (("geometric", A * [[1.0, 1.0], [1.0, 1.0], [0.0, 1.0]]),
+                      ("geometric", np.where(np.isnan(A), 1.0, A) * [[1.0, 1.0], [1.0, 1.0], [0.0, 1.0]]),
+                      ("harmonic", A * [[1.0, 1.0], [1.0, 1.0], [0.0, 1.0]])):
+        with pytest.raises(InputError) as e:
+            _batched([X, b], W, method, 0.0, 2)
+        assert e.value.message == f"{method} mean over non-positive values: normalise to a range above 0"
+
+
+# --- designs resolved into runs ------------------------------------------------------------------------
+
+def _eng(factors, spec=None, **kw):
+    return Engine(_fw(), _data(), spec or {"normalise": NORM}, {"N": 8, "factors": factors, **kw})
+
+
+def test_resolve_merges_choices_over_the_spec_in_order_of_first_appearance():
+    f = [{"name": "n1", "type": "choice", "step": "normalise",
+          "alternatives": {"mm": {"method": "minmax"}, "z": {"method": "zscore", "mean": 50, "sd": 10}}},
+         {"name": "n2", "type": "choice", "step": "normalise", "column": "col2",
+          "alternatives": {"lo": {"range": [1, 50]}, "hi": {"range": [1, 100]}}},
+         {"name": "ag", "type": "choice", "step": "aggregate",
+          "alternatives": {"g": {"method": "geometric"}, "a": {"method": "arithmetic"}}}]
+    eng = _eng(f, {"normalise": NORM, "aggregate": {"method": "arithmetic", "min_share": 0.5}})
+    d = pd.DataFrame({"n1": ["z", "mm", "z", 1], "col2": ["hi", "lo", "hi", "hi"], "ag": ["a", "g", "a", "2"]})
+    runs = eng.resolve(d)
+    assert runs.upstream.tolist() == [0, 1, 0, 2] and runs.agg.tolist() == [0, 1, 0, 0]
+    assert eng.upstream_keys[0]["normalise"] == {"method": "zscore", "range": [1, 100], "mean": 50, "sd": 10}
+    assert eng.upstream_keys[1]["normalise"] == {"method": "minmax", "range": [1, 50]}
+    assert eng.upstream_keys[2]["normalise"] == {"method": "minmax", "range": [1, 100]}
+    assert eng.agg_specs == [{"method": "arithmetic", "min_share": 0.5}, {"method": "geometric", "min_share": 0.5}]
+    assert runs.design.index.tolist() == [0, 1, 2, 3]
+    np.testing.assert_array_equal(runs.W, np.tile([W_NOM[c] for c in NODES], (4, 1)))
+    # the same design again adds no new tables or aggregations
+    again = eng.resolve(d.iloc[::-1])
+    assert again.upstream.tolist() == [2, 0, 1, 0] and len(eng.upstream_keys) == 3 and len(eng.agg_specs) == 2
+    # the upstream tables are build's normalised tables for those specs
+    np.testing.assert_allclose(eng.upstream(1), build(_fw(), _data(), {"normalise": {"method": "minmax",
+                               "range": [1, 50]}}).normalised[eng.fw.indicators].to_numpy(), rtol=1e-13)
+    assert eng.upstream(1) is eng.upstream(1)  # cached
+    empty = eng.resolve(d.iloc[:0])
+    assert empty.W.shape == (0, 9) and empty.upstream.shape == (0,) and empty.agg.shape == (0,)
+
+
+def test_exclusions_and_weight_sets_resolved_by_hand():
+    f = [{"name": "drop", "type": "exclude", "indicators": ["x01", "x20"]},
+         {"name": "ws", "type": "weight_set", "sets": {"flat": {"D0": 1, "D1": 1, "D2": 1, "I": 5},
+                                                       "x": {"x02": 0.5}}}]
+    eng = _eng(f)
+    d = pd.DataFrame({"drop": ["x01", "none", "x20", "3"], "ws": ["flat", "x", "2", 1]})
+    W = pd.DataFrame(eng.resolve(d).W, columns=NODES)
+    want = pd.DataFrame([W_NOM] * 4)[NODES]
+    want.loc[0, "x01"] = want.loc[2, "x20"] = want.loc[3, "x20"] = 0.0
+    want.loc[[0, 3], ["D0", "D1", "D2"]] = 1.0
+    want.loc[[1, 2], "x02"] = 0.5
+    pd.testing.assert_frame_equal(W, want.astype(float))
+
+
+def test_numbered_labels_are_read_as_labels_before_positions():
+    """Alternatives named "2" and "1": the value 1 is the label "1" (the second alternative)."""
+    f = [{"name": "ag", "type": "choice", "step": "aggregate",
+          "alternatives": {"2": {"method": "geometric"}, "1": {"method": "arithmetic"}, "z": {"method": "harmonic"}}}]
+    eng = _eng(f)
+    runs = eng.resolve(pd.DataFrame({"ag": [1, 2.0, "1", "z", 3]}))
+    assert [eng.agg_specs[k]["method"] for k in runs.agg] == ["arithmetic", "geometric", "arithmetic", "harmonic",
+                                                              "harmonic"]
+
+
+@pytest.mark.parametrize("bad, row", [(["a", 0], 3), (["a", "a", 4], 4), (["x", "a"], 2), ([np.inf, "a"], 2),
+                                      (["a", 1.5, "q"], 3)])
+def test_a_value_that_is_no_alternative_names_its_row(bad, row):
+    f = [{"name": "ag", "type": "choice", "step": "aggregate", "column": "AG",
+          "alternatives": {"a": {"method": "arithmetic"}, "g": {"method": "geometric"}, "h": {"method": "harmonic"}}}]
+    eng = _eng(f)
+    with pytest.raises(InputError) as e:
+        eng.resolve(pd.DataFrame({"AG": bad}))
+    assert e.value.row == row and e.value.column == "AG"
+    assert f"value {bad[row - 2]!r} is not an alternative of factor 'ag' (a, g, h)" in e.value.message
+    with pytest.raises(InputError, match="design has no column 'AG' for factor 'ag'"):
+        eng.resolve(pd.DataFrame({"ag": ["a"]}))
+
+
+def test_many_labels_are_cut_after_eight_in_the_message():
+    f = [{"name": "ws", "type": "weight_set", "sets": {f"s{i}": {"D0": i + 1} for i in range(10)}}]
+    with pytest.raises(InputError) as e:
+        _eng(f).resolve(pd.DataFrame({"ws": ["s1", "s99"]}))
+    assert "(s0, s1, s2, s3, s4, s5, s6, s7…)" in e.value.message
+    f = [{"name": "ws", "type": "weight_set", "sets": {f"s{i}": {"D0": i + 1} for i in range(8)}}]
+    with pytest.raises(InputError) as e:
+        _eng(f).resolve(pd.DataFrame({"ws": ["s99"]}))
+    assert e.value.message.endswith("(s0, s1, s2, s3, s4, s5, s6, s7)")
+
+
+def test_weight_columns_uniform_draws_multipliers_and_missing_columns():
+    eng = _eng([{"name": "w", "type": "weights", "nodes": ["x00", "D1"], "noise": 0.25}])
+    W = pd.DataFrame(eng.resolve(pd.DataFrame({"w[x00]": [0.0, 0.5, 1.0], "w[D1]*": [0.75, 1.0, 1.25]})).W,
+                     columns=NODES)
+    np.testing.assert_allclose(W["x00"], [0.75, 1.0, 1.25], rtol=1e-14)
+    np.testing.assert_allclose(W["D1"], [1.5, 2.0, 2.5], rtol=1e-14)
+    with pytest.raises(InputError, match=r"design has no column 'w\[D1\]' for factor 'w'"):
+        eng.resolve(pd.DataFrame({"w[x00]": [0.5]}))
+    zero = _eng([{"name": "w", "type": "weights", "nodes": ["x00"], "noise": 0.0}])
+    np.testing.assert_array_equal(zero.resolve(pd.DataFrame({"w[x00]*": [1.3, 0.2]})).W[:, 1], [1.0, 1.0])
+
+
+def test_dirichlet_extreme_draws_stay_finite_and_keep_the_parent_total():
+    """u = 0 or 1 (the ends of a replayed design) give finite shares that sum to the parent's weight."""
+    eng = _eng([{"name": "w", "type": "weights", "level": 1, "distribution": "dirichlet", "concentration": 20}])
+    cols = {c: [0.0, 1.0, 0.5, 1.0] for c in ("x00", "x01", "x02", "x10", "x11", "x20")}
+    cols["x01"] = [1.0, 0.0, 0.5, 1.0]
+    W = pd.DataFrame(eng.resolve(pd.DataFrame({f"w[{c}]": v for c, v in cols.items()})).W, columns=NODES)
+    assert np.isfinite(W.to_numpy()).all() and (W.to_numpy() >= 0).all()
+    np.testing.assert_allclose(W[["x00", "x01", "x02"]].sum(axis=1), 8.0, rtol=1e-12)
+    np.testing.assert_allclose(W[["x10", "x11"]].sum(axis=1), 4.0, rtol=1e-12)
+    np.testing.assert_allclose(W["x20"], 1.0, rtol=1e-12)
+    # run 0: x01 at its top quantile, the others at the bottom → x01 takes (almost) everything
+    assert W.loc[0, "x01"] > 7.5 and W.loc[1, "x01"] < 0.5
+    # the same u for every child: Gamma(α_i) medians, larger for the larger nominal share
+    assert W.loc[2, "x00"] < W.loc[2, "x01"] < W.loc[2, "x02"]
+
+
+# --- factors checked against the framework -----------------------------------------------------------
+
+@pytest.mark.parametrize("factor, msg", [
+    ({"name": "w", "type": "weights", "nodes": ["x00", "zz", "I"], "noise": 0.1},
+     r"factor 'w' names unknown node\(s\) \['zz', 'I'\]"),
+    ({"name": "w", "type": "weights", "level": 7, "noise": 0.1}, r"factor 'w': no weighted nodes at level\(s\) \[7\]"),
+    ({"name": "d", "type": "exclude", "indicators": ["x00", "D0"]}, "factor 'd' excludes unknown indicator 'D0'"),
+    ({"name": "s", "type": "weight_set", "sets": {"a": {"D0": 1}, "b": {"D9": 2}}},
+     "weight set 'b' names unknown node 'D9'"),
+])
+def test_factors_naming_unknown_nodes_are_refused(factor, msg):
+    with pytest.raises(InputError, match=msg):
+        _eng([factor])
+
+
+def test_weight_factor_nodes_by_level_and_design_dimensions():
+    eng = _eng([{"name": "a", "type": "weights", "level": [1, "2"], "noise": 0.1},
+                {"name": "b", "type": "weights", "level": "2", "noise": 0.1},
+                {"name": "c", "type": "weights", "noise": 0.1},
+                {"name": "d", "type": "weights", "nodes": ["x11", "D0"], "noise": 0.1},
+                {"name": "e", "type": "exclude", "indicators": ["x00"]}])
+    a, b, c, d, _ = eng.ua.factors
+    assert a.nodes == NODES and c.nodes == NODES and d.nodes == ["x11", "D0"]
+    assert b.nodes == ["D0", "D1", "D2"]  # level 1: the indicators, level 2: the dimensions
+    assert eng.dims() == ([("a", n) for n in NODES] + [("b", n) for n in b.nodes] + [("c", n) for n in NODES]
+                          + [("d", "x11"), ("d", "D0"), ("e", "e")])
+
+
+def test_nominal_alternatives_compare_steps_by_value():
+    f = [{"name": "n", "type": "choice", "step": "normalise",
+          "alternatives": {"ten": {"range": [10, 100]}, "same": {"method": "minmax", "range": [1.0, 100.0]}}},
+         {"name": "t", "type": "choice", "step": "treat", "alternatives": {"w": {"method": "winsorise"}}},
+         {"name": "drop", "type": "exclude", "indicators": ["x00"]}]
+    assert _eng(f).nominal_alternatives() == {"n": "same", "t": None}
+
+
+def test_canonical_step_numbers_lists_and_flags():
+    assert canonical_step({"a": 1, "b": [1, 2.5], "c": {3: True}, "d": "x"}) == \
+        {"a": 1.0, "b": (1.0, 2.5), "c": {"3": True}, "d": "x"}
+    assert canonical_step({"f": False})["f"] is False and canonical_step({"f": True})["f"] is True
+    assert canonical_step({"r": (1, 2)}) == canonical_step({"r": [1.0, 2.0]})
+
+
+def test_engine_year_arguments():
+    fw, df = _fw(), _data()
+    with pytest.raises(InputError, match="year 2025: the data have no year column"):
+        Engine(fw, df, {"normalise": NORM}, {"factors": []}, year=2025)
+    panel = pd.concat([df.assign(year=2024), df.assign(year=2025)], ignore_index=True)
+    with pytest.raises(InputError, match=r"choose a year \(2024, 2025\)"):
+        Engine(fw, panel, {"normalise": NORM}, {"factors": []})
+    eng = Engine(fw, panel, {"normalise": NORM}, None, year="2025")
+    assert eng.ua.factors == [] and eng._ref is None
+    np.testing.assert_allclose(eng.nominal.index.to_numpy(), build(fw, df, {"normalise": NORM}).index.to_numpy())
+    with pytest.raises(InputError, match="unknown unit 'u77'"):
+        Engine(fw, df, {"normalise": NORM}, {"factors": [], "output": "rank:u77"})
+
+
+def test_reference_year_nominal_is_the_panel_index_in_the_years_row_order():
+    """With normalise.reference_year the nominal is the published panel index, rows as in the year's data."""
+    fw = _fw()
+    a, b = _data(seed=1), _data(seed=2)
+    b = b.iloc[[4, 1, 7, 0, 2, 8, 3, 6, 5]]  # another unit order in the analysed year
+    panel = pd.concat([a.assign(year=2024), b.assign(year=2025)], ignore_index=True)
+    spec = {"normalise": {**NORM, "reference_year": 2024}}
+    eng = Engine(fw, panel, spec, {"factors": []}, year=2025)
+    ref = build(fw, panel, spec).index.xs(2025, level="year")
+    assert list(eng.units) == list(b["uCode"])
+    np.testing.assert_allclose(eng.nominal.index.to_numpy(), ref.reindex(b["uCode"]).to_numpy(), rtol=1e-13)
+    # the runs use the reference year's yardstick: one run at the nominal weights is the nominal index
+    runs = eng.resolve(pd.DataFrame(index=range(1)))
+    S = eng.block_scores(eng.upstream(0), runs.W, 0, 0)[0]
+    np.testing.assert_allclose(S[:, 0], eng.nominal.index.to_numpy(), rtol=1e-12)
+
+
+# --- the kernel sent to workers, the memory budget ---------------------------------------------------
+
+def test_kernel_carries_no_data_and_scores_blocks_as_the_engine():
+    import pickle
+
+    eng = _eng([UA["factors"][0], UA["factors"][2]], {"normalise": NORM, "levels": {"bands": BANDS,
+                                                                                     "labels": list("abcd")}})
+    runs = eng.resolve(sample(eng))
+    X = eng.upstream(0)
+    k = pickle.loads(pickle.dumps(eng.kernel()))
+    for gone in ("ds", "nominal", "units"):
+        assert not hasattr(k, gone)
+    assert k._cache == {} and k._ref is None and eng._cache and eng.nominal is not None
+    for a in range(len(eng.agg_specs)):
+        mine, theirs = eng.block_scores(X, runs.W, 0, a), k.block_scores(X, runs.W, 0, a)
+        np.testing.assert_array_equal(mine[0], theirs[0])
+        np.testing.assert_array_equal(mine[2], theirs[2])
+
+
+def test_a_replayed_design_is_budgeted_by_its_rows_and_kept_scores(monkeypatch):
+    from analysis.schemas import uncertainty as su
+
+    eng = _eng([UA["factors"][0]])
+    runs = eng.resolve(pd.DataFrame({f"w[{c}]": np.full(3000, 0.5) for c in NODES}))
+    n = len(eng.units)
+    lo = su.estimate_bytes(n, 3000, False, n_nodes=9, n_dims=9)
+    hi = su.estimate_bytes(n, 3000, True, n_nodes=9, n_dims=9)
+    assert su.estimate_bytes(n, 8, True, n_nodes=9, n_dims=9) < lo < hi
+    monkeypatch.setattr(su, "available_memory", lambda: (lo + hi) // 2)
+    with pytest.raises(InputError, match="key 'N': 3000 runs"):
+        eng.evaluate(runs, keep_scores=True)
+    assert eng.evaluate(runs, keep_scores=False).timings["runs"] == 3000
+
+
+# --- ranks ---------------------------------------------------------------------------------------------
+
+def test_rank_int_ties_missing_last_and_empty_shapes():
+    S = np.array([[3.0, 1.0, 7.0], [5.0, NAN, 7.0], [3.0, 2.0, 7.0], [1.0, 2.0, NAN], [NAN, 0.5, 7.0]])
+    ri, nan = rank_int(S)
+    assert ri.dtype == np.int32 and ri.shape == S.shape
+    np.testing.assert_array_equal(nan, np.isnan(S))
+    np.testing.assert_array_equal(ri, [[2, 3, 1], [1, 5, 1], [2, 1, 1], [4, 1, 5], [5, 4, 1]])
+    r = rank_columns(S)
+    for j in range(3):
+        ok = ~np.isnan(S[:, j])
+        np.testing.assert_array_equal(r[ok, j], stats.rankdata(-S[ok, j], method="min"))
+        assert np.isnan(r[~ok, j]).all()
+    full, none = rank_int(np.array([[1.0, 2.0], [2.0, 2.0], [0.0, 3.0]]))
+    assert none is None
+    np.testing.assert_array_equal(full, [[2, 2], [1, 2], [3, 1]])
+    np.testing.assert_array_equal(rank_columns(np.array([[4.0, 1.0], [3.0, 2.0]])), [[1.0, 2.0], [2.0, 1.0]])
+    for shape in ((0, 3), (4, 0)):
+        z, m = rank_int(np.zeros(shape))
+        assert z.shape == shape and z.dtype == np.int32 and m is None
+    z, m = rank_int(np.full((2, 0), NAN))
+    assert z.shape == (2, 0)
+    z, m = rank_int(np.array([[NAN]]))
+    assert m.tolist() == [[True]] and z.shape == (1, 1)

@@ -272,8 +272,9 @@ class Engine:
             if s in pos:
                 out[g] = pos[s]
                 continue
-            try:
-                k = int(float(values[i]))
+            try:  # a whole number k: the k-th alternative (1.5 is none)
+                x = float(values[i])
+                k = int(x) if x.is_integer() else None
             except (TypeError, ValueError):
                 k = None
             if k is not None and str(k) in pos:
