@@ -679,7 +679,7 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     dirs = np.array([fw.nodes[c].direction for c in inds], dtype=float)
     cost = _costs(b, inds, costs)
     # how far each indicator may move (raw, in its direction of improvement), capped at the clip value
-    lims = np.array([_move_limit(b, c, x0[c], int(dirs[j]), upper, bounds) for j, c in enumerate(inds)])
+    lims = np.array([_move_limit(b, c, int(dirs[j]), upper, bounds) for j, c in enumerate(inds)])
     with np.errstate(invalid="ignore"):
         cap = np.where(np.isfinite(x0[inds].to_numpy(float)), np.maximum(0.0, (lims - x0[inds].to_numpy(float)) * dirs),
                        0.0)
@@ -703,7 +703,8 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         return b.score_rows(unit, rows(D))
 
     def score(d):
-        return float(scores(np.asarray(d, dtype=float)[None, :])[0])
+        """The score of the raw values that ``_moves`` reports for move ``d`` (a move below rounding is none)."""
+        return float(scores(_snap(np.asarray(d, dtype=float), cap)[None, :])[0])
 
     need = T - s0
     start_d = None   # a piecewise-linear solution to start SLSQP from, when the index is additive
@@ -811,7 +812,7 @@ def _clips(b: Baseline, code: str) -> tuple[float | None, float | None]:
     return (val("clip_lo") if "winlo" in sides else None), (val("clip_hi") if "winhi" in sides else None)
 
 
-def _move_limit(b: Baseline, code: str, x0: float, direction: int, upper, bounds) -> float:
+def _move_limit(b: Baseline, code: str, direction: int, upper, bounds) -> float:
     """The furthest raw value ``code`` may reach: ``upper``'s limit, then no further than the clip value
     on the side of improvement (past the Winsorisation boundary the index gains nothing)."""
     node = b.framework.nodes[code]
@@ -879,13 +880,12 @@ def _segments(scores, s0: float, kinks: list[np.ndarray]):
     Returns a list of ``(indicator position, length, slope)`` or ``None`` when the index is not additive
     over the indicators at the box's corner (then it is not linear and the caller falls back)."""
     n = len(kinks)
-    D, where = [], []
+    D = []
     for j, pts in enumerate(kinks):
         for p in pts[1:]:
             row = np.zeros(n)
             row[j] = p
             D.append(row)
-            where.append(j)
     corner = np.array([pts[-1] for pts in kinks])
     s = scores(np.vstack(D + [corner])) if D else np.array([s0])
     segs, k = [], 0
@@ -953,8 +953,13 @@ def _normalised_change(b: Baseline, code: str, old: float, new: float) -> float:
     return float(y[1] - y[0])
 
 
+def _snap(d: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Moves ``d`` inside their box ``[0, cap]``, with a move below 1e-12 raw units taken as none."""
+    return np.where(np.abs(d) < 1e-12, 0.0, np.clip(d, 0.0, cap))
+
+
 def _moves(b: Baseline, inds, x0, dirs, d, cap, lims, cost) -> pd.DataFrame:
-    d = np.where(np.abs(d) < 1e-12, 0.0, np.clip(d, 0.0, cap))
+    d = _snap(d, cap)
     cur = x0[inds].to_numpy(float)
     new = np.where((d >= cap - 1e-12 * np.maximum(cap, 1.0)) & (cap > 0), lims, cur + dirs * d)
     norm = [_normalised_change(b, c, cur[j], new[j]) if d[j] > 0 else 0.0 for j, c in enumerate(inds)]

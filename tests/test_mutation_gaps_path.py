@@ -1,0 +1,310 @@
+"""Mutation gaps of the path solver in :mod:`analysis.scenario` (``path_to_target`` and its helpers).
+
+Expected values are worked by hand from the documented contract (the least-cost raw moves that lift a
+unit's index to a target, through the baseline's frozen treatment and normalisation) or found by brute
+force in the test itself: a grid of candidate raw values scored with the frozen recomputation
+(:meth:`Baseline.score_rows`), never with the solver. The helpers are checked on small inputs whose
+answer is closed form: breakpoints of a piecewise-affine raw → normalised map (clip values, goalposts,
+a capped target), the gains per segment of an additive index, the mixed-integer program that fills
+the segments of an indicator in order.
+"""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import build
+from analysis import scenario as sc
+from analysis.framework import Framework, Node
+
+NAN = np.nan
+
+
+# --- a hand-worked baseline ------------------------------------------------------------------------
+# Index I = arithmetic mean of a, b (weight 1 each) and c (weight 2, lower is better), min-max 0–100:
+#   a' = 100 (a − 10)/30, b' = 100 (b − 50)/40, c' = 100 (5 − c)/4, I = (a' + b' + 2 c')/4.
+# u1 (10, 50, 1) 50; u2 (20, 60, 2) 52.083; u3 (30, 70, 3) 54.167; u4 (40, 80, 4) 56.25;
+# u5 (25, 90, 5): (50 + 100 + 0)/4 = 37.5.
+def _data():
+    return pd.DataFrame({"uCode": ["u1", "u2", "u3", "u4", "u5"],
+                         "a": [10.0, 20.0, 30.0, 40.0, 25.0], "b": [50.0, 60.0, 70.0, 80.0, 90.0],
+                         "c": [1.0, 2.0, 3.0, 4.0, 5.0]})
+
+
+def _framework(**a_kw):
+    return Framework([Node("I", None, 1, False), Node("a", "I", 1, True, **a_kw), Node("b", "I", 1, True),
+                      Node("c", "I", 2, True, direction=-1)])
+
+
+SPEC = {"normalise": {"method": "minmax"}, "levels": {"bands": [40, 60], "labels": ["L1", "L2", "L3"]}}
+
+
+def _index(a, b, c):
+    return (100 * (a - 10) / 30 + 100 * (b - 50) / 40 + 2 * 100 * (5 - c) / 4) / 4
+
+
+@pytest.fixture(scope="module")
+def hand():
+    return sc.Baseline(build(_framework(), _data(), SPEC))
+
+
+def _rescore(b, unit, p) -> float:
+    row = b.raw.loc[[unit], b.framework.indicators].copy()
+    for c, v in p.moves["new"].items():
+        row[c] = v
+    return float(b.score_rows(unit, row.to_numpy(float))[0])
+
+
+def test_hand_baseline_is_as_worked(hand):
+    np.testing.assert_allclose(hand.aggregates["I"].to_numpy(),
+                               [_index(*r) for r in _data()[["a", "b", "c"]].to_numpy()])
+
+
+# --- the path on the hand baseline: closed forms ------------------------------------------------------
+def test_one_indicator_needs_the_closed_form_raw_change(hand):
+    # u5 by a alone: ΔI = w·100·Δa/(30·4) with w = 1, so Δa = (T − 37.5)·30·4/100
+    for target in (40.0, 45.0, 49.0):
+        p = sc.path_to_target(hand, "u5", target, indicators=["a"])
+        need = (target - 37.5) * 30 * 4 / 100
+        assert p.method == "lp" and p.reachable
+        assert p.moves.at["a", "new"] == pytest.approx(25.0 + need, abs=1e-6)
+        assert p.moves.at["a", "change"] == pytest.approx(need, abs=1e-6)
+        assert p.total_cost == pytest.approx(need / 30, abs=1e-7)                 # default cost 1/range
+        assert p.moves.at["a", "normalised_change"] == pytest.approx(100 * need / 30, abs=1e-5)
+        assert p.achieved_score == pytest.approx(_rescore(hand, "u5", p), abs=1e-12)
+        assert p.achieved_score == pytest.approx(target, abs=1e-5)
+
+
+def test_lower_is_better_moves_down_and_the_weight_counts(hand):
+    # u5 by c alone (weight 2 of 4, lower is better): ΔI = 2·100·(−Δc)/(4·4), so −Δc = (T − 37.5)·16/200
+    p = sc.path_to_target(hand, "u5", 45.0, indicators=["c"])
+    need = (45.0 - 37.5) * 16 / 200
+    assert p.moves.at["c", "new"] == pytest.approx(5.0 - need, abs=1e-7)
+    assert p.moves.at["c", "change"] == pytest.approx(-need, abs=1e-7)
+    assert p.total_cost == pytest.approx(need / 4, abs=1e-8)
+    assert p.moves.at["c", "cost"] == pytest.approx(need / 4, abs=1e-8)
+
+
+def test_a_target_within_the_tolerance_needs_no_move(hand):
+    # u4 is at 56.25; a target inside the margin ``tol`` counts as reached
+    p = sc.path_to_target(hand, "u4", 56.25 + 5e-8)
+    assert (p.method, p.total_cost, p.reachable) == ("none", 0.0, True)
+    assert (p.moves["change"] == 0).all() and (p.moves["cost"] == 0).all()
+
+
+def test_the_next_level_edge_is_reached_not_missed_by_rounding(hand):
+    # u5 (37.5) to "next" = the edge 40: the achieved score must count as level L2 (levels.reach)
+    from analysis.levels import reach
+
+    p = sc.path_to_target(hand, "u5", "next")
+    assert p.target == 40.0 and p.reachable
+    assert reach(p.achieved_score) >= 40.0
+    assert hand.level_of(p.achieved_score) == "L2"
+
+
+# --- _breakpoints on hand-made fitted maps -------------------------------------------------------------
+def _fake(fitted: dict, treatment: pd.DataFrame | None = None, denominated=()):
+    return SimpleNamespace(fitted=fitted, _denominated=set(denominated),
+                           treatment=pd.DataFrame() if treatment is None else treatment)
+
+
+def _bp(b, code, x0, d, cap):
+    pts, exact = sc._breakpoints(b, [code], pd.Series({code: x0}), np.array([float(d)]), np.array([float(cap)]))
+    return list(pts[0]), exact
+
+
+@pytest.mark.parametrize("fitted, treat, den", [
+    ({"method": "rank", "direction": 1}, None, ()),
+    ({"method": "prank", "direction": 1}, None, ()),
+    ({"method": "goalposts", "direction": 1, "min": -100.0, "max": 100.0, "transform": "log"}, None, ()),
+    ({"method": "minmax", "direction": 1}, pd.DataFrame({"fallback": ["log"]}, index=["a"]), ()),
+    ({"method": "minmax", "direction": 1}, None, ("a",)),
+])
+def test_a_map_that_is_not_piecewise_affine_is_sampled_at_twelve_even_steps(fitted, treat, den):
+    pts, exact = _bp(_fake({"a": fitted}, treat, den), "a", 3.0, 1, 6.0)
+    assert exact is False
+    np.testing.assert_allclose(pts, [k * 6.0 / 12 for k in range(13)], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("fitted", [{"method": "minmax", "direction": 1}, {"method": "zscore", "direction": 1},
+                                    {"method": "goalposts", "direction": 1, "min": -100.0, "max": 100.0},
+                                    {"method": "target", "direction": 1, "target": 100.0, "cap": False}])
+def test_an_affine_map_has_only_the_ends_of_the_box(fitted):
+    assert _bp(_fake({"a": fitted}), "a", 3.0, 1, 6.0) == ([0.0, 6.0], True)
+
+
+def test_goalposts_inside_the_box_are_breakpoints_even_close_to_the_start():
+    f = {"a": {"method": "goalposts", "direction": 1, "min": 2.0, "max": 8.0}}
+    # higher is better from 1.5: the goalposts lie 0.5 and 6.5 raw units up
+    assert _bp(_fake(f), "a", 1.5, 1, 10.0) == ([0.0, 0.5, 6.5, 10.0], True)
+    assert _bp(_fake(f), "a", 1.5, 1, 5.0) == ([0.0, 0.5, 5.0], True)       # 6.5 lies outside the box
+    # lower is better from 8.5: the goalposts lie 0.5 (max) and 6.5 (min) raw units down
+    f["a"]["direction"] = -1
+    assert _bp(_fake(f), "a", 8.5, -1, 10.0) == ([0.0, 0.5, 6.5, 10.0], True)
+    # nothing at the start itself or behind it
+    assert _bp(_fake(f), "a", 8.0, -1, 10.0) == ([0.0, 6.0, 10.0], True)
+
+
+def test_clip_values_are_breakpoints_also_for_goalposts():
+    tr = pd.DataFrame({"winsorised": ["winlo"], "clip_lo": [3.0], "clip_hi": [NAN], "fallback": [None]}, index=["a"])
+    mm = {"a": {"method": "minmax", "direction": 1}}
+    assert _bp(_fake(mm, tr), "a", 1.0, 1, 6.0) == ([0.0, 2.0, 6.0], True)
+    gp = {"a": {"method": "goalposts", "direction": 1, "min": 0.0, "max": 5.0}}
+    assert _bp(_fake(gp, tr), "a", 1.0, 1, 6.0) == ([0.0, 2.0, 4.0, 6.0], True)
+
+
+def test_a_capped_target_is_a_breakpoint_an_uncapped_one_is_not():
+    # target normalisation stores target·direction; the raw target is 7 in both directions
+    up = {"a": {"method": "target", "direction": 1, "target": 7.0, "lo": 0.0, "cap": True}}
+    assert _bp(_fake(up), "a", 1.5, 1, 10.0) == ([0.0, 5.5, 10.0], True)
+    down = {"a": {"method": "target", "direction": -1, "target": -7.0, "lo": -20.0, "cap": True}}
+    assert _bp(_fake(down), "a", 12.0, -1, 10.0) == ([0.0, 5.0, 10.0], True)
+    up["a"]["cap"] = False
+    assert _bp(_fake(up), "a", 1.5, 1, 10.0) == ([0.0, 10.0], True)
+    no_cap_key = {"a": {"method": "target", "direction": 1, "target": 7.0, "lo": 0.0}}
+    assert _bp(_fake(no_cap_key), "a", 1.5, 1, 10.0) == ([0.0, 10.0], True)
+
+
+def test_an_indicator_that_cannot_move_has_an_empty_box():
+    f = {"a": {"method": "rank", "direction": 1}, "b": {"method": "minmax", "direction": 1}}
+    pts, exact = sc._breakpoints(_fake(f), ["a", "b"], pd.Series({"a": 1.0, "b": 2.0}), np.array([1.0, 1.0]),
+                                 np.array([0.0, 4.0]))
+    assert [list(p) for p in pts] == [[0.0, 0.0], [0.0, 4.0]] and exact is True
+
+
+# --- _segments: gains per segment from one recomputation ------------------------------------------------
+def _additive(s0, maps):
+    """Scores of move rows under an additive index: s0 + Σ_j g_j(d_j), with g_j piecewise linear."""
+    def scores(D):
+        D = np.atleast_2d(D)
+        return s0 + sum(np.interp(D[:, j], *maps[j]) for j in range(D.shape[1]))
+    return scores
+
+
+def test_segments_give_the_slope_of_every_piece():
+    # indicator 0: gain 0 up to 2, then 3 per unit up to 5; indicator 1: 0.5 per unit up to 4
+    scores = _additive(10.0, [([0, 2, 5], [0, 0, 9]), ([0, 4], [0, 2])])
+    segs = sc._segments(scores, 10.0, [np.array([0.0, 2.0, 5.0]), np.array([0.0, 4.0])])
+    assert [(j, pytest.approx(L), pytest.approx(s)) for j, L, s in segs] == [(0, 2.0, 0.0), (0, 3.0, 3.0),
+                                                                             (1, 4.0, 0.5)]
+
+
+def test_segments_skip_an_empty_box_and_refuse_a_non_additive_index():
+    scores = _additive(1.0, [([0, 1], [0, 0]), ([0, 2], [0, 4])])
+    assert [(j, L, pytest.approx(s)) for j, L, s in
+            sc._segments(scores, 1.0, [np.array([0.0, 0.0]), np.array([0.0, 2.0])])] == [(1, 2.0, 2.0)]
+
+    def product(D):   # s0 + d0·d1: no gain from either alone, a gain at the corner
+        D = np.atleast_2d(D)
+        return 1.0 + D[:, 0] * D[:, 1]
+    assert sc._segments(product, 1.0, [np.array([0.0, 1.0]), np.array([0.0, 1.0])]) is None
+    calls = []
+    assert sc._segments(lambda D: calls.append(D) or np.array([2.0]), 1.0, []) == [] and calls == []
+
+
+# --- _solve_segments: the least-cost fill, brute-forced ----------------------------------------------------
+def _brute_fill(segs, cost, need, n, steps=400):
+    """Cheapest move (grid over each indicator's total move) whose gain, segments filled in order, reaches
+    ``need``."""
+    import itertools
+
+    by = {j: [(L, s) for jj, L, s in segs if jj == j] for j in range(n)}
+    tops = [sum(L for L, _ in by[j]) for j in range(n)]
+
+    def gain(j, d):
+        g, left = 0.0, d
+        for L, s in by[j]:
+            use = min(left, L)
+            g += use * s
+            left -= use
+        return g
+    best = np.inf
+    grids = [np.linspace(0, t, steps + 1) if t > 0 else [0.0] for t in tops]
+    for d in itertools.product(*grids):
+        if sum(gain(j, d[j]) for j in range(n)) >= need - 1e-12:
+            best = min(best, float(np.dot(cost, d)))
+    return best, max(c * t / steps for c, t in zip(cost, tops))
+
+
+def test_segments_of_an_indicator_fill_in_order():
+    # indicator 0: 2 units at slope 1, then 2 at slope 5; indicator 1: 10 at slope 2; both cost 1 a unit.
+    # need 8: the steep second piece of 0 needs the first filled: 2 + 6/5 = 3.2 (cheaper than 8/2 = 4 by 1)
+    segs = [(0, 2.0, 1.0), (0, 2.0, 5.0), (1, 10.0, 2.0)]
+    d, ok = sc._solve_segments(segs, np.array([1.0, 1.0]), 8.0, 2)
+    assert ok and d == pytest.approx([3.2, 0.0], abs=1e-7)
+    best, step = _brute_fill(segs, [1.0, 1.0], 8.0, 2, steps=100)
+    assert best == pytest.approx(3.2, abs=step + 1e-9)
+    # dearer indicator 0 (cost 2): 2·3.2 = 6.4 > 4, so indicator 1 alone
+    d, ok = sc._solve_segments(segs, np.array([2.0, 1.0]), 8.0, 2)
+    assert ok and d == pytest.approx([0.0, 4.0], abs=1e-7)
+    # need 14: all of 0 (gain 12, cost 4) + 1 unit of 1 = 5, against 2 + 5 = 7 the other way round
+    d, ok = sc._solve_segments(segs, np.array([1.0, 1.0]), 14.0, 2)
+    assert ok and d == pytest.approx([4.0, 1.0], abs=1e-7)
+
+
+def test_solve_segments_reports_an_unreachable_need():
+    segs = [(0, 2.0, 1.0), (0, 2.0, -3.0), (1, 1.0, 2.0)]   # the most to gain: 2 + 2 = 4 (a falling piece adds nothing)
+    d, ok = sc._solve_segments(segs, np.array([1.0, 1.0]), 4.5, 2)
+    assert not ok and list(d) == [0.0, 0.0]
+    d, ok = sc._solve_segments(segs, np.array([1.0, 1.0]), 4.0, 2)
+    assert ok and d == pytest.approx([2.0, 1.0], abs=1e-7)
+    assert sc._solve_segments([], np.array([1.0]), 0.5, 1)[1] is False
+
+
+# --- the results' fields -----------------------------------------------------------------------------------
+def test_already_there_reports_the_target_and_the_unchanged_score(hand):
+    p = sc.path_to_target(hand, "u4", 50.0)
+    assert (p.unit, p.target, p.baseline_score, p.achieved_score) == ("u4", 50.0, 56.25, 56.25)
+    assert (p.total_cost, p.reachable, p.method) == (0.0, True, "none")
+    m = p.moves
+    assert list(m.columns) == ["current", "new", "change", "cost", "normalised_change"]
+    assert all(m[c].dtype == np.float64 for c in m.columns)
+    assert m["new"].to_dict() == {"a": 40.0, "b": 80.0, "c": 4.0} == m["current"].to_dict()
+
+
+def test_unreachable_reports_the_cost_of_moving_every_indicator_to_its_limit(hand):
+    # u5 with a and b: a 25 -> 40 (best observed), b already the best 90: (100 + 100 + 0)/4 = 50 < 60
+    p = sc.path_to_target(hand, "u5", 60.0, indicators=["a", "b"])
+    assert not p.reachable and p.method == "lp"
+    assert p.achieved_score == pytest.approx(50.0)
+    assert p.total_cost == pytest.approx(15 / 30)
+    assert p.moves.at["a", "new"] == 40.0 and p.moves.at["a", "cost"] == pytest.approx(0.5)
+    assert p.moves.at["a", "normalised_change"] == pytest.approx(50.0)
+    assert p.moves.at["b", "change"] == 0.0 and p.moves.at["b", "cost"] == 0.0
+
+
+def test_a_full_move_lands_exactly_on_the_limit_under_rank_normalisation():
+    # rank normalisation counts ties: a raw value one rounding step above the best observed 0.9 would
+    # rank above every unit. u2 moves a from 0.3 to the best 0.9, and 0.3 + (0.9 − 0.3) is not 0.9 in
+    # floating point, so the full move must be set to the limit, not added up.
+    assert 0.3 + (0.9 - 0.3) != 0.9
+    data = _data().assign(a=[0.1, 0.3, 0.5, 0.7, 0.9])
+    b = sc.Baseline(build(_framework(), data, {"normalise": {"method": "minmax", "overrides": {"a": "rank"}}}))
+    p = sc.path_to_target(b, "u2", 99.0, indicators=["a"])
+    assert not p.reachable and p.method == "slsqp"
+    assert p.moves.at["a", "new"] == 0.9
+    # scored with the raw value exactly 0.9: rank 5 of 5 (the baseline's normalised a of u5)
+    row = b.raw.loc[["u2"], b.framework.indicators].assign(a=0.9).to_numpy(float)
+    assert p.achieved_score == float(b.score_rows("u2", row)[0])
+    assert p.achieved_score == pytest.approx((5 + b.normalised.at["u2", "b"] + 2 * b.normalised.at["u2", "c"]) / 4)
+
+
+def test_rank_normalisation_is_solved_by_slsqp_and_checked_by_brute_force():
+    data = _data().assign(a=[0.1, 0.3, 0.5, 0.7, 0.9])
+    b = sc.Baseline(build(_framework(), data, {"normalise": {"method": "minmax", "overrides": {"a": "rank"}}}))
+    s0 = float(b.aggregates.at["u2", "I"])
+    # u2's a = 0.3 ties with the reference value 0.3 (rank 2, ties at the lowest rank); anything above it
+    # ranks 3, one rank adds 1/4 to the index. The achieved score must be the score of the reported raw
+    # value (a solver's move below rounding once reported "no move" with the score of a tiny move).
+    p = sc.path_to_target(b, "u2", s0 + 0.25, indicators=["a"])
+    assert p.method == "slsqp" and p.reachable
+    assert p.achieved_score == _rescore(b, "u2", p)
+    assert p.achieved_score == pytest.approx(s0 + 0.25)
+    assert 0.3 < p.moves.at["a", "new"] <= 0.9
+    assert p.total_cost == pytest.approx(p.moves.at["a", "change"] / 0.8, rel=1e-9)
+    # two ranks (a past 0.5): 0.5 < a'
+    q = sc.path_to_target(b, "u2", s0 + 0.5, indicators=["a"])
+    assert q.reachable and q.achieved_score == _rescore(b, "u2", q) == pytest.approx(s0 + 0.5)
+    assert 0.5 < q.moves.at["a", "new"] <= 0.9
