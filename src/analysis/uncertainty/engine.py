@@ -253,10 +253,6 @@ class Engine:
             return (m - 1 + f.noise) / (2 * f.noise) if f.noise > 0 else np.full(len(design), 0.5)
         raise InputError(f"design has no column '{col}' for factor '{f.name}'")
 
-    def _labels(self, design, f: Factor) -> list[str]:
-        """The alternative label of each run of factor ``f``."""
-        return [f.labels[k] for k in self._label_index(design, f)]
-
     def _label_index(self, design, f: Factor) -> np.ndarray:
         """Position (in ``f.labels``) of each run's alternative: a label, or a 1-based number; each distinct
         cell value is read once."""
@@ -307,6 +303,10 @@ class Engine:
         """Normalised indicator matrix (units × indicators) of upstream choice ``k`` (cached)."""
         if k not in self._cache:
             key = self.upstream_keys[k]
+            if self._ref is None and all(repr(v) == repr(self.spec.get(s) or {}) for s, v in key.items()):
+                # the spec's own steps: the nominal build made this table on the same data already
+                self._cache[k] = self.nominal.normalised[self.fw.indicators].to_numpy(dtype=float)
+                return self._cache[k]
             sp = load_spec({**self.spec.to_dict(), **key})
             w = resolve_weights(self.fw, sp)
             fz = tr = agg_ref = None
@@ -519,15 +519,14 @@ class Engine:
         red.finish()
         t_eval = time.perf_counter() - t0
         hist = red.hist
-        avail = hist.available()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_rank = red.rank_sum / np.maximum(avail, 1)
+        avail = hist.available()  # runs in which each unit has a score (and a rank)
+        mean_rank = np.where(avail > 0, red.rank_sum / np.maximum(avail, 1), np.nan)
         stats = pd.DataFrame({
             "Nominal": nom_rank, "Mean": mean_rank,
             "Median": hist.quantile(0.5), "Q5": hist.quantile(0.05), "Q95": hist.quantile(0.95),
         }, index=self.units)
         stats["ScoreNominal"] = nom_score
-        stats["ScoreMean"] = red.score_sum / max(R, 1)
+        stats["ScoreMean"] = np.where(avail > 0, red.score_sum / np.maximum(avail, 1), np.nan)  # over those runs
         scores = red.scores
         if scores is not None:
             if R == 0:
