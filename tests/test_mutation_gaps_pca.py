@@ -116,6 +116,9 @@ def test_tidy_factors_orders_by_explained_variance_and_makes_the_largest_loading
     np.testing.assert_allclose(_tidy_factors(L), want, atol=1e-15)
     # already tidy: unchanged
     np.testing.assert_allclose(_tidy_factors(want), want, atol=1e-15)
+    # the sign follows the largest |loading|, not the first row: 0.9 stays, −0.8 is turned
+    L = np.array([[-0.1, 0.3], [0.9, 0.2], [0.5, -0.8]])
+    np.testing.assert_allclose(_tidy_factors(L), [[-0.1, -0.3], [0.9, -0.2], [0.5, 0.8]], atol=1e-15)
 
 
 # --- pca / pc1 -------------------------------------------------------------------------------------------
@@ -180,6 +183,53 @@ def test_pc1_result_fields_of_two_variables_closed_form():
     assert res.bartlett[0] == pytest.approx(chi2, rel=1e-9) and res.bartlett[1] == 1
     assert res.bartlett[2] == pytest.approx(sps.chi2.sf(chi2, 1), rel=1e-9)
     assert res.n == n and res.method == "pc1" and res.assigned is None
+
+
+def _two_blocks() -> pd.DataFrame:
+    """Blocks (3 at ρ = 0.8, 3 at ρ = 0.5): eigenvalues 2.6, 2.0, 0.5, 0.5, 0.2, 0.2 (shares 43.3 %, 33.3 %…)."""
+    R = np.eye(6)
+    R[:3, :3] = 0.2 * np.eye(3) + 0.8
+    R[3:, 3:] = 0.5 * np.eye(3) + 0.5
+    return _exact_corr(R)
+
+
+def test_pca_weights_retention_options_are_used():
+    import warnings
+
+    from analysis.weights import pca_weights
+
+    X = _two_blocks()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert pca_weights(X).n_factors == 2
+        assert pca_weights(X, min_eigen=2.1).n_factors == 1                 # 2.0 is not > 2.1
+        assert pca_weights(X, min_share=0.35).n_factors == 1                # 2.0 / 6 = 33 % is not > 35 %
+        assert pca_weights(X, min_eigen=0.4, min_share=0.05).n_factors == 4
+        # no factor qualifies: the note names the largest eigenvalue and its share (2.6, 43.3 %)
+        r = pca_weights(X, min_eigen=3.0)
+    assert r.n_factors == 1 and "(largest eigenvalue 2.6, share 43.3%)" in r.notes[0]
+
+
+def test_pca_weights_cumulative_check_is_strict_and_names_the_rule():
+    import warnings
+
+    from analysis import InputWarning
+    from analysis.weights import pca_weights
+
+    X = _two_blocks()
+    # one factor requested: 2.6 / 6 = 43.3 % < 60 %
+    msg = (r"^PCA weights: the 1 kept factor\(s\) \(1 factors as requested\) explain 43\.3% of the variance, "
+           r"below the 60% the Handbook uses as a check$")
+    with pytest.warns(InputWarning, match=msg):
+        r = pca_weights(X, n_factors=1)
+    assert r.cumulative == pytest.approx(2.6 / 6) and len(r.notes) == 1
+    # "less than": a cumulative share equal to cum_share is enough
+    c = r.cumulative
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert pca_weights(X, n_factors=1, cum_share=c).notes == []
+    with pytest.warns(InputWarning, match="explain 43.3% of the variance, below the 43%"):
+        pca_weights(X, n_factors=1, cum_share=float(np.nextafter(c, 1.0)))
 
 
 # --- AHP: check_matrix -----------------------------------------------------------------------------------
@@ -351,3 +401,59 @@ def test_gci_threshold_of_aguaron_moreno_jimenez(n, want):
 
     got = gci_threshold(n)
     assert (math.isnan(got) and math.isnan(want)) or got == want
+
+
+# --- derive.weight_sets ----------------------------------------------------------------------------------
+
+def _positive_panel(n: int = 30):
+    """Two years on I = D0 (x00, x01, x02) + D1 (x10, x11); each group shares a common factor, so every
+    correlation within a group is positive (the first principal component loads positively)."""
+    from analysis import build
+    from analysis.framework import Framework, Node
+
+    nodes = [Node("I", None, 1.0, False), Node("D0", "I", 1.0, False), Node("D1", "I", 1.0, False)]
+    nodes += [Node(c, "D0", 1.0, True) for c in ("x00", "x01", "x02")]
+    nodes += [Node(c, "D1", 1.0, True) for c in ("x10", "x11")]
+    fw = Framework(nodes, "t")
+    rng = np.random.default_rng(11)
+    frames = []
+    for year, load in ((2024, (1.0, 2.0, 0.5)), (2025, (0.3, 1.0, 3.0))):
+        f0, f1 = rng.normal(size=n), rng.normal(size=n)
+        X = np.column_stack([a * f0 + rng.normal(size=n) for a in load]
+                            + [f1 + 0.5 * rng.normal(size=n) for _ in range(2)])
+        df = pd.DataFrame(X, columns=fw.indicators)
+        df.insert(0, "uCode", [f"u{i:02d}" for i in range(n)])
+        df.insert(1, "Year", year)
+        frames.append(df)
+    return build(fw, pd.concat(frames, ignore_index=True), {"normalise": {"method": "minmax", "range": [0, 100]}})
+
+
+def _shannon_weights(Z: np.ndarray) -> np.ndarray:
+    Z = (Z - Z.min(0)) / (Z.max(0) - Z.min(0))
+    P = Z / Z.sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = -np.where(P > 0, P * np.log(P), 0.0).sum(0) / np.log(len(Z))
+    return (1 - e) / (1 - e).sum()
+
+
+def test_weight_sets_entropy_and_pc1_of_the_chosen_year():
+    import warnings
+
+    from analysis.weights.derive import weight_sets
+
+    res = _positive_panel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sets, details = weight_sets(res, ("entropy", "pca_pc1"), year=2024)
+    assert list(sets) == ["entropy", "pca_pc1"] and details == {}
+    T = res.normalised.xs(2024, level="Year")
+    Z = T[["x00", "x01", "x02"]].to_numpy(float)
+    np.testing.assert_allclose(sets["entropy"][["x00", "x01", "x02"]], _shannon_weights(Z), rtol=1e-10)
+    # pc1: two positively correlated indicators load (1, 1)/√2 -> ½ each within D1
+    np.testing.assert_allclose(sets["pca_pc1"][["x10", "x11"]], [0.5, 0.5], rtol=1e-10)
+    # D0: an eigenvector of that year's correlation matrix for its largest eigenvalue, positive, summing to 1
+    w = sets["pca_pc1"][["x00", "x01", "x02"]].to_numpy()
+    R = np.corrcoef(Z, rowvar=False)
+    lam = np.linalg.eigvalsh(R).max()
+    np.testing.assert_allclose(R @ w, lam * w, rtol=1e-9)
+    assert (w > 0).all() and w.sum() == pytest.approx(1.0)
