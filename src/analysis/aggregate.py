@@ -461,12 +461,13 @@ def aggregate(normalised: pd.DataFrame, framework: Framework, spec: dict | None 
     """
     spec = spec or {}
     w = framework.weights() if weights is None else pd.Series(weights, dtype=float)
-    cols: dict[str, np.ndarray] = {c: normalised[c].to_numpy(dtype=float) for c in framework.indicators}
-    refs = None if reference is None else {c: reference[c].to_numpy(dtype=float) for c in framework.indicators}
+    cols = _columns(normalised, framework.indicators)
+    refs = None if reference is None else _columns(reference, framework.indicators)
+    wmap = dict(zip(w.index, w.to_numpy())) if w.index.is_unique else w
     for code in framework.aggregates:
         ch = framework.children(code)
         X = np.column_stack([cols[c] for c in ch])
-        wv = np.array([w[c] for c in ch], dtype=float)
+        wv = np.array([wmap[c] for c in ch], dtype=float)
         method, ms = node_method(spec, framework, code)
         try:
             if refs is None:
@@ -477,4 +478,14 @@ def aggregate(normalised: pd.DataFrame, framework: Framework, spec: dict | None 
             cols[code] = _FUNCS[method](X, wv, min_share=ms, **_frozen(method, Xr))
         except InputError as e:
             raise InputError(e.message, node=code) from None
-    return pd.DataFrame({c: cols[c] for c in framework.aggregates}, index=normalised.index)
+    if framework.aggregates:
+        return pd.DataFrame(np.column_stack([cols[c] for c in framework.aggregates]), index=normalised.index,
+                            columns=pd.Index(framework.aggregates))
+    return pd.DataFrame({}, index=normalised.index)
+
+
+def _columns(df: pd.DataFrame, codes: list[str]) -> dict[str, np.ndarray]:
+    """Columns ``codes`` of ``df`` as float arrays, read at once when the columns are unique."""
+    if df.columns.is_unique and set(codes) <= set(df.columns):
+        return dict(zip(codes, np.ascontiguousarray(df[codes].to_numpy(dtype=float).T)))
+    return {c: df[c].to_numpy(dtype=float) for c in codes}

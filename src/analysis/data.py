@@ -156,12 +156,15 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     num_cols = present + [d for d in denoms if d not in present]
     other_num = [c for c in df.columns if c in declared_denoms and c not in num_cols]
     num = _to_numeric(df, num_cols + other_num, file, rows)
+    empty = dict(zip(num.columns, np.isnan(num.to_numpy(dtype=float)).all(axis=0))) if num.columns.is_unique \
+        else {c: num[c].isna().all() for c in present}
     for c in present:
-        if num[c].isna().all():
+        if empty[c]:
             raise InputError("indicator has no data at all (every value missing)", file=file, column=c)
     index = pd.MultiIndex.from_frame(df[key]) if year else pd.Index(df["uCode"], name="uCode")
     values = num.set_axis(index)
-    unit_cols = [c for c in df.columns if c not in set(num.columns) | set(key)]
+    taken = set(num.columns) | set(key)
+    unit_cols = [c for c in df.columns if c not in taken]
     units = df[unit_cols].set_axis(index)
     # unknown numeric columns are reported but kept as unit metadata
     notes = []
@@ -175,8 +178,9 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
         notes.append("columns named like aggregates of the framework kept as unit data under new names: "
                      + ", ".join(f"{c} → {c}_data" for c in clash))
     declared = set().union(*unit_meta.values()) if unit_meta else set()
-    extra_numeric = [c for c in unit_cols if pd.api.types.is_numeric_dtype(df[c])
-                     and c not in YEAR_COLUMNS and c not in declared]
+    numeric = dict(zip(df.columns, map(pd.api.types.is_numeric_dtype, df.dtypes))) if df.columns.is_unique \
+        else {c: pd.api.types.is_numeric_dtype(df[c]) for c in unit_cols}
+    extra_numeric = [c for c in unit_cols if numeric[c] and c not in YEAR_COLUMNS and c not in declared]
     if extra_numeric:
         notes.append("numeric columns not in the framework kept as unit data: " + ", ".join(extra_numeric))
     return Dataset(values, units, year, file, notes)

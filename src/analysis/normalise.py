@@ -195,21 +195,34 @@ def normalise(values: pd.DataFrame, framework: Framework, spec: dict | None = No
     """
     spec = dict(spec or {"method": "minmax"})
     ref = values if reference is None else reference
+    inds = framework.indicators
+    # the indicator columns read at once, each a contiguous row (as one column read alone)
+    X, R = _rows(values, inds), _rows(ref, inds)
     out = {}
     fits = {}
-    for code in framework.indicators:
+    for j, code in enumerate(inds):
         node = framework.nodes[code]
         if fitted is not None and code in fitted:
             f = fitted[code]
         else:
             method, p = indicator_params(spec, code)
-            f = fit(ref[code].to_numpy(dtype=float), method, p, direction=node.direction, node=node, code=code)
+            x = R[j] if R is not None else ref[code].to_numpy(dtype=float)
+            f = fit(x, method, p, direction=node.direction, node=node, code=code)
         try:
-            out[code] = apply(values[code].to_numpy(dtype=float), f)
+            out[code] = apply(X[j] if X is not None else values[code].to_numpy(dtype=float), f)
         except InputError as e:
             raise InputError(e.message, column=code) from None
         fits[code] = f
+    if out and all(v.shape == (len(values),) and v.dtype == np.float64 for v in out.values()):
+        return pd.DataFrame(np.column_stack(list(out.values())), index=values.index, columns=pd.Index(inds)), fits
     return pd.DataFrame(out, index=values.index), fits
+
+
+def _rows(df: pd.DataFrame, codes: list[str]) -> np.ndarray | None:
+    """Columns ``codes`` of ``df`` as contiguous float rows (None when a column is missing or repeated)."""
+    if not df.columns.is_unique or not set(codes) <= set(df.columns):
+        return None
+    return np.ascontiguousarray(df[codes].to_numpy(dtype=float).T)
 
 
 def minmax(x, range=(0, 100), direction: int = 1) -> np.ndarray:  # noqa: A002

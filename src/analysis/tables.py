@@ -811,6 +811,10 @@ def to_numbers(df: pd.DataFrame, columns: Iterable[str], *, file=None, required:
     DataFrame
         Float columns, same index as ``df``.
     """
+    columns = list(columns)
+    fast = _numeric_block(df, columns, required)
+    if fast is not None:
+        return fast
     out = {}
     for c in columns:
         s = df[c]
@@ -830,6 +834,20 @@ def to_numbers(df: pd.DataFrame, columns: Iterable[str], *, file=None, required:
             vals.append(x)
         out[c] = pd.Series(vals, index=df.index, dtype=float)
     return pd.DataFrame(out, index=df.index)
+
+
+def _numeric_block(df: pd.DataFrame, columns: list, required: bool) -> pd.DataFrame | None:
+    """:func:`to_numbers` of numeric (not boolean) columns with nothing to refuse, as one float block;
+    None otherwise (each column is then converted and checked on its own, naming the first bad cell)."""
+    if not columns or not df.columns.is_unique or len(set(columns)) != len(columns):
+        return None
+    sub = df[columns]
+    if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in sub.dtypes):
+        return None
+    arr = sub.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(arr).any() or (required and np.isnan(arr).any()):
+        return None
+    return pd.DataFrame(arr, index=df.index, columns=pd.Index(columns))
 
 
 def _refuse(df: pd.DataFrame, column: str, i: int, reason: str, file, rows) -> None:

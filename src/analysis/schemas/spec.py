@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from .._errors import InputError
@@ -205,7 +206,7 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, WeightSet]:
     from ..tables import ROWS_ATTR, row_number, to_numbers
 
     src = df.attrs.get(ROWS_ATTR)  # the line of each row, as row_number gives it, read once
-    rows = [int(r) for r in src] if src is not None and len(src) == len(df) else \
+    rows = list(map(int, src)) if src is not None and len(src) == len(df) else \
         [row_number(df, i) for i in range(len(df))]
     try:
         weights = to_numbers(df, [cols["Weight"]], file=path, required=True, rows=rows)[cols["Weight"]].tolist()
@@ -215,8 +216,14 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, WeightSet]:
         raise
     # columns read once (a column access copies the table's attrs), as numpy (iterating an arrow column is slow)
     codes = df[cols["iCode"]].to_numpy(dtype=object).tolist()
-    sets = [str(v).strip() for v in df[cols["set"]].to_numpy(dtype=object).tolist()] if "set" in cols \
-        else [path.stem] * len(df)
+    if "set" in cols:
+        sets = df[cols["set"]].to_numpy(dtype=object).tolist()
+        sets = list(map(str.strip, sets)) if all(type(v) is str for v in sets) else [str(v).strip() for v in sets]
+    else:
+        sets = [path.stem] * len(df)
+    fast = _clean_sets(weights, codes, sets, rows, str(path))
+    if fast is not None:
+        return fast
     out: dict[str, WeightSet] = {}
     for i, (w, code, name) in enumerate(zip(weights, codes, sets)):
         if w < 0:
@@ -236,3 +243,24 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, WeightSet]:
         raise InputError("weight-set table has no rows", file=path)
     return out
 
+
+
+def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[int],
+                file: str) -> dict[str, WeightSet] | None:
+    """The weight sets of a clean table in one pass per set; None when a weight is negative, a code
+    is blank or repeated within its set, or a set's rows are not together (the row-by-row reading of
+    :func:`read_weight_sets` then words the refusal or groups the rows)."""
+    n = len(codes)
+    if not n or min(weights) < 0 or not all(type(c) is str and c.strip() for c in codes):
+        return None
+    codes = list(map(str.strip, codes))
+    if len(set(zip(sets, codes))) != n:
+        return None
+    names = np.array(sets, dtype=object)
+    starts = [0, *(np.flatnonzero(names[1:] != names[:-1]) + 1).tolist(), n]
+    if len(set(sets)) != len(starts) - 1:
+        return None
+    out: dict[str, WeightSet] = {}
+    for a, b in zip(starts, starts[1:]):
+        out[sets[a]] = WeightSet(zip(codes[a:b], weights[a:b]), file=file, lines=dict(zip(codes[a:b], rows[a:b])))
+    return out
