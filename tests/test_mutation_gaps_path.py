@@ -304,7 +304,56 @@ def test_rank_normalisation_is_solved_by_slsqp_and_checked_by_brute_force():
     assert p.achieved_score == pytest.approx(s0 + 0.25)
     assert 0.3 < p.moves.at["a", "new"] <= 0.9
     assert p.total_cost == pytest.approx(p.moves.at["a", "change"] / 0.8, rel=1e-9)
-    # two ranks (a past 0.5): 0.5 < a'
-    q = sc.path_to_target(b, "u2", s0 + 0.5, indicators=["a"])
-    assert q.reachable and q.achieved_score == _rescore(b, "u2", q) == pytest.approx(s0 + 0.5)
-    assert 0.5 < q.moves.at["a", "new"] <= 0.9
+
+
+# --- a geometric index: the non-linear branch ---------------------------------------------------------------
+GEO = {"normalise": {"method": "minmax", "range": [1, 100]}, "aggregate": {"method": "geometric"}}
+
+
+@pytest.fixture(scope="module")
+def geo():
+    return sc.Baseline(build(_framework(), _data(), GEO))
+
+
+def _score_at(base, unit, **values) -> float:
+    row = base.raw.loc[[unit], base.framework.indicators].assign(**values).to_numpy(float)
+    return float(base.score_rows(unit, row)[0])
+
+
+def test_geometric_index_by_hand(geo):
+    # a' = 1 + 99 (a − 10)/30, b' = 1 + 99 (b − 50)/40, c' = 1 + 99 (5 − c)/4, I = (a' b' c'^2)^(1/4)
+    def gi(a, b, c):
+        return ((1 + 99 * (a - 10) / 30) * (1 + 99 * (b - 50) / 40) * (1 + 99 * (5 - c) / 4) ** 2) ** 0.25
+    np.testing.assert_allclose(geo.aggregates["I"].to_numpy(),
+                               [gi(*r) for r in _data()[["a", "b", "c"]].to_numpy()], rtol=1e-12)
+    assert _score_at(geo, "u4", b=90.0, c=1.0) == pytest.approx(gi(40, 90, 1), rel=1e-12)
+
+
+def test_a_target_at_the_best_reachable_score_is_reached_without_warnings(geo):
+    # u4: a is already the best (cannot move), b 80 -> 90 and c 4 -> 1 may move. The target is the score
+    # with both at their limits: the product is supermodular, so the sum of the one-at-a-time gains falls
+    # short of it (the average-slope LP has no solution) and only the corner reaches it.
+    import warnings
+
+    s0 = float(geo.aggregates.at["u4", "I"])
+    best = _score_at(geo, "u4", b=90.0, c=1.0)
+    assert (_score_at(geo, "u4", b=90.0) - s0) + (_score_at(geo, "u4", c=1.0) - s0) < best - s0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = sc.path_to_target(geo, "u4", best)
+    assert p.method == "slsqp" and p.reachable
+    assert p.achieved_score == pytest.approx(best, abs=1e-6)
+    assert p.achieved_score == _rescore(geo, "u4", p)
+    assert p.moves.at["b", "new"] == pytest.approx(90.0, abs=1e-4)
+    assert p.moves.at["c", "new"] == pytest.approx(1.0, abs=1e-4)
+    assert p.moves.at["a", "change"] == 0.0
+
+
+def test_geometric_unreachable_is_said_with_the_cost_of_the_full_move(geo):
+    # u5 by c alone (5 -> 1, the best): cost 4 · 1/4 = 1, and the score there is the best reachable
+    p = sc.path_to_target(geo, "u5", 99.0, indicators=["c"])
+    assert (p.method, p.reachable) == ("slsqp", False)
+    assert p.total_cost == pytest.approx(1.0)
+    assert p.achieved_score == pytest.approx(_score_at(geo, "u5", c=1.0), rel=1e-12)
+    assert p.message == (f"unreachable within the limits: the best reachable score is {p.achieved_score:.4g} "
+                         f"< target 99")
