@@ -609,3 +609,45 @@ def test_dask_backend_with_a_given_client_gives_the_local_tables():
         pd.testing.assert_frame_equal(a, b, check_exact=True)
     with pytest.raises(InputError, match="unknown backend 'spark'"):
         eng.evaluate(runs, backend="spark")
+
+
+# --- the uncertainty spec (analysis.uncertainty.spec) --------------------------------------------------
+
+def test_load_ua_spec_from_a_mapping_copies_it_and_has_no_source():
+    from analysis.uncertainty.spec import load_ua_spec
+
+    d = {"N": 16, "seed": 4, "factors": [{"name": "w", "type": "weights", "nodes": ["x00", 7], "noise": 0.1},
+                                          {"name": "ag", "type": "choice", "step": "aggregate",
+                                           "alternatives": {"g": "geometric", 2: {"method": "harmonic"}}}]}
+    ua = load_ua_spec(d)
+    assert ua.source is None and ua.N == 16 and ua.seed == 4
+    w, agg = ua.factors
+    assert w.nodes == ["x00", "7"] and w.level is None and w.noise == 0.1
+    assert agg.alternatives == {"g": {"method": "geometric"}, "2": {"method": "harmonic"}}
+    d["factors"][0]["noise"] = 0.9  # the caller's mapping changes later: the spec keeps its own copy
+    assert ua.raw["factors"][0]["noise"] == 0.1 and ua.raw is not d
+    assert load_ua_spec(ua) is ua
+
+
+def test_load_ua_spec_errors_name_the_file(tmp_path):
+    from analysis.uncertainty.spec import load_ua_spec
+
+    p = tmp_path / "ua.yaml"
+    p.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_ua_spec(p)
+    assert "uncertainty spec must be a mapping" in e.value.message and e.value.file in (p, str(p))
+    p.write_text("N: 0\nfactors: []\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_ua_spec(p)
+    assert str(e.value.file) == str(p) and "N" in e.value.message
+    p.write_text("factors:\n  - {name: s, type: weight_set, file: sets.csv}\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_ua_spec(p)
+    assert e.value.message == "key 'factors.s.file': weight-set table not found: sets.csv"
+    assert str(e.value.file) == str(p)
+    # a relative table path is read next to the spec
+    (tmp_path / "sets.csv").write_text("set,iCode,Weight\nflat,D0,1\nflat,D1,1\nd0,D0,2\nd0,D1,1\n", encoding="utf-8")
+    ua = load_ua_spec(p)
+    assert ua.factors[0].sets == {"flat": {"D0": 1.0, "D1": 1.0}, "d0": {"D0": 2.0, "D1": 1.0}}
+    assert ua.source == str(p)

@@ -104,10 +104,8 @@ def load_ua_spec(src: str | Path | dict | UASpec) -> UASpec:
     if isinstance(src, dict):
         raw = copy.deepcopy(src)
     else:
-        raw = read_yaml(src, "uncertainty spec")
+        raw = read_yaml(src, "uncertainty spec")  # refuses a document that is not a mapping
         source = str(src)
-    if not isinstance(raw, dict):
-        raise InputError("an uncertainty spec must be a mapping", file=source)
     m = check_ua_dict(raw, source)
     facs = []
     for i, f in enumerate(m.factors):
