@@ -651,3 +651,65 @@ def test_load_ua_spec_errors_name_the_file(tmp_path):
     ua = load_ua_spec(p)
     assert ua.factors[0].sets == {"flat": {"D0": 1.0, "D1": 1.0}, "d0": {"D0": 2.0, "D1": 1.0}}
     assert ua.source == str(p)
+
+
+# --- Sobol' designs replayed (analysis.uncertainty.sensitivity) ----------------------------------------
+
+def _salib_design() -> pd.DataFrame:
+    """Factors w (two columns) and c, N = 2 base points in SALib's order: A, AB_w, AB_c, B per base point."""
+    A = [(1, 2, 3), (4, 5, 6)]
+    B = [(7, 8, 9), (10, 11, 12)]
+    rows = []
+    for a, b in zip(A, B):
+        rows += [a, (b[0], b[1], a[2]), (a[0], a[1], b[2]), b]
+    return pd.DataFrame(rows, columns=["w[x]", "w[y]", "c"], dtype=float)
+
+
+GROUPS = {"w": ["w[x]", "w[y]"], "c": ["c"]}
+
+
+def test_a_salib_design_is_read_in_its_own_order():
+    from analysis.uncertainty.sensitivity import design_blocks
+
+    order, layout = design_blocks(_salib_design(), GROUPS)
+    assert layout == "salib" and order.tolist() == list(range(8))
+
+
+@pytest.mark.parametrize("cells, why", [
+    # AB_w of base point 2 (row 6) keeps w[y] from A: it must take factor w from B
+    ({(5, "w[y]"): 5.0}, "run 6 (AB_w of base point 2) does not take factor 'w' from B"),
+    # both base points broken: the first is named
+    ({(1, "w[x]"): 1.0, (5, "w[x]"): 4.0}, "run 2 (AB_w of base point 1) does not take factor 'w' from B"),
+    # AB_c of base point 2 (row 7) has w[x] from B: every other factor must come from A
+    ({(6, "w[x]"): 10.0}, "run 7 (AB_c of base point 2) does not take factor 'w' from A"),
+    ({(6, "c"): 6.0}, "run 7 (AB_c of base point 2) does not take factor 'c' from B"),
+])
+def test_a_broken_ab_row_is_named_exactly(cells, why):
+    from analysis.uncertainty.sensitivity import design_blocks
+
+    d = _salib_design()
+    for (r, c), v in cells.items():
+        d.loc[r, c] = v
+    with pytest.raises(InputError) as e:
+        design_blocks(d, GROUPS, file="d.csv")
+    assert e.value.message.endswith(": " + why) and e.value.file == "d.csv"
+
+
+@pytest.mark.parametrize("R", [0, 7])
+def test_a_length_that_is_no_salib_design_is_named(R):
+    from analysis.uncertainty.sensitivity import design_blocks
+
+    d = pd.concat([_salib_design()] * 2, ignore_index=True).iloc[:R]
+    with pytest.raises(InputError) as e:
+        design_blocks(d, GROUPS)
+    assert e.value.message.endswith(f": {R} runs is not a multiple of G + 2 = 4 and there is no 'block' column")
+
+
+def test_sobol_unit_design_is_seeded():
+    from analysis.uncertainty.sensitivity import unit_design
+
+    dims = [("a", "a"), ("w", "x"), ("w", "y")]
+    U = unit_design(dims, 16, "sobol", seed=5)
+    assert U.shape == (16 * 4, 3)
+    np.testing.assert_array_equal(U, unit_design(dims, 16, "sobol", seed=5))
+    assert not np.array_equal(U, unit_design(dims, 16, "sobol", seed=6))
