@@ -357,3 +357,69 @@ def test_geometric_unreachable_is_said_with_the_cost_of_the_full_move(geo):
     assert p.achieved_score == pytest.approx(_score_at(geo, "u5", c=1.0), rel=1e-12)
     assert p.message == (f"unreachable within the limits: the best reachable score is {p.achieved_score:.4g} "
                          f"< target 99")
+
+
+def test_a_reachable_non_linear_path_says_so(geo):
+    s0 = float(geo.aggregates.at["u5", "I"])
+    p = sc.path_to_target(geo, "u5", s0 + 1.0)
+    assert (p.unit, p.baseline_score, p.target, p.method, p.reachable) == ("u5", s0, s0 + 1.0, "slsqp", True)
+    assert p.message == "target reached (local optimum, not exact)"
+    assert p.achieved_score == _rescore(geo, "u5", p) and p.achieved_score >= s0 + 1.0 - 1e-6
+    assert all(p.moves[c].dtype == np.float64 for c in p.moves.columns)
+    assert p.total_cost == pytest.approx(float(p.moves["cost"].sum()), rel=1e-12)
+
+
+# --- _move_limit and _moves on hand-made baselines -------------------------------------------------------------
+def _limit_base(direction, treatment=None, denominated=()):
+    node = Node("a", "I", 1, True, direction=direction)
+    return SimpleNamespace(framework=SimpleNamespace(nodes={"a": node}), raw=pd.DataFrame({"a": [2.0, 5.0, 9.0, NAN]}),
+                           _denominated=set(denominated), treatment=pd.DataFrame() if treatment is None else treatment)
+
+
+def test_move_limit_of_every_kind_of_upper():
+    up, down = _limit_base(1), _limit_base(-1)
+    assert sc._move_limit(up, "a", 1, "best", None) == 9.0          # the best observed value
+    assert sc._move_limit(down, "a", -1, "best", None) == 2.0
+    assert sc._move_limit(up, "a", 1, "range", None) == np.inf      # non-negative data: [0, ∞)
+    assert sc._move_limit(down, "a", -1, "range", None) == 0.0
+    assert sc._move_limit(up, "a", 1, "range", {"a": (1.0, 7.5)}) == 7.5
+    assert sc._move_limit(up, "a", 1, "best", {"a": (1.0, 7.5)}) == 7.5   # the best, but inside the bounds
+    assert sc._move_limit(down, "a", -1, "best", {"a": (3.0, 7.5)}) == 3.0
+    assert sc._move_limit(up, "a", 1, {"a": 6.0}, None) == 6.0
+    assert sc._move_limit(up, "a", 1, {"b": 6.0}, None) == 9.0       # a limit for another indicator
+
+
+def test_move_limit_stops_at_the_clip_value_on_the_side_of_improvement():
+    tr = pd.DataFrame({"winsorised": ["winhi,winlo"], "clip_lo": [3.0], "clip_hi": [8.0], "fallback": [None]},
+                      index=["a"])
+    assert sc._move_limit(_limit_base(1, tr), "a", 1, "best", None) == 8.0
+    assert sc._move_limit(_limit_base(-1, tr), "a", -1, "best", None) == 3.0
+    assert sc._move_limit(_limit_base(-1, tr), "a", -1, {"a": 4.0}, None) == 4.0   # not past the user's limit
+    # a denominated indicator's clip applies to the ratio, not to the raw value
+    assert sc._move_limit(_limit_base(1, tr, ("a",)), "a", 1, "best", None) == 9.0
+    assert sc._move_limit(_limit_base(-1, tr, ("a",)), "a", -1, "best", None) == 2.0
+    top = tr.assign(winsorised="winhi")    # only the top was Winsorised: no stop going down
+    assert sc._move_limit(_limit_base(-1, top), "a", -1, "best", None) == 2.0
+
+
+def test_moves_table_by_hand():
+    fitted = {"a": {"method": "minmax", "direction": 1, "lo": 0.0, "hi": 10.0},
+              "c": {"method": "minmax", "direction": -1, "lo": -4.0, "hi": 0.0}}
+    b = SimpleNamespace(_denominated={"r"}, treatment=pd.DataFrame(), fitted=fitted)
+    x0 = pd.Series({"a": 2.0, "c": 3.0, "r": 0.5})
+    dirs = np.array([1.0, -1.0, 1.0])
+    cap = np.array([5.0, 2.0, 1.0])
+    lims = np.array([7.0, 1.0, 1.5])
+    cost = np.array([0.1, 1.0, 3.0])
+    # a moves 2.5 (cost 0.25, normalised 25), c the whole way down to its limit 1 (cost 2, normalised 50),
+    # r (denominated) does not move: a below-rounding move and a negative one count as none
+    for dr in (1e-13, -0.5):
+        m = sc._moves(b, ["a", "c", "r"], x0, dirs, np.array([2.5, 2.0, dr]), cap, lims, cost)
+        assert m.index.name == "iCode" and list(m.index) == ["c", "a", "r"]   # dearest first
+        assert m.loc["a"].to_dict() == pytest.approx({"current": 2.0, "new": 4.5, "change": 2.5, "cost": 0.25,
+                                                      "normalised_change": 25.0})
+        assert m.loc["c"].to_dict() == pytest.approx({"current": 3.0, "new": 1.0, "change": -2.0, "cost": 2.0,
+                                                      "normalised_change": 50.0})
+        assert m.loc["r"].to_dict() == {"current": 0.5, "new": 0.5, "change": 0.0, "cost": 0.0,
+                                        "normalised_change": 0.0}
+    assert sc._snap(np.array([-0.5, 1e-13, 0.3, 5.0]), np.array([1.0, 1.0, 1.0, 2.0])).tolist() == [0.0, 0.0, 0.3, 2.0]

@@ -767,13 +767,10 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     if score(cand) >= T - 1e-6 and (cost @ cand < cost @ d or score(d) < T - 1e-6):
         d = cand
     if score(d) < T - 1e-6:
-        d = cap.copy()
-    achieved = score(d)
-    reachable = achieved >= T - 1e-6
-    msg = "target reached (local optimum, not exact)" if reachable else (
-        f"unreachable within the limits: the best reachable score is {best:.4g} < target {T:.4g}")
+        d = cap.copy()   # reaches the target: best = score(cap) >= T - 1e-6 here
     moves = _moves(b, inds, x0, dirs, d, cap, lims, cost)
-    return PathResult(unit, T, s0, achieved, reachable, moves, float(cost @ d), "slsqp", msg)
+    return PathResult(unit, T, s0, score(d), True, moves, float(cost @ d), "slsqp",
+                      "target reached (local optimum, not exact)")
 
 
 def _costs(b: Baseline, inds: list[str], costs: dict | None) -> np.ndarray:
