@@ -232,6 +232,49 @@ def test_pca_weights_cumulative_check_is_strict_and_names_the_rule():
         pca_weights(X, n_factors=1, cum_share=float(np.nextafter(c, 1.0)))
 
 
+def test_pca_weights_unrotated_and_single_factor_loadings_are_scaled_eigenvectors():
+    """Without rotation (or with one factor) the loadings are ``v √λ``: ``R L = L Λ``, ``LᵀL = Λ``, and each
+    column keeps the eigenvector's sign (sum positive), even when its largest |loading| is negative."""
+    import warnings
+
+    from analysis.weights import pca_weights
+
+    D = np.diag([-1.0, 1.0, 1.0])
+    R = D @ _BASE3 @ D
+    X = _exact_corr(R, n=30)
+    lam = np.sort(np.linalg.eigvalsh(R))[::-1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cases = [(pca_weights(X, n_factors=1), 1), (pca_weights(X, n_factors=1, rotate=False), 1),
+                 (pca_weights(X, n_factors=2, rotate=False), 2)]
+    for r, k in cases:
+        L = r.loadings.to_numpy()
+        np.testing.assert_allclose(R @ L, L * lam[:k], atol=1e-9)
+        np.testing.assert_allclose(L.T @ L, np.diag(lam[:k]), atol=1e-9)
+        assert (L.sum(axis=0) > 0).all()
+        assert list(r.loadings.index) == ["v0", "v1", "v2"]
+    assert cases[0][0].loadings.to_numpy()[0, 0] < 0          # the largest |loading| is negative here
+    # rotated two-factor loadings are no longer eigenvectors (varimax moved them)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        L2 = pca_weights(X, n_factors=2).loadings.to_numpy()
+    assert np.abs(R @ L2 - L2 * lam[:2]).max() > 1e-3
+
+
+def test_pca_weights_handbook_reports_kmo_per_variable_closed_form():
+    """Block-diagonal R (3 at ρ = 0.8, 3 at ρ = 0.5): partial correlations ρ / (1 + ρ) within a block,
+    0 across, so per-variable KMO = 1 / (1 + (1 + ρ)⁻²) and overall Σr² / (Σr² + Σq²)."""
+    from analysis.weights import pca_weights
+
+    r = pca_weights(_two_blocks())
+    per = [1 / (1 + 1.8 ** -2)] * 3 + [1 / (1 + 1.5 ** -2)] * 3
+    np.testing.assert_allclose(r.kmo_per_variable.to_numpy(), per, rtol=1e-9)
+    assert list(r.kmo_per_variable.index) == [f"v{i}" for i in range(6)]
+    r2, q2 = 6 * 0.64 + 6 * 0.25, 6 * (0.8 / 1.8) ** 2 + 6 * (0.5 / 1.5) ** 2
+    assert r.kmo == pytest.approx(r2 / (r2 + q2), rel=1e-9)
+    assert list(r.loadings.index) == list(r.weights.index) == [f"v{i}" for i in range(6)]
+
+
 # --- AHP: check_matrix -----------------------------------------------------------------------------------
 
 def _refused(A, labels=None, **kw) -> InputError:
@@ -457,3 +500,32 @@ def test_weight_sets_entropy_and_pc1_of_the_chosen_year():
     lam = np.linalg.eigvalsh(R).max()
     np.testing.assert_allclose(R @ w, lam * w, rtol=1e-9)
     assert (w > 0).all() and w.sum() == pytest.approx(1.0)
+
+
+def test_weight_sets_bod_keeps_positive_columns_and_reads_missing_as_zero():
+    """BoD scores (Cherchye et al. 2007): unit c maximises Σ w_i y_ci subject to Σ w_i y_di ≤ 1 for every
+    unit d, w ≥ 0 (solved here with SciPy's linprog). Columns whose minimum is positive are used as they
+    are (no shift to 0), and a missing value counts as 0."""
+    import warnings
+
+    from scipy.optimize import linprog
+
+    from analysis import build
+    from analysis.framework import Framework, Node
+    from analysis.weights.derive import weight_sets
+
+    nodes = [Node("I", None, 1.0, False)] + [Node(c, "I", 1.0, True) for c in ("a", "b", "c")]
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame(rng.uniform(1, 10, (12, 3)), columns=["a", "b", "c"])
+    data.iloc[4, 1] = np.nan
+    data.insert(0, "uCode", [f"u{i:02d}" for i in range(12)])
+    res = build(Framework(nodes, "t"), data, {"normalise": {"method": "minmax", "range": [0.5, 10]}})
+    T = res.normalised[["a", "b", "c"]]
+    assert T.isna().to_numpy().sum() == 1 and (T.min() == 0.5).all()
+    Y = T.fillna(0.0).to_numpy(float)
+    want = [-linprog(-Y[c], A_ub=Y, b_ub=np.ones(len(Y)), bounds=(0, None), method="highs").fun
+            for c in range(len(Y))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sets, details = weight_sets(res, ("bod",))
+    np.testing.assert_allclose(sets["bod"].to_numpy(), 100 * np.array(want), rtol=1e-6, atol=1e-6)
