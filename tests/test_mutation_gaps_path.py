@@ -423,3 +423,17 @@ def test_moves_table_by_hand():
         assert m.loc["r"].to_dict() == {"current": 0.5, "new": 0.5, "change": 0.0, "cost": 0.0,
                                         "normalised_change": 0.0}
     assert sc._snap(np.array([-0.5, 1e-13, 0.3, 5.0]), np.array([1.0, 1.0, 1.0, 2.0])).tolist() == [0.0, 0.0, 0.3, 2.0]
+
+
+def test_a_missing_cell_that_was_not_imputed_cannot_move():
+    # no imputation: u5 without a scores (100 + 2·0)/3 = 33.33 (the mean over the available weights).
+    # 40 needs c' up by 10 (ΔI = 2Δc'/3), c = 5 − 0.4 = 4.6 at cost 0.4/4 = 0.1; a stays missing
+    data = _data()
+    data.loc[4, "a"] = NAN
+    b = sc.Baseline(build(_framework(), data, SPEC))
+    assert b.aggregates.at["u5", "I"] == pytest.approx(100 / 3)
+    p = sc.path_to_target(b, "u5", "next")
+    assert p.target == 40.0 and p.method == "lp" and p.reachable
+    assert p.moves.at["c", "new"] == pytest.approx(4.6, abs=1e-7)
+    assert p.total_cost == pytest.approx(0.1, abs=1e-7)
+    assert np.isnan(p.moves.at["a", "new"]) and p.moves.at["a", "cost"] == 0.0
