@@ -529,3 +529,21 @@ def test_weight_sets_bod_keeps_positive_columns_and_reads_missing_as_zero():
         warnings.simplefilter("ignore")
         sets, details = weight_sets(res, ("bod",))
     np.testing.assert_allclose(sets["bod"].to_numpy(), 100 * np.array(want), rtol=1e-6, atol=1e-6)
+
+
+def test_derive_weights_passes_options_to_the_method():
+    """One group of six indicators with two exact correlation blocks (eigenvalues 2.6 and 2.0 kept):
+    Handbook weights 2.6/4.6/3 and 2.0/4.6/3; with ``max_factors=1`` only the first block's factor
+    (eigenvector (1, 1, 1, 0, 0, 0)/√3) is kept, so the second block gets no weight."""
+    from analysis import build
+    from analysis.framework import Framework, Node
+    from analysis.weights import derive_weights
+
+    X = _two_blocks()
+    cols = list(X.columns)
+    fw = Framework([Node("I", None, 1.0, False)] + [Node(c, "I", 1.0, True) for c in cols], "t")
+    data = X.copy()
+    data.insert(0, "uCode", [f"u{i:02d}" for i in range(len(X))])
+    res = build(fw, data, {"normalise": {"method": "minmax", "range": [0, 100]}})
+    np.testing.assert_allclose(derive_weights(res, "pca")[cols], [2.6 / 13.8] * 3 + [2.0 / 13.8] * 3, atol=1e-9)
+    np.testing.assert_allclose(derive_weights(res, "pca", max_factors=1)[cols], [1 / 3] * 3 + [0.0] * 3, atol=1e-9)
