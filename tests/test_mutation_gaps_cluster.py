@@ -360,6 +360,7 @@ def test_k_equal_one_is_judged_even_when_two_is_not_a_candidate():
     X = np.random.default_rng(0).normal(size=(300, 3))
     sel = select_k(X, [3, 4], seed=0, n_ref=5, n_init=3, choose="gap")
     assert sel.k == 1 and sel.no_structure and list(sel.table.index) == [1, 3, 4]
+    assert sel.reason.startswith("k = 1 by gap") and sel.reason.endswith(")" + "; " + NO_STRUCTURE)
 
 
 def test_hdbscan_selection_uses_kmeans_references(three):
@@ -551,3 +552,187 @@ def test_reference_sets_are_clustered_with_the_method_itself(three):
     ward = [np.log(_w_pairwise(R, fcluster(linkage(R, "ward"), 2, criterion="maxclust"))) for R in refs]
     data = np.log(_w_pairwise(three, fcluster(linkage(three, "ward"), 2, criterion="maxclust")))
     assert sel.table.loc[2, "gap"] == pytest.approx(np.mean(ward) - data, rel=1e-9)
+
+
+# --- third round: small hand-made results (fast), single groups, peers, panels ------------------
+def _tiny_framework(dim_names=("Alpha", "Beta"), dim_namas=("Alfa", "")):
+    """An index IDX of two dimensions D1 (indicators a, b) and D2 (indicators c, d)."""
+    from analysis.framework import Framework, Node
+
+    nodes = [Node("IDX", None, 1.0, False, name="Index"),
+             Node("D1", "IDX", 1.0, False, name=dim_names[0], nama=dim_namas[0]),
+             Node("D2", "IDX", 1.0, False, name=dim_names[1], nama=dim_namas[1])]
+    nodes += [Node(c, p, 1.0, True, name=c.upper()) for c, p in (("a", "D1"), ("b", "D1"), ("c", "D2"), ("d", "D2"))]
+    return Framework(nodes, name="tiny")
+
+
+def _tiny_result(ind: pd.DataFrame, *, levels=None, units=None, year=None, fw=None):
+    """A stand-in for a build Result: normalised indicators, aggregates as plain means, unit table."""
+    from types import SimpleNamespace
+
+    agg = pd.DataFrame({"D1": ind[["a", "b"]].mean(axis=1), "D2": ind[["c", "d"]].mean(axis=1)})
+    agg["IDX"] = agg.mean(axis=1)
+    if units is None:
+        units = pd.DataFrame({"uName": [f"name of {u}" for u in ind.index.get_level_values(0)]}, index=ind.index)
+    return SimpleNamespace(framework=fw or _tiny_framework(), normalised=ind, aggregates=agg, units=units,
+                           levels=levels, year=year)
+
+
+def test_features_of_a_constant_indicator_are_zero_like_scikit_learn():
+    """A constant column has no spread: StandardScaler and MinMaxScaler map it to 0 (not 0/0)."""
+    ind = pd.DataFrame({"a": [1.0, 2.0, 4.0, 7.0], "b": [5.0] * 4, "c": [0.0, 1.0, 0.0, 1.0],
+                        "d": [3.0, 1.0, 2.0, 2.0]}, index=list("pqrs"))
+    res = _tiny_result(ind)
+    z = features(res, "indicators")
+    np.testing.assert_allclose(z.to_numpy(), StandardScaler().fit_transform(ind), atol=1e-12)
+    assert (z["b"] == 0).all()
+    mm = features(res, "indicators", scale="minmax")
+    np.testing.assert_allclose(mm.to_numpy(), MinMaxScaler().fit_transform(ind), atol=1e-12)
+    assert (mm["b"] == 0).all()
+
+
+def test_pca_features_read_a_missing_value_as_the_mean_and_can_be_rescaled():
+    """Missing standardised values are 0 (the indicator's mean) before the principal components; with
+    scale="minmax" the component scores are rescaled to [0, 1] (the default leaves them as they are)."""
+    from sklearn.decomposition import PCA
+
+    ind = pd.DataFrame({"a": [1.0, 2.0, np.nan, 7.0, 3.0], "b": [5.0, 1.0, 2.0, 2.0, 9.0],
+                        "c": [0.0, 1.0, 0.0, 1.0, 4.0], "d": [3.0, 1.0, 2.0, 2.0, 0.0]}, index=list("pqrst"))
+    res = _tiny_result(ind)
+    Z = (ind - ind.mean()) / ind.std(ddof=1)
+    Z = Z.fillna(0.0)                                          # r's a at the mean of a (z = 0)
+    scores = PCA().fit(Z).transform(Z)[:, :2]
+    P = features(res, "pca", n_components=2)
+    np.testing.assert_allclose(np.abs(P.to_numpy()), np.abs(scores), atol=1e-10)
+    M = features(res, "pca", n_components=2, scale="minmax")
+    np.testing.assert_allclose(M.to_numpy(), MinMaxScaler().fit_transform(P), atol=1e-12)
+
+
+def test_one_group_label_keeps_its_cluster_and_mean_z():
+    fw = _tiny_framework()
+    m = pd.DataFrame([[60.0, 40.0]], index=[7], columns=["D1", "D2"])
+    lab = cluster_labels(m, fw, pd.Series({"D1": 50.0, "D2": 50.0}), pd.Series({"D1": 5.0, "D2": 2.0}))
+    assert lab.index.name == "cluster" and list(lab.index) == [7]
+    assert lab.loc[7, "label_en"] == "All units" and lab.loc[7, "label_id"] == "Semua unit"
+    assert lab.loc[7, "mean_z"] == pytest.approx((2.0 - 5.0) / 2)          # z = (+2, −5)
+
+
+def test_labels_fall_back_to_the_english_name_and_then_the_code():
+    """A node read from a file always has names (the code at worst); built by hand it may have none."""
+    fw = _tiny_framework(dim_names=("Alpha", ""), dim_namas=("", ""))
+    assert fw.nodes["D2"].name == "" and fw.nodes["D1"].nama == ""
+    m = pd.DataFrame([[60.0, 40.0], [40.0, 60.0]], index=[0, 1], columns=["D1", "D2"])
+    lab = cluster_labels(m, fw, pd.Series({"D1": 50.0, "D2": 50.0}), pd.Series({"D1": 10.0, "D2": 10.0}))
+    assert lab.loc[0, "label_en"] == "Mixed: strongest Alpha, weakest D2"
+    assert lab.loc[0, "label_id"] == "Campuran: terkuat Alpha, terlemah D2"
+    assert lab.loc[1, "label_en"] == "Mixed: strongest D2, weakest Alpha"
+    assert lab.loc[1, "label_id"] == "Campuran: terkuat D2, terlemah Alpha"
+    assert list(lab.columns) == ["label_en", "label_id", "mean_z"]
+
+
+def test_peer_ranks_by_hand():
+    """Index values by hand: cluster 0 = {p 0.9, q 0.5, r 0.5}, cluster 1 = {s 0.7, t 0.2}."""
+    from analysis.cluster import peer_ranks
+
+    idx = {"p": 0.9, "q": 0.5, "r": 0.5, "s": 0.7, "t": 0.2}
+    ind = pd.DataFrame({c: pd.Series(idx) for c in "abcd"})            # all indicators = the index
+    res = _tiny_result(ind, levels=pd.Series({"p": 3, "q": 2, "r": 2, "s": 2, "t": 1}, name="Level"))
+    lab = pd.Series([0, 0, 0, 1, 1], index=list("pqrst"))
+    pr = peer_ranks(res, lab)
+    assert list(pr.columns) == ["uName", "cluster", "index", "rank_national", "rank_in_cluster", "n_in_cluster",
+                                "gap_to_best", "level"]
+    assert pr["uName"].tolist() == [f"name of {u}" for u in "pqrst"]
+    assert pr["cluster"].tolist() == [0, 0, 0, 1, 1]
+    np.testing.assert_allclose(pr["index"], [0.9, 0.5, 0.5, 0.7, 0.2])
+    assert pr["rank_national"].tolist() == [1, 3, 3, 2, 5]                # ties at the minimum rank
+    assert pr["rank_in_cluster"].tolist() == [1, 2, 2, 1, 2]
+    assert pr["n_in_cluster"].tolist() == [3, 3, 3, 2, 2]
+    np.testing.assert_allclose(pr["gap_to_best"], [0.0, 0.4, 0.4, 0.0, 0.5])
+    assert pr["level"].tolist() == [3, 2, 2, 2, 1]
+    # labels as a plain array: the units' labels in row order
+    assert peer_ranks(res, lab.to_numpy()).equals(pr)
+    # without unit names and without levels
+    bare = _tiny_result(ind, units=pd.DataFrame(index=ind.index))
+    out = peer_ranks(bare, lab)
+    assert "uName" not in out and "level" not in out and list(out.columns[:1]) == ["cluster"]
+
+
+def _tiny_panel():
+    """Two well-separated groups {p, q, r} and {s, t, u}; in 2024 the second group has the higher index,
+    in 2025 the first. Levels differ between the years."""
+    codes = list("pqrstu")
+    hi = [0.9, 0.85, 0.8, 0.2, 0.15, 0.1]
+    rows = {2024: hi[3:] + hi[:3], 2025: hi}
+    noise = [0.0, 0.01, -0.01, 0.0, 0.01, -0.01]
+    ind = pd.concat({y: pd.DataFrame({c: np.array(v) + noise for c in "abcd"}, index=codes) for y, v in rows.items()},
+                    names=["year", "uCode"]).swaplevel().sort_index(level=["year", "uCode"], sort_remaining=False)
+    ind = ind.sort_index(level="year", sort_remaining=False)
+    levels = pd.Series([1 if y == 2024 else 5 for _, y in ind.index], index=ind.index, name="Level")
+    units = pd.DataFrame({"uName": [f"{u} in {y}" for u, y in ind.index]}, index=ind.index)
+    return _tiny_result(ind, levels=levels, units=units, year="year")
+
+
+def test_peer_ranks_and_typology_of_a_panel_read_the_year_asked_for():
+    from analysis.cluster import peer_ranks
+
+    res = _tiny_panel()
+    lab = pd.Series([0, 0, 0, 1, 1, 1], index=list("pqrstu"))
+    pr = peer_ranks(res, lab, year=2024)
+    assert pr["rank_national"].tolist() == [4, 5, 6, 1, 2, 3]
+    assert pr["level"].tolist() == [1] * 6 and pr["uName"].tolist() == [f"{u} in 2024" for u in "pqrstu"]
+    assert peer_ranks(res, lab)["level"].tolist() == [5] * 6                  # default: the last year
+    ty = cluster.typology(res, k=2, n_boot=0, year=2024)
+    # cluster 0 = the group with the higher mean index in 2024: {s, t, u}
+    assert ty.labels.tolist() == [1, 1, 1, 0, 0, 0] and ty.labels.name == "cluster"
+    assert cluster.typology(res, k=2, n_boot=0).labels.tolist() == [0, 0, 0, 1, 1, 1]
+
+
+def test_fit_labels_default_seed_and_no_warning_from_hdbscan(noise):
+    import warnings
+
+    assert np.array_equal(fit_labels(noise, 7, n_init=2), KMeans(7, n_init=2, random_state=0).fit_predict(noise))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                       # copy=True is given: no FutureWarning
+        fit_labels(noise, None, "hdbscan")
+
+
+def test_reason_without_agreement_and_the_table_layout(three, monkeypatch):
+    """Scores controlled by the number of clusters: silhouette prefers 2, CH and DB prefer 3 (as does the
+    gap statistic on three blobs); the reason then names no agreeing criterion."""
+    def n(lab):
+        return len(set(lab))
+
+    monkeypatch.setattr(cluster, "silhouette_score", lambda A, lab: 1.0 if n(lab) == 2 else 0.5)
+    monkeypatch.setattr(cluster, "calinski_harabasz_score", lambda A, lab: 10.0 * n(lab) * (n(lab) <= 3))
+    monkeypatch.setattr(cluster, "davies_bouldin_score", lambda A, lab: abs(n(lab) - 3) + 0.5)
+    sel = select_k(three, range(2, 4), seed=3, n_ref=4, n_init=4)
+    assert sel.reason == "k = 2 by silhouette (ch → 3, db → 3, gap → 3)"
+    cols = list(sel.table.columns)
+    assert cols[:2] == ["gap", "gap_se"] and cols[-1] == "chosen"
+    assert set(cols[2:-1]) == {"silhouette", "calinski_harabasz", "davies_bouldin", "sizes"}
+    assert sel.table.index.name == "k"
+
+
+def test_twenty_restarts_for_the_data_and_five_for_the_references():
+    """On uniform noise k-means has many local optima, so the number of restarts shows: here 21 restarts
+    find a better 9-cluster partition of the data than 20, and 6 a better 10-cluster partition of the
+    reference set than 5 (the reference computation uses exactly 20 and 5, with scikit-learn)."""
+    X = np.random.default_rng(15).uniform(size=(60, 2))
+    sel = select_k(X, [9, 10], seed=0, n_ref=1, choose="gap")
+    gap, _ = _gap_reference(X, [1, 2, 9, 10, 11], seed=0, n_ref=1, n_init=20)
+    np.testing.assert_allclose(sel.table["gap"].to_numpy(), gap[[0, 2, 3]], rtol=1e-9)
+
+
+def test_hdbscan_typology_with_two_clusters_has_no_stability():
+    """Two tight groups of 15 units and two outliers far away: HDBSCAN (min_cluster_size 10) finds the two
+    groups; stability is not assessed for HDBSCAN however many resamples are asked for."""
+    rng = np.random.default_rng(3)
+    pts = np.vstack([rng.normal([0.2, 0.2], 0.01, (15, 2)), rng.normal([0.8, 0.7], 0.01, (15, 2)),
+                     [[3.0, -2.0], [-2.0, 3.0]]])
+    codes = [f"u{i:02d}" for i in range(len(pts))]
+    ind = pd.DataFrame({"a": pts[:, 0], "b": pts[:, 0], "c": pts[:, 1], "d": pts[:, 1]}, index=codes)
+    ty = cluster.typology(_tiny_result(ind), method="hdbscan", n_boot=3)
+    assert ty.k == 2 and ty.stability is None and ty.selection is None
+    # numbered by mean index, highest first: the group near (0.8, 0.7) is cluster 0
+    assert ty.labels.tolist() == [1] * 15 + [0] * 15 + [-1, -1]
+    assert ty.notes == ["2 units are outliers (label −1)"]
