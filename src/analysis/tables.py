@@ -53,6 +53,7 @@ CODE_COLUMNS = frozenset({"ucode", "icode", "parent", "code", "kode", "expert"})
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _WHOLE_COLUMN = re.compile(r"[+-]?[0-9]+(?:\n[+-]?[0-9]+)*")
+_WHOLE_15 = re.compile(r"[+-]?[0-9]{1,15}(?:\n[+-]?[0-9]{1,15})*")
 _NONFINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _BOOL_TEXT = frozenset({"true", "false"})
@@ -337,49 +338,64 @@ def _read_clean_csv(text: str, text_columns: set[str]) -> pd.DataFrame | None:
 
 
 def _number_block(columns: list[tuple[list[str], np.ndarray | None]]) -> list[np.ndarray | None] | None:
-    """Columns of number cells parsed by one ``pd.to_numeric`` call: the values of each column as
-    :func:`_typed_clean_column` gives them, or None for a column to type alone.
+    """Columns of number cells typed as :func:`_typed_clean_column` types each alone, or None for a
+    column to type alone.
 
-    Each column comes with the mask of its NA-marker cells (None: none). ``pd.to_numeric`` parses each
-    cell on its own, so a cell's number is the same in the block as alone. A column without missing
-    cells whose cells are all whole numbers is int64 alone: its floats, exact below 2**53, become
-    int64 (beyond: typed alone); a column with missing cells is float64 with NaN there, as
-    :func:`_typed_clean_column` makes it (its whole numbers exact below 2**53; beyond: typed alone).
-    None for every column when the block does not parse to finite float64/int64 (text, ``inf``, an
-    overflowing number) or holds a single column (nothing to share).
+    Each column comes with the mask of its NA-marker cells (None: none). A column whose present cells
+    are all whole numbers of at most 15 digits (``[+-]?[0-9]+``, exact as floats) is read with ``int``:
+    int64 without missing cells, else float64 with NaN there, as ``pd.to_numeric`` makes it. The
+    other columns are parsed by one ``pd.to_numeric`` call: it parses each cell on its own, so a
+    cell's number is the same in the block as alone; a column of whole numbers (more digits) is int64
+    alone, so its floats become int64 when exact (below 2**53), else it is typed alone. When the block
+    does not parse to finite float64/int64 (text, ``inf``, an overflowing number), its columns are
+    typed alone.
     """
-    if len(columns) < 2:
-        return None
-    rows = len(columns[0][0])
-    flat = np.empty(rows * len(columns), dtype=object)
+    out: list[np.ndarray | None] = [None] * len(columns)
+    block: list[int] = []
     for k, (col, na) in enumerate(columns):
-        flat[k * rows:(k + 1) * rows] = col
+        present = col if na is None else [c for c, m in zip(col, na) if not m]
+        if not _WHOLE_15.fullmatch("\n".join(present)):
+            block.append(k)
+            continue
+        ints = np.array(list(map(int, present)), dtype=np.int64)
+        if na is None:
+            out[k] = ints
+        else:
+            seg = np.full(len(col), np.nan)
+            seg[~na] = ints
+            out[k] = seg
+    if not block:
+        return out
+    rows = len(columns[0][0])
+    flat = np.empty(rows * len(block), dtype=object)
+    for b, k in enumerate(block):
+        col, na = columns[k]
+        flat[b * rows:(b + 1) * rows] = col
         if na is not None:
-            flat[k * rows:(k + 1) * rows][na] = "0"  # a placeholder, set to NaN below
+            flat[b * rows:(b + 1) * rows][na] = "0"  # a placeholder, set to NaN below
     try:
         num = pd.to_numeric(flat)
     except (ValueError, TypeError):
-        return None
+        return out
     if num.dtype not in (np.dtype("int64"), np.dtype("float64")):
-        return None
+        return out
     if num.dtype.kind == "f" and not np.isfinite(num).all():
-        return None
-    out: list[np.ndarray | None] = []
-    for k, (col, na) in enumerate(columns):
-        seg = num[k * rows:(k + 1) * rows]
+        return out
+    for b, k in enumerate(block):
+        col, na = columns[k]
+        seg = num[b * rows:(b + 1) * rows]
         if num.dtype.kind == "i" or _WHOLE_COLUMN.fullmatch(
                 "\n".join(col if na is None else (c for c, m in zip(col, na) if not m))):
             # whole numbers [+-]digits (the block parsed, so a cell without '.', 'e' or 'E' is one)
             if not np.abs(seg).max() < 2.0 ** 53:
-                out.append(None)
                 continue
             if na is None:
-                out.append(seg.astype(np.int64))
+                out[k] = seg.astype(np.int64)
                 continue
         seg = seg.astype(np.float64)
         if na is not None:
             seg[na] = np.nan
-        out.append(seg)
+        out[k] = seg
     return out
 
 

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from dataclasses import replace
 
 import numpy as np
@@ -56,10 +58,30 @@ def replay(framework, data, spec, ua, design: pd.DataFrame | str, *, year=None, 
     """
     from ..schemas.uncertainty import load_design
 
-    eng = Engine(framework, data, spec, ua, year=year)
-    if not isinstance(design, pd.DataFrame):
-        design = load_design(design, eng.ua)
-    return eng.evaluate(eng.resolve(design), **kw)
+    with _gc_paused():
+        eng = Engine(framework, data, spec, ua, year=year)
+        if not isinstance(design, pd.DataFrame):
+            design = load_design(design, eng.ua)
+        return eng.evaluate(eng.resolve(design), **kw)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """The cyclic garbage collector paused for a short call, and restored as it was.
+
+    Reading the tables allocates some ten thousand small containers that live for the whole read (the
+    CSV records, the weight sets); every 700 allocations a collection walks and promotes them, and now
+    and then a full collection walks every object of the process (pandas, numpy, the framework): work
+    that frees nothing, since the call's garbage is acyclic and goes by reference counting. Cycles
+    made meanwhile, if any, are collected at the next collection after the call.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def output_values(res: UAResult, output: str, engine: Engine) -> np.ndarray:

@@ -124,6 +124,8 @@ class Engine:
                         raise InputError(f"factor '{f.name}' excludes unknown indicator '{c}'", file=self.ua.source)
             if f.type == "weight_set":
                 for name, ws in f.sets.items():
+                    if ws.keys() <= self.fw.nodes.keys():  # every node known: nothing to name
+                        continue
                     for c in ws:
                         if c not in self.fw.nodes:
                             raise InputError(f"weight set '{name}' names unknown node '{c}'",
@@ -238,11 +240,15 @@ class Engine:
     def _set_matrix(self, f: Factor) -> np.ndarray:
         """Weight sets of a ``weight_set`` factor as one matrix (sets in label order × nodes; NaN: not set)."""
         M = np.full((len(f.labels), len(self.nodes)), np.nan)
+        where: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # sets usually list the same nodes in one order
         for k, name in enumerate(f.labels):
-            for c, v in f.sets[name].items():
-                j = self.node_ix.get(c)
-                if j is not None:
-                    M[k, j] = float(v)
+            ws = f.sets[name]
+            keys = tuple(ws)
+            if keys not in where:
+                pos = [(i, self.node_ix[c]) for i, c in enumerate(keys) if c in self.node_ix]
+                where[keys] = (np.array([i for i, _ in pos], dtype=int), np.array([j for _, j in pos], dtype=int))
+            i, j = where[keys]
+            M[k, j] = np.fromiter(ws.values(), dtype=float, count=len(keys))[i]
         return M
 
     def _col(self, design, col, f, node):
