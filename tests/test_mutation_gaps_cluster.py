@@ -736,3 +736,23 @@ def test_hdbscan_typology_with_two_clusters_has_no_stability():
     # numbered by mean index, highest first: the group near (0.8, 0.7) is cluster 0
     assert ty.labels.tolist() == [1] * 15 + [0] * 15 + [-1, -1]
     assert ty.notes == ["2 units are outliers (label −1)"]
+
+
+def test_bic_uses_three_seeded_initialisations():
+    """On uniform noise a 7-component mixture has local optima: four initialisations (or another seed)
+    give another BIC than scikit-learn's GaussianMixture(7, n_init=3, random_state=seed)."""
+    X = np.random.default_rng(3).uniform(size=(60, 2))
+    sel = select_k(X, [7], seed=1, n_ref=1, n_init=1, choose="bic")
+    assert sel.table.loc[7, "bic"] == pytest.approx(GaussianMixture(7, n_init=3, random_state=1).fit(X).bic(X),
+                                                    rel=1e-9)
+
+
+def test_k_plus_one_is_computed_whenever_it_is_below_n(monkeypatch):
+    """Tibshirani's rule judges k with Gap(k + 1): k + 1 is computed while k + 1 < n, with k = 1 and 2."""
+    seen = []
+    real = cluster.gap_rule
+    monkeypatch.setattr(cluster, "gap_rule", lambda ks, *a, **kw: seen.append(list(ks)) or real(ks, *a, **kw))
+    A = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.3]])
+    select_k(A, [3, 4], seed=0, n_ref=1, n_init=1, choose="gap")            # 5 < 6: computed
+    select_k(A, [2, 3, 4, 5], seed=0, n_ref=1, n_init=1, choose="gap")      # 6 = n: not computable
+    assert seen == [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]]
