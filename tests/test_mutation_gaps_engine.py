@@ -713,3 +713,19 @@ def test_sobol_unit_design_is_seeded():
     assert U.shape == (16 * 4, 3)
     np.testing.assert_array_equal(U, unit_design(dims, 16, "sobol", seed=5))
     assert not np.array_equal(U, unit_design(dims, 16, "sobol", seed=6))
+
+
+def test_coinr_intervals_of_a_factor_without_influence_are_the_point_zero():
+    """Y = x_a: factor b never changes the output, so every bootstrap term of b is 0 (Jansen's and
+    Saltelli's numerators vanish) and its interval is [0, 0], while a's total index is 1 analytically
+    (its interval is a's own, not pooled with b's zeros)."""
+    from analysis.uncertainty.sensitivity import sobol_coinr, unit_design
+
+    U = unit_design([("a", "a"), ("b", "b")], 256, "sobol", seed=1)
+    si = sobol_coinr(U[:, 0], 2, names=["a", "b"])
+    assert (si.loc["b"] == 0).all()
+    assert si.loc["a", "ST"] == pytest.approx(1.0, abs=0.1) and si.loc["a", "ST_low"] > 0.8
+    assert si.loc["a", "S1_low"] > 0.5 and si.loc["a", "ST_high"] < 1.2
+    # two base points: the resamples still draw both (a bootstrap over one point would have no spread)
+    si2 = sobol_coinr(U[:8, 0], 2, names=["a", "b"])
+    assert si2.loc["a", "ST_low"] < si2.loc["a", "ST_high"] and si2.loc["a", "S1_low"] < si2.loc["a", "S1_high"]
