@@ -729,3 +729,22 @@ def test_coinr_intervals_of_a_factor_without_influence_are_the_point_zero():
     # two base points: the resamples still draw both (a bootstrap over one point would have no spread)
     si2 = sobol_coinr(U[:8, 0], 2, names=["a", "b"])
     assert si2.loc["a", "ST_low"] < si2.loc["a", "ST_high"] and si2.loc["a", "S1_low"] < si2.loc["a", "S1_high"]
+
+
+def test_factor_errors_from_a_spec_file_name_the_file(tmp_path):
+    p = tmp_path / "ua.yaml"
+    for factor in ("{name: w, type: weights, nodes: [x00, zz], noise: 0.1}",
+                   "{name: w, type: weights, level: 9, noise: 0.1}",
+                   "{name: d, type: exclude, indicators: [D0]}"):
+        p.write_text(f"N: 4\nfactors:\n  - {factor}\n", encoding="utf-8")
+        with pytest.raises(InputError) as e:
+            Engine(_fw(), _data(), {"normalise": NORM}, p)
+        assert str(e.value.file) == str(p), factor
+
+
+def test_a_numeric_value_that_is_no_alternative_is_shown_as_written():
+    f = [{"name": "ag", "type": "choice", "step": "aggregate",
+          "alternatives": {"a": {"method": "arithmetic"}, "g": {"method": "geometric"}}}]
+    with pytest.raises(InputError) as e:
+        _eng(f).resolve(pd.DataFrame({"ag": [1, 2, 5, 2]}))
+    assert e.value.row == 4 and e.value.message == "value 5 is not an alternative of factor 'ag' (a, g)"
