@@ -273,6 +273,8 @@ def test_pca_weights_handbook_reports_kmo_per_variable_closed_form():
     r2, q2 = 6 * 0.64 + 6 * 0.25, 6 * (0.8 / 1.8) ** 2 + 6 * (0.5 / 1.5) ** 2
     assert r.kmo == pytest.approx(r2 / (r2 + q2), rel=1e-9)
     assert list(r.loadings.index) == list(r.weights.index) == [f"v{i}" for i in range(6)]
+    assert list(r.scaled.index) == [f"v{i}" for i in range(6)] and list(r.scaled.columns) == ["F1", "F2"]
+    assert list(r.factor_share.index) == ["F1", "F2"] and list(r.loadings.columns) == ["F1", "F2"]
 
 
 # --- AHP: check_matrix -----------------------------------------------------------------------------------
@@ -310,6 +312,8 @@ def test_check_matrix_refusals_are_exact_and_name_file_and_node():
 
 
 def test_check_matrix_diagonal_and_reciprocity_tolerance():
+    import warnings
+
     from analysis.weights.ahp import check_matrix
 
     # the diagonal may be off by tol = 1e-3 (absolute); the worst entry is named
@@ -328,6 +332,13 @@ def test_check_matrix_diagonal_and_reciprocity_tolerance():
     R[0][2] = 5.0                                     # a_ac · a_ca = 1.25 < 1.5
     assert _refused(R, list("abc")).message == (
         "matrix is not reciprocal: a[b,c] = 3 but a[c,b] = 0.5 (should be 0.333333)")
+    # the diagonal tolerance is absolute only (no relative part): 1.001005 is refused
+    assert _refused([[1.001005, 3], [1 / 3, 1]], ["x", "y"]).message == "diagonal entry (x, x) = 1.001, not 1"
+    # "within tol" includes tol itself: 3 · 0.5 − 1 = 0.5 exactly, and 9.5 = 9 + tol is still on the scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_matrix([[1, 3], [0.5, 1]], tol=0.5)
+        check_matrix([[1, 9.5], [1 / 9.5, 1]], tol=0.5)
     # a looser tolerance accepts rounder judgements
     check_matrix([[1, 3], [0.33, 1]], tol=0.02)
     with pytest.raises(InputError):
