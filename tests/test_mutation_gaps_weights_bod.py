@@ -169,7 +169,7 @@ def test_bod_refusals_name_what_is_wrong():
     e = _err(benefit_of_doubt, Y.assign(b=[2.0, np.nan, 3.0]))
     assert e.message == "benefit of the doubt needs complete data (impute first)"
     assert (e.row, e.column) == ("v", "b")
-    e = _err(benefit_of_doubt, Y.assign(a=[1.0, 2.0, -0.5]))
+    e = _err(benefit_of_doubt, Y.assign(a=[0.0, 0.5, -0.5]))     # 0 and 0.5 are fine; -0.5 is named
     assert e.message == "benefit of the doubt needs non-negative values; found -0.5"
     assert (e.row, e.column) == ("w", "a")
     e = _err(benefit_of_doubt, Y, share="pie")
@@ -187,9 +187,21 @@ def test_bod_refusals_name_what_is_wrong():
     assert _err(benefit_of_doubt, Y, upper=0.4).message == "upper share bounds sum to 0.8 < 1: infeasible"
     e = _err(benefit_of_doubt, Y, lower={"b": 0.5}, upper={"b": 0.4})
     assert e.message == "lower share bound exceeds the upper bound" and e.column == "b"
-    e = _err(benefit_of_doubt, Y.assign(b=0.0))
+    e = _err(benefit_of_doubt, Y.assign(a=Y["a"] / 10, b=0.0))        # a's maximum 0.3 is positive
     assert e.message == "indicator is zero for every unit; benefit of the doubt cannot weight it"
     assert e.column == "b"
+    Y3 = Y.assign(c=[1.0, 1.0, 1.0])
+    e = _err(benefit_of_doubt, Y3, lower={"a": 0.3, "b": 0.5}, upper={"a": 0.3, "b": 0.4})
+    assert e.message == "lower share bound exceeds the upper bound" and e.column == "b"   # a: equal is fine
+
+
+def test_bod_unit_with_only_zeros_scores_zero_without_warnings():
+    Y = pd.concat([HAND, pd.DataFrame({"p": [0.0], "q": [0.0]}, index=["Z"])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = benefit_of_doubt(Y)
+    assert r.scores["Z"] == 0.0
+    np.testing.assert_allclose(r.scores[list("ABCD")], [1.0, 1.0, 0.8, 0.4], atol=1e-9)
 
 
 def test_bod_bounds_at_the_edges_are_accepted():
@@ -292,12 +304,6 @@ def test_optimised_weights_unreachable_closed_form():
     assert msgs[0] == ("optimised weights for I: the target importances are unreachable with non-negative "
                        "weights (largest gap 0.167); achieved a 0.250 (target 0.333), b 0.250 (target 0.333), "
                        "c 0.500 (target 0.333)")
-    assert _warned_here(rec)
-
-
-def _warned_here(rec) -> bool:
-    """The warning points at the caller (stacklevel=2), i.e. at this test file."""
-    return any(os.path.basename(x.filename) == os.path.basename(__file__) for x in rec)
 
 
 def test_optimised_weights_reach_tol_decides_reachable():
@@ -446,6 +452,8 @@ def test_normalise_within_by_hand():
     assert e.message == "weight given for unknown node 'zz'" and e.node == "zz"
     e = _err(normalise_within, fw, {"b": -1.0})
     assert e.message == "weight -1.0 is negative or missing" and e.node == "b"
+    e = _err(normalise_within, fw, {"a": 0.0, "b": -1.0})          # a zero weight is allowed: b is named
+    assert e.message == "weight -1.0 is negative or missing" and e.node == "b"
     e = _err(normalise_within, fw, {"b": float("nan")})
     assert e.message == "weight nan is negative or missing" and e.node == "b"
     e = _err(normalise_within, fw, {"a": 0.0, "b": 0.0})
@@ -471,20 +479,22 @@ def test_group_weights_applies_the_method_per_group():
     T = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "c": [5.0, 6.0], "P": [1.0, 1.0], "Q": [2.0, 2.0]})
     calls = []
 
-    def colsum(X, scale=1.0):
+    def colsum(X, power=1.0):
         calls.append(list(X.columns))
-        return X.sum() * scale
+        return (X.sum() ** power).iloc[::-1]            # reversed order: matched by name
 
-    w = group_weights(fw, T, colsum, scale=2.0)
+    w = group_weights(fw, T, colsum)
     # P: a 3, b 7 → 0.3, 0.7; Q: only c → 1 (method not called); I: P 2, Q 4 → 1/3, 2/3
     np.testing.assert_allclose(w[["a", "b", "c", "P", "Q"]], [0.3, 0.7, 1.0, 1 / 3, 2 / 3], atol=1e-15)
     assert calls == [["a", "b"], ["P", "Q"]]
+    w = group_weights(fw, T, colsum, power=2.0)         # keyword arguments reach the method
+    np.testing.assert_allclose(w[["a", "b", "P", "Q"]], [9 / 58, 49 / 58, 0.2, 0.8], atol=1e-15)
     calls.clear()
     w = group_weights(fw, T, colsum, level=2)            # the groups of level-2 nodes (P, Q) only
     np.testing.assert_allclose(w[["a", "b", "c", "P", "Q"]], [0.3, 0.7, 1.0, 2 / 3, 1 / 3], atol=1e-15)
     assert calls == [["a", "b"]]
     calls.clear()
-    w = group_weights(fw, T, colsum, nodes=["I"], base={"P": 1.0, "Q": 1.0, "a": 1.0, "b": 1.0, "c": 1.0})
+    w = group_weights(fw, T, colsum, nodes=["I"], base={"P": 1, "Q": 1, "a": 1, "b": 1, "c": 1})  # integers
     np.testing.assert_allclose(w[["a", "b", "c", "P", "Q"]], [0.5, 0.5, 1.0, 1 / 3, 2 / 3], atol=1e-15)
     e = _err(group_weights, fw, T, colsum, level=7)
     assert e.message == "no aggregates at level 7; aggregate levels are [2, 3]"
