@@ -61,7 +61,7 @@ def row_by_row(eng: Engine, design: pd.DataFrame) -> Runs:
     up_choice = {s: [None] * R for s in ("impute", "treat", "normalise")}
     agg_choice: list = [None] * R
     for f in eng.ua.factors:
-        labels = eng._labels(design, f)
+        labels = [f.labels[k] for k in eng._label_index(design, f)]
         if f.type == "choice":
             for r, lab in enumerate(labels):
                 alt = f.alternatives[lab]

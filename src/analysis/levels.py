@@ -24,6 +24,15 @@ def rank_desc(x: np.ndarray) -> np.ndarray:
 def ranks(scores: pd.DataFrame, by: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
     """Rank every column (1 = best); with ``by``, within each group (e.g. year)."""
     if by is None:
+        if scores.shape[1] and all(t == np.float64 for t in scores.dtypes):  # the columns as one matrix
+            X = scores.to_numpy()
+            R = np.column_stack([rank_desc(X[:, j]) for j in range(X.shape[1])])
+            nan = np.isnan(R)
+            V = np.where(nan, 0.0, R).astype(np.int64)  # whole ranks: the integers astype("Int64") keeps
+            out = pd.DataFrame({j: pd.arrays.IntegerArray(V[:, j], nan[:, j]) for j in range(R.shape[1])},
+                               index=scores.index)
+            out.columns = scores.columns
+            return out
         return scores.apply(lambda s: pd.Series(rank_desc(s.to_numpy()), index=s.index)).astype("Int64")
     return scores.groupby(by, group_keys=False).apply(lambda g: ranks(g)).reindex(scores.index)
 
@@ -33,6 +42,8 @@ def percentiles(scores: pd.DataFrame) -> pd.DataFrame:
     def pct(s: pd.Series) -> pd.Series:
         return s.rank(method="max", pct=True) * 100
 
+    if scores.shape[1] and all(t == np.float64 for t in scores.dtypes):  # every column at once, the same ranks
+        return scores.rank(method="max", pct=True) * 100
     return scores.apply(pct)
 
 

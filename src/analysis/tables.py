@@ -297,7 +297,7 @@ def _read_clean_csv(text: str, text_columns: set[str]) -> pd.DataFrame | None:
         return None
     header = records[0]
     n = len(header)
-    if any(len(r) != n for r in records):
+    if set(map(len, records)) != {n}:
         return None
     names = [h.strip() for h in header]
     if any(not h for h in names) or len(set(names)) != n:
@@ -481,6 +481,8 @@ def _header_text(h: object) -> str:
 def _typed_column(cells: list, text: bool) -> pd.Series:
     """Code columns stay text; others: NA markers are missing; all-number columns become numeric."""
     if text:
+        if cells and "" not in cells and set(map(type, cells)) == {str}:  # text, no empty cell: as it is
+            return pd.Series(cells)
         vals = [np.nan if c == "" else c for c in cells]
         return pd.Series(vals, dtype=object) if all(v is np.nan for v in vals) else pd.Series(vals)
     s = pd.Series(cells, dtype=object)

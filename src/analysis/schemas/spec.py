@@ -218,7 +218,7 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, WeightSet]:
     codes = df[cols["iCode"]].to_numpy(dtype=object).tolist()
     if "set" in cols:
         sets = df[cols["set"]].to_numpy(dtype=object).tolist()
-        sets = list(map(str.strip, sets)) if all(type(v) is str for v in sets) else [str(v).strip() for v in sets]
+        sets = list(map(str.strip, sets)) if set(map(type, sets)) == {str} else [str(v).strip() for v in sets]
     else:
         sets = [path.stem] * len(df)
     fast = _clean_sets(weights, codes, sets, rows, str(path))
@@ -251,10 +251,10 @@ def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[i
     is blank or repeated within its set, or a set's rows are not together (the row-by-row reading of
     :func:`read_weight_sets` then words the refusal or groups the rows)."""
     n = len(codes)
-    if not n or min(weights) < 0 or not all(type(c) is str and c.strip() for c in codes):
+    if not n or min(weights) < 0 or set(map(type, codes)) != {str}:
         return None
     codes = list(map(str.strip, codes))
-    if len(set(zip(sets, codes))) != n:
+    if not all(codes) or len(set(zip(sets, codes))) != n:
         return None
     names = np.array(sets, dtype=object)
     starts = [0, *(np.flatnonzero(names[1:] != names[:-1]) + 1).tolist(), n]

@@ -304,8 +304,14 @@ def load_design(path: str | Path, ua, *, extra: str = "error") -> pd.DataFrame:
 
 
 def _check_labels(df: pd.DataFrame, col: str, f, path: Path) -> None:
-    verdict: dict[tuple[type, Any], bool] = {}  # a design repeats few labels over many runs: each checked once
-    for i, v in enumerate(df[col].tolist()):
+    values = df[col].tolist()
+    labels = f.labels
+    # a design repeats few labels over many runs: each distinct value is checked once (1, 1.0 and True
+    # are one dict key but not one label, hence the type in the key); a bad one is refused at its first row
+    if all(_label_ok(v, labels) for _, v in dict.fromkeys(zip(map(type, values), values))):
+        return
+    verdict: dict[tuple[type, Any], bool] = {}
+    for i, v in enumerate(values):
         key = (type(v), v)  # 1, 1.0 and True are one dict key but not one label
         ok = verdict.get(key)
         if ok is None:

@@ -1,0 +1,255 @@
+"""The fast paths of the replay (issue 18: COINr's ASEM study from files in milliseconds) give exactly
+what the general paths give.
+
+Each fast path is compared with the path it shortcuts, which stays in the code for every case the fast
+path does not take: number columns of a clean CSV parsed in one call against the checked cell-by-cell
+reader; ``to_numbers`` as one block against column by column; weight sets grouped set by set against
+row by row (and the same refusals); the indicator matrix read at once in normalise/aggregate against
+column by column; ranks and percentiles of all columns at once against column by column; the engine's
+reuse of the nominal build's table against a fresh cross-section build; the weight-set matrix set by
+set against node by node. Equality is exact (values, dtypes, labels). Timings are measured in
+``benchmarks/bench_replay.py``, never here.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import aggregate as aggregate_mod
+from analysis import levels, tables
+from analysis import normalise as normalise_mod
+from analysis._errors import InputError
+from analysis.data import load_data
+from analysis.framework import load_framework
+from analysis.pipeline import build, build_cross_section, resolve_weights
+from analysis.schemas import spec as spec_schema
+from analysis.schemas.spec import read_weight_sets
+from analysis.tables import read_table, to_numbers
+from analysis.uncertainty import Engine, replay
+from analysis.uncertainty.spec import Factor
+
+from .fixtures import FW_ABCD, asem_ua, write
+
+ASEM = Path(__file__).resolve().parents[2] / "shared" / "data" / "asem"
+
+# number columns the block parser must type as each column alone: whole numbers (int64), with NA
+# (float64), signs and leading zeros, more than 15 digits, beyond 2**53, floats, mixed, scientific
+NUMBERS = """\
+uCode,whole,whole_na,signs,digits16,beyond,floats,mixed,sci,label,empty
+A,1,4,+5,1234567890123456,9007199254740993,0.1,1,1e3,x,
+B,22,NA,-0,1234567890123457,9007199254740995,2.5,2.5,2.5E-3,y,NA
+C,-3,,007,-1234567890123456,-9007199254740993,-1e-300,3,-4e10,z,
+D,40,7,12,0,1,3.14159265358979311,4.0,5,w,-
+"""
+
+
+def _checked(monkeypatch) -> None:
+    monkeypatch.setattr(tables, "_read_clean_csv", lambda text, text_columns: None)
+
+
+def test_number_columns_parsed_together_equal_the_checked_reader(tmp_path, monkeypatch):
+    p = write(tmp_path / "n.csv", NUMBERS)
+    assert tables._read_clean_csv(p.read_text(), set()) is not None  # the fast path is taken
+    fast = read_table(p)
+    _checked(monkeypatch)
+    slow = read_table(p)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert fast["whole"].dtype == np.int64 and fast["whole_na"].dtype == np.float64
+    assert list(fast.attrs["source_rows"]) == list(slow.attrs["source_rows"])
+
+
+@pytest.mark.parametrize("cells", [["1", "x"], ["1", "inf"], ["1.5", "1e400"], ["2", "TRUE"], ["3", "NA"]])
+def test_a_column_the_block_cannot_parse_is_typed_alone(tmp_path, monkeypatch, cells):
+    p = write(tmp_path / "m.csv", f"uCode,a,b\nA,1,{cells[0]}\nB,2.5,{cells[1]}\n")
+    fast = None
+    try:
+        fast = read_table(p)
+    except InputError as e:
+        fast = str(e)
+    _checked(monkeypatch)
+    try:
+        slow = read_table(p)
+    except InputError as e:
+        slow = str(e)
+    if isinstance(slow, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
+def test_to_numbers_as_one_block_equals_column_by_column(tmp_path, monkeypatch):
+    df = read_table(write(tmp_path / "n.csv", NUMBERS))
+    cols = ["whole", "whole_na", "signs", "floats", "mixed", "sci", "empty"]
+    fast = to_numbers(df, cols)
+    monkeypatch.setattr(tables, "_numeric_block", lambda *a: None)
+    pd.testing.assert_frame_equal(fast, to_numbers(df, cols), check_exact=True)
+
+
+def test_to_numbers_refuses_the_same_first_cell(tmp_path, monkeypatch):
+    df = read_table(write(tmp_path / "n.csv", NUMBERS))
+    with pytest.raises(InputError) as fast:
+        to_numbers(df, ["whole", "whole_na", "empty"], required=True, file="n.csv")
+    monkeypatch.setattr(tables, "_numeric_block", lambda *a: None)
+    with pytest.raises(InputError) as slow:
+        to_numbers(df, ["whole", "whole_na", "empty"], required=True, file="n.csv")
+    assert str(fast.value) == str(slow.value)
+    assert "row 3" in str(fast.value) and "whole_na" in str(fast.value)
+
+
+SETS = """\
+set,iCode,Level,Weight
+s1,a,1,1
+s1,b,1,2.5
+s1,D1,2,1
+s2,b,1,0.5
+s2,a,1,3
+s2,c,1,1
+"""
+
+
+def _row_by_row(path, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(spec_schema, "_clean_sets", lambda *a: None)
+        return read_weight_sets(path)
+
+
+@pytest.mark.parametrize("text", [SETS, SETS.replace("s2,b,1,0.5\n", "") + "s1,c,1,0.5\n",  # s1 split
+                                  "iCode,Weight\na,1\nb,2\n"])
+def test_weight_sets_grouped_equal_row_by_row(tmp_path, monkeypatch, text):
+    p = write(tmp_path / "sets.csv", text)
+    fast, slow = read_weight_sets(p), _row_by_row(p, monkeypatch)
+    assert list(fast) == list(slow)
+    for name in slow:
+        assert type(fast[name]) is type(slow[name])
+        assert list(fast[name].items()) == list(slow[name].items())
+        assert list(fast[name].lines.items()) == list(slow[name].lines.items())
+        assert fast[name].file == slow[name].file
+
+
+@pytest.mark.parametrize("bad, message", [("s2,a,1,-1", "weight must be >= 0"), ("s2,, 1,1", "empty indicator code"),
+                                          ("s2,b,1,1", "listed twice")])
+def test_weight_set_refusals_unchanged(tmp_path, monkeypatch, bad, message):
+    p = write(tmp_path / "sets.csv", SETS + bad + "\n")
+    with pytest.raises(InputError) as fast:
+        read_weight_sets(p)
+    with pytest.raises(InputError) as slow:
+        _row_by_row(p, monkeypatch)
+    assert str(fast.value) == str(slow.value)
+    assert message in str(fast.value) and "row 8" in str(fast.value)
+
+
+def _frame(seed: int, ties: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 6, (30, 5)).astype(float) if ties else rng.normal(size=(30, 5))
+    X[rng.random(X.shape) < 0.15] = np.nan
+    return pd.DataFrame(X, columns=list("vwxyz"), index=pd.Index([f"u{i}" for i in range(30)], name="uCode"))
+
+
+@pytest.mark.parametrize("seed, ties", [(1, False), (2, True), (3, True)])
+def test_ranks_and_percentiles_of_all_columns_equal_column_by_column(seed, ties):
+    df = _frame(seed, ties)
+    by_column = df.apply(lambda s: pd.Series(levels.rank_desc(s.to_numpy()), index=s.index)).astype("Int64")
+    pd.testing.assert_frame_equal(levels.ranks(df), by_column, check_exact=True)
+    pct = df.apply(lambda s: s.rank(method="max", pct=True) * 100)
+    pd.testing.assert_frame_equal(levels.percentiles(df), pct, check_exact=True)
+
+
+DATA = """\
+uCode,a,b,c,d
+A,1,10,3.5,2
+B,2,NA,1.25,7
+C,5,30,2,NA
+D,3,25,8,1
+E,4,12,6,3
+"""
+
+
+def _tiny(tmp_path):
+    return write(tmp_path / "fw.yaml", FW_ABCD), write(tmp_path / "d.csv", DATA)
+
+
+@pytest.mark.parametrize("spec", [{"normalise": {"method": "minmax", "range": [1, 100]}, "aggregate": "geometric"},
+                                  {"normalise": {"method": "zscore", "mean": 10, "sd": 2}},
+                                  {"normalise": {"method": "rank"}, "aggregate": "harmonic"}])
+def test_normalise_and_aggregate_on_the_matrix_equal_column_by_column(tmp_path, monkeypatch, spec):
+    fw, data = _tiny(tmp_path)
+    fast = build(fw, data, spec)
+    monkeypatch.setattr(normalise_mod, "_rows", lambda df, codes: None)
+    monkeypatch.setattr(aggregate_mod, "_columns", lambda df, codes: {c: df[c].to_numpy(dtype=float) for c in codes})
+    slow = build(fw, data, spec)
+    for part in ("normalised", "aggregates", "ranks", "percentiles"):
+        pd.testing.assert_frame_equal(getattr(fast, part), getattr(slow, part), check_exact=True)
+
+
+def test_engine_table_of_the_spec_own_steps_equals_a_fresh_build(tmp_path):
+    fw_path, data = _tiny(tmp_path)
+    spec = {"normalise": {"method": "minmax", "range": [1, 100]}}
+    ua = {"factors": [{"name": "n", "type": "choice", "step": "normalise",
+                       "alternatives": {"own": {"method": "minmax", "range": [1, 100]},
+                                        "z": {"method": "zscore", "mean": 10, "sd": 2}}}]}
+    eng = Engine(fw_path, data, spec, ua)
+    runs = eng.resolve(pd.DataFrame({"n": ["own", "z", "own"]}))
+    fw = load_framework(fw_path)
+    ds = load_data(data, fw)
+    for k in sorted(set(runs.upstream.tolist())):
+        sp = {**eng.spec.to_dict(), **eng.upstream_keys[k]}
+        from analysis.spec import load_spec
+
+        sp = load_spec(sp)
+        fresh = build_cross_section(ds.values, ds.units, fw, sp, resolve_weights(fw, sp))[4]
+        np.testing.assert_array_equal(eng.upstream(k), fresh[fw.indicators].to_numpy(dtype=float))
+
+
+def test_weight_set_matrix_equals_node_by_node(tmp_path):
+    fw_path, data = _tiny(tmp_path)
+    eng = Engine(fw_path, data, None, None)
+    f = Factor(name="w", type="weight_set",
+               sets={"s1": {"a": 2.0, "b": 1.0, "D1": 3.0}, "s2": {"b": 0.5, "a": 1.5},
+                     "s3": {"a": 1.0, "b": 4.0, "IDX": 1.0}, "s4": {"D1": 1.0, "a": 2.0, "b": 1.0}})
+    M = eng._set_matrix(f)
+    ref = np.full((4, len(eng.nodes)), np.nan)
+    for k, name in enumerate(f.labels):
+        for c, v in f.sets[name].items():
+            if c in eng.node_ix:
+                ref[k, eng.node_ix[c]] = float(v)
+    np.testing.assert_array_equal(M, ref)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_replay_leaves_the_garbage_collector_as_it_was(tmp_path, enabled):
+    fw, data = _tiny(tmp_path)
+    ua = {"factors": [{"name": "agg", "type": "choice", "step": "aggregate",
+                       "alternatives": {"am": "arithmetic", "gm": "geometric"}}]}
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        replay(fw, data, {"normalise": {"method": "minmax", "range": [1, 100]}}, ua,
+               pd.DataFrame({"agg": ["am", "gm"]}))
+        assert gc.isenabled() is enabled
+        with pytest.raises(InputError):
+            replay(fw, data, None, ua, pd.DataFrame({"agg": ["am", "nope"]}))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+@pytest.mark.skipif(not ASEM.exists(), reason="needs ../shared/data/asem")
+def test_asem_replay_equals_the_general_paths(tmp_path, monkeypatch):
+    """COINr's ASEM study (100 runs) through every fast path, and through none of them: identical."""
+    ua = asem_ua(ASEM / "ua_replay" / "simple_noisy_weights_seed42_100sets.csv")
+    args = (ASEM / "ASEM_iMeta.csv", ASEM / "ASEM_iData.csv", {"normalise": {"method": "minmax", "range": [1, 100]}},
+            ua, ASEM / "ua_replay" / "simple_UA_N100_design.csv")
+    fast = replay(*args)
+    _checked(monkeypatch)
+    monkeypatch.setattr(tables, "_numeric_block", lambda *a: None)
+    monkeypatch.setattr(spec_schema, "_clean_sets", lambda *a: None)
+    monkeypatch.setattr(normalise_mod, "_rows", lambda df, codes: None)
+    monkeypatch.setattr(aggregate_mod, "_columns", lambda df, codes: {c: df[c].to_numpy(dtype=float) for c in codes})
+    slow = replay(*args)
+    for part in ("nominal", "rank_stats", "scores", "outputs"):
+        pd.testing.assert_frame_equal(getattr(fast, part), getattr(slow, part), check_exact=True)
