@@ -756,3 +756,28 @@ def test_k_plus_one_is_computed_whenever_it_is_below_n(monkeypatch):
     select_k(A, [3, 4], seed=0, n_ref=1, n_init=1, choose="gap")            # 5 < 6: computed
     select_k(A, [2, 3, 4, 5], seed=0, n_ref=1, n_init=1, choose="gap")      # 6 = n: not computable
     assert seen == [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]]
+
+
+def test_default_dimensions_are_the_index_children_in_an_unbalanced_framework():
+    """IDX → D1 (a, b) and IDX → D2 → S (c, d): the computed levels are D1 2, S 2, D2 3. The default
+    feature set is the dimensions D1 and D2 (what the profiles and labels describe), not "the level of
+    the first dimension" (which would give D1 and the sub-dimension S); level=2 asks for D1 and S."""
+    from types import SimpleNamespace
+
+    from analysis.framework import Framework, Node
+
+    nodes = [Node("IDX", None, 1.0, False), Node("D1", "IDX", 1.0, False), Node("D2", "IDX", 1.0, False),
+             Node("S", "D2", 1.0, False)]
+    nodes += [Node(c, p, 1.0, True) for c, p in (("a", "D1"), ("b", "D1"), ("c", "S"), ("d", "S"))]
+    fw = Framework(nodes)
+    assert (fw.nodes["D1"].level, fw.nodes["S"].level, fw.nodes["D2"].level) == (2, 2, 3)
+    ind = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 2.0, 4.0], "c": [0.0, 5.0, 1.0], "d": [2.0, 1.0, 1.0]})
+    agg = pd.DataFrame({"D1": ind[["a", "b"]].mean(axis=1), "S": ind[["c", "d"]].mean(axis=1)})
+    agg["D2"] = 2 * agg["S"]
+    agg["IDX"] = agg[["D1", "D2"]].mean(axis=1)
+    res = SimpleNamespace(framework=fw, normalised=ind, aggregates=agg, units=pd.DataFrame(index=ind.index),
+                          levels=None, year=None)
+    X = features(res, scale="none")
+    assert list(X.columns) == ["D1", "D2"]
+    np.testing.assert_allclose(X["D2"], [2.0, 6.0, 2.0])
+    assert list(features(res, level=2, scale="none").columns) == ["D1", "S"]

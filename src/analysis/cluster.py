@@ -49,8 +49,9 @@ def features(result, on: str = "dimensions", *, level: int | None = None, scale:
     Parameters
     ----------
     on : {"indicators", "dimensions", "pca"}
-        Normalised indicators, aggregate scores at ``level`` (default: the level just below the
-        index), or principal components of the standardised indicators.
+        Normalised indicators, aggregate scores at ``level`` (default: the dimensions, i.e. the
+        index's children, the aggregates :func:`profiles` and :func:`cluster_labels` describe), or
+        principal components of the standardised indicators.
     scale : {"standard", "minmax", "none"}
     n_components : int, optional
         For ``"pca"``: components kept (default: eigenvalue > 1).
@@ -60,10 +61,12 @@ def features(result, on: str = "dimensions", *, level: int | None = None, scale:
     if on == "indicators":
         X = T[fw.indicators]
     elif on == "dimensions":
-        lev = level if level is not None else fw.nodes[fw.children(fw.root)[0]].level
-        codes = [c for c in fw.at_level(lev) if c != fw.root]
-        if not codes:
-            raise InputError(f"no aggregates at level {lev}")
+        if level is None:   # the dimensions themselves, also when they sit at different levels
+            codes = fw.children(fw.root)
+        else:
+            codes = [c for c in fw.at_level(level) if c != fw.root]
+            if not codes:
+                raise InputError(f"no aggregates at level {level}")
         X = T[codes]
     elif on == "pca":
         Z = T[fw.indicators]
