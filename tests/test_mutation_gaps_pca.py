@@ -558,3 +558,18 @@ def test_derive_weights_passes_options_to_the_method():
     res = build(fw, data, {"normalise": {"method": "minmax", "range": [0, 100]}})
     np.testing.assert_allclose(derive_weights(res, "pca")[cols], [2.6 / 13.8] * 3 + [2.0 / 13.8] * 3, atol=1e-9)
     np.testing.assert_allclose(derive_weights(res, "pca", max_factors=1)[cols], [1 / 3] * 3 + [0.0] * 3, atol=1e-9)
+
+
+def test_worst_pair_is_the_perturbed_judgement():
+    """A consistent 4×4 matrix (w = 0.4, 0.3, 0.2, 0.1) with a_ab doubled: with row-geometric-mean priorities
+    the perturbed pair deviates by ln 2 · (1 − 2/n) = ln 2 / 2 on the log scale, every other pair by at most
+    ln 2 / n = ln 2 / 4, so (a, b) is the most inconsistent judgement."""
+    from analysis.weights import ahp
+
+    w = np.array([0.4, 0.3, 0.2, 0.1])
+    A = w[:, None] / w[None, :]
+    A[0, 1] *= 2
+    A[1, 0] /= 2
+    r = ahp(A, list("abcd"), method="geometric", warn=False)
+    assert r.worst_pair == ("a", "b")
+    assert r.gci == pytest.approx(2 * math.log(2) ** 2 / (4 * 3), rel=1e-12)
