@@ -748,3 +748,26 @@ def test_a_numeric_value_that_is_no_alternative_is_shown_as_written():
     with pytest.raises(InputError) as e:
         _eng(f).resolve(pd.DataFrame({"ag": [1, 2, 5, 2]}))
     assert e.value.row == 4 and e.value.message == "value 5 is not an alternative of factor 'ag' (a, g)"
+
+
+def test_stability_note_first_order_above_total_order_by_more_than_both_half_widths():
+    """S1 − ST is noted when above max(margin, half-width of S1's interval + half-width of ST's)."""
+    from analysis.uncertainty.sensitivity import stability_notes
+
+    #           gap S1 − ST: 0.1 (< 0.15), 0.2 (> 0.15), 0.13, 0.14 (< 0.15), 0.25 (= 0.25, not above), 0.3
+    si = pd.DataFrame({"S1": [0.5, 0.6, 0.53, 0.54, 0.75, 0.7], "S1_conf": [0.1, 0.1, 0.1, 0.1, 0.125, 0.1],
+                       "ST": [0.4, 0.4, 0.4, 0.4, 0.5, 0.4], "ST_conf": [0.05, 0.05, 0.05, 0.05, 0.125, 0.05]},
+                      index=list("pqrstu"))
+    assert stability_notes(si, 64) == [
+        "N = 64 is too small for stable Sobol' indices: first order above total order "
+        "(q S1 = 0.6 > ST = 0.4, u S1 = 0.7 > ST = 0.4); increase N"]
+
+
+def test_stability_note_lists_every_wide_interval():
+    from analysis.uncertainty.sensitivity import stability_notes
+
+    si = pd.DataFrame({"S1": [0.3, 0.2], "S1_conf": [0.3, 0.05], "ST": [0.4, 0.4], "ST_conf": [0.05, 0.3]},
+                      index=["a", "b"])
+    assert stability_notes(si, 16) == [
+        "N = 16 is too small for stable Sobol' indices: intervals wider than 0.5 (a S1 0 to 0.6, b ST 0.1 to 0.7); "
+        "increase N"]
