@@ -277,6 +277,23 @@ def test_pca_weights_handbook_reports_kmo_per_variable_closed_form():
     assert list(r.factor_share.index) == ["F1", "F2"] and list(r.loadings.columns) == ["F1", "F2"]
 
 
+def test_kmo_and_bartlett_of_a_duplicated_indicator():
+    """b = 2a makes R singular (R = [[1, 1, r], [1, 1, r], [r, r, 1]]): KMO falls back on the Moore–Penrose
+    inverse. Worked by hand on the range of R (basis (1, 1, 0)/√2, (0, 0, 1)): R⁺_aa = R⁺_ab = 1/(4(1 − r²)),
+    R⁺_ac = −r/(2(1 − r²)), R⁺_cc = 1/(1 − r²), so the anti-image correlations are q_ab = −1 and q_ac = r:
+    q² = r² entry by entry and KMO = 1/2 overall and per variable. Bartlett: |R| = 0, χ² = ∞, p = 0, df an int."""
+    from analysis.weights import bartlett, kmo
+
+    X = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 4, 6, 8, 10], "c": [1.0, 0, 2, 1, 3]})
+    overall, per = kmo(X)
+    assert overall == pytest.approx(0.5, abs=1e-9)
+    np.testing.assert_allclose(per.to_numpy(), 0.5, atol=1e-9)
+    chi2, df, pv = bartlett(X)
+    assert chi2 == math.inf and pv == 0.0 and df == 3 and type(df) is int
+    df2 = bartlett(_two_blocks())[1]
+    assert df2 == 15 and type(df2) is int
+
+
 # --- AHP: check_matrix -----------------------------------------------------------------------------------
 
 def _refused(A, labels=None, **kw) -> InputError:
