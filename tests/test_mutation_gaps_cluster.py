@@ -781,3 +781,25 @@ def test_default_dimensions_are_the_index_children_in_an_unbalanced_framework():
     assert list(X.columns) == ["D1", "D2"]
     np.testing.assert_allclose(X["D2"], [2.0, 6.0, 2.0])
     assert list(features(res, level=2, scale="none").columns) == ["D1", "S"]
+
+
+def test_gap_chooses_only_among_one_and_the_candidates():
+    """Two blobs with ks = [3, 4]: k = 2 is computed (to judge k = 1) but is not a candidate, so the gap
+    statistic's k is 1, 3 or 4 — never 2 — and exactly one row is marked chosen."""
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.normal(0, 0.3, (30, 2)), rng.normal(6, 0.3, (30, 2))])
+    sel = select_k(X, [3, 4], seed=0, n_ref=2, n_init=2, choose="gap")
+    assert sel.k in (1, 3, 4) and sel.table["chosen"].sum() == 1
+
+
+def test_gap_falls_back_to_the_largest_gap_among_the_candidates(three, monkeypatch):
+    monkeypatch.setattr(cluster, "gap_rule", lambda *a, **kw: None)       # the rule judges no k
+    sel = select_k(three, [2, 3, 4], seed=0, n_ref=2, n_init=2, choose="gap")
+    g = sel.table["gap"]
+    assert sel.k == int(g.loc[[2, 3, 4]].idxmax()) and not sel.no_structure
+
+
+def test_unknown_criterion_message_lists_the_criteria():
+    A = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.3]])
+    with pytest.raises(InputError, match=r"^unknown selection criterion 'best' \(use silhouette, ch, db, gap\)$"):
+        select_k(A, [2], n_ref=1, n_init=1, choose="best")
