@@ -76,9 +76,9 @@ def test_varimax_matches_kaisers_closed_form_with_and_without_normalisation():
     raw = _kaiser_two_factors(_L, normalize=False)
     # the two definitions differ here (rows with very different communalities)
     assert _distance_up_to_order_and_sign(kaiser, raw) > 0.1
-    # tol=1e-10 (the default) converges far closer than statsmodels' own default (1e-5: ~2e-5 off here)
-    assert _distance_up_to_order_and_sign(varimax(_L), kaiser) < 1e-6
-    assert _distance_up_to_order_and_sign(varimax(_L, normalize=False), raw) < 1e-6
+    # tol=1e-10 (the default): the closed form to rounding (statsmodels' GPA alone at 1e-5 is ~2e-5 off here)
+    assert _distance_up_to_order_and_sign(varimax(_L), kaiser) < 1e-12
+    assert _distance_up_to_order_and_sign(varimax(_L, normalize=False), raw) < 1e-12
     # rotation keeps the communalities (row sums of squares)
     np.testing.assert_allclose((varimax(_L, normalize=False) ** 2).sum(axis=1), (_L ** 2).sum(axis=1), atol=1e-12)
 
@@ -90,7 +90,7 @@ def test_varimax_keeps_a_zero_row_and_counts_it():
     Z = np.vstack([_L, [0.0, 0.0]])
     r = varimax(Z)
     assert np.isfinite(r).all() and (r[-1] == 0).all()
-    assert _distance_up_to_order_and_sign(r, _kaiser_two_factors(Z)) < 1e-6
+    assert _distance_up_to_order_and_sign(r, _kaiser_two_factors(Z)) < 1e-12
     # p = 6, not 5: the angle differs from the one without the zero row
     assert _distance_up_to_order_and_sign(r[:-1], _kaiser_two_factors(_L)) > 1e-3
 

@@ -7,7 +7,7 @@ Two definitions are offered:
     eigenvalue larger than 1 that explains more than 10 % of the variance on its own; the
     Handbook's third criterion (cumulative variance above 60 %) is a check: when the kept factors
     explain less, an :class:`~analysis.InputWarning` is emitted and a note recorded (it is not a
-    stopping rule). Varimax rotation (Kaiser normalisation, statsmodels). Squared loadings are
+    stopping rule). Varimax rotation (Kaiser normalisation; :func:`varimax`). Squared loadings are
     scaled to unity sum within each factor; each indicator is assigned to the factor on which its
     scaled squared loading is highest; its weight is that scaled squared loading times the
     factor's share of the variance explained by the kept factors; weights are rescaled to sum 1.
@@ -134,14 +134,54 @@ def bartlett(X: pd.DataFrame) -> tuple[float, int, float]:
 
 
 def varimax(L: np.ndarray, normalize: bool = True, tol: float = 1e-10, max_iter: int = 1000) -> np.ndarray:
-    """Varimax rotation of a loading matrix (Kaiser normalisation by default, as R's ``varimax``)."""
+    """Varimax rotation of a loading matrix (Kaiser 1958; Kaiser normalisation by default, as R's ``varimax``).
+
+    The varimax criterion ``Σ_k [Σ_j l_jk⁴ − (Σ_j l_jk²)² / p]`` (of the rows scaled to unit length when
+    ``normalize``) is maximised in two steps: statsmodels' gradient-projection algorithm (Bernaards &
+    Jennrich 2005) to a gradient norm of 1e-6, then Kaiser's pairwise rotations, each by its closed-form
+    optimal angle ``tan 4φ = (D − 2AB/p) / (C − (A² − B²)/p)`` (Kaiser 1958; Harman 1976 §14.4),
+    swept over all factor pairs until every angle is below ``tol`` radians. (The gradient projection alone
+    does not reach a gradient norm of 1e-10 in double precision: it ran its ``max_iter`` iterations every
+    time, about a second per call, and stopped some 1e-7 from the optimum.)
+
+    Parameters
+    ----------
+    L : array, p × k
+    normalize : bool
+        Kaiser normalisation (rows scaled to unit length during the rotation).
+    tol : float
+        Largest pairwise angle (radians) left when the sweeps stop.
+    max_iter : int
+        Iterations of the gradient projection and, separately, sweeps over the pairs.
+
+    References
+    ----------
+    Kaiser H.F. (1958) The varimax criterion for analytic rotation in factor analysis. *Psychometrika*
+    23(3):187–200. Bernaards C.A., Jennrich R.I. (2005) Gradient projection algorithms and software for
+    arbitrary rotation criteria in factor analysis. *Educational and Psychological Measurement* 65:676–696.
+    """
     L = np.asarray(L, dtype=float)
     if L.shape[1] < 2:
         return L.copy()
     h = np.sqrt((L ** 2).sum(axis=1)) if normalize else np.ones(L.shape[0])
     h[h == 0] = 1.0
-    Lr = rotate_factors(L / h[:, None], "varimax", tol=tol, max_tries=max_iter)[0]
-    return Lr * h[:, None]
+    A = rotate_factors(L / h[:, None], "varimax", tol=1e-6, max_tries=max_iter)[0]
+    p, k = A.shape
+    for _ in range(max_iter):
+        largest = 0.0
+        for i in range(k - 1):
+            for j in range(i + 1, k):
+                x, y = A[:, i].copy(), A[:, j].copy()
+                u, v = x * x - y * y, 2.0 * x * y
+                a, b = u.sum(), v.sum()
+                num = 2.0 * (u * v).sum() - 2.0 * a * b / p
+                phi = np.arctan2(num, (u * u - v * v).sum() - (a * a - b * b) / p) / 4.0
+                largest = max(largest, abs(phi))
+                c, s = np.cos(phi), np.sin(phi)
+                A[:, i], A[:, j] = x * c + y * s, y * c - x * s
+        if largest < tol:
+            break
+    return A * h[:, None]
 
 
 def pca(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
