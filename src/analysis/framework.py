@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._errors import InputError
@@ -443,13 +444,17 @@ def _read_table(path: Path) -> Framework:
     missing = [c for c in need if c.lower() not in by_lower]
     if missing:
         raise InputError(f"metadata table lacks columns: {', '.join(missing)}", file=path)
-    df = df.rename(columns={by_lower[c.lower()]: c for c in need + ["iNama", "Unit", "Target", "Denominator",
-                                                                      "GoalMin", "GoalMax", "Transform", "Source"]
-                            if c.lower() in by_lower})
+    rename = {by_lower[c.lower()]: c for c in need + ["iNama", "Unit", "Target", "Denominator", "GoalMin", "GoalMax",
+                                                      "Transform", "Source"] if c.lower() in by_lower}
+    # the rows as records under the canonical names (as df.rename(...).to_dict("records"), read column-wise)
+    names = [rename.get(c, c) for c in df.columns]
+    columns = [[v.item() if isinstance(v, np.generic) else v for v in df.iloc[:, j].tolist()]
+               for j in range(df.shape[1])]  # numpy scalars (object columns) as Python values, as to_dict
+    records = [dict(zip(names, vals)) for vals in zip(*columns)]
     nodes = []
     unit_cols: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
-    for i, r in enumerate(df.to_dict("records")):
+    for i, r in enumerate(records):
         line = row_number(df, i, rows)
 
         def num(col: str, required: bool = False, r=r, line=line) -> float | None:

@@ -254,7 +254,7 @@ def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[i
     if not n or min(weights) < 0 or set(map(type, codes)) != {str}:
         return None
     codes = list(map(str.strip, codes))
-    if not all(codes) or len(set(zip(sets, codes))) != n:
+    if not all(codes):
         return None
     names = np.array(sets, dtype=object)
     starts = [0, *(np.flatnonzero(names[1:] != names[:-1]) + 1).tolist(), n]
@@ -262,5 +262,8 @@ def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[i
         return None
     out: dict[str, WeightSet] = {}
     for a, b in zip(starts, starts[1:]):
-        out[sets[a]] = WeightSet(zip(codes[a:b], weights[a:b]), file=file, lines=dict(zip(codes[a:b], rows[a:b])))
+        ws = out[sets[a]] = WeightSet(zip(codes[a:b], weights[a:b]), file=file,
+                                      lines=dict(zip(codes[a:b], rows[a:b])))
+        if len(ws) != b - a:  # a code listed twice in the set
+            return None
     return out
