@@ -95,6 +95,34 @@ def test_varimax_keeps_a_zero_row_and_counts_it():
     assert _distance_up_to_order_and_sign(r[:-1], _kaiser_two_factors(_L)) > 1e-3
 
 
+def _pair_angles(L: np.ndarray, normalize: bool) -> float:
+    """How far Kaiser's closed-form rotation moves any pair of columns (0 at a varimax optimum); with Kaiser
+    normalisation the rows are scaled by their length over all factors first."""
+    h = np.sqrt((L ** 2).sum(axis=1)) if normalize else np.ones(len(L))
+    N = L / h[:, None]
+    return max(_distance_up_to_order_and_sign(_kaiser_two_factors(N[:, [i, j]], False), N[:, [i, j]])
+               for i, j in itertools.combinations(range(L.shape[1]), 2))
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_varimax_of_three_factors_is_stationary_for_every_pair(normalize):
+    """At a varimax optimum no pair of factors can be improved: Kaiser's closed-form rotation of each pair
+    leaves it where it is. The rotation is orthogonal (L_rot = L T with TᵀT = I)."""
+    from analysis.weights.pca import varimax
+
+    L = np.array([[0.7, 0.4, 0.1], [0.8, 0.2, 0.3], [0.6, 0.5, -0.2], [0.2, 0.8, 0.1], [0.3, 0.7, 0.4],
+                  [0.1, 0.3, 0.9], [0.4, 0.1, 0.7], [0.5, 0.5, 0.5]])
+    r = varimax(L, normalize=normalize)
+    assert _pair_angles(r, normalize) < 1e-9
+    assert _pair_angles(L, normalize) > 1e-2                   # the input was not a varimax solution
+    T = np.linalg.lstsq(L, r, rcond=None)[0]
+    np.testing.assert_allclose(T.T @ T, np.eye(3), atol=1e-10)
+    np.testing.assert_allclose(L @ T, r, atol=1e-10)
+    # a loose tolerance stops the sweeps early: still orthogonal, no longer stationary to 1e-9
+    loose = varimax(L, normalize=normalize, tol=0.05)
+    assert _pair_angles(loose, normalize) > 1e-9
+
+
 def test_varimax_of_one_factor_is_a_copy():
     from analysis.weights.pca import varimax
 
