@@ -92,6 +92,12 @@ def test_a_target_within_the_tolerance_needs_no_move(hand):
     p = sc.path_to_target(hand, "u4", 56.25 + 5e-8)
     assert (p.method, p.total_cost, p.reachable) == ("none", 0.0, True)
     assert (p.moves["change"] == 0).all() and (p.moves["cost"] == 0).all()
+    assert sc.path_to_target(hand, "u4", 56.25 + 1e-7).method == "none"      # on the margin itself
+
+
+def test_the_default_target_is_the_next_level(hand):
+    p = sc.path_to_target(hand, "u5")
+    assert p.target == 40.0 and p.reachable and p.moves.at["c", "new"] == pytest.approx(4.8, abs=1e-7)
 
 
 def test_the_next_level_edge_is_reached_not_missed_by_rounding(hand):
@@ -244,6 +250,18 @@ def test_segments_of_an_indicator_fill_in_order():
     assert ok and d == pytest.approx([4.0, 1.0], abs=1e-7)
 
 
+def test_every_indicator_with_pieces_fills_them_in_order():
+    # the same problem with the two-piece indicator last: 2 + 6/5 = 3.2, not 8/5 on the steep piece alone
+    d, ok = sc._solve_segments([(0, 10.0, 2.0), (1, 2.0, 1.0), (1, 2.0, 5.0)], np.array([1.0, 1.0]), 8.0, 2)
+    assert ok and d == pytest.approx([0.0, 3.2], abs=1e-7)
+    # two indicators with two pieces each, need 6: 0 costs 2 + 4/5 = 2.8, 1 costs 2 + 4/6 = 2.667
+    segs = [(0, 2.0, 1.0), (0, 2.0, 5.0), (1, 2.0, 1.0), (1, 2.0, 6.0)]
+    d, ok = sc._solve_segments(segs, np.array([1.0, 1.0]), 6.0, 2)
+    assert ok and d == pytest.approx([0.0, 2 + 4 / 6], abs=1e-7)
+    best, step = _brute_fill(segs, [1.0, 1.0], 6.0, 2, steps=100)
+    assert best == pytest.approx(2 + 4 / 6, abs=step + 1e-9)
+
+
 def test_solve_segments_reports_an_unreachable_need():
     segs = [(0, 2.0, 1.0), (0, 2.0, -3.0), (1, 1.0, 2.0)]   # the most to gain: 2 + 2 = 4 (a falling piece adds nothing)
     d, ok = sc._solve_segments(segs, np.array([1.0, 1.0]), 4.5, 2)
@@ -267,7 +285,7 @@ def test_already_there_reports_the_target_and_the_unchanged_score(hand):
 def test_unreachable_reports_the_cost_of_moving_every_indicator_to_its_limit(hand):
     # u5 with a and b: a 25 -> 40 (best observed), b already the best 90: (100 + 100 + 0)/4 = 50 < 60
     p = sc.path_to_target(hand, "u5", 60.0, indicators=["a", "b"])
-    assert not p.reachable and p.method == "lp"
+    assert (p.unit, p.target, p.baseline_score, p.reachable, p.method) == ("u5", 60.0, 37.5, False, "lp")
     assert p.achieved_score == pytest.approx(50.0)
     assert p.total_cost == pytest.approx(15 / 30)
     assert p.moves.at["a", "new"] == 40.0 and p.moves.at["a", "cost"] == pytest.approx(0.5)
@@ -352,7 +370,8 @@ def test_a_target_at_the_best_reachable_score_is_reached_without_warnings(geo):
 def test_geometric_unreachable_is_said_with_the_cost_of_the_full_move(geo):
     # u5 by c alone (5 -> 1, the best): cost 4 · 1/4 = 1, and the score there is the best reachable
     p = sc.path_to_target(geo, "u5", 99.0, indicators=["c"])
-    assert (p.method, p.reachable) == ("slsqp", False)
+    assert (p.unit, p.target, p.method) == ("u5", 99.0, "slsqp") and p.reachable is False
+    assert p.baseline_score == float(geo.aggregates.at["u5", "I"])
     assert p.total_cost == pytest.approx(1.0)
     assert p.achieved_score == pytest.approx(_score_at(geo, "u5", c=1.0), rel=1e-12)
     assert p.message == (f"unreachable within the limits: the best reachable score is {p.achieved_score:.4g} "
@@ -380,7 +399,7 @@ def test_move_limit_of_every_kind_of_upper():
     up, down = _limit_base(1), _limit_base(-1)
     assert sc._move_limit(up, "a", 1, "best", None) == 9.0          # the best observed value
     assert sc._move_limit(down, "a", -1, "best", None) == 2.0
-    assert sc._move_limit(up, "a", 1, "range", None) == np.inf      # non-negative data: [0, ∞)
+    assert sc._move_limit(up, "a", 1, "range", None) == 9.0         # non-negative data: [0, ∞) -> the best
     assert sc._move_limit(down, "a", -1, "range", None) == 0.0
     assert sc._move_limit(up, "a", 1, "range", {"a": (1.0, 7.5)}) == 7.5
     assert sc._move_limit(up, "a", 1, "best", {"a": (1.0, 7.5)}) == 7.5   # the best, but inside the bounds
@@ -437,3 +456,32 @@ def test_a_missing_cell_that_was_not_imputed_cannot_move():
     assert p.moves.at["c", "new"] == pytest.approx(4.6, abs=1e-7)
     assert p.total_cost == pytest.approx(0.1, abs=1e-7)
     assert np.isnan(p.moves.at["a", "new"]) and p.moves.at["a", "cost"] == 0.0
+
+
+def test_bounds_limit_a_move_to_the_valid_range(hand):
+    # upper="range": a (no unit, non-negative data) has the valid range [0, ∞); unbounded above, the limit
+    # is the best observed value 40 (it once was +∞, which left a unable to move: "unreachable" at 37.5)
+    p = sc.path_to_target(hand, "u5", 60.0, indicators=["a"], upper="range")
+    assert p.reachable is False and p.moves.at["a", "new"] == 40.0
+    assert p.achieved_score == pytest.approx(_index(40.0, 90.0, 5.0))
+    # bounds [0, 52]: 60 needs a' = 140, a = 10 + 1.4·30 = 52, reachable; with a ≤ 50 it is not
+    r = sc.path_to_target(hand, "u5", 60.0, indicators=["a"], upper="range", bounds={"a": (0.0, 52.0)})
+    assert r.reachable and r.moves.at["a", "new"] == pytest.approx(52.0, abs=1e-6)
+    q = sc.path_to_target(hand, "u5", 60.0, indicators=["a"], upper="range", bounds={"a": (0.0, 50.0)})
+    assert q.reachable is False and q.moves.at["a", "new"] == 50.0
+    assert q.achieved_score == pytest.approx(_index(50.0, 90.0, 5.0))
+
+
+def test_a_panel_baseline_is_used_as_it_is():
+    # 2025 normalised with 2024's min-max (a 0–30, b 0–100), equal weights: u1 (5, 10) scores (16.67 + 10)/2.
+    # 20 needs a' up by 13.33: a = 5 + 4 = 9, at cost 4/30 (the 2025 range of a is 5–35)
+    data = pd.DataFrame({"uCode": ["u1", "u2", "u3", "u4"] * 2, "year": [2024] * 4 + [2025] * 4,
+                         "a": [0.0, 10.0, 20.0, 30.0, 5.0, 15.0, 25.0, 35.0],
+                         "b": [0.0, 100.0, 50.0, 20.0, 10.0, 20.0, 30.0, 40.0]})
+    fw = Framework([Node("I", None, 1, False), Node("a", "I", 1, True), Node("b", "I", 3, True)])
+    res = build(fw, data, {"weights": "equal", "normalise": {"method": "minmax", "reference_year": 2024}})
+    b = sc.Baseline(res, 2025)
+    p = sc.path_to_target(b, "u1", 20.0, indicators=["a"])
+    assert p.baseline_score == pytest.approx((100 * 5 / 30 + 10) / 2)
+    assert p.moves.at["a", "new"] == pytest.approx(9.0, abs=1e-6)
+    assert p.total_cost == pytest.approx(4 / 30, abs=1e-7)

@@ -606,8 +606,9 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     indicators : list, optional
         Indicators that may move (default: all).
     upper : "best", "range" or dict
-        How far each indicator may move: the best observed value (default), its valid range, or
-        explicit limits ``{iCode: value}``. A move never goes past the baseline's frozen Winsorisation
+        How far each indicator may move: the best observed value (default), its valid range (the best
+        observed value where the range is unbounded on the side of improvement), or explicit limits
+        ``{iCode: value}``. A move never goes past the baseline's frozen Winsorisation
         boundary on the side of improvement (the clip value): beyond it the treated value, and so the
         index, does not change.
     costs : dict, optional
@@ -713,6 +714,8 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         segs = _segments(scores, s0, kinks)
         if segs is not None:
             d, ok = _solve_segments(segs, cost, need + tol, len(inds))
+            if not ok:   # a target on the edge of the box is reached without the margin
+                d, ok = _solve_segments(segs, cost, need, len(inds))
             if exact:
                 method = "lp" if all(len(k) == 2 for k in kinks) else "lp-piecewise"
                 if not ok:
@@ -811,16 +814,19 @@ def _clips(b: Baseline, code: str) -> tuple[float | None, float | None]:
 
 def _move_limit(b: Baseline, code: str, direction: int, upper, bounds) -> float:
     """The furthest raw value ``code`` may reach: ``upper``'s limit, then no further than the clip value
-    on the side of improvement (past the Winsorisation boundary the index gains nothing)."""
+    on the side of improvement (past the Winsorisation boundary the index gains nothing).
+
+    ``upper="range"`` on a side where the valid range is unbounded gives the best observed value (a
+    move to infinity is no plan; an infinite limit used to leave the indicator unable to move at all)."""
     node = b.framework.nodes[code]
     lo, hi = valid_range(node, b.raw[code].to_numpy(float), bounds)
     if isinstance(upper, dict) and code in upper:
         lim = float(upper[code])
-    elif upper == "range":
-        lim = hi if direction > 0 else lo
     else:
-        lim = float(np.nanmax(b.raw[code]) if direction > 0 else np.nanmin(b.raw[code]))
-        lim = min(lim, hi) if direction > 0 else max(lim, lo)
+        lim = hi if direction > 0 else lo
+        if upper != "range" or not np.isfinite(lim):   # the best observed value, inside the valid range
+            lim = float(np.nanmax(b.raw[code]) if direction > 0 else np.nanmin(b.raw[code]))
+            lim = min(lim, hi) if direction > 0 else max(lim, lo)
     if code not in b._denominated:
         clo, chi = _clips(b, code)
         if direction > 0 and chi is not None:
@@ -905,10 +911,11 @@ def _solve_segments(segs, cost: np.ndarray, need: float, n: int) -> tuple[np.nda
 
     A mixed-integer program (HiGHS) with the incremental formulation: segment ``k + 1`` of an indicator
     may be used only when segment ``k`` is full. Exact on the breakpoints; without breakpoints it is the
-    plain linear program."""
+    plain linear program. A ``need`` equal to the most the segments can give (up to rounding) is
+    reachable."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    if not segs or sum(L * max(sl, 0.0) for _, L, sl in segs) < need:
+    if not segs or sum(L * max(sl, 0.0) for _, L, sl in segs) < need - 1e-12 * max(1.0, abs(need)):
         return np.zeros(n), False
     m = len(segs)
     links = [(a, a + 1) for a in range(m - 1) if segs[a][0] == segs[a + 1][0]]
