@@ -498,8 +498,11 @@ def test_group_weights_applies_the_method_per_group():
     np.testing.assert_allclose(w[["a", "b", "c", "P", "Q"]], [0.3, 0.7, 1.0, 2 / 3, 1 / 3], atol=1e-15)
     assert calls == [["a", "b"]]
     calls.clear()
-    w = group_weights(fw, T, colsum, nodes=["I"], base={"P": 1, "Q": 1, "a": 1, "b": 1, "c": 1})  # integers
-    np.testing.assert_allclose(w[["a", "b", "c", "P", "Q"]], [0.5, 0.5, 1.0, 1 / 3, 2 / 3], atol=1e-15)
+    w = group_weights(fw, T, colsum, nodes=["I"], base={"P": 1, "Q": 1, "a": 1, "b": 1, "c": 1},  # integers
+                      power=0.5)
+    r2 = np.sqrt(2)
+    np.testing.assert_allclose(w[["a", "b", "c", "P", "Q"]], [0.5, 0.5, 1.0, r2 / (r2 + 2), 2 / (r2 + 2)],
+                               atol=1e-15)
     e = _err(group_weights, fw, T, colsum, level=7)
     assert e.message == "no aggregates at level 7; aggregate levels are [2, 3]"
     e = _err(group_weights, fw, T.drop(columns="b"), colsum)
