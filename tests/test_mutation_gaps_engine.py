@@ -771,3 +771,11 @@ def test_stability_note_lists_every_wide_interval():
     assert stability_notes(si, 16) == [
         "N = 16 is too small for stable Sobol' indices: intervals wider than 0.5 (a S1 0 to 0.6, b ST 0.1 to 0.7); "
         "increase N"]
+
+
+def test_salib_problem_names_weight_dimensions_by_node():
+    """SALib's problem: one U(0, 1) variable per design column, ``w[x]`` for a weight factor's node."""
+    from analysis.uncertainty.sensitivity import problem
+
+    assert problem([("a", "a"), ("w", "x"), ("w", "y")]) == {
+        "num_vars": 3, "names": ["a", "w[x]", "w[y]"], "bounds": [[0.0, 1.0]] * 3, "groups": ["a", "w", "w"]}
