@@ -635,3 +635,49 @@ def test_diagnose_thresholds_and_lists():
     ok, _, _ = _diagnose(table([0.4, 0.3, 0.3], [0, 0, 0], achieved=(0.5, 0.25, 0.25), target=(0.25, 0.5, 0.25)),
                          0.25, "I")
     assert ok
+
+
+def test_optimised_weights_starts_and_evaluation_count(monkeypatch):
+    # Several starts guard against local minima: a reached target stops after the first; otherwise all
+    # three run, the best is kept and nfev adds up every solver's evaluations
+    import analysis.weights.optimise as opt_mod
+
+    calls = []
+    real = opt_mod.least_squares
+
+    def counting(*a, **kw):
+        r = real(*a, **kw)
+        calls.append((r.nfev, r.cost))
+        return r
+
+    monkeypatch.setattr(opt_mod, "least_squares", counting)
+    o = optimise_weights(_build(_orthogonal()), node="I")
+    assert len(calls) == 1 and o.nfev == calls[0][0]
+    calls.clear()
+    a, b = H[:, 1], H[:, 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        o = optimise_weights(_build({"a": a, "b": b, "c": (a + b) / np.sqrt(2)}), node="I")
+    assert len(calls) == 3 and o.nfev == sum(c[0] for c in calls)
+    assert o.objective == pytest.approx(2 * min(c[1] for c in calls), abs=1e-12)
+
+
+def test_optimised_weights_keep_the_method_of_unchanged_aggregates():
+    # I ← P(a, b), Q(c, d), all geometric means; optimising P's children leaves Q as built (geometric),
+    # and the index is the geometric mean of P and Q: recomputed here
+    cols = {"a": H[:, 1] + 2 * H[:, 2], "b": H[:, 4] + 2 * H[:, 8], "c": H[:, 5] + 3 * H[:, 10],
+            "d": H[:, 3] + 0.5 * H[:, 12]}
+    n = len(H)
+    data = pd.DataFrame({"uCode": [f"u{i:02d}" for i in range(n)], **cols})
+    nodes = [Node("I", None, 1.0, False), Node("P", "I", 1.0, False), Node("Q", "I", 1.0, False)]
+    nodes += [Node(c, "P" if c in "ab" else "Q", 1.0, True) for c in cols]
+    res = build(Framework(nodes, "t"), data, {"normalise": {"method": "minmax", "range": [1, 100]},
+                                              "aggregate": {"method": "geometric"}})
+    o = optimise_weights(res, node="P", against="index", measure="r")
+    X = res.normalised[list("abcd")].to_numpy()
+    w = o.weights[["a", "b"]].to_numpy()
+    P = np.exp(np.log(X[:, :2]) @ w)
+    Q = np.exp(np.log(X[:, 2:]).mean(axis=1))
+    idx = np.sqrt(P * Q)
+    r = np.array([np.corrcoef(X[:, i], idx)[0, 1] for i in range(2)])
+    np.testing.assert_allclose(o.table["r"], r, atol=1e-9)
