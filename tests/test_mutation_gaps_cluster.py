@@ -803,3 +803,18 @@ def test_unknown_criterion_message_lists_the_criteria():
     A = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.3]])
     with pytest.raises(InputError, match=r"^unknown selection criterion 'best' \(use silhouette, ch, db, gap\)$"):
         select_k(A, [2], n_ref=1, n_init=1, choose="best")
+
+
+def test_pca_features_of_nearly_collinear_indicators_keep_one_component():
+    """Four indicators that are one signal plus tiny noise: one eigenvalue near 4, three near 0, so one
+    component (eigenvalue > 1) is kept, indexed by the units."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=12)
+    codes = [f"u{i}" for i in range(12)]
+    ind = pd.DataFrame({c: base + rng.normal(0, 0.01, 12) for c in "abcd"}, index=codes)
+    Z = ((ind - ind.mean()) / ind.std(ddof=1)).to_numpy()
+    ev = np.sort(np.linalg.eigvalsh(np.cov(Z, rowvar=False)))[::-1]
+    assert ev[0] > 3.9 and ev[1] < 0.01
+    P = features(_tiny_result(ind), "pca")
+    assert list(P.columns) == ["PC1"] and list(P.index) == codes
+    np.testing.assert_allclose(P["PC1"].var(ddof=1), ev[0], rtol=1e-9)
