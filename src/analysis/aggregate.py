@@ -463,7 +463,9 @@ def aggregate(normalised: pd.DataFrame, framework: Framework, spec: dict | None 
     w = framework.weights() if weights is None else pd.Series(weights, dtype=float)
     cols = _columns(normalised, framework.indicators)
     refs = None if reference is None else _columns(reference, framework.indicators)
-    wmap = dict(zip(w.index, w.to_numpy())) if w.index.is_unique else w
+    wmap = dict(zip(w.index.tolist(), w.to_numpy()))
+    if len(wmap) != len(w):  # a repeated label: looked up in the Series as before
+        wmap = w
     for code in framework.aggregates:
         ch = framework.children(code)
         X = np.column_stack([cols[c] for c in ch])
@@ -486,6 +488,9 @@ def aggregate(normalised: pd.DataFrame, framework: Framework, spec: dict | None 
 
 def _columns(df: pd.DataFrame, codes: list[str]) -> dict[str, np.ndarray]:
     """Columns ``codes`` of ``df`` as float arrays, read at once when the columns are unique."""
-    if df.columns.is_unique and set(codes) <= set(df.columns):
+    cols = df.columns.tolist()
+    if cols == codes:  # already these columns in this order
+        return dict(zip(codes, np.ascontiguousarray(df.to_numpy(dtype=float).T)))
+    if len(set(cols)) == len(cols) and set(codes) <= set(cols):
         return dict(zip(codes, np.ascontiguousarray(df[codes].to_numpy(dtype=float).T)))
     return {c: df[c].to_numpy(dtype=float) for c in codes}

@@ -156,7 +156,7 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     num_cols = present + [d for d in denoms if d not in present]
     other_num = [c for c in df.columns if c in declared_denoms and c not in num_cols]
     num = _to_numeric(df, num_cols + other_num, file, rows)
-    empty = dict(zip(num.columns, np.isnan(num.to_numpy(dtype=float)).all(axis=0))) if num.columns.is_unique \
+    empty = dict(zip(num.columns, np.isnan(num.to_numpy(dtype=float)).all(axis=0))) if _unique(num.columns) \
         else {c: num[c].isna().all() for c in present}
     for c in present:
         if empty[c]:
@@ -178,12 +178,17 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
         notes.append("columns named like aggregates of the framework kept as unit data under new names: "
                      + ", ".join(f"{c} → {c}_data" for c in clash))
     declared = set().union(*unit_meta.values()) if unit_meta else set()
-    numeric = dict(zip(df.columns, map(pd.api.types.is_numeric_dtype, df.dtypes))) if df.columns.is_unique \
+    numeric = dict(zip(df.columns, map(pd.api.types.is_numeric_dtype, df.dtypes))) if _unique(df.columns) \
         else {c: pd.api.types.is_numeric_dtype(df[c]) for c in unit_cols}
     extra_numeric = [c for c in unit_cols if numeric[c] and c not in YEAR_COLUMNS and c not in declared]
     if extra_numeric:
         notes.append("numeric columns not in the framework kept as unit data: " + ", ".join(extra_numeric))
     return Dataset(values, units, year, file, notes)
+
+
+def _unique(labels: pd.Index) -> bool:
+    """No label repeated (without building the index's hash table)."""
+    return len(set(labels.tolist())) == len(labels)
 
 
 def _years(col: pd.Series, *, file, rows) -> pd.Series:

@@ -197,7 +197,8 @@ def normalise(values: pd.DataFrame, framework: Framework, spec: dict | None = No
     ref = values if reference is None else reference
     inds = framework.indicators
     # the indicator columns read at once, each a contiguous row (as one column read alone)
-    X, R = _rows(values, inds), _rows(ref, inds)
+    X = _rows(values, inds)
+    R = X if ref is values else _rows(ref, inds)
     out = {}
     fits = {}
     for j, code in enumerate(inds):
@@ -220,7 +221,10 @@ def normalise(values: pd.DataFrame, framework: Framework, spec: dict | None = No
 
 def _rows(df: pd.DataFrame, codes: list[str]) -> np.ndarray | None:
     """Columns ``codes`` of ``df`` as contiguous float rows (None when a column is missing or repeated)."""
-    if not df.columns.is_unique or not set(codes) <= set(df.columns):
+    cols = df.columns.tolist()
+    if cols == codes:  # already these columns in this order
+        return np.ascontiguousarray(df.to_numpy(dtype=float).T)
+    if len(set(cols)) != len(cols) or not set(codes) <= set(cols):
         return None
     return np.ascontiguousarray(df[codes].to_numpy(dtype=float).T)
 

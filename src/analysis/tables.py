@@ -857,7 +857,7 @@ def to_numbers(df: pd.DataFrame, columns: Iterable[str], *, file=None, required:
 def _numeric_block(df: pd.DataFrame, columns: list, required: bool) -> pd.DataFrame | None:
     """:func:`to_numbers` of numeric (not boolean) columns with nothing to refuse, as one float block;
     None otherwise (each column is then converted and checked on its own, naming the first bad cell)."""
-    if not columns or not df.columns.is_unique or len(set(columns)) != len(columns):
+    if not columns or len(set(df.columns.tolist())) != df.shape[1] or len(set(columns)) != len(columns):
         return None
     sub = df[columns]
     if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in sub.dtypes):
