@@ -375,11 +375,11 @@ def test_resolve_merges_choices_over_the_spec_in_order_of_first_appearance():
 def test_exclusions_and_weight_sets_resolved_by_hand():
     f = [{"name": "drop", "type": "exclude", "indicators": ["x01", "x20"]},
          {"name": "ws", "type": "weight_set", "sets": {"flat": {"D0": 1, "D1": 1, "D2": 1, "I": 5},
-                                                       "x": {"x02": 0.5}}}]
+                                                       "x": {"x02": 0.5}, "root": {"I": 2}}}]
     eng = _eng(f)
-    d = pd.DataFrame({"drop": ["x01", "none", "x20", "3"], "ws": ["flat", "x", "2", 1]})
+    d = pd.DataFrame({"drop": ["x01", "none", "x20", "3", "none"], "ws": ["flat", "x", "2", 1, "root"]})
     W = pd.DataFrame(eng.resolve(d).W, columns=NODES)
-    want = pd.DataFrame([W_NOM] * 4)[NODES]
+    want = pd.DataFrame([W_NOM] * 5)[NODES]  # the root's weight is no node weight: set "root" changes nothing
     want.loc[0, "x01"] = want.loc[2, "x20"] = want.loc[3, "x20"] = 0.0
     want.loc[[0, 3], ["D0", "D1", "D2"]] = 1.0
     want.loc[[1, 2], "x02"] = 0.5
