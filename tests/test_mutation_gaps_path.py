@@ -485,3 +485,17 @@ def test_a_panel_baseline_is_used_as_it_is():
     assert p.baseline_score == pytest.approx((100 * 5 / 30 + 10) / 2)
     assert p.moves.at["a", "new"] == pytest.approx(9.0, abs=1e-6)
     assert p.total_cost == pytest.approx(4 / 30, abs=1e-7)
+
+
+def test_geometric_with_one_indicator_needs_the_closed_form_value(geo):
+    # u5: b' = 100 (the best b), c' = 1 (the worst c), so I = (a' · 100 · 1²)^(1/4) and a target T needs
+    # a' = T⁴/100, a = 10 + 30 (a' − 1)/99 — the least move, as the index rises with a
+    s0 = float(geo.aggregates.at["u5", "I"])
+    assert s0 == pytest.approx((50.5 * 100) ** 0.25)
+    for target in (9.0, 9.5):
+        p = sc.path_to_target(geo, "u5", target, indicators=["a"])
+        a = 10 + 30 * (target ** 4 / 100 - 1) / 99
+        assert p.method == "slsqp" and p.reachable
+        assert p.moves.at["a", "new"] == pytest.approx(a, abs=1e-5)
+        assert p.total_cost == pytest.approx((a - 25) / 30, abs=1e-6)
+        assert p.achieved_score == _rescore(geo, "u5", p) == pytest.approx(target, abs=1e-6)
