@@ -681,3 +681,28 @@ def test_optimised_weights_keep_the_method_of_unchanged_aggregates():
     idx = np.sqrt(P * Q)
     r = np.array([np.corrcoef(X[:, i], idx)[0, 1] for i in range(2)])
     np.testing.assert_allclose(o.table["r"], r, atol=1e-9)
+
+
+@pytest.mark.parametrize("min_share", [0.0, 0.7])
+def test_optimised_weights_with_missing_values_use_pairwise_complete_units(min_share):
+    # aggregates are means over the available children (and NaN below min_share); importances are
+    # correlations over the units where both the component and the index are known, as COINr's
+    # get_corr (use = "pairwise.complete.obs"), recomputed here with pandas
+    rng = np.random.default_rng(5)
+    n = 40
+    raw = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.normal(size=n)})
+    raw.loc[[3, 17], "a"] = np.nan
+    raw.loc[[17, 25], "c"] = np.nan
+    data = raw.assign(uCode=[f"u{i:02d}" for i in range(n)])
+    nodes = [Node("I", None, 1.0, False)] + [Node(c, "I", 1.0, True) for c in "abc"]
+    res = build(Framework(nodes, "t"), data, {"normalise": {"method": "minmax"},
+                                              "aggregate": {"min_share": min_share}})
+    o = optimise_weights(res, node="I", measure="r")
+    N = res.normalised[list("abc")]
+    w = o.weights[list("abc")]
+    known = N.notna()
+    idx = (N.fillna(0) * w).sum(axis=1) / (known * w).sum(axis=1)
+    idx[known.mean(axis=1) < min_share] = np.nan                  # unit 17 has 1 of 3 at min_share 0.7
+    r = np.array([N[c].corr(idx) for c in "abc"])
+    np.testing.assert_allclose(o.table["r"], r, atol=1e-9)
+    np.testing.assert_allclose(o.table["achieved"], 1 / 3, atol=1e-6)

@@ -83,10 +83,16 @@ class OptimisedWeights:
 
 
 def _measure(x, y, measure):
-    if measure == "r":
-        return float(np.corrcoef(x, y)[0, 1])
-    if measure == "r2":
-        return float(np.corrcoef(x, y)[0, 1] ** 2)
+    """Importance of component ``x`` for aggregate ``y`` over the units where both are known.
+
+    Pairwise complete observations, as COINr's ``get_corr`` (``cor(..., use =
+    "pairwise.complete.obs")``): aggregates are means over the available children, so a component
+    may be missing where its parent is not.
+    """
+    if measure in ("r", "r2"):
+        ok = ~(np.isnan(x) | np.isnan(y))
+        r = float(np.corrcoef(x[ok], y[ok])[0, 1])
+        return r if measure == "r" else r ** 2
     if measure == "eta2":
         return correlation_ratio(x, y, "spline")
     raise InputError(f"unknown importance measure '{measure}' (use r2, r or eta2)")
