@@ -140,21 +140,23 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
         raise InputError(what, file=file, row=rows[i] if rows else None, column="uCode")
 
     inds = framework.indicators
-    missing = [c for c in inds if c not in df.columns]
+    columns = set(df.columns.tolist())  # membership checked once per name, not through the Index
+    missing = [c for c in inds if c not in columns]
     if missing and require_all:
         raise InputError(f"indicator(s) in the framework but not in the data: {', '.join(missing[:10])}"
                          + (" …" if len(missing) > 10 else ""), file=file, column=missing[0])
-    present = [c for c in inds if c in df.columns]
+    present = [c for c in inds if c in columns]
     denoms = sorted({framework.nodes[c].denominator for c in inds if framework.nodes[c].denominator})
     for d in denoms:
-        if d not in df.columns:
+        if d not in columns:
             raise InputError(f"denominator column '{d}' (used by "
                              f"{[c for c in inds if framework.nodes[c].denominator == d][0]}) is not in the data",
                              file=file, column=d)
     unit_meta = framework.meta.get("unit_columns", {})
     declared_denoms = set(unit_meta.get("Denominator", []))
     num_cols = present + [d for d in denoms if d not in present]
-    other_num = [c for c in df.columns if c in declared_denoms and c not in num_cols]
+    taken_num = set(num_cols)
+    other_num = [c for c in df.columns if c in declared_denoms and c not in taken_num]
     num = _to_numeric(df, num_cols + other_num, file, rows)
     empty = dict(zip(num.columns, np.isnan(num.to_numpy(dtype=float)).all(axis=0))) if _unique(num.columns) \
         else {c: num[c].isna().all() for c in present}
