@@ -628,15 +628,15 @@ def test_derive_weights_passes_options_to_the_method():
 
 
 def test_worst_pair_is_the_perturbed_judgement():
-    """A consistent 4×4 matrix (w = 0.4, 0.3, 0.2, 0.1) with a_ab doubled: with row-geometric-mean priorities
+    """A consistent 4×4 matrix (w = 0.4, 0.3, 0.2, 0.1) with a_bc doubled: with row-geometric-mean priorities
     the perturbed pair deviates by ln 2 · (1 − 2/n) = ln 2 / 2 on the log scale, every other pair by at most
-    ln 2 / n = ln 2 / 4, so (a, b) is the most inconsistent judgement."""
+    ln 2 / n = ln 2 / 4, so (b, c) is the most inconsistent judgement."""
     from analysis.weights import ahp
 
     w = np.array([0.4, 0.3, 0.2, 0.1])
     A = w[:, None] / w[None, :]
-    A[0, 1] *= 2
-    A[1, 0] /= 2
+    A[1, 2] *= 2
+    A[2, 1] /= 2
     r = ahp(A, list("abcd"), method="geometric", warn=False)
-    assert r.worst_pair == ("a", "b")
+    assert r.worst_pair == ("b", "c")
     assert r.gci == pytest.approx(2 * math.log(2) ** 2 / (4 * 3), rel=1e-12)
