@@ -706,3 +706,33 @@ def test_optimised_weights_with_missing_values_use_pairwise_complete_units(min_s
     r = np.array([N[c].corr(idx) for c in "abc"])
     np.testing.assert_allclose(o.table["r"], r, atol=1e-9)
     np.testing.assert_allclose(o.table["achieved"], 1 / 3, atol=1e-6)
+
+
+def test_optimised_weights_solver_settings_and_starts(monkeypatch):
+    # documented: trust-region least squares ("trf") with ftol = xtol = gtol = tol and max_nfev, started
+    # from the targets, the current weights and equal weights (each start maps back to those weights)
+    import analysis.weights.optimise as opt_mod
+
+    seen = []
+    real = opt_mod.least_squares
+
+    def recording(fun, x0, **kw):
+        seen.append((np.array(x0, dtype=float), kw))
+        return real(fun, x0, **kw)
+
+    monkeypatch.setattr(opt_mod, "least_squares", recording)
+    a, b = H[:, 1], H[:, 2]
+    res = _build({"a": a, "b": b, "c": (a + b) / np.sqrt(2)}, weights={"a": 1.0, "b": 2.0, "c": 5.0})
+    lb = np.array([0.05, 0.1, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        optimise_weights(res, node="I", tol=1e-10, max_nfev=321,
+                         min_weight=dict(zip("abc", lb)))
+    assert len(seen) == 3                                           # unreachable: every start runs
+    for _, kw in seen:
+        assert kw["method"] == "trf"
+        assert kw["xtol"] == kw["ftol"] == kw["gtol"] == 1e-10 and kw["max_nfev"] == 321
+    starts = [np.full(3, 1 / 3), np.array([1, 2, 5]) / 8, np.full(3, 1 / 3)]
+    for (x0, _), s0 in zip(seen, starts):
+        e = np.exp(x0 - x0.max())
+        np.testing.assert_allclose(lb + (1 - lb.sum()) * e / e.sum(), s0, atol=1e-12)
