@@ -248,8 +248,63 @@ def test_asem_replay_equals_the_general_paths(tmp_path, monkeypatch):
     _checked(monkeypatch)
     monkeypatch.setattr(tables, "_numeric_block", lambda *a: None)
     monkeypatch.setattr(spec_schema, "_clean_sets", lambda *a: None)
+    monkeypatch.setattr(spec_schema, "_read_clean_sets", lambda p: None)
     monkeypatch.setattr(normalise_mod, "_rows", lambda df, codes: None)
     monkeypatch.setattr(aggregate_mod, "_columns", lambda df, codes: {c: df[c].to_numpy(dtype=float) for c in codes})
     slow = replay(*args)
     for part in ("nominal", "rank_stats", "scores", "outputs"):
         pd.testing.assert_frame_equal(getattr(fast, part), getattr(slow, part), check_exact=True)
+
+
+def _sets_or_error(path):
+    try:
+        out = read_weight_sets(path)
+    except InputError as e:
+        return str(e)
+    # repr: the weights bit for bit (-0.0 is not 0.0), and their types
+    return repr([(name, type(ws), ws.file, list(ws.items()), list(ws.lines.items())) for name, ws in out.items()])
+
+
+def _through_read_table(path, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(spec_schema, "_read_clean_sets", lambda p: None)
+        return _sets_or_error(path)
+
+
+@pytest.mark.parametrize("text", [
+    SETS, "iCode,Weight\na,1\nb,2\n", " set , iCode ,Weight\n s1 , a , 0.1\ns1,b,1e-3\n",
+    '"set","iCode","Level","Weight"\n1,"a",1,1\n1,"b",1,0.30000000000000004\n2,"a",1,-0.0\n2,"b",1,.5\n',
+    "set,iCode,Weight\ns1,a,1234567890123456789\ns1,b,0.1000000000000000055511151231257827\n",
+    "set,iCode,Weight\ns1,a,9007199254740993\ns1,b,7\n", "set,iCode,Weight\ns1,NA,1\nNA,b,+2\n",
+    # unusual: the checked reader reads or refuses these, the fast path leaves them to it
+    "set,iCode,Weight\ns1,a,1\ns1,b,-1\n", "set,iCode,Weight\ns1,a,1\ns1,,1\n", "set,iCode,Weight\ns1,a,1\ns1,a,2\n",
+    "set,iCode,Weight\ns1,a,NA\n", "set,iCode,Weight\ns1,a,\n", "set,iCode,Weight\ns1,a,1e400\n",
+    "set,iCode,Weight\ns1,a,inf\n", "set,iCode,Weight\ns1,a,x\n", "set,iCode,Weight\ns1,a,1,5\n",
+    "set,iCode,Weight\ns1,a,1\ns2,b,1\ns1,c,1\n", "set,iCode,Weight\n,a,1\n", "set;iCode;Weight\ns1;a;1\n",
+    "set,iCode,Weight\n\ns1,a,1\n", "set,iCode,Weight\ns1,a,99999999999999999999\n", "iCode,W\na,1\n",
+    "set,iCode,Weight\r\ns1,a,1\r\n", "set,iCode,Weight\rs1,a,1\r", "set,iCode,iCode,Weight\ns1,a,b,1\n",
+    "set,iCode,Weight\n", 'set,iCode,Weight\ns1,"a\nb",1\n', "set,iCode,Weight\ns1,a,1_0\n",
+    "set,iCode,Weight\ns1,a,TRUE\n", "set,iCode,Weight\ns1,a,٣\n",
+])
+def test_clean_weight_set_table_equals_read_table(tmp_path, monkeypatch, text):
+    """The weight-set table read without a DataFrame == through read_table: the same sets, weights
+    (bit for bit), lines and file, or the same refusal."""
+    p = write(tmp_path / "sets.csv", text)
+    assert _sets_or_error(p) == _through_read_table(p, monkeypatch)
+    for bad in (tmp_path / "missing.csv", write(tmp_path / "empty.csv", "")):
+        assert _sets_or_error(bad) == _through_read_table(bad, monkeypatch)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("set,iCode,Weight\ns1,é,1\n".encode("latin-1"))
+    assert _sets_or_error(latin) == _through_read_table(latin, monkeypatch)
+
+
+def test_clean_weight_set_table_is_taken(tmp_path):
+    assert spec_schema._read_clean_sets(write(tmp_path / "sets.csv", SETS)) is not None
+    assert spec_schema._read_clean_sets(write(tmp_path / "bad.csv", SETS + "s2,a,1,-1\n")) is None
+
+
+@pytest.mark.skipif(not ASEM.exists(), reason="needs ../shared/data/asem")
+def test_asem_weight_sets_without_a_table_equal_read_table(monkeypatch):
+    p = ASEM / "ua_replay" / "simple_noisy_weights_seed42_100sets.csv"
+    assert spec_schema._read_clean_sets(p) is not None
+    assert _sets_or_error(p) == _through_read_table(p, monkeypatch)

@@ -282,29 +282,11 @@ def _read_clean_csv(text: str, text_columns: set[str]) -> pd.DataFrame | None:
     None, so the checked reader reads the file and words the error.
     ``tests/test_reader_fastpath.py`` checks that both give identical tables.
     """
-    if not text or "\r" in text and text.count("\r") != text.count("\r\n"):
+    records = _clean_records(text)
+    if records is None:
         return None
-    nl = text.find("\n")
-    first = text if nl < 0 else text[:nl]
-    if "," not in first or not first.strip():
-        return None
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error:
-        return None
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if len(records) != lines:  # a value across lines, or a blank line: the checked reader counts lines
-        return None
-    header = records[0]
-    n = len(header)
-    if set(map(len, records)) != {n}:
-        return None
-    names = [h.strip() for h in header]
-    if any(not h for h in names) or len(set(names)) != n:
-        return None
+    names = [h.strip() for h in records[0]]
     rows = len(records) - 1
-    if not rows:  # a header without rows: nothing to gain
-        return None
     cells = [list(map(str.strip, col)) for col in zip(*records[1:])]
     if not _no_blank_row(cells, rows):
         return None
@@ -335,6 +317,39 @@ def _read_clean_csv(text: str, text_columns: set[str]) -> pd.DataFrame | None:
     df = pd.DataFrame(cols, index=pd.RangeIndex(rows))
     df.attrs[ROWS_ATTR] = SourceRows(range(2, rows + 2))
     return df
+
+
+def _clean_records(text: str) -> list[list[str]] | None:
+    """The CSV records of a clean file (see :func:`_read_clean_csv`), header first; None otherwise.
+
+    Clean: no lone ``\r`` ends a line, the first line holds a comma and is not blank, the
+    ``csv.reader(strict=True)`` of :func:`_csv_rows` takes the text in one go with one record per
+    line, every record has as many fields as the header, the header names (stripped) are distinct
+    and non-blank, and there is at least one row. The caller checks that no row is blank.
+    """
+    if not text or "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    nl = text.find("\n")
+    first = text if nl < 0 else text[:nl]
+    if "," not in first or not first.strip():
+        return None
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if len(records) != lines:  # a value across lines, or a blank line: the checked reader counts lines
+        return None
+    header = records[0]
+    n = len(header)
+    if set(map(len, records)) != {n}:
+        return None
+    names = [h.strip() for h in header]
+    if any(not h for h in names) or len(set(names)) != n:
+        return None
+    if len(records) < 2:  # a header without rows: nothing to gain
+        return None
+    return records
 
 
 def _number_block(columns: list[tuple[list[str], np.ndarray | None]]) -> list[np.ndarray | None] | None:

@@ -7,6 +7,7 @@ The keys are described in :mod:`analysis.spec`. :func:`check_spec_dict` validate
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,7 @@ from .._errors import InputError
 from ..aggregate import AGGREGATORS, ALIASES
 from ..impute import IMPUTERS
 from ..normalise import NORMALISERS
+from ..tables import _NUMBER
 from ._common import (
     Int,
     NonNegative,
@@ -199,6 +201,9 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, WeightSet]:
     from ..data import read_table
 
     path = Path(path)
+    fast = _read_clean_sets(path)
+    if fast is not None:
+        return fast
     df = read_table(path, what="weight-set", text_columns=("set",))
     cols = {str(c).strip(): c for c in df.columns}
     if not {"iCode", "Weight"} <= set(cols):
@@ -243,6 +248,60 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, WeightSet]:
         raise InputError("weight-set table has no rows", file=path)
     return out
 
+
+
+#: cells that are each a number as ``analysis.tables`` reads them (``_NUMBER``), one per line
+_NUMBER_LINES = re.compile(f"{_NUMBER.pattern}(?:\n{_NUMBER.pattern})*")
+
+
+def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
+    """The weight sets of a clean CSV weight-set table, read without building a table; None otherwise.
+
+    The file's bytes and text are taken with the checks of :func:`~analysis.tables.read_table` (its
+    refusals of a missing, empty or wrongly encoded file are its own). The table is clean when the
+    CSV reader's fast path would read it (``analysis.tables._clean_records``: header on line 1 with
+    distinct non-blank names, every record on one line with as many fields as the header, no blank
+    row), it has columns ``iCode`` and ``Weight``, every ``iCode`` (and ``set``) cell is non-blank
+    text, every weight is a number (``[+-]digits[.digits][e±digits]``) that ``pd.to_numeric`` — the
+    call the reader makes — reads as a finite number >= 0, and :func:`_clean_sets` groups the rows.
+    Anything else returns None, and :func:`read_weight_sets` reads the table through ``read_table``,
+    wording every refusal. ``tests/test_replay_speed_equivalence.py`` checks both give the same sets.
+    """
+    import pandas as pd
+
+    from ..tables import _SUFFIXES, _check_file, _clean_records, _decode
+
+    if _SUFFIXES.get(path.suffix.lower()) != "csv":
+        return None
+    text = _decode(_check_file(path, "weight-set"), path)
+    records = _clean_records(text)
+    if records is None:
+        return None
+    names = [h.strip() for h in records[0]]
+    if "iCode" not in names or "Weight" not in names:
+        return None
+    columns = list(zip(*records[1:]))
+    codes = list(map(str.strip, columns[names.index("iCode")]))
+    cells = list(map(str.strip, columns[names.index("Weight")]))
+    if not _NUMBER_LINES.fullmatch("\n".join(cells)):
+        return None
+    if "set" in names:
+        sets = list(map(str.strip, columns[names.index("set")]))
+        if not all(sets):
+            return None
+    else:
+        sets = [path.stem] * len(codes)
+    try:
+        num = pd.to_numeric(np.array(cells, dtype=object))
+    except (ValueError, TypeError):
+        return None
+    if num.dtype == np.dtype("int64"):
+        if not (np.abs(num) < 2 ** 53).all():
+            return None
+    elif num.dtype != np.dtype("float64") or not np.isfinite(num).all():
+        return None
+    weights = num.astype(np.float64).tolist()
+    return _clean_sets(weights, codes, sets, list(range(2, len(codes) + 2)), str(path))
 
 
 def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[int],
