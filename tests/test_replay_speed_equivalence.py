@@ -285,6 +285,8 @@ def _through_read_table(path, monkeypatch):
     "set,iCode,Weight\r\ns1,a,1\r\n", "set,iCode,Weight\rs1,a,1\r", "set,iCode,iCode,Weight\ns1,a,b,1\n",
     "set,iCode,Weight\n", 'set,iCode,Weight\ns1,"a\nb",1\n', "set,iCode,Weight\ns1,a,1_0\n",
     "set,iCode,Weight\ns1,a,TRUE\n", "set,iCode,Weight\ns1,a,٣\n",
+    *(f"set,iCode,Weight\ns1,a,0.5\ns1,b,{c}\n" for c in ("NaN", "nan", "null", "None", "-", "—", "N/A", "<NA>",
+                                                        " 1e5 ", "1.", "+.5", "0x10", "1 000", "1,5", "-nan")),
 ])
 def test_clean_weight_set_table_equals_read_table(tmp_path, monkeypatch, text):
     """The weight-set table read without a DataFrame == through read_table: the same sets, weights

@@ -7,7 +7,6 @@ The keys are described in :mod:`analysis.spec`. :func:`check_spec_dict` validate
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,7 +17,6 @@ from .._errors import InputError
 from ..aggregate import AGGREGATORS, ALIASES
 from ..impute import IMPUTERS
 from ..normalise import NORMALISERS
-from ..tables import _NUMBER
 from ._common import (
     Int,
     NonNegative,
@@ -250,10 +248,6 @@ def read_weight_sets(path: str | Path, *, source=None) -> dict[str, WeightSet]:
 
 
 
-#: cells that are each a number as ``analysis.tables`` reads them (``_NUMBER``), one per line
-_NUMBER_LINES = re.compile(f"{_NUMBER.pattern}(?:\n{_NUMBER.pattern})*")
-
-
 def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
     """The weight sets of a clean CSV weight-set table, read without building a table; None otherwise.
 
@@ -262,8 +256,9 @@ def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
     CSV reader's fast path would read it (``analysis.tables._clean_records``: header on line 1 with
     distinct non-blank names, every record on one line with as many fields as the header, no blank
     row), it has columns ``iCode`` and ``Weight``, every ``iCode`` (and ``set``) cell is non-blank
-    text, every weight is a number (``[+-]digits[.digits][e±digits]``) that ``pd.to_numeric`` — the
-    call the reader makes — reads as a finite number >= 0, and :func:`_clean_sets` groups the rows.
+    text, ``pd.to_numeric`` — the call the reader makes on a number column, cell by cell — reads the
+    whole ``Weight`` column as finite int64 (below 2**53) or float64 numbers >= 0 (so no cell is
+    empty or an NA marker: none of them is a finite number), and :func:`_clean_sets` groups the rows.
     Anything else returns None, and :func:`read_weight_sets` reads the table through ``read_table``,
     wording every refusal. ``tests/test_replay_speed_equivalence.py`` checks both give the same sets.
     """
@@ -283,8 +278,6 @@ def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
     columns = list(zip(*records[1:]))
     codes = list(map(str.strip, columns[names.index("iCode")]))
     cells = list(map(str.strip, columns[names.index("Weight")]))
-    if not _NUMBER_LINES.fullmatch("\n".join(cells)):
-        return None
     if "set" in names:
         sets = list(map(str.strip, columns[names.index("set")]))
         if not all(sets):
