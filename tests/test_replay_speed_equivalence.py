@@ -310,3 +310,19 @@ def test_asem_weight_sets_without_a_table_equal_read_table(monkeypatch):
     p = ASEM / "ua_replay" / "simple_noisy_weights_seed42_100sets.csv"
     assert spec_schema._read_clean_sets(p) is not None
     assert _sets_or_error(p) == _through_read_table(p, monkeypatch)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ranks_of_the_columns_sorted_together_equal_rank_desc(seed):
+    """The ranks of all columns from one sort == scipy's 'min' ranks column by column: ties, missing
+    values, -0.0 and 0.0, an all-missing column, a single row, an infinite value (ranked one by one)."""
+    rng = np.random.default_rng(seed)
+    for n in (1, 2, 7, 51):
+        X = rng.integers(0, 4, (n, 6)).astype(float) if seed % 2 else rng.normal(size=(n, 6))
+        X[rng.random(X.shape) < 0.2] = np.nan
+        X[rng.random(X.shape) < 0.1] = -0.0
+        X[:, 5] = np.nan
+        if seed == 4:
+            X[0, 0] = -np.inf
+        by_column = np.column_stack([levels.rank_desc(X[:, j]) for j in range(X.shape[1])])
+        np.testing.assert_array_equal(levels._rank_desc_columns(X), by_column)

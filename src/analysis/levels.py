@@ -21,12 +21,36 @@ def rank_desc(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _rank_desc_columns(X: np.ndarray) -> np.ndarray:
+    """:func:`rank_desc` of every column of a float matrix, the columns sorted together.
+
+    The "min" ranks of :func:`scipy.stats.rankdata` (the rank of a tie group is one plus the number
+    of values strictly above it), in closed form from one sort per column (any order within a tie
+    group gives the group the same start): the missing values are placed after every value and get
+    no rank. With an infinite value the columns are ranked one by one by :func:`rank_desc`.
+    """
+    nan = np.isnan(X)
+    if np.isinf(X).any() or not X.size:
+        return np.column_stack([rank_desc(X[:, j]) for j in range(X.shape[1])])
+    Y = np.where(nan, np.inf, -X)  # descending; missing last
+    order = np.argsort(Y, axis=0)
+    S = np.take_along_axis(Y, order, axis=0)
+    n = X.shape[0]
+    first = np.zeros(S.shape, dtype=np.int64)  # the sorted position where each value's tie group starts
+    first[1:] = np.where(S[1:] != S[:-1], np.arange(1, n)[:, None], 0)
+    np.maximum.accumulate(first, axis=0, out=first)
+    R = np.empty(S.shape)
+    np.put_along_axis(R, order, (first + 1).astype(float), axis=0)
+    R[nan] = np.nan
+    return R
+
+
 def ranks(scores: pd.DataFrame, by: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
     """Rank every column (1 = best); with ``by``, within each group (e.g. year)."""
     if by is None:
         if scores.shape[1] and all(t == np.float64 for t in scores.dtypes):  # the columns as one matrix
             X = scores.to_numpy()
-            R = np.column_stack([rank_desc(X[:, j]) for j in range(X.shape[1])])
+            R = _rank_desc_columns(X)
             nan = np.isnan(R)
             V = np.where(nan, 0.0, R).astype(np.int64)  # whole ranks: the integers astype("Int64") keeps
             out = pd.DataFrame({j: pd.arrays.IntegerArray(V[:, j], nan[:, j]) for j in range(R.shape[1])},
