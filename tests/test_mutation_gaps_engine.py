@@ -143,6 +143,7 @@ def test_evaluate_statistics_equal_numpy_on_every_runs_index(missing):
     want = np.stack([(lev == k).sum(axis=1) / R for k in range(4)], axis=1)
     np.testing.assert_allclose(res.level_shares.to_numpy(), want, rtol=0, atol=1e-15)
     assert list(res.level_shares.columns) == ["L1", "L2", "L3", "L4"]
+    assert list(res.level_shares.index) == list(eng.units)
     pd.testing.assert_frame_equal(res.design, design.reset_index(drop=True))
     t = res.timings
     assert (t["runs"], t["upstream_tables"], t["backend"], t["rank_bin_width"], t["rank_quantiles"]) == \
@@ -292,6 +293,7 @@ def test_shortcut_refuses_non_positive_values_naming_the_node(method):
     with pytest.raises(InputError, match=f"{method} mean over non-positive values") as e:
         eng.aggregate_runs(X, eng.w_nom[None, :], {"method": method}, want=["I"])
     assert e.value.node == "I" and "reference" not in str(e.value)
+    assert e.value.message == f"{method} mean over non-positive values: normalise to a range above 0"
     X[2, 1] = 0.5  # positive again: the shortcut's value is aggregate()'s
     got = eng.aggregate_runs(X, eng.w_nom[None, :], {"method": method}, want=["I"])["I"][:, 0]
     ref = ag.aggregate(pd.DataFrame(X, columns=fw.indicators), fw, {"method": method})["I"].to_numpy()
@@ -421,6 +423,10 @@ def test_many_labels_are_cut_after_eight_in_the_message():
     with pytest.raises(InputError) as e:
         _eng(f).resolve(pd.DataFrame({"ws": ["s99"]}))
     assert e.value.message.endswith("(s0, s1, s2, s3, s4, s5, s6, s7)")
+    f = [{"name": "ws", "type": "weight_set", "sets": {f"s{i}": {"D0": i + 1} for i in range(9)}}]
+    with pytest.raises(InputError) as e:
+        _eng(f).resolve(pd.DataFrame({"ws": ["s99"]}))
+    assert e.value.message.endswith("(s0, s1, s2, s3, s4, s5, s6, s7…)")
 
 
 def test_weight_columns_uniform_draws_multipliers_and_missing_columns():
@@ -501,7 +507,9 @@ def test_engine_year_arguments():
     panel = pd.concat([df.assign(year=2024), df.assign(year=2025)], ignore_index=True)
     with pytest.raises(InputError, match=r"choose a year \(2024, 2025\)"):
         Engine(fw, panel, {"normalise": NORM}, {"factors": []})
-    eng = Engine(fw, panel, {"normalise": NORM}, None, year="2025")
+    other = _data(seed=9)
+    panel = pd.concat([df.assign(year=2024), other.assign(year=2025)], ignore_index=True)
+    eng = Engine(fw, panel, {"normalise": NORM}, None, year="2024")  # not the last year
     assert eng.ua.factors == [] and eng._ref is None
     np.testing.assert_allclose(eng.nominal.index.to_numpy(), build(fw, df, {"normalise": NORM}).index.to_numpy())
     with pytest.raises(InputError, match="unknown unit 'u77'"):
@@ -523,6 +531,13 @@ def test_reference_year_nominal_is_the_panel_index_in_the_years_row_order():
     runs = eng.resolve(pd.DataFrame(index=range(1)))
     S = eng.block_scores(eng.upstream(0), runs.W, 0, 0)[0]
     np.testing.assert_allclose(S[:, 0], eng.nominal.index.to_numpy(), rtol=1e-12)
+    assert eng.kernel()._ref is True  # the kernel only knows that a reference year is used
+    # values of this year below the reference year's range: the message says why
+    X = eng.upstream(0).copy()
+    X[0, 0] = -3.0
+    for method in ("geometric", "harmonic"):
+        with pytest.raises(InputError, match="normalised values of this year are at or below 0"):
+            eng.aggregate_runs(X, runs.W, {"method": method}, want=["I"])
 
 
 # --- the kernel sent to workers, the memory budget ---------------------------------------------------
@@ -739,7 +754,8 @@ def test_factor_errors_from_a_spec_file_name_the_file(tmp_path):
     p = tmp_path / "ua.yaml"
     for factor in ("{name: w, type: weights, nodes: [x00, zz], noise: 0.1}",
                    "{name: w, type: weights, level: 9, noise: 0.1}",
-                   "{name: d, type: exclude, indicators: [D0]}"):
+                   "{name: d, type: exclude, indicators: [D0]}",
+                   "{name: s, type: weight_set, sets: {a: {D0: 1}, b: {D9: 2}}}"):
         p.write_text(f"N: 4\nfactors:\n  - {factor}\n", encoding="utf-8")
         with pytest.raises(InputError) as e:
             Engine(_fw(), _data(), {"normalise": NORM}, p)
@@ -783,3 +799,45 @@ def test_salib_problem_names_weight_dimensions_by_node():
 
     assert problem([("a", "a"), ("w", "x"), ("w", "y")]) == {
         "num_vars": 3, "names": ["a", "w[x]", "w[y]"], "bounds": [[0.0, 1.0]] * 3, "groups": ["a", "w", "w"]}
+
+
+def test_one_run_at_the_nominal_weights_and_binned_rank_quantiles():
+    """One run with every multiplier 1: its ranks are the nominal ranks (scipy), so the mean rank is the
+    nominal rank; 3 rank bins over 9 units: width 3, quantiles within 2 ranks."""
+    fw, df = _fw(), _data()
+    eng = _eng([UA["factors"][0]], _spec())
+    one = eng.resolve(pd.DataFrame({f"w[{c}]": [0.5] for c in NODES}))
+    nom_rank = stats.rankdata(-build(fw, df, _spec()).index.to_numpy(), method="min")
+    res = eng.evaluate(one, keep_scores=False)
+    np.testing.assert_array_equal(res.rank_stats["Mean"].to_numpy(), nom_rank)
+    runs = eng.resolve(pd.DataFrame({f"w[{c}]": np.linspace(0, 1, 12) for c in NODES}))
+    t = eng.evaluate(runs, rank_bins=3).timings
+    assert t["rank_bin_width"] == 3 and t["rank_quantiles"] == "binned, within 2 ranks"
+
+
+def test_level_by_level_errors_name_the_runs_normalisation():
+    """Mixed methods (no shortcut): a geometric root over z-scores names the normalisation of those runs."""
+    eng = _eng([{"name": "n", "type": "choice", "step": "normalise",
+                 "alternatives": {"mm": {"method": "minmax"}, "z": {"method": "zscore"}}}],
+               {"normalise": NORM, "aggregate": {"method": "arithmetic", "by_level": {3: "geometric"}}})
+    runs = eng.resolve(pd.DataFrame({"n": ["mm", "z"]}))
+    X = eng.upstream(0).copy()
+    eng.block_scores(X, runs.W[:1], 0, 0)  # positive: fine
+    X[0, :3] = -50.0  # a negative D0, as z-scores give
+    with pytest.raises(InputError, match=r"\(in runs with normalisation zscore\)$"):
+        eng.block_scores(X, runs.W[1:], 1, 0)
+
+
+def test_dirichlet_concentration_is_relative_to_the_parents_total_below_one():
+    """A parent whose weights sum to 0.4 (set by a weight set first): shares still follow
+    Dirichlet(c · s), mean s = (0.75, 0.25), Var = s(1 − s)/(c + 1) (not the variance of c · w)."""
+    f = [{"name": "ws", "type": "weight_set", "sets": {"small": {"x10": 0.3, "x11": 0.1}}},
+         {"name": "w", "type": "weights", "nodes": ["x10", "x11"], "distribution": "dirichlet",
+          "concentration": 20}]
+    eng = Engine(_fw(), _data(), {"normalise": NORM}, {"N": 4000, "seed": 2, "factors": f})
+    W = pd.DataFrame(eng.resolve(sample(eng, kind="mc")).W, columns=NODES)
+    np.testing.assert_allclose(W["x10"] + W["x11"], 0.4, rtol=1e-12)
+    share = (W["x10"] / 0.4).to_numpy()
+    var = 0.75 * 0.25 / 21
+    assert abs(share.mean() - 0.75) < 5 * np.sqrt(var / 4000)
+    assert abs(share.var(ddof=1) / var - 1) < 0.15  # SE of a variance ratio ≈ √(2/N) ≈ 0.02
