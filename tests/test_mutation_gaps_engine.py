@@ -646,6 +646,9 @@ def test_load_ua_spec_from_a_mapping_copies_it_and_has_no_source():
     d["factors"][0]["noise"] = 0.9  # the caller's mapping changes later: the spec keeps its own copy
     assert ua.raw["factors"][0]["noise"] == 0.1 and ua.raw is not d
     assert load_ua_spec(ua) is ua
+    assert ua.design == "mc" and ua.keep_scores is True  # the defaults
+    other = load_ua_spec({"design": "sobol", "keep_scores": False, "factors": []})
+    assert other.design == "sobol" and other.keep_scores is False
 
 
 def test_load_ua_spec_errors_name_the_file(tmp_path):
