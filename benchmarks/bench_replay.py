@@ -38,6 +38,7 @@ import pandas as pd
 from analysis import tables
 from analysis.data import load_data
 from analysis.framework import load_framework
+from analysis.schemas import spec as spec_schema
 from analysis.schemas.uncertainty import load_design
 from analysis.uncertainty import Engine, Runs, _gc_paused, replay
 from analysis.uncertainty.spec import load_ua_spec
@@ -119,13 +120,15 @@ def best_wall(fn, k: int) -> float:
 
 @contextlib.contextmanager
 def checked_reader():
-    """Every CSV read by the checked cell-by-cell reader (the reader before its fast path)."""
-    saved = tables._read_clean_csv
+    """Every CSV read by the checked cell-by-cell reader (the reader before its fast paths: the clean
+    table, and the weight sets read without a table)."""
+    saved, saved_sets = tables._read_clean_csv, spec_schema._read_clean_sets
     tables._read_clean_csv = lambda text, text_columns: None
+    spec_schema._read_clean_sets = lambda path: None
     try:
         yield
     finally:
-        tables._read_clean_csv = saved
+        tables._read_clean_csv, spec_schema._read_clean_sets = saved, saved_sets
 
 
 def phases(meta: Path, data: Path, path: Path, k: int) -> dict:
