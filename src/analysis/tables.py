@@ -314,7 +314,9 @@ def _read_clean_csv(text: str, text_columns: set[str]) -> pd.DataFrame | None:
                 if typed is None:
                     return None
             cols[name] = typed
-    df = pd.DataFrame(cols, index=pd.RangeIndex(rows))
+    # the typed columns' arrays (a Series would be aligned on its index, which is the table's own)
+    df = pd.DataFrame({name: c.array if isinstance(c, pd.Series) else c for name, c in cols.items()},
+                      index=pd.RangeIndex(rows))
     df.attrs[ROWS_ATTR] = SourceRows(range(2, rows + 2))
     return df
 
