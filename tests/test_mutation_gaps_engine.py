@@ -844,3 +844,24 @@ def test_dirichlet_concentration_is_relative_to_the_parents_total_below_one():
     var = 0.75 * 0.25 / 21
     assert abs(share.mean() - 0.75) < 5 * np.sqrt(var / 4000)
     assert abs(share.var(ddof=1) / var - 1) < 0.15  # SE of a variance ratio ≈ √(2/N) ≈ 0.02
+
+
+def test_kernel_of_a_reference_year_engine_knows_the_reference():
+    fw = _fw()
+    panel = pd.concat([_data(seed=1).assign(year=2024), _data(seed=2).assign(year=2025)], ignore_index=True)
+    eng = Engine(fw, panel, {"normalise": {**NORM, "reference_year": 2024}}, {"factors": []}, year=2025)
+    assert eng.kernel()._ref is True and _eng([]).kernel()._ref is None
+
+
+def test_upstream_tables_that_differ_in_every_step_are_built_for_them():
+    """Imputation, treatment and normalisation all other than the spec's: build's table for that spec."""
+    f = [{"name": "imp", "type": "choice", "step": "impute", "alternatives": {"m": {"method": "mean"}}},
+         {"name": "tr", "type": "choice", "step": "treat", "alternatives": {"w": {"method": "winsorise"}}},
+         {"name": "n", "type": "choice", "step": "normalise", "alternatives": {"r": {"range": [10, 20]}}}]
+    fw, df = _fw(), _data(missing=True)
+    eng = Engine(fw, df, {"normalise": NORM, "aggregate": {"method": "arithmetic"}}, {"N": 2, "factors": f})
+    eng.resolve(pd.DataFrame({"imp": ["m"], "tr": ["w"], "n": ["r"]}))
+    spec = {"impute": {"method": "mean"}, "treat": {"method": "winsorise"},
+            "normalise": {**NORM, "range": [10, 20]}}
+    np.testing.assert_allclose(eng.upstream(0), build(fw, df, spec).normalised[fw.indicators].to_numpy(),
+                               rtol=1e-12)
