@@ -865,3 +865,17 @@ def test_upstream_tables_that_differ_in_every_step_are_built_for_them():
             "normalise": {**NORM, "range": [10, 20]}}
     np.testing.assert_allclose(eng.upstream(0), build(fw, df, spec).normalised[fw.indicators].to_numpy(),
                                rtol=1e-12)
+
+
+def test_the_budget_counts_the_rank_bins_asked_for(monkeypatch):
+    """Fewer rank bins need less memory: a study that fits with 3 bins per unit is accepted."""
+    from analysis.schemas import uncertainty as su
+
+    eng = _eng([UA["factors"][0]])
+    runs = eng.resolve(pd.DataFrame({f"w[{c}]": np.full(50, 0.5) for c in NODES}))
+    few = su.estimate_bytes(9, 50, False, n_nodes=9, n_dims=9, rank_bins=3)
+    assert su.estimate_bytes(9, 50, False, n_nodes=9, n_dims=9) > few
+    monkeypatch.setattr(su, "available_memory", lambda: few)
+    assert eng.evaluate(runs, keep_scores=False, rank_bins=3).timings["rank_bin_width"] == 3
+    with pytest.raises(InputError, match="key 'N'"):
+        eng.evaluate(runs, keep_scores=False)
