@@ -879,3 +879,9 @@ def test_the_budget_counts_the_rank_bins_asked_for(monkeypatch):
     assert eng.evaluate(runs, keep_scores=False, rank_bins=3).timings["rank_bin_width"] == 3
     with pytest.raises(InputError, match="key 'N'"):
         eng.evaluate(runs, keep_scores=False)
+
+
+def test_no_spec_means_the_default_method_as_build():
+    fw, df = _fw(), _data()
+    eng = Engine(fw, df, None, {"factors": []})
+    np.testing.assert_allclose(eng.nominal.index.to_numpy(), build(fw, df).index.to_numpy(), rtol=1e-13)
