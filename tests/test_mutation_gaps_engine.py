@@ -885,3 +885,13 @@ def test_no_spec_means_the_default_method_as_build():
     fw, df = _fw(), _data()
     eng = Engine(fw, df, None, {"factors": []})
     np.testing.assert_allclose(eng.nominal.index.to_numpy(), build(fw, df).index.to_numpy(), rtol=1e-13)
+
+
+def test_progress_bar_when_asked(capsys):
+    eng = _eng([UA["factors"][0]])
+    runs = eng.resolve(pd.DataFrame({f"w[{c}]": np.linspace(0, 1, 5) for c in NODES}))
+    eng.evaluate(runs, progress=True)
+    err = capsys.readouterr().err
+    assert "runs (local)" in err and "5/5" in err and "run/s" in err
+    eng.evaluate(runs, progress=False)
+    assert capsys.readouterr().err == ""
