@@ -44,6 +44,7 @@ declare -A FILES=(
   [uncertainty_sampling]="src/analysis/uncertainty/spec.py src/analysis/uncertainty/sensitivity.py"
   # the engine alone (sampling of weights, discrete choices, batched aggregation, ranks)
   [uncertainty_engine]="src/analysis/uncertainty/engine.py"
+  [uncertainty_backend]="src/analysis/uncertainty/backend.py src/analysis/uncertainty/__init__.py"
 )
 # module -> tests that exercise it (found with grep for the module's imports)
 declare -A TESTS=(
@@ -58,6 +59,8 @@ declare -A TESTS=(
   [uncertainty_sampling]="tests/test_engine_sampling.py tests/test_sobol_choice_factor.py tests/test_sensitivity_replay.py tests/test_mutation_gaps_engine.py"
   # test_uncertainty_scale.py left out (its Dask worker-process test takes 10 s per surviving mutant)
   [uncertainty_engine]="tests/test_engine_sampling.py tests/test_sobol_choice_factor.py tests/test_sensitivity_replay.py tests/test_aggregate_published.py tests/test_mutation_gaps_engine.py"
+  # backends and public API (Dask tests skip themselves under mutmut: a cluster in its forked child hangs)
+  [uncertainty_backend]="tests/test_uncertainty_scale.py tests/test_replay_speed_equivalence.py tests/test_sensitivity_replay.py tests/test_engine_sampling.py tests/test_mutation_gaps_engine.py tests/test_mutation_gaps_backend.py"
 )
 for _w in ahp basic bod common derive entropy optimise pca; do TESTS[weights_$_w]="${TESTS[weights]}"; done
 for _w in bod common optimise; do TESTS[weights_$_w]+=" tests/test_mutation_gaps_weights_bod.py"; done
