@@ -499,3 +499,40 @@ def test_geometric_with_one_indicator_needs_the_closed_form_value(geo):
         assert p.moves.at["a", "new"] == pytest.approx(a, abs=1e-5)
         assert p.total_cost == pytest.approx((a - 25) / 30, abs=1e-6)
         assert p.achieved_score == _rescore(geo, "u5", p) == pytest.approx(target, abs=1e-6)
+
+
+# --- the choice after SLSQP: its result, its start or the full move (hand-made candidates) ----------
+_CAP = np.array([4.0, 2.0])
+_T = 50.0
+
+
+def _cand(move, score, cost):
+    return np.array(move, dtype=float), float(score), float(cost)
+
+
+@pytest.mark.parametrize("found, start, expect", [
+    # both reach: the cheaper wins, a tie keeps the start
+    ((1, 0, 52.0, 1.0), (0, 1, 51.0, 2.0), "found"),
+    ((1, 0, 52.0, 3.0), (0, 1, 51.0, 2.0), "start"),
+    ((1, 0, 52.0, 2.0), (0, 1, 51.0, 2.0), "start"),
+    # only one reaches: that one, whatever the costs
+    ((1, 0, 52.0, 9.0), (0, 1, 49.0, 2.0), "found"),
+    ((1, 0, 49.0, 1.0), (0, 1, 51.0, 2.0), "start"),
+    # neither reaches: the full move
+    ((1, 0, 49.0, 1.0), (0, 1, 48.0, 2.0), "cap"),
+    # "reaches" means a score of at least target − 1e-6
+    ((1, 0, _T - 1e-6, 1.0), (0, 1, 51.0, 2.0), "found"),
+    ((1, 0, _T - 0.5e-6, 1.0), (0, 1, 51.0, 2.0), "found"),
+    ((1, 0, _T - 1.5e-6, 1.0), (0, 1, 51.0, 2.0), "start"),
+    ((1, 0, 52.0, 3.0), (0, 1, _T - 1e-6, 2.0), "start"),
+    ((1, 0, 52.0, 3.0), (0, 1, _T - 0.5e-6, 2.0), "start"),
+    ((1, 0, 49.0, 3.0), (0, 1, _T - 1.5e-6, 2.0), "cap"),
+    ((1, 0, 52.0, 3.0), (0, 1, _T - 1.5e-6, 2.0), "found"),
+])
+def test_better_of_accepts_a_local_result_only_when_it_reaches_and_is_no_dearer(found, start, expect):
+    f, s = _cand(found[:2], *found[2:]), _cand(start[:2], *start[2:])
+    got = sc._better_of(f, s, _CAP, _T)
+    want = {"found": f[0], "start": s[0], "cap": _CAP}[expect]
+    np.testing.assert_array_equal(got, want)
+    if expect == "cap":
+        assert got is not _CAP   # a copy: the caller's box is not handed out to be changed

@@ -765,15 +765,43 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
             "jac": lambda u: grad(u * cap) * cap}
     r = minimize(lambda u: float(kk @ u), d / span, jac=lambda u: kk, bounds=[(0.0, 1.0)] * len(inds),
                  constraints=[cons], method="SLSQP", options={"maxiter": 500, "ftol": 1e-10})
-    r.x = np.clip(r.x, 0, 1) * cap
-    cand = np.clip(r.x, 0, cap)
-    if score(cand) >= T - 1e-6 and (cost @ cand < cost @ d or score(d) < T - 1e-6):
-        d = cand
-    if score(d) < T - 1e-6:
-        d = cap.copy()   # reaches the target: best = score(cap) >= T - 1e-6 here
+    cand = np.clip(r.x, 0, 1) * cap
+    d = _better_of((cand, score(cand), float(cost @ cand)), (d, score(d), float(cost @ d)), cap, T)
     moves = _moves(b, inds, x0, dirs, d, cap, lims, cost)
     return PathResult(unit, T, s0, score(d), True, moves, float(cost @ d), "slsqp",
                       "target reached (local optimum, not exact)")
+
+
+def _better_of(found: tuple[np.ndarray, float, float], start: tuple[np.ndarray, float, float],
+               cap: np.ndarray, target: float) -> np.ndarray:
+    """The move to report after a local search: the one it found, its start, or the full move.
+
+    Parameters
+    ----------
+    found, start : tuple of (move, score, cost)
+        The move SLSQP returned and the move it started from, each with the index score it gives
+        and its cost.
+    cap : ndarray
+        The full move (every indicator to its limit); it reaches the target whenever this is called.
+    target : float
+        The target score; a move reaches it when its score is at least ``target - 1e-6``.
+
+    Returns
+    -------
+    ndarray
+        ``found`` when it reaches the target and either costs less than ``start`` or ``start`` misses
+        the target; else ``start`` when it reaches the target; else a copy of ``cap``. A local optimiser
+        may end on an infeasible point or on one dearer than its start (Nocedal & Wright, *Numerical
+        Optimization*, 2nd ed., 2006, ch. 18: SQP converges only locally), so its result is accepted
+        only when it is feasible and no worse.
+    """
+    found_ok = found[1] >= target - 1e-6
+    start_ok = start[1] >= target - 1e-6
+    if found_ok and (found[2] < start[2] or not start_ok):
+        return found[0]
+    if start_ok:
+        return start[0]
+    return cap.copy()   # reaches the target: the caller checked score(cap) >= target - 1e-6
 
 
 def _costs(b: Baseline, inds: list[str], costs: dict | None) -> np.ndarray:
