@@ -15,6 +15,7 @@ import threading
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.uncertainty import backend as bk
@@ -129,7 +130,7 @@ def test_exact_quantiles_of_a_unit_with_one_run_and_of_p_one():
 def test_quantiles_above_5000_units_within_the_binned_bound():
     """6,000 units: ceil(6000/1000) = 6 ranks a bin, quantiles within 5 ranks of numpy's type 7; the
     histogram and the quantiles are computed in several blocks of units (4,190 and 4,194 a block)."""
-    n, R = 6000, 24
+    n, R = 6000, 12
     w = bk.rank_bin_width(n)
     assert w == 6
     rng = np.random.default_rng(11)
@@ -474,3 +475,144 @@ def test_dask_client_arguments(monkeypatch):
     monkeypatch.setattr(bk.os, "cpu_count", lambda: None)
     bk.dask_client(None, 0)
     assert made[0][1]["n_workers"] == 1
+
+
+# --- the public API: run_uncertainty, run_sensitivity, output_values, factor_columns, sobol_* -----------
+def _api_case(n: int = 15, **ua):
+    from .test_uncertainty_scale import SPEC, _toy
+
+    fw, df = _toy(n=n)
+    other = _toy(n=n, seed=4)[1]
+    panel = pd.concat([df.assign(year=2024), other.assign(year=2025)], ignore_index=True)
+    UA = {"N": 8, "seed": 3, "factors": [
+        {"name": "w", "type": "weights", "level": 1, "noise": 0.4},
+        {"name": "agg", "type": "choice", "step": "aggregate",
+         "alternatives": {"a": "arithmetic", "g": "geometric"}}], **ua}
+    return fw, df, panel, SPEC, UA
+
+
+def _ranks_of(S: np.ndarray) -> np.ndarray:
+    """Rank 1 = highest score, ties share the smallest rank (scipy's 'min')."""
+    from scipy.stats import rankdata
+
+    return np.column_stack([rankdata(-S[:, r], method="min") for r in range(S.shape[1])])
+
+
+def test_run_uncertainty_draws_n_monte_carlo_runs_of_the_chosen_year():
+    from analysis.uncertainty import Engine, replay, run_uncertainty, sample
+
+    fw, df, panel, spec, ua = _api_case(design="sobol")  # run_uncertainty always draws plain Monte Carlo
+    res = run_uncertainty(fw, panel, spec, ua, year=2024, chunk=3)
+    assert res.scores is not None and res.scores.shape == (15, 8) and len(res.outputs) == 8
+    eng = Engine(fw, df, spec, ua)  # the 2024 cross-section alone
+    want = replay(fw, df, spec, ua, sample(eng, kind="mc"))
+    np.testing.assert_array_equal(res.scores.to_numpy(), want.scores.to_numpy())
+    other = run_uncertainty(fw, panel, spec, ua, year=2025)
+    assert not np.array_equal(other.scores.to_numpy(), res.scores.to_numpy())
+    assert run_uncertainty(fw, df, spec, ua, keep_scores=False).scores is None
+    assert run_uncertainty(fw, df, spec, {**ua, "keep_scores": False}).scores is None
+    assert run_uncertainty(fw, df, spec, {**ua, "keep_scores": False}, keep_scores=True).scores is not None
+
+
+def test_output_values_of_a_unit_rank_and_of_a_column():
+    from analysis import InputError
+    from analysis.uncertainty import Engine, output_values, run_uncertainty
+
+    fw, df, _, spec, ua = _api_case()
+    eng = Engine(fw, df, spec, ua)
+    res = run_uncertainty(fw, df, spec, ua)
+    S = res.scores.to_numpy()
+    np.testing.assert_array_equal(output_values(res, "rank:u0003", eng), _ranks_of(S)[3])
+    np.testing.assert_array_equal(output_values(res, "index_mean", eng), res.outputs["index_mean"].to_numpy())
+    np.testing.assert_allclose(output_values(res, "index_mean", eng), S.mean(axis=0), rtol=1e-12)
+    with pytest.raises(InputError, match="output 'rank:u9999': unknown unit 'u9999'"):
+        output_values(res, "rank:u9999", eng)
+    with pytest.raises(InputError, match="unknown unit 'u0003'"):
+        output_values(run_uncertainty(fw, df, spec, ua, keep_scores=False), "rank:u0003", eng)
+    with pytest.raises(InputError, match=r"unknown output 'median' \(mean_abs_rank_shift, index_mean, rank:<uCode>\)"):
+        output_values(res, "median", eng)
+
+
+def test_factor_columns_of_a_design_of_multipliers():
+    from analysis.uncertainty import Engine, factor_columns
+
+    fw, df, _, spec, ua = _api_case()
+    eng = Engine(fw, df, spec, ua)
+    plain = [f"w[x{d}{i}]" for d in range(3) for i in range(3)]
+    assert factor_columns(eng) == {"w": plain, "agg": ["agg"]}
+    d = pd.DataFrame(columns=[c + "*" for c in plain[:4]] + plain[4:] + ["agg"])
+    assert factor_columns(eng, d) == {"w": [c + "*" for c in plain[:4]] + plain[4:], "agg": ["agg"]}
+    both = pd.DataFrame(columns=plain + [plain[0] + "*", "agg"])  # the plain name wins
+    assert factor_columns(eng, both)["w"] == plain
+
+
+def test_default_sobol_design_is_saltelli_radial_in_salibs_order():
+    from analysis.uncertainty import Engine, sobol_design
+
+    fw, df, _, spec, ua = _api_case(N=8)
+    eng = Engine(fw, df, spec, ua)
+    d, order, layout = sobol_design(eng)
+    assert layout == "salib" and len(d) == 8 * 4 and order.tolist() == list(range(32))
+    w = [c for c in d.columns if c.startswith("w[")]
+    for s in range(0, 32, 4):  # rows A, AB_w, AB_agg, B
+        A, ABw, ABa, B = (d.iloc[s + i] for i in range(4))
+        assert list(ABw[w]) == list(B[w]) and ABw["agg"] == A["agg"]
+        assert list(ABa[w]) == list(A[w]) and ABa["agg"] == B["agg"]
+    assert any(list(d.iloc[s][w]) != list(d.iloc[s + 3][w]) for s in range(0, 32, 4))
+
+
+def test_sobol_indices_name_the_factors_with_either_estimator_and_refuse_another():
+    from analysis import InputError, InputWarning
+    from analysis.uncertainty import Engine, run_sensitivity, sobol_design, sobol_indices
+
+    fw, df, panel, spec, ua = _api_case(N=8, output="rank:u0002", keep_scores=False)
+    eng = Engine(fw, df, spec, ua)
+    d, order, _ = sobol_design(eng)
+    res = eng.evaluate(eng.resolve(d), keep_scores=True)
+    for est in ("coinr", "salib"):
+        with pytest.warns(InputWarning, match="too small for stable Sobol' indices"):
+            si, notes = sobol_indices(eng, res, order, estimator=est, num_resamples=20)
+        assert list(si.index) == ["w", "agg"] and notes and "N = 8" in notes[0]
+    with pytest.raises(InputError, match=r"unknown estimator 'saltelli' \(salib, coinr\)"):
+        sobol_indices(eng, res, order, estimator="saltelli")
+    # run_sensitivity: the same study on the chosen year, scores kept for a rank output, arguments passed on
+    with pytest.warns(InputWarning):
+        want, _ = sobol_indices(eng, res, order, estimator="coinr", num_resamples=20)
+    with pytest.warns(InputWarning):
+        si, res2 = run_sensitivity(fw, panel, spec, ua, estimator="coinr", num_resamples=20, year=2024, chunk=5)
+    assert res2.scores is not None and res2.scores.shape == (15, 32)
+    pd.testing.assert_frame_equal(si, want)
+    with pytest.warns(InputWarning):
+        si3, _ = run_sensitivity(fw, df, spec, ua, design=d.iloc[order], num_resamples=20)
+    with pytest.warns(InputWarning):
+        want3, _ = sobol_indices(eng, res, order, estimator="salib", num_resamples=20)
+    pd.testing.assert_frame_equal(si3, want3)
+
+
+def test_run_local_defaults_to_this_thread():
+    main = threading.get_ident()
+    where = []
+    tasks = [bk.Task(i, 0, 0, None) for i in range(4)]
+    out = list(bk.run_local(lambda t: where.append(threading.get_ident()) or t.no, tasks))
+    assert out == [0, 1, 2, 3] and set(where) == {main}
+
+
+def test_reducer_counts_once_a_flush_worth_of_runs_is_buffered():
+    """Bins are buffered until max(256, bins) runs have come, then counted at once (and the rest at finish)."""
+    n = 4
+    ranks = np.tile(np.arange(1, n + 1)[:, None], (1, 300)).astype(np.int32)
+    h = bk.RankHistogram(n, 1)
+
+    def block(no, s, e):
+        return bk.Block(no, np.arange(s, e), h.bins_of(ranks[:, s:e]), None, np.zeros(n), np.zeros(n),
+                        np.zeros(e - s), np.zeros(e - s), None)
+
+    red = bk.Reducer(n, 300, 3, 1, 0, False)
+    red.add(block(0, 0, 200))
+    assert red.hist.counts.sum() == 0
+    red.add(block(1, 200, 256))  # exactly 256 runs buffered: counted now
+    np.testing.assert_array_equal(red.hist.counts[:, :n], 256 * np.eye(n, dtype=int))
+    red.add(block(2, 256, 300))
+    assert red.hist.counts.sum() == 256 * n
+    red.finish()
+    np.testing.assert_array_equal(red.hist.counts[:, :n], 300 * np.eye(n, dtype=int))
