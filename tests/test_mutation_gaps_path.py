@@ -536,3 +536,64 @@ def test_better_of_accepts_a_local_result_only_when_it_reaches_and_is_no_dearer(
     np.testing.assert_array_equal(got, want)
     if expect == "cap":
         assert got is not _CAP   # a copy: the caller's box is not handed out to be changed
+
+
+# --- survivors of the seeded whole-module sample (seed 7) ------------------------------------------
+def test_snap_keeps_a_move_of_exactly_the_rounding_threshold():
+    # "a move below 1e-12 raw units is none": 1e-12 itself is a move, half of it is not
+    got = sc._snap(np.array([1e-12, 0.5e-12, -0.5e-12, 3.0, -1.0]), np.array([1.0, 1.0, 1.0, 2.0, 1.0]))
+    np.testing.assert_array_equal(got, [1e-12, 0.0, 0.0, 2.0, 0.0])
+
+
+def test_solve_segments_reaches_a_large_need_equal_to_the_total_up_to_rounding():
+    # one segment of length 1 and slope 1e4 − 5e-9 gives at most 1e4 − 5e-9; a need of 1e4 is within the
+    # relative rounding 1e-12 · 1e4 = 1e-8 of it, so it is reachable: the whole segment
+    d, ok = sc._solve_segments([(0, 1.0, 1e4 - 5e-9)], np.array([1.0]), 1e4, 1)
+    assert ok
+    assert d[0] == pytest.approx(1.0, abs=1e-9)
+    # 1e-7 short is more than rounding: unreachable
+    d, ok = sc._solve_segments([(0, 1.0, 1e4 - 1e-7)], np.array([1.0]), 1e4, 1)
+    assert not ok and d[0] == 0.0
+
+
+def test_path_to_target_takes_a_built_result_as_its_baseline():
+    # the same hand-worked case as above, from the Result of build() instead of a Baseline:
+    # u1 (10, 50, 1) scores 50; 55 needs a' up by 20 (weight 1 of 4): a = 10 + 30 · 0.2 = 16
+    res = build(_framework(), _data(), SPEC)
+    p = sc.path_to_target(res, "u1", 55.0, indicators=["a"])
+    assert p.reachable and p.baseline_score == pytest.approx(50.0)
+    assert p.moves.at["a", "new"] == pytest.approx(16.0, abs=1e-6)
+
+
+def test_a_missing_candidate_cell_takes_the_baseline_imputed_value(hand):
+    # no indicator is denominated, so a NaN in a candidate row is the unit's imputed value (its raw
+    # value here): u2 (NaN, 60, 2) scores as (20, 60, 2) = 52.083
+    got = hand.score_rows("u2", np.array([[NAN, 60.0, 2.0], [20.0, NAN, NAN]]))
+    np.testing.assert_allclose(got, [_index(20, 60, 2)] * 2, rtol=1e-12)
+
+
+def test_a_level_is_also_found_by_its_id():
+    # bands 40 | 60 with labels L1–L3 and ids low/mid/high: "mid" starts at 40, "high" at 60
+    spec = {"normalise": {"method": "minmax"},
+            "levels": {"bands": [40, 60], "labels": ["L1", "L2", "L3"], "labels_id": ["low", "mid", "high"]}}
+    b = sc.Baseline(build(_framework(), _data(), spec))
+    assert sc._target_score(b, "u1", "mid") == 40.0
+    assert sc._target_score(b, "u1", "high") == 60.0
+    assert sc._target_score(b, "u1", "low") == -np.inf
+
+
+@pytest.mark.parametrize("it, part", [
+    (sc.Intervention(None, None, ["zz"], "absolute", 1.0, 1), "indicator"),
+    (sc.Intervention(None, {"region": "N"}, ["a"], "absolute", 1.0, 1), "group column"),
+])
+def test_check_references_names_the_scenario_file(it, part):
+    units = pd.DataFrame({"uName": ["one", "two"]}, index=pd.Index(["u1", "u2"], name="uCode"))
+    with pytest.raises(sc.InputError) as e:
+        sc.check_references(it, ["a", "b"], units, file="plans.yaml")
+    assert e.value.file == "plans.yaml" and part in str(e.value)
+
+
+def test_a_manifest_that_is_not_utf8_is_said_so(tmp_path):
+    (tmp_path / "manifest.json").write_bytes(b'{"inputs": "\xff\xfe"}')
+    with pytest.raises(sc.InputError, match="manifest.json is not UTF-8 text; not a Maturasi run"):
+        sc.baseline_from_run(tmp_path)
