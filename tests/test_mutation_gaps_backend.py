@@ -102,7 +102,7 @@ def _binned_type7(ranks: np.ndarray, n: int, width: int, p: float) -> np.ndarray
     return out
 
 
-@pytest.mark.parametrize("width", [3, 4])
+@pytest.mark.parametrize("width", [2, 3, 4])
 def test_binned_quantiles_follow_the_documented_placement(width):
     rng = np.random.default_rng(width)
     n, R = 14, 9  # 14 not a multiple of 3 or 4: a short last bin
@@ -116,7 +116,17 @@ def test_binned_quantiles_follow_the_documented_placement(width):
     for p in (0.0, 0.05, 0.3, 0.5, 0.95, 1.0):
         np.testing.assert_allclose(h.quantile(p), _binned_type7(ranks, n, width, p), rtol=0, atol=1e-12,
                                    equal_nan=True)
-    assert 13 < h.quantile(0.0)[0] < h.quantile(1.0)[0] < n  # spread over the short last bin [13, 14]
+    lo = (n - 1) // width * width + 1
+    assert lo < h.quantile(0.0)[0] < h.quantile(1.0)[0] < n  # spread over the short last bin [lo, n]
+
+
+def test_binned_quantiles_of_a_unit_never_ranked_without_warnings():
+    h = bk.RankHistogram(9, 3)
+    h.add(h.bins_of(np.array([[1.0, 9.0]] + [[np.nan, np.nan]] + [[5.0, 5.0]] * 7)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        q = h.quantile(0.5)
+    assert np.isnan(q[1]) and q[0] == (2.0 + 8.0) / 2 and q[2] == 5.0
 
 
 def test_exact_quantiles_of_a_unit_with_one_run_and_of_p_one():
@@ -608,9 +618,9 @@ def test_reducer_counts_once_a_flush_worth_of_runs_is_buffered():
                         np.zeros(e - s), np.zeros(e - s), None)
 
     red = bk.Reducer(n, 300, 3, 1, 0, False)
-    red.add(block(0, 0, 200))
-    assert red.hist.counts.sum() == 0
-    red.add(block(1, 200, 256))  # exactly 256 runs buffered: counted now
+    red.add(block(0, 0, 255))
+    assert red.hist.counts.sum() == 0  # 255 runs: still buffered
+    red.add(block(1, 255, 256))  # exactly 256 runs buffered: counted now
     np.testing.assert_array_equal(red.hist.counts[:, :n], 256 * np.eye(n, dtype=int))
     red.add(block(2, 256, 300))
     assert red.hist.counts.sum() == 256 * n

@@ -141,7 +141,8 @@ class RankHistogram:
             frac = h - lo
             x_lo = self._order_stat(C, cum, lo)
             x_hi = self._order_stat(C, cum, np.minimum(lo + 1, tot - 1))
-            q = x_lo + frac * (x_hi - x_lo)
+            with np.errstate(invalid="ignore"):  # a unit never ranked (binned: 0/0 in its bin), NaN below
+                q = x_lo + frac * (x_hi - x_lo)
             q[tot == 0] = np.nan
             out[u0:u0 + len(q)] = q
         return out
