@@ -595,5 +595,37 @@ def test_check_references_names_the_scenario_file(it, part):
 
 def test_a_manifest_that_is_not_utf8_is_said_so(tmp_path):
     (tmp_path / "manifest.json").write_bytes(b'{"inputs": "\xff\xfe"}')
-    with pytest.raises(sc.InputError, match="manifest.json is not UTF-8 text; not a Maturasi run"):
+    with pytest.raises(sc.InputError) as e:
         sc.baseline_from_run(tmp_path)
+    assert e.value.message == "manifest.json is not UTF-8 text; not a Maturasi run"
+    assert e.value.file == str(tmp_path / "manifest.json")
+
+
+def _panel(**spec):
+    data = pd.DataFrame({"uCode": ["u1", "u2", "u3", "u4"] * 2, "year": [2024] * 4 + [2025] * 4,
+                         "region": ["N", "S", "N", "S", "S", "S", "N", "N"],
+                         "a": [0.0, 10.0, 20.0, 30.0, 5.0, 15.0, 25.0, 35.0],
+                         "b": [0.0, 100.0, 50.0, 20.0, 10.0, 20.0, 30.0, 40.0]})
+    fw = Framework([Node("I", None, 1, False), Node("a", "I", 1, True), Node("b", "I", 3, True)])
+    return build(fw, data, {"weights": "equal", "normalise": {"method": "minmax", "reference_year": 2024},
+                            **spec})
+
+
+def test_a_panel_baseline_has_the_unit_descriptors_of_its_year():
+    res = _panel()
+    assert sc.Baseline(res, 2024).units["region"].to_dict() == {"u1": "N", "u2": "S", "u3": "N", "u4": "S"}
+    assert sc.Baseline(res, 2025).units["region"].to_dict() == {"u1": "S", "u2": "S", "u3": "N", "u4": "N"}
+
+
+def test_mpi_of_a_later_year_is_recomputed_on_the_reference_years_standardisation():
+    # MPI standardises with the mean and deviation of the reference year (2024) in the build; the frozen
+    # recomputation of a 2025 unit's unchanged raw values must give its built score, which differs from
+    # the one standardised on 2025 itself (u1: 91.21 vs 86.58). By hand (Mazziotta & Pareto, population
+    # deviations): 2024 a' = 0, 33.3, 66.7, 100 (mean 50, sd 37.27), b' = 0, 100, 50, 20 (mean 42.5,
+    # sd 37.67); u1 2025 a' = 16.67, b' = 10 → z = 91.06, 91.37; MPI = M − S²/M = 91.2134
+    res = _panel(aggregate={"method": "mpi"})
+    b = sc.Baseline(res, 2025)
+    for u in ("u1", "u2", "u3", "u4"):
+        got = b.score_rows(u, b.raw.loc[[u]].to_numpy(float))[0]
+        assert got == pytest.approx(float(b.aggregates.at[u, "I"]), rel=1e-12)
+    assert float(b.aggregates.at["u1", "I"]) == pytest.approx(91.2134, abs=1e-4)
