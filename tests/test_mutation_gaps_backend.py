@@ -610,19 +610,73 @@ def test_run_local_defaults_to_this_thread():
 def test_reducer_counts_once_a_flush_worth_of_runs_is_buffered():
     """Bins are buffered until max(256, bins) runs have come, then counted at once (and the rest at finish)."""
     n = 4
-    ranks = np.tile(np.arange(1, n + 1)[:, None], (1, 300)).astype(np.int32)
+    ranks = np.tile(np.arange(1, n + 1)[:, None], (1, 600)).astype(np.int32)
     h = bk.RankHistogram(n, 1)
 
     def block(no, s, e):
         return bk.Block(no, np.arange(s, e), h.bins_of(ranks[:, s:e]), None, np.zeros(n), np.zeros(n),
                         np.zeros(e - s), np.zeros(e - s), None)
 
-    red = bk.Reducer(n, 300, 3, 1, 0, False)
+    red = bk.Reducer(n, 600, 5, 1, 0, False)
     red.add(block(0, 0, 255))
     assert red.hist.counts.sum() == 0  # 255 runs: still buffered
     red.add(block(1, 255, 256))  # exactly 256 runs buffered: counted now
     np.testing.assert_array_equal(red.hist.counts[:, :n], 256 * np.eye(n, dtype=int))
-    red.add(block(2, 256, 300))
+    red.add(block(2, 256, 511))  # the buffer starts again from 0: 255 runs buffered
     assert red.hist.counts.sum() == 256 * n
+    red.add(block(3, 511, 512))
+    assert red.hist.counts.sum() == 512 * n
+    red.add(block(4, 512, 600))
     red.finish()
-    np.testing.assert_array_equal(red.hist.counts[:, :n], 300 * np.eye(n, dtype=int))
+    np.testing.assert_array_equal(red.hist.counts[:, :n], 600 * np.eye(n, dtype=int))
+
+
+def test_replay_of_a_year_passes_the_evaluation_options_on():
+    from analysis.uncertainty import Engine, replay, sample
+
+    fw, df, panel, spec, ua = _api_case()
+    design = sample(Engine(fw, df, spec, ua))
+    want = replay(fw, df, spec, ua, design)
+    got = replay(fw, panel, spec, ua, design, year=2024)
+    np.testing.assert_array_equal(got.scores.to_numpy(), want.scores.to_numpy())
+    assert replay(fw, panel, spec, ua, design, year=2024, keep_scores=False).scores is None
+
+
+def test_sample_checks_the_memory_of_the_runs_it_draws(monkeypatch):
+    """The budget is checked for the N and the design kind asked for, not the spec's."""
+    import analysis.schemas.uncertainty as su
+    from analysis import InputError
+    from analysis.uncertainty import Engine, sample
+
+    fw, df, _, spec, ua = _api_case()  # N = 8, design mc
+    eng = Engine(fw, df, spec, ua)
+    need = su.check_budget(len(eng.units), eng.ua, False, design="mc", n_nodes=len(eng.nodes), available=1 << 60)
+    monkeypatch.setattr(su, "available_memory", lambda: need)  # room for 8 Monte Carlo runs, no more
+    assert len(sample(eng)) == 8 and len(sample(eng, kind="mc")) == 8
+    with pytest.raises(InputError, match="key 'N': 32 runs"):
+        sample(eng, kind="sobol")
+    with pytest.raises(InputError, match="key 'N': 400 runs"):
+        sample(eng, N=400)
+
+
+def test_default_sobol_design_depends_on_the_seed_and_the_given_design_is_used():
+    from analysis.uncertainty import Engine, run_sensitivity, sobol_design, sobol_indices
+
+    fw, df, _, spec, ua = _api_case()
+    d3, _, _ = sobol_design(Engine(fw, df, spec, ua))
+    d0, _, _ = sobol_design(Engine(fw, df, spec, {**ua, "seed": 0}))
+    d5, _, _ = sobol_design(Engine(fw, df, spec, {**ua, "seed": 5}))
+    assert not d3.equals(d0) and not d3.equals(d5)
+    eng = Engine(fw, df, spec, ua)
+    res = eng.evaluate(eng.resolve(d5))
+    with pytest.warns(UserWarning):
+        want, _ = sobol_indices(eng, res, np.arange(len(d5)), num_resamples=20)
+    with pytest.warns(UserWarning):
+        si, _ = run_sensitivity(fw, df, spec, ua, design=d5, num_resamples=20)
+    pd.testing.assert_frame_equal(si, want)
+    # the documented default of 500 bootstrap resamples
+    with pytest.warns(UserWarning):
+        a, _ = sobol_indices(eng, res, np.arange(len(d5)))
+    with pytest.warns(UserWarning):
+        b, _ = sobol_indices(eng, res, np.arange(len(d5)), num_resamples=500)
+    pd.testing.assert_frame_equal(a, b)
