@@ -629,3 +629,34 @@ def test_mpi_of_a_later_year_is_recomputed_on_the_reference_years_standardisatio
         got = b.score_rows(u, b.raw.loc[[u]].to_numpy(float))[0]
         assert got == pytest.approx(float(b.aggregates.at[u, "I"]), rel=1e-12)
     assert float(b.aggregates.at["u1", "I"]) == pytest.approx(91.2134, abs=1e-4)
+
+
+# --- SLSQP failing (a stand-in that returns no move), so that its start or the full move is reported ------
+def _no_move(*args, **kwargs):
+    return SimpleNamespace(x=np.zeros(len(args[1])))
+
+
+def test_a_failed_local_search_keeps_its_start(geo, monkeypatch):
+    # u5 by a alone (25 → 40, cost 1/30 per unit): I = (a' · 100)^(1/4) is concave in a, so the start (the
+    # LP on the average slope over the box, (10 − s0)/15) reaches the target; SLSQP "returns" no move,
+    # which misses, so the start is kept: a = 25 + 15 (T + tol − s0)/(10 − s0)
+    monkeypatch.setattr("scipy.optimize.minimize", _no_move)
+    s0, T = (50.5 * 100) ** 0.25, 9.0
+    p = sc.path_to_target(geo, "u5", T, indicators=["a"])
+    d = 15 * (T + 1e-7 - s0) / (10 - s0)
+    assert p.method == "slsqp" and p.reachable
+    assert p.moves.at["a", "new"] == pytest.approx(25 + d, abs=1e-9)
+    assert p.total_cost == pytest.approx(d / 30, abs=1e-10)
+
+
+def test_a_failed_local_search_from_a_start_that_misses_takes_the_full_move(geo, monkeypatch):
+    # both the start (a stand-in LP that proposes no move) and SLSQP miss: every indicator to its limit,
+    # which reaches the target (a = 40 gives I = 10 ≥ 9)
+    monkeypatch.setattr("scipy.optimize.linprog",
+                        lambda c, **kw: SimpleNamespace(status=0, x=np.zeros(len(c))))
+    monkeypatch.setattr("scipy.optimize.minimize", _no_move)
+    p = sc.path_to_target(geo, "u5", 9.0, indicators=["a"])
+    assert p.method == "slsqp" and p.reachable
+    assert p.moves.at["a", "new"] == 40.0
+    assert p.total_cost == pytest.approx(15 / 30)
+    assert p.achieved_score == pytest.approx(10.0, rel=1e-12)
