@@ -12,7 +12,7 @@ baseline of the reader), and the ratio against an in-process baseline of the res
 study with the design resolved row by row (one merged copy of the spec per run and a weight set
 looked up per run, the old path, reproduced here) — and against COINr's reported 24.6 s for 1,000
 runs. The phases are timed one by one with the cyclic garbage collector paused, as ``replay`` pauses
-it for its call (see ``analysis.uncertainty._gc_paused``), so that they add up to the whole call:
+it for its call (see ``analysis.uncertainty.gc_paused``), so that they add up to the whole call:
 framework (iMeta), data (iData), UA spec (the spec and its weight-set table), nominal build (the
 engine given the loaded framework, data and UA spec), design (read and checked), resolve, evaluate
 (the upstream tables — the spec's own is the nominal build's — and the 1,000 runs). On a machine
@@ -40,7 +40,7 @@ from analysis.data import load_data
 from analysis.framework import load_framework
 from analysis.schemas import spec as spec_schema
 from analysis.schemas.uncertainty import load_design
-from analysis.uncertainty import Engine, Runs, _gc_paused, replay
+from analysis.uncertainty import Engine, Runs, gc_paused, replay
 from analysis.uncertainty.spec import load_ua_spec
 
 ASEM = Path(__file__).resolve().parents[2] / "shared" / "data" / "asem"
@@ -138,7 +138,7 @@ def phases(meta: Path, data: Path, path: Path, k: int) -> dict:
     ref = pd.read_csv(UA / "simple_UA_N100_Scores.csv").set_index("uCode")
     np.testing.assert_allclose(res.scores.loc[ref.index].iloc[:, :100].to_numpy(),
                                ref.drop(columns="Nominal").to_numpy(), rtol=0, atol=1e-9)
-    with _gc_paused():
+    with gc_paused():
         t["framework"], fw = best(lambda: load_framework(meta), k)
         t["data"], ds = best(lambda: load_data(data, fw), k)
         t["UA spec (100 sets)"], uas = best(lambda: load_ua_spec(ua()), k)

@@ -28,7 +28,7 @@ from .sensitivity import (
 from .spec import Factor, UASpec, load_ua_spec
 
 __all__ = ["Engine", "Runs", "UAResult", "UASpec", "Factor", "load_ua_spec", "run_uncertainty",
-           "run_sensitivity", "replay", "sample", "output_values", "sobol_design", "sobol_indices"]
+           "run_sensitivity", "replay", "sample", "output_values", "sobol_design", "sobol_indices", "gc_paused"]
 
 
 def sample(engine: Engine, N: int | None = None, kind: str | None = None, seed: int | None = None) -> pd.DataFrame:
@@ -58,7 +58,7 @@ def replay(framework, data, spec, ua, design: pd.DataFrame | str, *, year=None, 
     """
     from ..schemas.uncertainty import load_design
 
-    with _gc_paused():
+    with gc_paused():
         eng = Engine(framework, data, spec, ua, year=year)
         if not isinstance(design, pd.DataFrame):
             design = load_design(design, eng.ua)
@@ -66,7 +66,7 @@ def replay(framework, data, spec, ua, design: pd.DataFrame | str, *, year=None, 
 
 
 @contextlib.contextmanager
-def _gc_paused():
+def gc_paused():
     """The cyclic garbage collector paused for a short call, and restored as it was.
 
     Reading the tables allocates some ten thousand small containers that live for the whole read (the
