@@ -660,3 +660,25 @@ def test_a_failed_local_search_from_a_start_that_misses_takes_the_full_move(geo,
     assert p.moves.at["a", "new"] == 40.0
     assert p.total_cost == pytest.approx(15 / 30)
     assert p.achieved_score == pytest.approx(10.0, rel=1e-12)
+
+
+# --- survivors of the seed-8 sample ---------------------------------------------------------------------
+@pytest.mark.parametrize("it, words", [
+    (sc.Intervention(["u1"], None, ["zz"], "absolute", 1.0, 1), "unknown indicator"),
+    (sc.Intervention(None, {"region": "W"}, ["a"], "absolute", 1.0, 1), "no unit has region = W"),
+])
+def test_scenario_errors_name_the_scenario_file(it, words):
+    b = sc.Baseline(_panel(), 2025)
+    with pytest.raises(sc.InputError) as e:
+        sc.apply_interventions(b, sc.Scenario("s", [it], source="plans.yaml"))
+    assert e.value.file == "plans.yaml"
+    if words != "unknown indicator":
+        assert words in e.value.message
+
+
+def test_a_panel_baseline_defaults_to_the_last_of_three_years():
+    data = pd.DataFrame({"uCode": ["u1", "u2"] * 3, "year": [2023, 2023, 2024, 2024, 2025, 2025],
+                         "a": [0.0, 10.0, 3.0, 10.0, 7.0, 10.0]})
+    fw = Framework([Node("I", None, 1, False), Node("a", "I", 1, True)])
+    b = sc.Baseline(build(fw, data, {"normalise": {"method": "minmax"}}))
+    assert b.year == 2025 and b.raw.at["u1", "a"] == 7.0
