@@ -680,3 +680,30 @@ def test_default_sobol_design_depends_on_the_seed_and_the_given_design_is_used()
     with pytest.warns(UserWarning):
         b, _ = sobol_indices(eng, res, np.arange(len(d5)), num_resamples=500)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_missing_task_message_names_the_first_five_early_blocks():
+    red = bk.Reducer(2, 8, 8, 1, 0, False)
+    for no in range(1, 8):
+        red.add(bk.Block(no, np.array([no]), np.zeros((2, 1), np.uint16), None, np.zeros(2), np.zeros(2),
+                         np.zeros(1), np.zeros(1), None))
+    with pytest.raises(RuntimeError, match=r"^blocks \[1, 2, 3, 4, 5\] arrived without"):
+        red.finish()
+
+
+def test_run_uncertainty_passes_evaluation_options_on():
+    from analysis.uncertainty import run_uncertainty
+
+    fw, df, _, spec, ua = _api_case()
+    res = run_uncertainty(fw, df, spec, ua, rank_bins=3)  # 15 units in 3 bins of 5 ranks
+    assert res.timings["rank_bin_width"] == 5
+
+
+def test_output_values_of_a_unit_code_with_a_colon():
+    from analysis.uncertainty import Engine, output_values, run_uncertainty
+
+    fw, df, _, spec, ua = _api_case()
+    df = df.assign(uCode=df["uCode"].where(df.index != 4, "KAB:04"))
+    eng = Engine(fw, df, spec, ua)
+    res = run_uncertainty(fw, df, spec, ua)
+    np.testing.assert_array_equal(output_values(res, "rank:KAB:04", eng), _ranks_of(res.scores.to_numpy())[4])
