@@ -682,3 +682,12 @@ def test_a_panel_baseline_defaults_to_the_last_of_three_years():
     fw = Framework([Node("I", None, 1, False), Node("a", "I", 1, True)])
     b = sc.Baseline(build(fw, data, {"normalise": {"method": "minmax"}}))
     assert b.year == 2025 and b.raw.at["u1", "a"] == 7.0
+
+
+@pytest.mark.parametrize("unit", ["capability scale", "maturity level", "skala kapabilitas"])
+def test_the_goalposts_bound_a_capability_scale(unit):
+    # a unit naming a scale (without a written range) with goalposts 1 and 5: the valid range is 1–5
+    node = SimpleNamespace(code="a", unit=unit, goal_min=1, goal_max=5)
+    assert sc.valid_range(node, np.array([2.0, 3.0])) == (1.0, 5.0)
+    plain = SimpleNamespace(code="a", unit="count", goal_min=1, goal_max=5)
+    assert sc.valid_range(plain, np.array([2.0, 3.0])) == (0.0, np.inf)
