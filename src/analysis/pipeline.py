@@ -57,6 +57,9 @@ class Result:
     timings: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     source: str | None = None
+    #: The data's numeric columns that are not indicators (the denominators ``denominate`` divides
+    #: by), per unit (and year); kept so that a scenario can recompute a denominated indicator.
+    denominators: pd.DataFrame | None = None
 
     @property
     def scores(self) -> pd.DataFrame:
@@ -371,4 +374,5 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
     return Result(framework=fw, spec=sp, raw=raw, denominated=denominated, imputed=imputed, treated=treated,
                   normalised=normalised, aggregates=aggregates, ranks=rk, percentiles=pc, levels=lv,
                   units=ds.units, weights=weights, treatment=treatment, fitted=fits, year=ds.year,
-                  timings=timings, warnings=warns, source=src)
+                  timings=timings, warnings=warns, source=src,
+                  denominators=ds.values[[c for c in ds.values.columns if c not in set(fw.indicators)]])

@@ -282,6 +282,11 @@ class Baseline:
         self.treatment = tr
         den = self.spec.get("denominate")
         self._denominated = set(fw.indicators) if den else set()
+        # the denominator columns (population, area…) the spec divides by: frozen at the baseline's values
+        d = getattr(result, "denominators", None)
+        if d is not None and result.year is not None and isinstance(d.index, pd.MultiIndex):
+            d = year_slice(d, result, self.year)
+        self.denominators = d if d is not None and len(d.columns) else None
         self.bands = Bands.from_spec(self.spec.get("levels"))
         self.ranks = pd.Series(rank_desc(self.aggregates[fw.root].to_numpy()), index=self.aggregates.index)
 
@@ -289,13 +294,22 @@ class Baseline:
     def frozen_inputs(self, values: pd.DataFrame) -> pd.DataFrame:
         """Cells missing in the raw data take the baseline's imputed values (frozen imputation)."""
         v = values.copy()
-        fill = [c for c in v.columns if c not in self._denominated]
+        fill = [c for c in v.columns if c in self.imputed.columns and c not in self._denominated]
         v[fill] = v[fill].where(v[fill].notna(), self.imputed[fill].reindex(v.index))
         return v
+
+    def with_denominators(self, values: pd.DataFrame, codes=None) -> pd.DataFrame:
+        """``values`` with the baseline's denominator columns of ``codes`` (default: its index) added."""
+        if self.denominators is None:
+            return values
+        codes = values.index if codes is None else codes
+        d = self.denominators.reindex(codes).set_axis(values.index)
+        return pd.concat([values, d[[c for c in d.columns if c not in values.columns]]], axis=1)
 
     def recompute(self, values: pd.DataFrame, mode: str = "frozen") -> tuple[pd.DataFrame, pd.DataFrame]:
         """(normalised, aggregates) for changed raw values."""
         units = self.units.reindex(values.index)
+        values = self.with_denominators(values)
         if mode == "frozen":
             v = self.frozen_inputs(values)
             out = build_cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
@@ -343,6 +357,7 @@ class Baseline:
         v[fill] = np.where(np.isnan(v[fill].to_numpy(float)), imp, v[fill].to_numpy(float))
         units = pd.DataFrame(np.repeat(self.units.loc[[code]].to_numpy(), len(rows), axis=0),
                              columns=self.units.columns, index=idx).astype(self.units.dtypes.to_dict())
+        v = self.with_denominators(v, [code] * len(rows))
         out = build_cross_section(v, units, self.framework, self.spec, self.weights, fitted=self.fitted,
                                   treatment=self.treatment, agg_reference=self.agg_reference)
         return out[6]
