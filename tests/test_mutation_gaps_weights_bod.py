@@ -736,3 +736,29 @@ def test_optimised_weights_solver_settings_and_starts(monkeypatch):
     for (x0, _), s0 in zip(seen, starts):
         e = np.exp(x0 - x0.max())
         np.testing.assert_allclose(lb + (1 - lb.sum()) * e / e.sum(), s0, atol=1e-12)
+
+
+def test_optimise_refuses_an_undefined_importance_in_one_line():
+    """A component known in only two units has no defined correlation over them (two points always
+    correlate ±1; here the index is equal at both, so r is 0/0): refused naming it, not a crash."""
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(size=10), rng.uniform(size=10)
+    a[:3], b[:3] = [1.0, 0.5, 0.0], [1.0, 0.5, 0.0]
+    c = np.full(10, np.nan)
+    c[:2] = [0.0, 1.0]
+    res = _build({"a": a, "b": b, "c": c})
+    with pytest.raises(InputError, match="importance of 'c' is undefined: fewer than 3 units") as e:
+        optimise_weights(res, node="I")
+    assert e.value.node == "c" and "\n" not in str(e.value)
+
+
+def test_optimise_needs_three_complete_pairs():
+    # c known in exactly three units (0, 1, 2) is used; the same with only two is refused
+    rng = np.random.default_rng(2)
+    a, b = rng.uniform(size=12), rng.uniform(size=12)
+    c = np.full(12, np.nan)
+    c[:3] = [0.0, 0.7, 1.0]
+    optimise_weights(_build({"a": a, "b": b, "c": c}), node="I", measure="r")
+    c[2] = np.nan
+    with pytest.raises(InputError, match="importance of 'c' is undefined"):
+        optimise_weights(_build({"a": a, "b": b, "c": c}), node="I", measure="r")

@@ -91,7 +91,10 @@ def _measure(x, y, measure):
     """
     if measure in ("r", "r2"):
         ok = ~(np.isnan(x) | np.isnan(y))
-        r = float(np.corrcoef(x[ok], y[ok])[0, 1])
+        if ok.sum() < 3:   # two points always correlate ±1: no information
+            return float("nan")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = float(np.corrcoef(x[ok], y[ok])[0, 1])
         return r if measure == "r" else r ** 2
     if measure == "eta2":
         return correlation_ratio(x, y, "spline")
@@ -191,7 +194,12 @@ def optimise_weights(result, *, node: str | None = None, level: int | None = Non
                 full[a] = aggregate_matrix(X, w, method, ms)
             except InputError as e:
                 raise InputError(e.message, node=a) from None
-        return np.array([_measure(full[c], full[p], measure) for c, p in zip(codes, comp)])
+        imp = np.array([_measure(full[c], full[p], measure) for c, p in zip(codes, comp)])
+        if not np.isfinite(imp).all():
+            c = codes[int(np.flatnonzero(~np.isfinite(imp))[0])]
+            raise InputError(f"the importance of '{c}' is undefined: fewer than 3 units have both it and "
+                             f"'{comp[codes.index(c)]}', or one of them is constant over those units", node=c)
+        return imp
 
     lb = _lower_bounds(min_weight, codes)
     free = 1.0 - lb.sum()
