@@ -385,7 +385,7 @@ def test_check_matrix_diagonal_and_reciprocity_tolerance():
 
     # the diagonal may be off by tol = 1e-3 (absolute); the worst entry is named
     ok = [[1.0005, 3], [1 / 3, 0.9995]]
-    np.testing.assert_array_equal(check_matrix(ok).to_numpy(), ok)
+    np.testing.assert_array_equal(check_matrix(ok).to_numpy(), [[1.0, 3], [1 / 3, 1.0]])  # a_ii = 1
     D = [[1.0015, 2, 4], [0.5, 0.997, 2], [0.25, 0.5, 1]]
     assert _refused(D, list("abc")).message == "diagonal entry (b, b) = 0.997, not 1"
     D[1][1] = 1.003
@@ -640,3 +640,15 @@ def test_worst_pair_is_the_perturbed_judgement():
     r = ahp(A, list("abcd"), method="geometric", warn=False)
     assert r.worst_pair == ("b", "c")
     assert r.gci == pytest.approx(2 * math.log(2) ** 2 / (4 * 3), rel=1e-12)
+
+
+def test_ahp_diagonal_within_tolerance_is_read_as_one():
+    """a_ii = 1 by definition: a diagonal typed 1.0005 / 0.9995 gives the priorities of the exact
+    matrix [[1, 3], [1/3, 1]], i.e. (3/4, 1/4) by both methods, and the caller's array is untouched."""
+    from analysis.weights.ahp import ahp, check_matrix
+    A = np.array([[1.0005, 3.0], [1 / 3, 0.9995]])
+    M = check_matrix(A, ["x", "y"])
+    assert M.to_numpy()[0, 0] == 1.0 and M.to_numpy()[1, 1] == 1.0
+    assert A[0, 0] == 1.0005 and A[1, 1] == 0.9995
+    for method in ("eigen", "geometric"):
+        np.testing.assert_allclose(ahp(A, ["x", "y"], method=method).weights.to_numpy(), [0.75, 0.25], rtol=1e-12)

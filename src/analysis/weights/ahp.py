@@ -143,7 +143,8 @@ def check_matrix(A, labels=None, *, tol: float = 1e-3, where: dict | None = None
     Returns
     -------
     DataFrame
-        The matrix with labels.
+        The matrix with labels, its diagonal set to exactly 1 (a diagonal entry within ``tol`` of 1
+        is a typing variant of the definition a_ii = 1, not a judgement).
     """
     where = where or {}
     if isinstance(A, pd.DataFrame):
@@ -184,6 +185,8 @@ def check_matrix(A, labels=None, *, tol: float = 1e-3, where: dict | None = None
     if scale_max > 9 + tol:
         warnings.warn(f"{where.get('node') or 'matrix'}: judgement {scale_max:g} is beyond Saaty's 1–9 scale",
                       InputWarning, stacklevel=2)
+    M = M.copy()                        # never the caller's array
+    np.fill_diagonal(M, 1.0)            # a_ii = 1 by definition (Saaty 1980): a diagonal within tol is 1
     return pd.DataFrame(M, index=labels, columns=labels)
 
 
