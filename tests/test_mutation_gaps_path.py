@@ -691,3 +691,18 @@ def test_the_goalposts_bound_a_capability_scale(unit):
     assert sc.valid_range(node, np.array([2.0, 3.0])) == (1.0, 5.0)
     plain = SimpleNamespace(code="a", unit="count", goal_min=1, goal_max=5)
     assert sc.valid_range(plain, np.array([2.0, 3.0])) == (0.0, np.inf)
+
+
+@pytest.mark.parametrize("unit", [1e-12, 1e-9, 1.0])
+@pytest.mark.parametrize("T", [51.0, 74.0, 75.0])
+def test_path_is_the_same_in_tiny_raw_units(unit, T):
+    """Raw units must not matter (independent review): a = (0, 1, 2, 4)·unit, b = (0, 10, 5, 10),
+    min-max, I = (a' + b')/2 with a' = 25 a/unit and b'(u3) = 50; u3 starts at 50 and needs a' = 2T − 50,
+    i.e. a/unit = (2T − 50)/25, a move of (2T − 100)/25 over a range of 4: cost 2(T − 50)/100."""
+    df = pd.DataFrame({"uCode": ["u1", "u2", "u3", "u4"], "a": np.array([0.0, 1.0, 2.0, 4.0]) * unit,
+                       "b": [0.0, 10.0, 5.0, 10.0]})
+    fw = Framework([Node("I", None, 1, False), Node("a", "I", 1, True), Node("b", "I", 1, True)])
+    p = sc.path_to_target(sc.Baseline(build(fw, df, {"normalise": {"method": "minmax"}})), "u3", T, indicators=["a"])
+    assert p.reachable and p.achieved_score == pytest.approx(T, abs=1e-6)
+    assert p.total_cost == pytest.approx(2 * (T - 50) / 100, rel=1e-6)
+    assert p.moves.loc["a", "new"] / unit == pytest.approx((2 * T - 50) / 25, rel=1e-6)

@@ -710,7 +710,7 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     def rows(D):
         R = np.repeat(base_row[None, :], len(D), axis=0)
         R[:, pos] += dirs * np.asarray(D, dtype=float)
-        ends = np.asarray(D, dtype=float) >= cap - 1e-12 * np.maximum(cap, 1.0)
+        ends = np.asarray(D, dtype=float) >= cap * (1 - 1e-12)   # relative: raw units may be tiny
         R[:, pos] = np.where(ends & (cap > 0), lims, R[:, pos])   # a full move lands exactly on its limit
         return R
 
@@ -1001,14 +1001,15 @@ def _normalised_change(b: Baseline, code: str, old: float, new: float) -> float:
 
 
 def _snap(d: np.ndarray, cap: np.ndarray) -> np.ndarray:
-    """Moves ``d`` inside their box ``[0, cap]``, with a move below 1e-12 raw units taken as none."""
-    return np.where(np.abs(d) < 1e-12, 0.0, np.clip(d, 0.0, cap))
+    """Moves ``d`` inside their box ``[0, cap]``; a move below 1e-12 raw units (1e-12 of ``cap`` when the
+    cap is below 1, so that indicators measured in tiny units keep their moves) is taken as none."""
+    return np.where(np.abs(d) < 1e-12 * np.minimum(cap, 1.0), 0.0, np.clip(d, 0.0, cap))
 
 
 def _moves(b: Baseline, inds, x0, dirs, d, cap, lims, cost) -> pd.DataFrame:
     d = _snap(d, cap)
     cur = x0[inds].to_numpy(float)
-    new = np.where((d >= cap - 1e-12 * np.maximum(cap, 1.0)) & (cap > 0), lims, cur + dirs * d)
+    new = np.where((d >= cap * (1 - 1e-12)) & (cap > 0), lims, cur + dirs * d)
     norm = [_normalised_change(b, c, cur[j], new[j]) if d[j] > 0 else 0.0 for j, c in enumerate(inds)]
     m = pd.DataFrame({"current": cur, "new": new, "change": new - cur, "cost": cost * d,
                       "normalised_change": norm}, index=pd.Index(inds, name="iCode"))
