@@ -28,16 +28,11 @@ import pytest
 
 from analysis import InputError
 
+from .test_mutation_gaps_weights import _exact_corr
+
 # --- helpers ---------------------------------------------------------------------------------------------
 
 
-def _exact_corr(R: np.ndarray, n: int = 50, seed: int = 1) -> pd.DataFrame:
-    """Data whose sample correlation matrix is exactly ``R`` (whitened noise coloured by Cholesky)."""
-    rng = np.random.default_rng(seed)
-    Z = rng.normal(size=(n, R.shape[0]))
-    Z -= Z.mean(axis=0)
-    Z = Z @ np.linalg.inv(np.linalg.cholesky(np.cov(Z, rowvar=False))).T
-    return pd.DataFrame(Z @ np.linalg.cholesky(R).T, columns=[f"v{i}" for i in range(R.shape[0])])
 
 
 def _kaiser_two_factors(L: np.ndarray, normalize: bool = True) -> np.ndarray:

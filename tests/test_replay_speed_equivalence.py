@@ -179,7 +179,7 @@ def _tiny(tmp_path):
 def test_normalise_and_aggregate_on_the_matrix_equal_column_by_column(tmp_path, monkeypatch, spec):
     fw, data = _tiny(tmp_path)
     fast = build(fw, data, spec)
-    monkeypatch.setattr(normalise_mod, "_rows", lambda df, codes: None)
+    monkeypatch.setattr(normalise_mod, "column_rows", lambda df, codes: None)
     monkeypatch.setattr(aggregate_mod, "_columns", lambda df, codes: {c: df[c].to_numpy(dtype=float) for c in codes})
     slow = build(fw, data, spec)
     for part in ("normalised", "aggregates", "ranks", "percentiles"):
@@ -249,7 +249,7 @@ def test_asem_replay_equals_the_general_paths(tmp_path, monkeypatch):
     monkeypatch.setattr(tables, "_numeric_block", lambda *a: None)
     monkeypatch.setattr(spec_schema, "_clean_sets", lambda *a: None)
     monkeypatch.setattr(spec_schema, "_read_clean_sets", lambda p: None)
-    monkeypatch.setattr(normalise_mod, "_rows", lambda df, codes: None)
+    monkeypatch.setattr(normalise_mod, "column_rows", lambda df, codes: None)
     monkeypatch.setattr(aggregate_mod, "_columns", lambda df, codes: {c: df[c].to_numpy(dtype=float) for c in codes})
     slow = replay(*args)
     for part in ("nominal", "rank_stats", "scores", "outputs"):

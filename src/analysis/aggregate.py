@@ -29,6 +29,7 @@ import pandas as pd
 
 from ._errors import InputError
 from .framework import Framework
+from .normalise import column_rows
 
 __all__ = ["AGGREGATORS", "ALIASES", "arithmetic", "geometric", "harmonic", "mazziotta_pareto", "ampi",
            "copeland", "mpi_stats", "ampi_goalposts", "aggregate_matrix", "aggregate", "node_method"]
@@ -488,9 +489,5 @@ def aggregate(normalised: pd.DataFrame, framework: Framework, spec: dict | None 
 
 def _columns(df: pd.DataFrame, codes: list[str]) -> dict[str, np.ndarray]:
     """Columns ``codes`` of ``df`` as float arrays, read at once when the columns are unique."""
-    cols = df.columns.tolist()
-    if cols == codes:  # already these columns in this order
-        return dict(zip(codes, np.ascontiguousarray(df.to_numpy(dtype=float).T)))
-    if len(set(cols)) == len(cols) and set(codes) <= set(cols):
-        return dict(zip(codes, np.ascontiguousarray(df[codes].to_numpy(dtype=float).T)))
-    return {c: df[c].to_numpy(dtype=float) for c in codes}
+    X = column_rows(df, codes)
+    return dict(zip(codes, X)) if X is not None else {c: df[c].to_numpy(dtype=float) for c in codes}

@@ -32,7 +32,7 @@ import pandas as pd
 from ._errors import InputError
 from .framework import Framework
 
-__all__ = ["NORMALISERS", "fit", "apply", "normalise", "minmax", "zscore", "rank", "target_notes"]
+__all__ = ["NORMALISERS", "fit", "apply", "normalise", "minmax", "zscore", "rank", "target_notes", "column_rows"]
 
 NORMALISERS = ("minmax", "zscore", "rank", "prank", "goalposts", "target", "ordinal", "none")
 
@@ -197,8 +197,8 @@ def normalise(values: pd.DataFrame, framework: Framework, spec: dict | None = No
     ref = values if reference is None else reference
     inds = framework.indicators
     # the indicator columns read at once, each a contiguous row (as one column read alone)
-    X = _rows(values, inds)
-    R = X if ref is values else _rows(ref, inds)
+    X = column_rows(values, inds)
+    R = X if ref is values else column_rows(ref, inds)
     out = {}
     fits = {}
     for j, code in enumerate(inds):
@@ -219,7 +219,7 @@ def normalise(values: pd.DataFrame, framework: Framework, spec: dict | None = No
     return pd.DataFrame(out, index=values.index), fits
 
 
-def _rows(df: pd.DataFrame, codes: list[str]) -> np.ndarray | None:
+def column_rows(df: pd.DataFrame, codes: list[str]) -> np.ndarray | None:
     """Columns ``codes`` of ``df`` as contiguous float rows (None when a column is missing or repeated)."""
     cols = df.columns.tolist()
     if cols == codes:  # already these columns in this order
