@@ -17,13 +17,18 @@ def _idm_rows(n=3, year=2022):
     return fw, pd.DataFrame(rows)
 
 
-def test_idm_refuses_a_fractional_score(tmp_path, capsys):
-    _, d = _idm_rows()
-    d.loc[1, "IKE_03"] = 2.5
+def _build_refused(d, tmp_path, capsys) -> str:
+    """Write ``d`` as idm.csv, build it with the IDM framework, expect exit 2; return stderr."""
     f = tmp_path / "idm.csv"
     d.to_csv(f, index=False)
     assert main(["build", "--framework", "idm", "--data", str(f), "--out", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err.strip()
+    return capsys.readouterr().err
+
+
+def test_idm_refuses_a_fractional_score(tmp_path, capsys):
+    _, d = _idm_rows()
+    d.loc[1, "IKE_03"] = 2.5
+    err = _build_refused(d, tmp_path, capsys).strip()
     assert "2.5 is not a whole score of IKE_03" in err and "idm.csv" in err and len(err.splitlines()) == 1
 
 
@@ -39,10 +44,7 @@ def test_village_framework_refuses_codes_that_are_not_villages(tmp_path, capsys,
     _, d = _idm_rows()
     d["kode_desa"] = d["kode_desa"].astype(str)
     d.loc[0, "kode_desa"] = code
-    f = tmp_path / "idm.csv"
-    d.to_csv(f, index=False)
-    assert main(["build", "--framework", "idm", "--data", str(f), "--out", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err
+    err = _build_refused(d, tmp_path, capsys)
     assert f"'{code}'" in err and ("village code" in err or "desa units only" in err), err
 
 
@@ -50,10 +52,7 @@ def test_an_empty_year_in_a_one_year_file_is_refused(tmp_path, capsys):
     _, d = _idm_rows()
     d["tahun"] = d["tahun"].astype(object)
     d.loc[2, "tahun"] = None
-    f = tmp_path / "idm.csv"
-    d.to_csv(f, index=False)
-    assert main(["build", "--framework", "idm", "--data", str(f), "--out", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err
+    err = _build_refused(d, tmp_path, capsys)
     assert "empty year" in err and "row 4" in err, err
 
 
