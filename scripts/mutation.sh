@@ -64,6 +64,7 @@ declare -A TESTS=(
 )
 for _w in ahp basic bod common derive entropy optimise pca; do TESTS[weights_$_w]="${TESTS[weights]}"; done
 for _w in bod common optimise; do TESTS[weights_$_w]+=" tests/test_mutation_gaps_weights_bod.py"; done
+TESTS[weights_optimise]+=" tests/test_optimise_level_bounds.py"
 ORDER=(treat normalise aggregate cluster scenario weights uncertainty)
 
 modules=("$@")

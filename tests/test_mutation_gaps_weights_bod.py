@@ -357,40 +357,23 @@ def test_optimised_weights_min_weight_binding_closed_form():
     assert o2.notes == [] and o2.reachable
 
 
-def test_optimised_weights_level_reports_shares_of_the_level():
-    # level 1 of I ← P(a, b), Q(c, d): four orthogonal ±1 components of equal spread. COINr's
-    # get_opt_weights normalises the level's weights to sum 1 (w / Σw) and reports those (OptWeight);
-    # equal importance against the index needs equal effective weights: a = b and c = d within parents
+def test_optimised_weights_level_reports_shares_of_the_parent():
+    # level 1 of I ← P(a, b), Q(c, d): four orthogonal ±1 components of equal spread. Equal importance
+    # against the index needs equal effective weights: a = b and c = d within parents. Weights, initial
+    # weights and bounds are shares of the parent (what aggregate() uses), not COINr's level-wide OptWeight
     cols = {x: H[:, i] for x, i in zip("abcd", (1, 2, 3, 4))}
     res = _build(cols, parents={"a": "P", "b": "P", "c": "Q", "d": "Q"})
     with warnings.catch_warnings():
         warnings.simplefilter("error", InputWarning)
         o = optimise_weights(res, level=1, min_weight=0.1)
     assert list(o.table.index) == list("abcd") and list(o.table["against"]) == ["I"] * 4
-    assert o.table["weight"].sum() == pytest.approx(1.0)
-    np.testing.assert_allclose(o.table["initial_weight"], 0.25, atol=1e-12)
+    assert list(o.table["parent"]) == list("PPQQ")
+    np.testing.assert_allclose(o.table["initial_weight"], 0.5, atol=1e-12)
     np.testing.assert_allclose(o.weights[list("abcd")], 0.5, atol=1e-7)        # within parents
-    w = o.table["weight"]
-    assert w["a"] == pytest.approx(w["b"], rel=1e-7) and w["c"] == pytest.approx(w["d"], rel=1e-7)
-    assert (w >= 0.1 - 1e-12).all()
+    np.testing.assert_allclose(o.table["weight"], 0.5, atol=1e-7)
+    assert (o.table["weight"] >= 0.1 - 1e-12).all()
     np.testing.assert_allclose(o.table["achieved"], 0.25, atol=1e-7)
     assert o.reachable and o.notes == []
-
-
-def test_optimised_weights_level_lower_bound_reported_on_level_shares():
-    # Level 1 of I ← P(a, b), Q(c, d), min_weight 0.24 of the level: every share in [0.24, 0.28].
-    # P and Q keep weight ½ each, so only the ratios within P and within Q matter. a, b, c are ±1
-    # (min-max σ ½), d = h₄ + 3h₅ (σ √10/8): the best unbounded split of Q has w_d / w_c ≈ 1.24 (a
-    # 1-D scan of the closed-form objective), above the bounded maximum 0.28 / 0.24, so the optimum
-    # is the vertex a = b = c = 0.24, d = 0.28 (shares of the level, as COINr's OptWeight).
-    cols = {"a": H[:, 1], "b": H[:, 2], "c": H[:, 3], "d": H[:, 4] + 3.0 * H[:, 5]}
-    res = _build(cols, parents={"a": "P", "b": "P", "c": "Q", "d": "Q"})
-    with pytest.warns(InputWarning, match="unreachable with the lower weight bounds"):
-        o = optimise_weights(res, level=1, min_weight=0.24)
-    np.testing.assert_allclose(o.table["weight"], [0.24, 0.24, 0.24, 0.28], atol=1e-6)
-    np.testing.assert_allclose(o.weights[list("abcd")], [0.5, 0.5, 0.24 / 0.52, 0.28 / 0.52], atol=1e-5)
-    assert "optimised weights for level 1: a, b, c at the lower bound 0.24, 0.24, 0.24" in o.notes
-    assert not o.reachable
 
 
 def test_optimised_weights_refusals():
@@ -418,8 +401,8 @@ def test_optimised_weights_refusals():
         assert _err(optimise_weights, res, node="I", min_weight=bad).message == (
             "lower weight bounds must be finite numbers >= 0")
     assert _err(optimise_weights, res, node="I", min_weight=1 / 3).message == (
-        "lower weight bounds sum to 1 >= 1 for 3 components: no freedom left to optimise (use less than "
-        "0.333333 each)")
+        "lower weight bounds for the children of 'I' (a, b, c) sum to 1: no freedom left to optimise (use "
+        "less than 0.333333 each)")
     e = _err(optimise_weights, res, node="I", min_weight={"zz": 0.1})
     assert e.message == "lower weight bound for 'zz', which is not being optimised" and e.node == "zz"
 

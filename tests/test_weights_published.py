@@ -346,7 +346,7 @@ def test_reachable_target_is_reported_reachable():
 
 def test_lower_bounds_must_leave_freedom():
     res = _redundant_result(n=50)
-    with pytest.raises(InputError, match="sum to 1.2 >= 1"):
+    with pytest.raises(InputError, match="sum to 1.2 > 1"):
         optimise_weights(res, node="I", min_weight=0.4)
     with pytest.raises(InputError, match="not being optimised"):
         optimise_weights(res, node="I", min_weight={"zz": 0.1})

@@ -18,10 +18,21 @@ against local minima; the best is returned with the achieved importances.
 Targets are not always reachable with non-negative weights: a component that correlates strongly
 with its siblings keeps a large importance even at weight zero, and the optimum then drives one or
 more weights to ~0. The result says so: ``reachable`` is False when an achieved importance misses
-its target by more than ``reach_tol``, ``zero_weights`` lists the weights below 1e-6 of the largest,
-and ``notes`` (also an :class:`~analysis.InputWarning`) gives the achieved importances. A lower
-bound ``min_weight`` (a share of the group's weight, like BoD's lower share bounds) keeps every
-component in the index; the optimum is then searched over weights ``≥ min_weight``.
+its target by more than ``reach_tol``, ``zero_weights`` lists the weights below 1e-6 of the largest
+in their parent, and ``notes`` (also an :class:`~analysis.InputWarning`) gives the achieved
+importances.
+
+Weights are shares within the parent: the weights an aggregate uses are its children's weights
+normalised to sum to 1 (COINr's ``Aggregate`` divides by the group's weight sum, and so does
+:func:`analysis.aggregate.aggregate`), so only the ratios among siblings change an aggregate. The
+optimised weights are therefore parametrised, and reported, as within-parent shares, one simplex per
+parent: for ``node`` that is the node's children; for ``level`` it is each parent's children at
+that level. COINr's ``get_opt_weights`` rescales the whole level to sum 1 instead (its
+``OptWeight``), a scale that no aggregate sees. A lower bound ``min_weight`` (like the lower share
+bounds of benefit of the doubt) keeps every component in the index: each optimised component's
+share of its parent stays ``≥ min_weight``, and the optimum is searched over those shares.
+Siblings outside the optimised group (a parent whose children sit at different levels) keep their
+shares; the optimised children split the rest.
 """
 
 from __future__ import annotations
@@ -51,11 +62,11 @@ class OptimisedWeights:
     weights : Series
         Full weight vector (normalised within parents) with the optimised group.
     table : DataFrame
-        Per optimised code: comparator, target, achieved (normalised importances), raw importance,
-        initial and optimised weight and lower bound, all as shares of the optimised group. For
-        ``level`` the group is the whole level, as in COINr's ``get_opt_weights`` (``w / Σ w`` over
-        the level, its ``OptWeight``); :attr:`weights` holds the same weights normalised within
-        each parent, which is what the aggregation uses (the means are invariant to the scale).
+        Per optimised code: parent, comparator, target, achieved (normalised importances), raw
+        importance, and the initial weight, optimised weight and lower bound, all three as shares
+        of the parent (the weights the aggregation uses; they equal :attr:`weights`). For ``level``
+        these are not COINr's ``OptWeight`` (the level's weights rescaled to sum 1): that scale
+        changes no aggregate, and a lower bound on it bounds no component's share of its parent.
     objective : float
         Sum of squared differences at the optimum.
     success : bool
@@ -63,7 +74,8 @@ class OptimisedWeights:
     reachable : bool
         Every achieved importance is within ``reach_tol`` of its target.
     zero_weights : list of str
-        Codes whose optimised weight is below 1e-6 of the group's largest weight.
+        Codes whose optimised weight is below 1e-6 of the largest weight among their optimised
+        siblings.
     notes : list of str
         Plain-language account of an unreachable target, zero weights and binding lower bounds.
     """
@@ -125,14 +137,25 @@ def optimise_weights(result, *, node: str | None = None, level: int | None = Non
     tol : float
         ``ftol``/``xtol``/``gtol`` of the least-squares solver.
     min_weight : float or dict, optional
-        Lower bound on each optimised weight, as a share of the group (weights sum to 1 within the
-        group); a dict gives it per code (others 0). The bounds must sum to less than 1.
+        Lower bound on each optimised weight as a share of its parent (the children of every
+        aggregate sum to 1), also with ``level``; a dict gives it per code (others 0). Within each
+        parent the bounds of the optimised children must sum to less than the share they hold (1
+        unless some siblings are outside the level); otherwise :class:`~analysis.InputError` names
+        the parent and the codes.
     reach_tol : float
         Largest acceptable gap between an achieved (normalised) importance and its target.
 
     Returns
     -------
     OptimisedWeights
+
+    References
+    ----------
+    Becker, W., Saisana, M., Paruolo, P. & Vandecasteele, I. (2017). Weights and importance in
+    composite indicators: closing the gap. *Ecological Indicators* 80, 12–22.
+    doi:10.1016/j.ecolind.2017.03.056 (linear version, as COINr's ``get_opt_weights``).
+    OECD/JRC (2008). *Handbook on Constructing Composite Indicators*, §6 (weights are relative
+    within an aggregation group).
     """
     fw = result.framework
     if (node is None) == (level is None):
@@ -202,20 +225,37 @@ def optimise_weights(result, *, node: str | None = None, level: int | None = Non
         return imp
 
     lb = _lower_bounds(min_weight, codes)
-    free = 1.0 - lb.sum()
+    # one simplex per parent: the optimised children of a parent share what their siblings outside
+    # the group leave (all of it unless the parent has children at other levels)
+    parents = [fw.nodes[c].parent for c in codes]
+    groups = {p: [pos[c] for c in codes if fw.nodes[c].parent == p] for p in dict.fromkeys(parents)}
+    budget = np.array([1.0 - sum(base[c] for c in fw.children(p) if c not in pos) for p in groups])
+    _check_bounds(lb, groups, budget, codes)
+    gix = [np.array(ix) for ix in groups.values()]
+    free = [b - lb[ix].sum() for ix, b in zip(gix, budget)]
 
     def weights_of(theta):
-        e = np.exp(theta - theta.max())
-        return lb + free * e / e.sum()
+        w = lb.copy()
+        for ix, f in zip(gix, free):
+            e = np.exp(theta[ix] - theta[ix].max())
+            w[ix] += f * e / e.sum()
+        return w
 
     def resid(theta):
         imp = evaluate(weights_of(theta))
         s = imp.sum()
         return imp / s - t if s != 0 else np.full(k, 1.0)
 
+    def within(v):
+        """``v`` rescaled to each parent's budget (a start as shares of the parents)."""
+        out = np.array(v, dtype=float)
+        for ix, b in zip(gix, budget):
+            out[ix] = b * out[ix] / out[ix].sum() if out[ix].sum() > 0 else b / len(ix)
+        return out
+
     best = None
     nfev = 0
-    starts = [t, w_init / w_init.sum(), np.full(k, 1.0 / k)]
+    starts = [within(t), w_init, within(np.ones(k))]
     for s0 in starts:
         th0 = np.log(np.maximum(s0 - lb, 1e-6))
         r = least_squares(resid, th0, method="trf", xtol=tol, ftol=tol, gtol=tol, max_nfev=max_nfev, x_scale=1.0)
@@ -230,9 +270,8 @@ def optimise_weights(result, *, node: str | None = None, level: int | None = Non
     out_w[codes] = wopt
     out_w = normalise_within(fw, out_w)
     achieved = imp / imp.sum()
-    table = pd.DataFrame({"against": comp, "target": t, "achieved": achieved, measure: imp,
-                          "initial_weight": w_init / w_init.sum(), "weight": wopt,
-                          "lower": lb}, index=codes)
+    table = pd.DataFrame({"parent": parents, "against": comp, "target": t, "achieved": achieved,
+                          measure: imp, "initial_weight": w_init, "weight": wopt, "lower": lb}, index=codes)
     table.index.name = "code"
     obj = float(((achieved - t) ** 2).sum())
     reachable, zero, notes = _diagnose(table, reach_tol, node if node is not None else f"level {level}")
@@ -243,7 +282,7 @@ def optimise_weights(result, *, node: str | None = None, level: int | None = Non
 
 
 def _lower_bounds(min_weight, codes: list[str]) -> np.ndarray:
-    """Lower weight bounds (shares of the group) per optimised code; zeros when not given."""
+    """Lower weight bounds (shares of the parent) per optimised code; zeros when not given."""
     k = len(codes)
     if min_weight is None:
         return np.zeros(k)
@@ -257,10 +296,27 @@ def _lower_bounds(min_weight, codes: list[str]) -> np.ndarray:
         lb = np.full(k, float(min_weight))
     if not np.isfinite(lb).all() or (lb < 0).any():
         raise InputError("lower weight bounds must be finite numbers >= 0")
-    if lb.sum() >= 1:
-        raise InputError(f"lower weight bounds sum to {lb.sum():g} >= 1 for {k} components: no freedom left "
-                         f"to optimise (use less than {1 / k:g} each)")
     return lb
+
+
+def _check_bounds(lb: np.ndarray, groups: dict[str, list[int]], budget: np.ndarray, codes: list[str]) -> None:
+    """Refuse bounds that a parent's optimised children cannot all meet, or that fix their shares.
+
+    The children of a parent share ``budget`` (1, less what its siblings outside the group hold):
+    their bounds must sum to less, with a margin of 1e-12 for rounding (ten bounds of 0.1).
+    """
+    for (parent, ix), b in zip(groups.items(), budget):
+        s = float(lb[ix].sum())
+        if s == 0 or s < b - 1e-12:
+            continue
+        names = ", ".join(codes[i] for i in ix)
+        held = "" if b == 1 else f", the share of '{parent}' its other children leave"
+        use = f"use less than {b / len(ix):g} each"
+        if s > b + 1e-12:
+            raise InputError(f"lower weight bounds for the children of '{parent}' ({names}) sum to {s:g} > "
+                             f"{b:g}{held}: their shares of '{parent}' cannot all reach them ({use})", node=parent)
+        raise InputError(f"lower weight bounds for the children of '{parent}' ({names}) sum to {s:g}{held}: "
+                         f"no freedom left to optimise ({use})", node=parent)
 
 
 def _diagnose(table: pd.DataFrame, reach_tol: float, where: str) -> tuple[bool, list[str], list[str]]:
@@ -268,7 +324,8 @@ def _diagnose(table: pd.DataFrame, reach_tol: float, where: str) -> tuple[bool, 
     gap = (table["achieved"] - table["target"]).abs()
     reachable = bool(gap.max() <= reach_tol)
     w, lb = table["weight"], table["lower"]
-    zero = [str(c) for c in w.index[(w < 1e-6 * w.max()) & (lb == 0)]]
+    top = w.groupby(table["parent"]).transform("max") if "parent" in table else w.max()
+    zero = [str(c) for c in w.index[(w < 1e-6 * top) & (lb == 0)]]
     at_lower = [str(c) for c in w.index[(lb > 0) & (w - lb <= 1e-6)]]
     notes = []
     if not reachable:
