@@ -158,8 +158,17 @@ def check_spec(framework: Framework, spec: Spec, units: pd.DataFrame | None = No
     resolve_weights(framework, spec)
 
 
+def select_columns(df: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """``df[codes]``, read as a slice when ``codes`` are ``df``'s leading columns in order (the usual layout of
+    a data table: indicators first), which costs a fraction of a lookup by labels."""
+    k = len(codes)
+    if 0 < k <= df.shape[1] and df.columns.is_unique and df.columns[:k].tolist() == codes:
+        return df.iloc[:, :k]
+    return df[codes]
+
+
 def build_cross_section(values, units, framework, spec, weights, fitted=None, reference=None, treatment=None,
-                        agg_reference=None):
+                        agg_reference=None, *, through: str = "aggregate"):
     """Denominate → impute → treat → normalise → aggregate one cross-section (one year).
 
     The step :func:`build` runs for each year, and that scenarios and the uncertainty engine re-run on
@@ -182,6 +191,9 @@ def build_cross_section(values, units, framework, spec, weights, fitted=None, re
     agg_reference : DataFrame, optional
         Normalised indicators that the Mazziotta–Pareto standardisation and the AMPI goalposts are
         fitted on (baseline or reference year; :func:`analysis.aggregate.aggregate`'s ``reference``).
+    through : {'aggregate', 'normalise'}
+        The last step run: ``'normalise'`` stops before aggregation (aggregates ``None``; ``weights``
+        unused), for callers that aggregate the normalised table themselves (the uncertainty engine).
 
     Returns
     -------
@@ -199,7 +211,7 @@ def build_cross_section(values, units, framework, spec, weights, fitted=None, re
         pairs = dict(den)
     denom = denominate(values, pairs) if pairs else values
     inds = framework.indicators
-    denom = denom[inds]
+    denom = select_columns(denom, inds)
     t["denominate"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -223,6 +235,8 @@ def build_cross_section(values, units, framework, spec, weights, fitted=None, re
     t0 = time.perf_counter()
     norm, fits = normalise(treated, framework, spec.get("normalise") or {}, reference=reference, fitted=fitted)
     t["normalise"] = time.perf_counter() - t0
+    if through == "normalise":
+        return denom, imputed, treated, details, norm, fits, None, t
 
     t0 = time.perf_counter()
     aggs = aggregate(norm, framework, spec.get("aggregate") or {}, weights, reference=agg_reference)
@@ -336,7 +350,7 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
         return pd.concat(frames, keys=[o[0] for o in outs], names=[ds.year]).reorder_levels(
             ["uCode", ds.year])
 
-    raw = ds.values[fw.indicators]
+    raw = select_columns(ds.values, fw.indicators)
     denominated, imputed, treated = cat(0), cat(1), cat(2)
     normalised, aggregates = cat(4), cat(6)
     if ds.year is None:
@@ -375,4 +389,13 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
                   normalised=normalised, aggregates=aggregates, ranks=rk, percentiles=pc, levels=lv,
                   units=ds.units, weights=weights, treatment=treatment, fitted=fits, year=ds.year,
                   timings=timings, warnings=warns, source=src,
-                  denominators=ds.values[[c for c in ds.values.columns if c not in set(fw.indicators)]])
+                  denominators=_other_columns(ds.values, fw.indicators))
+
+
+def _other_columns(df: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """The columns of ``df`` that are not ``codes`` (a slice when ``codes`` lead)."""
+    k = len(codes)
+    if k <= df.shape[1] and df.columns.is_unique and df.columns[:k].tolist() == codes:
+        return df.iloc[:, k:]
+    drop = set(codes)
+    return df[[c for c in df.columns if c not in drop]]

@@ -26,7 +26,7 @@ from ..data import Dataset, load_data
 from ..framework import load_framework
 from ..levels import Bands
 from ..official import official_spec
-from ..pipeline import build, build_cross_section, resolve_weights
+from ..pipeline import build, build_cross_section, resolve_weights, select_columns
 from ..schemas.spec import where_in_set
 from ..schemas.uncertainty import check_output
 from ..spec import load_spec
@@ -218,7 +218,14 @@ class Engine:
         ag = np.zeros(R, dtype=int)
         if R:
             K = np.column_stack([lab for _, lab in choices]) if choices else np.zeros((R, 1), dtype=int)
-            combos, first, inverse = np.unique(K, axis=0, return_index=True, return_inverse=True)
+            if np.prod([float(len(f.labels)) for f, _ in choices]) < 2.0 ** 62:
+                key = np.zeros(R, dtype=np.int64)  # each combination as one number (mixed radix: label counts)
+                for (f, _), lab in zip(choices, K.T):
+                    key = key * len(f.labels) + lab
+                _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+                combos = K[first]
+            else:
+                combos, first, inverse = np.unique(K, axis=0, return_index=True, return_inverse=True)
             inverse = np.asarray(inverse).reshape(-1)
             up_of = np.empty(len(combos), dtype=int)
             ag_of = np.empty(len(combos), dtype=int)
@@ -235,7 +242,9 @@ class Engine:
                 up_of[g] = self._key(self.upstream_keys, key)
                 ag_of[g] = self._key(self.agg_specs, self._merge("aggregate", agg_choice))
             up, ag = up_of[inverse], ag_of[inverse]
-        return Runs(up, ag, W, design.reset_index(drop=True))
+        ix = design.index
+        plain = isinstance(ix, pd.RangeIndex) and ix.start == 0 and ix.step == 1 and ix.name is None
+        return Runs(up, ag, W, design.copy(deep=False) if plain else design.reset_index(drop=True))
 
     def _set_matrix(self, f: Factor) -> np.ndarray:
         """Weight sets of a ``weight_set`` factor as one matrix (sets in label order × nodes; NaN: not set)."""
@@ -267,15 +276,22 @@ class Engine:
             raise InputError(f"design has no column '{col}' for factor '{f.name}'")
         labels = f.labels
         pos = {lab: i for i, lab in enumerate(labels)}
-        values = design[col].to_numpy(dtype=object)
-        uniq, first, inv = np.unique(values.astype(str), return_index=True, return_inverse=True)
+        cells = design[col]
+        if cells.dtype == object:  # mixed cells: 1, 1.0 and True hash alike but are not one label
+            values = cells.to_numpy(dtype=object)
+            _, first, inv = np.unique(values.astype(str), return_index=True, return_inverse=True)
+            uniq = values[first]
+        else:  # typed cells (numbers, strings): each distinct value once
+            inv, uniq = pd.factorize(cells, use_na_sentinel=False)
+        inv = np.asarray(inv).reshape(-1)
         out = np.full(len(uniq), -1)
-        for g, (s, i) in enumerate(zip(uniq, first)):
+        for g, v in enumerate(uniq):
+            s = str(v)
             if s in pos:
                 out[g] = pos[s]
                 continue
-            try:  # a whole number k: the k-th alternative (1.5 is none)
-                x = float(values[i])
+            try:  # a whole number k: the k-th alternative (1.5 is none, nor is True)
+                x = float(v) if not isinstance(v, (bool, np.bool_)) else np.nan
                 k = int(x) if x.is_integer() else None
             except (TypeError, ValueError):
                 k = None
@@ -284,10 +300,10 @@ class Engine:
             elif k is not None and 1 <= k <= len(labels):
                 out[g] = k - 1
         if (out < 0).any():
-            i = int(first[out < 0].min())  # the first bad row
-            raise InputError(f"value {values[i]!r} is not an alternative of factor '{f.name}' "
+            i = int(np.flatnonzero(out[inv] < 0)[0])  # the first bad row
+            raise InputError(f"value {cells.to_numpy(dtype=object)[i]!r} is not an alternative of factor '{f.name}' "
                              f"({', '.join(labels[:8])}{'…' if len(labels) > 8 else ''})", row=i + 2, column=col)
-        return out[np.asarray(inv).reshape(-1)]
+        return out[inv]
 
     def _weights_from_u(self, f: Factor, U: np.ndarray, W0: np.ndarray) -> np.ndarray:
         if f.distribution == "uniform":
@@ -311,17 +327,17 @@ class Engine:
             key = self.upstream_keys[k]
             if self._ref is None and all(repr(v) == repr(self.spec.get(s) or {}) for s, v in key.items()):
                 # the spec's own steps: the nominal build made this table on the same data already
-                self._cache[k] = self.nominal.normalised[self.fw.indicators].to_numpy(dtype=float)
+                self._cache[k] = select_columns(self.nominal.normalised, self.fw.indicators).to_numpy(dtype=float)
                 return self._cache[k]
             sp = load_spec({**self.spec.to_dict(), **key})
-            w = resolve_weights(self.fw, sp)
-            fz = tr = agg_ref = None
+            fz = tr = None
             if self._ref is not None:  # as the panel build: treatment and normalisation fitted on the reference year
-                r = build_cross_section(self._ref.values, self._ref.units, self.fw, sp, w)
-                fz, tr, agg_ref = r[5], r[3], r[4]
-            res = build_cross_section(self.ds.values, self.ds.units, self.fw, sp, w, fitted=fz, treatment=tr,
-                                      agg_reference=agg_ref)
-            self._cache[k] = res[4][self.fw.indicators].to_numpy(dtype=float)
+                r = build_cross_section(self._ref.values, self._ref.units, self.fw, sp, None, through="normalise")
+                fz, tr = r[5], r[3]
+            # the engine aggregates the normalised table itself (aggregate_runs): the build stops before
+            norm = build_cross_section(self.ds.values, self.ds.units, self.fw, sp, None, fitted=fz, treatment=tr,
+                                       through="normalise")[4]
+            self._cache[k] = select_columns(norm, self.fw.indicators).to_numpy(dtype=float)
         return self._cache[k]
 
     def _linear(self, agg_spec: dict) -> str | None:
@@ -402,17 +418,35 @@ class Engine:
             return out
         vals: dict[str, np.ndarray] = {c: Xn[:, j] for j, c in enumerate(fw.indicators)}
         R = W.shape[0]
-        for code in fw.aggregates:
-            ch = fw.children(code)
-            Wc = W[:, [self.node_ix[c] for c in ch]]
-            method, min_share = node_method(agg_spec, fw, code)
-            arrs = [vals[c] for c in ch]
+        flat = _FlatChildren(Xn)
+        for code, wix, ch, method, min_share, cols in self._plan(agg_spec):
+            Wc = W[:, wix]
             try:
-                vals[code] = _batched(arrs, Wc, method, min_share, R)
+                out = flat.mean(cols, Wc, method, min_share) if cols is not None else None
+                vals[code] = out if out is not None else _batched([vals[c] for c in ch], Wc, method, min_share, R)
             except InputError as e:
                 raise InputError(f"{e.message} (in runs with normalisation "
                                  f"{self._current_norm})", node=code) from None
         return vals
+
+    def _plan(self, agg_spec: dict) -> list[tuple]:
+        """Per aggregate, in the framework's order: (code, weight columns of its children, children, method,
+        min_share, indicator columns when every child is an indicator, else None). Made once per
+        aggregation spec."""
+        key = repr(agg_spec)
+        plans = self.__dict__.setdefault("_plans", {})
+        if key not in plans:
+            fw = self.fw
+            col = {c: j for j, c in enumerate(fw.indicators)}
+            out = []
+            for code in fw.aggregates:
+                ch = fw.children(code)
+                method, min_share = node_method(agg_spec, fw, code)
+                cols = np.array([col[c] for c in ch], dtype=np.intp) if all(c in col for c in ch) else None
+                out.append((code, np.array([self.node_ix[c] for c in ch], dtype=np.intp), ch, method, min_share,
+                            cols))
+            plans[key] = out
+        return plans[key]
 
     def block_scores(self, X: np.ndarray, W: np.ndarray, u: int, a: int):
         """Index scores, ranks (:func:`rank_int`: int32 ranks and the mask of missing scores) and level
@@ -526,13 +560,11 @@ class Engine:
         t_eval = time.perf_counter() - t0
         hist = red.hist
         avail = hist.available()  # runs in which each unit has a score (and a rank)
-        mean_rank = np.where(avail > 0, red.rank_sum / np.maximum(avail, 1), np.nan)
-        stats = pd.DataFrame({
-            "Nominal": nom_rank, "Mean": mean_rank,
-            "Median": hist.quantile(0.5), "Q5": hist.quantile(0.05), "Q95": hist.quantile(0.95),
-        }, index=self.units)
-        stats["ScoreNominal"] = nom_score
-        stats["ScoreMean"] = np.where(avail > 0, red.score_sum / np.maximum(avail, 1), np.nan)  # over those runs
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_rank = np.where(avail > 0, red.rank_sum / np.maximum(avail, 1), np.nan)
+            score_mean = np.where(avail > 0, red.score_sum / np.maximum(avail, 1), np.nan)  # over those runs
+        cols = {"Nominal": nom_rank, "Mean": mean_rank, "Median": hist.quantile(0.5), "Q5": hist.quantile(0.05),
+                "Q95": hist.quantile(0.95), "ScoreNominal": nom_score, "ScoreMean": score_mean}
         scores = red.scores
         if scores is not None:
             if R == 0:
@@ -541,20 +573,28 @@ class Engine:
                 q = np.nanquantile(scores.astype(float), [0.05, 0.5, 0.95], axis=1)
             else:
                 q = np.quantile(scores.astype(float), [0.05, 0.5, 0.95], axis=1)
-            stats["ScoreQ5"], stats["ScoreMedian"], stats["ScoreQ95"] = q
+            cols["ScoreQ5"], cols["ScoreMedian"], cols["ScoreQ95"] = q
+        stats = _frame(cols, self.units)  # one table built at once (column by column costs a copy each)
         level_shares = None
-        nominal = pd.DataFrame({"Score": nom_score, "Rank": nom_rank}, index=self.units)
+        nominal = {"Score": nom_score, "Rank": nom_rank}
         if self.bands:
             level_shares = pd.DataFrame(red.level_counts / max(R, 1), index=self.units, columns=self.bands.labels)
             nominal["Level"] = self.nominal.levels
+        nominal = pd.DataFrame(nominal, index=self.units)
         sc = None
         if scores is not None:
-            sc = pd.DataFrame(scores, index=self.units, columns=[f"r_{i + 1}" for i in range(R)])
+            sc = pd.DataFrame(scores, index=self.units, columns=pd.Index([f"r_{i + 1}" for i in range(R)]))
         outputs = pd.DataFrame({"mean_abs_rank_shift": red.mars, "index_mean": red.imean})
         return UAResult(nominal, stats, level_shares, sc, outputs, runs.design,
                         {"evaluate": t_eval, "runs": R, "upstream_tables": len(self._cache), "tasks": len(tasks),
                          "backend": backend, "rank_bin_width": width,
                          "rank_quantiles": "exact" if width == 1 else f"binned, within {width - 1} ranks"})
+
+
+def _frame(cols: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    """A table of float columns (in the order given) on ``index``, built from one matrix."""
+    return pd.DataFrame(np.column_stack([np.asarray(v, dtype=float) for v in cols.values()]) if index.size
+                        else np.empty((0, len(cols))), index=index, columns=list(cols))
 
 
 def canonical_step(step: dict) -> dict:
@@ -623,6 +663,64 @@ def rank_int(S: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     r = np.empty((c, n), dtype=np.int32)
     np.put_along_axis(r, order, start, axis=1)
     return r.T, (nan if has_nan else None)
+
+
+class _FlatChildren:
+    """The weighted means of nodes whose children are all indicators, over one upstream matrix ``X``.
+
+    The same arithmetic as :func:`analysis.aggregate.arithmetic`, :func:`~analysis.aggregate.geometric`
+    and :func:`~analysis.aggregate.harmonic` on the node's columns (the same matrix products, so the same
+    numbers), with the missing-value mask and the logarithms or reciprocals taken once for all nodes.
+    """
+
+    def __init__(self, X: np.ndarray):
+        self.X = X
+        self.mask = ~np.isnan(X)
+        self.gap = ~self.mask.all(axis=0)  # columns with a missing value
+        self._t: dict[str, np.ndarray] = {}
+
+    def _transformed(self, method: str) -> np.ndarray:
+        """``X`` with missing values as 0 (arithmetic), ``log x`` (geometric) or ``1/x`` (harmonic)."""
+        if method not in self._t:
+            X, m = self.X, self.mask
+            with np.errstate(invalid="ignore", divide="ignore"):
+                if method == "arithmetic":
+                    t = np.where(m, X, 0.0)
+                elif method == "geometric":
+                    t = np.where(m, np.log(np.where(m, X, 1.0)), 0.0)
+                else:
+                    t = np.where(m, 1.0 / np.where(m, X, 1.0), 0.0)
+            self._t[method] = t
+        return self._t[method]
+
+    def mean(self, cols: np.ndarray, W: np.ndarray, method: str, min_share: float) -> np.ndarray | None:
+        """(n, R) means of columns ``cols`` under weights ``W`` (R, k); None for another method or a
+        non-positive value under a geometric or harmonic mean (the caller's general path says so)."""
+        if method not in ("arithmetic", "geometric", "harmonic"):
+            return None
+        X = self.X[:, cols]
+        if method == "arithmetic" and not self.gap[cols].any():
+            tot = W.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = (X @ W.T) / tot
+            out[:, tot <= 0] = np.nan
+            return out
+        m = self.mask[:, cols]
+        if method != "arithmetic" and np.any(X[m] <= 0):
+            return None
+        den = m.astype(float) @ W.T
+        num = self._transformed(method)[:, cols] @ W.T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if method == "arithmetic":
+                out = num / den
+            elif method == "geometric":
+                out = np.exp(num / den)
+            else:
+                out = den / num
+            out = np.where(den > 0, out, np.nan)
+        if min_share > 0:
+            out[m.sum(axis=1) / m.shape[1] < min_share] = np.nan
+        return out
 
 
 def _batched(arrs: list[np.ndarray], W: np.ndarray, method: str, min_share: float, R: int) -> np.ndarray:
