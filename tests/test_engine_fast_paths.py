@@ -1,0 +1,258 @@
+"""The engine's fast paths of the replay (issue 18) give exactly what the paths they shortcut give.
+
+- the means of nodes whose children are all indicators, one mask and one log/reciprocal pass for the
+  whole upstream matrix, against :func:`analysis.aggregate.aggregate_matrix` node by node;
+- the level-by-level aggregation with a per-spec plan against the loop it replaced (children stacked
+  and :func:`~analysis.uncertainty.engine._batched` node by node);
+- indicator columns read as a slice (``select_columns``) against ``df[codes]``;
+- the cross-section build stopped after normalisation against the full build's normalised table;
+- design labels factorised once against each cell read alone, and choice combinations keyed as one
+  number against rows compared whole.
+
+Equality is exact (values, dtypes, labels). Timings are in ``benchmarks/bench_replay.py``, never here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis._errors import InputError
+from analysis.aggregate import aggregate_matrix, node_method
+from analysis.framework import Framework, Node
+from analysis.pipeline import _other_columns, build, build_cross_section, resolve_weights, select_columns
+from analysis.spec import load_spec
+from analysis.uncertainty import Engine
+from analysis.uncertainty.engine import _batched, _FlatChildren
+
+NAN = np.nan
+
+
+def _matrix(n: int, k: int, seed: int, gaps: float) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.5, 100.0, (n, k))
+    X[rng.random((n, k)) < gaps] = NAN
+    return X
+
+
+@pytest.mark.parametrize("method", ["arithmetic", "geometric", "harmonic"])
+@pytest.mark.parametrize("gaps", [0.0, 0.25])
+@pytest.mark.parametrize("min_share", [0.0, 0.5])
+def test_flat_means_equal_aggregate_matrix_node_by_node(method, gaps, min_share):
+    X = _matrix(23, 9, seed=4, gaps=gaps)
+    X[2, :4] = NAN  # a unit with nothing in the first node
+    rng = np.random.default_rng(9)
+    W = rng.uniform(0, 3, (17, 9))
+    W[3, :4] = 0.0  # a run that weighs the first node's children 0
+    flat = _FlatChildren(X)
+    for cols in ([0, 1, 2, 3], [4, 5], [6, 7, 8], [8, 0, 5]):
+        cols = np.array(cols, dtype=np.intp)
+        got = flat.mean(cols, W[:, cols], method, min_share)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            want = aggregate_matrix(np.column_stack([X[:, j] for j in cols]), W[:, cols], method, min_share)
+        np.testing.assert_array_equal(got, want)  # bit for bit, NaN where aggregate_matrix has NaN
+
+
+@pytest.mark.parametrize("method", ["geometric", "harmonic"])
+def test_flat_mean_leaves_a_non_positive_value_to_the_general_path(method):
+    X = _matrix(6, 3, seed=1, gaps=0.0)
+    X[4, 1] = -2.0
+    W = np.ones((2, 3))
+    assert _FlatChildren(X).mean(np.array([0, 1, 2]), W, method, 0.0) is None
+    with pytest.raises(InputError, match=f"{method} mean over non-positive values"):
+        aggregate_matrix(X, W, method)
+    # another node's columns are unaffected
+    np.testing.assert_array_equal(_FlatChildren(X).mean(np.array([0, 2]), W[:, :2], method, 0.0),
+                                  aggregate_matrix(X[:, [0, 2]], W[:, :2], method))
+
+
+def test_flat_mean_declines_the_other_methods():
+    X = _matrix(6, 3, seed=1, gaps=0.0)
+    for method in ("mazziotta_pareto", "ampi", "copeland"):
+        assert _FlatChildren(X).mean(np.array([0, 1, 2]), np.ones((2, 3)), method, 0.0) is None
+
+
+# --- aggregation level by level with a plan, against the loop it replaced --------------------------
+
+def _fw() -> Framework:
+    """Unbalanced: I ← (A ← a1 a2 a3, B ← (B1 ← b1 b2, b3), c), so B mixes an aggregate and an indicator
+    and I mixes aggregates and an indicator."""
+    return Framework([Node("I", None, 1.0, False),
+                      Node("A", "I", 2.0, False), Node("a1", "A", 1.0, True), Node("a2", "A", 2.0, True),
+                      Node("a3", "A", 1.0, True),
+                      Node("B", "I", 1.0, False), Node("B1", "B", 1.0, False), Node("b1", "B1", 1.0, True),
+                      Node("b2", "B1", 3.0, True), Node("b3", "B", 1.0, True),
+                      Node("c", "I", 1.0, True)])
+
+
+def _old_loop(eng: Engine, Xn: np.ndarray, W: np.ndarray, agg_spec: dict) -> dict:
+    fw = eng.fw
+    vals = {c: Xn[:, j] for j, c in enumerate(fw.indicators)}
+    for code in fw.aggregates:
+        ch = fw.children(code)
+        method, min_share = node_method(agg_spec, fw, code)
+        vals[code] = _batched([vals[c] for c in ch], W[:, [eng.node_ix[c] for c in ch]], method, min_share,
+                              W.shape[0])
+    return vals
+
+
+@pytest.mark.parametrize("agg", [
+    {"method": "arithmetic"}, {"method": "geometric"}, {"method": "harmonic"},
+    {"method": "arithmetic", "min_share": 0.6},
+    {"method": "geometric", "by_level": {2: "arithmetic"}},
+    {"method": "arithmetic", "by_node": {"A": "mazziotta_pareto", "B1": {"method": "harmonic", "min_share": 0.5}}},
+])
+def test_aggregation_with_a_plan_equals_the_node_by_node_loop(agg):
+    fw = _fw()
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame(rng.uniform(1, 50, (12, 7)), columns=fw.indicators)
+    data.iloc[1, [0, 1, 2]] = NAN
+    data.iloc[5, 4] = NAN
+    data.insert(0, "uCode", [f"u{i}" for i in range(12)])
+    eng = Engine(fw, data, {"normalise": {"method": "minmax", "range": [1, 100]}, "aggregate": agg})
+    Xn = eng.upstream(0) if eng.upstream_keys else None
+    if Xn is None:
+        key = {s: eng._merge(s, {}) for s in ("impute", "treat", "normalise")}
+        eng.upstream_keys.append(key)
+        Xn = eng.upstream(0)
+    W = np.tile(eng.w_nom, (9, 1)) * rng.uniform(0.2, 1.8, (9, len(eng.nodes)))
+    W[2, eng.node_ix["a1"]] = W[2, eng.node_ix["a2"]] = W[2, eng.node_ix["a3"]] = 0.0  # A emptied in run 2
+    got = eng.aggregate_runs(Xn, W, agg)
+    want = _old_loop(eng, Xn, W, agg)
+    assert got.keys() == want.keys()
+    for code in fw.aggregates:
+        np.testing.assert_array_equal(got[code], want[code], err_msg=code)
+    # the nominal run is the built index, bit for bit
+    nominal = eng.aggregate_runs(Xn, eng.w_nom[None, :], agg)["I"][:, 0]
+    np.testing.assert_array_equal(nominal, build(fw, data, eng.spec).index.to_numpy(dtype=float))
+
+
+# --- columns read as a slice -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("columns, codes", [
+    (["a", "b", "c", "d"], ["a", "b", "c"]),   # leading: a slice
+    (["a", "b", "c"], ["a", "b", "c"]),        # all of them
+    (["x", "a", "b"], ["a", "b"]),             # not leading: by label
+    (["a", "b", "a2", "c"], ["a", "c"]),       # not contiguous
+    (["a", "b", "c", "a"], ["a", "b"]),        # a repeated label after the leading ones
+])
+def test_select_columns_equals_lookup_by_label(columns, codes):
+    df = pd.DataFrame(np.arange(3.0 * len(columns)).reshape(3, len(columns)), columns=columns,
+                      index=pd.Index(["u1", "u2", "u3"], name="uCode"))
+    df[columns[-1]] = df.iloc[:, -1].astype(str) if len(set(columns)) == len(columns) else df.iloc[:, -1]
+    pd.testing.assert_frame_equal(select_columns(df, codes), df[codes])
+    drop = set(codes)
+    pd.testing.assert_frame_equal(_other_columns(df, codes), df[[c for c in df.columns if c not in drop]])
+
+
+def test_selected_columns_are_a_copy_on_write():
+    df = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "d": [5.0, 6.0]})
+    sub = select_columns(df, ["a", "b"])
+    sub.loc[0, "a"] = 99.0
+    assert df.loc[0, "a"] == 1.0
+
+
+# --- the cross-section stopped after normalisation ------------------------------------------------
+
+@pytest.mark.parametrize("spec", [
+    {"normalise": {"method": "zscore", "mean": 10, "sd": 2}},
+    {"normalise": {"method": "minmax"}, "treat": {"method": "winsorise"}, "impute": {"method": "mean"}},
+])
+def test_cross_section_through_normalise_equals_the_full_build(spec):
+    fw = _fw()
+    rng = np.random.default_rng(8)
+    vals = pd.DataFrame(rng.lognormal(2, 1, (15, 7)), columns=fw.indicators,
+                        index=pd.Index([f"u{i}" for i in range(15)], name="uCode"))
+    vals.iloc[3, 2] = NAN
+    units = pd.DataFrame(index=vals.index)
+    sp = load_spec(spec)
+    full = build_cross_section(vals, units, fw, sp, resolve_weights(fw, sp))
+    part = build_cross_section(vals, units, fw, sp, None, through="normalise")
+    assert part[6] is None
+    for i in (0, 1, 2, 4):
+        pd.testing.assert_frame_equal(part[i], full[i])
+    assert part[5].keys() == full[5].keys()
+
+
+# --- design labels and choice combinations --------------------------------------------------------
+
+UA = {"factors": [
+    {"name": "norm", "type": "choice", "step": "normalise",
+     "alternatives": {"m": {"method": "minmax", "range": [1, 100]}, "z": {"method": "zscore", "mean": 10, "sd": 2},
+                      "r": {"method": "rank"}}},
+    {"name": "treat", "type": "choice", "step": "treat",
+     "alternatives": {"none": {"method": "none"}, "w": {"method": "winsorise"}}},
+    {"name": "agg", "type": "choice", "step": "aggregate",
+     "alternatives": {"a": {"method": "arithmetic"}, "g": {"method": "geometric"}}},
+]}
+
+
+def _engine() -> Engine:
+    fw = _fw()
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame(rng.uniform(1, 50, (8, 7)), columns=fw.indicators)
+    data.insert(0, "uCode", [f"u{i}" for i in range(8)])
+    return Engine(fw, data, {"normalise": {"method": "minmax", "range": [1, 100]}}, UA)
+
+
+def test_runs_resolve_to_the_merged_steps_of_their_labels():
+    eng = _engine()
+    rng = np.random.default_rng(0)
+    design = pd.DataFrame({"norm": rng.choice(["m", "z", "r"], 60), "treat": rng.choice(["none", "w"], 60),
+                           "agg": rng.choice(["a", "g"], 60)})
+    runs = eng.resolve(design)
+    alts = {f.name: f.alternatives for f in eng.ua.factors}
+    for r, row in design.iterrows():
+        up = eng.upstream_keys[runs.upstream[r]]
+        assert up["normalise"] == {**(eng.spec.get("normalise") or {}), **alts["norm"][row["norm"]]}
+        assert up["treat"] == {**(eng.spec.get("treat") or {}), **alts["treat"][row["treat"]]}
+        assert eng.agg_specs[runs.agg[r]] == {**(eng.spec.get("aggregate") or {}), **alts["agg"][row["agg"]]}
+    # distinct combinations in order of first appearance, each merged once
+    firsts = design.drop_duplicates(["norm", "treat"])
+    assert len(eng.upstream_keys) == len(firsts)
+    assert [eng.upstream_keys.index(eng.upstream_keys[runs.upstream[i]]) for i in firsts.index] == \
+        list(range(len(firsts)))
+
+
+@pytest.mark.parametrize("cells", [
+    ["z", "m", "z", "r"],                       # labels (str column)
+    [2, 1, 2, 3],                               # positions, int column
+    [2.0, 1.0, 2.0, 3.0],                       # positions, float column
+    pd.array(["z", "m", "z", "r"], dtype=object),  # object column
+    np.array(["z", 1, 2.0, "r"], dtype=object),    # mixed object column
+])
+def test_label_positions_of_typed_and_object_columns(cells):
+    eng = _engine()
+    f = eng.ua.factors[0]
+    got = eng._label_index(pd.DataFrame({"norm": cells}), f)
+    want = [f.labels.index(c) if isinstance(c, str) else int(c) - 1 for c in list(cells)]
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("cells, shown, row", [
+    (["z", "m", "q", "r"], "'q'", 4),
+    ([1, 2, 4, 1], "4", 4),
+    ([1.0, 1.5, 2.0], "1.5", 3),
+    ([1.0, NAN, 2.0], "nan", 3),
+    ([True, False], "True", 2),
+    (np.array([1, True], dtype=object), "True", 3),
+])
+def test_a_cell_that_is_no_alternative_is_refused_at_its_first_row(cells, shown, row):
+    eng = _engine()
+    with pytest.raises(InputError) as e:
+        eng._label_index(pd.DataFrame({"norm": cells}), eng.ua.factors[0])
+    assert f"value {shown} is not an alternative of factor 'norm'" in e.value.message
+    assert e.value.row == row and e.value.column == "norm"
+
+
+def test_resolved_design_is_a_new_table_with_a_plain_index():
+    eng = _engine()
+    design = pd.DataFrame({"norm": ["m", "z"], "treat": ["none", "w"], "agg": ["a", "g"]})
+    runs = eng.resolve(design)
+    assert runs.design is not design
+    pd.testing.assert_frame_equal(runs.design, design)
+    named = design.set_index(pd.RangeIndex(2, name="run"))
+    pd.testing.assert_frame_equal(eng.resolve(named).design, design)
+    shifted = design.set_index(pd.RangeIndex(5, 7))
+    pd.testing.assert_frame_equal(eng.resolve(shifted).design, design)
