@@ -13,6 +13,7 @@ marks a cluster that does not hold up (0.5 or less: dissolved).
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,7 +30,7 @@ from .levels import rank_desc
 from .select import cross_section, units_of, year_slice
 
 __all__ = ["features", "fit_labels", "gap_values", "gap_rule", "select_k", "Selection", "NO_STRUCTURE",
-           "stability", "Stability", "profiles", "Profiles",
+           "hdbscan_verdict", "stability", "Stability", "profiles", "Profiles",
            "peer_ranks", "cluster_labels", "Typology", "typology", "METHODS"]
 
 METHODS = ("kmeans", "ward", "gmm", "hdbscan")
@@ -40,6 +41,102 @@ def _one_thread():
     machine OpenMP's waiting threads make each fit some 25 times slower. A context manager, not a
     decorator, so that mutation testing (mutmut skips decorated functions) reaches the functions."""
     return threadpool_limits(limits=1, user_api="openmp")
+
+
+def _matrix(X) -> np.ndarray:
+    """The features as a finite float matrix (units × features), or an InputError naming the problem:
+    text, a missing or infinite value (with the unit and column where known), no unit or no feature."""
+    cols = list(X.columns) if isinstance(X, pd.DataFrame) else None
+    rows = list(X.index) if isinstance(X, (pd.DataFrame, pd.Series)) else None
+    try:
+        A = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        bad = None
+        if cols is not None:
+            bad = next((c for c in cols if pd.to_numeric(X[c], errors="coerce").isna().any()), None)
+        raise InputError("the features to cluster must be numbers", column=bad) from None
+    if A.ndim != 2:
+        raise InputError(f"the features to cluster must be a table of units × features, not {A.ndim}-dimensional")
+    if A.shape[0] == 0 or A.shape[1] == 0:
+        raise InputError(f"nothing to cluster: {A.shape[0]} units × {A.shape[1]} features")
+    bad = ~np.isfinite(A)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        raise InputError(f"{int(bad.sum())} feature value(s) are missing or infinite; clustering needs every "
+                         f"value", row=rows[i] if rows is not None else i + 1,
+                         column=cols[j] if cols is not None else None)
+    return A
+
+
+def _whole(v, name: str, low: int, high: int | None = None) -> int:
+    """``v`` as an int in [low, high], or an InputError naming ``name``."""
+    try:
+        i = operator.index(v)
+    except TypeError:
+        raise InputError(f"{name} must be a whole number, not {v!r}") from None
+    if i < low or (high is not None and i > high):
+        rng = f"at least {low}" if high is None else f"between {low} and {high}"
+        raise InputError(f"{name} = {i}: must be {rng}")
+    return int(i)
+
+
+SCORES = ("silhouette", "calinski_harabasz", "davies_bouldin")
+
+
+def _scores(A: np.ndarray, lab: np.ndarray) -> tuple[dict, str]:
+    """Silhouette, Calinski–Harabasz and Davies–Bouldin of a partition, noise (−1) left out.
+
+    All three need ``2 ≤ k ≤ n − 1`` clusters of the ``n`` clustered units (the silhouette of a unit
+    compares its own cluster with the nearest other one, and is 0 by convention in a singleton, so one
+    cluster or n singletons give no information; Rousseeuw 1987). Noise is not a cluster: counting the
+    noise units as one more cluster (as scikit-learn would on labels with −1) gives a number for a
+    partition that does not exist. Calinski–Harabasz ``[B/(k−1)] / [W/(n−k)]`` is undefined when the
+    within-cluster dispersion W is 0 (scikit-learn returns 1.0 there).
+
+    Returns
+    -------
+    scores : dict
+        ``silhouette``, ``calinski_harabasz``, ``davies_bouldin``; NaN where undefined.
+    reason : str
+        Why scores are NaN ("" when all are defined).
+
+    References
+    ----------
+    Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and validation of
+    cluster analysis. *Journal of Computational and Applied Mathematics*, 20, 53–65.
+    Caliński, T., & Harabasz, J. (1974). A dendrite method for cluster analysis. *Communications in
+    Statistics*, 3(1), 1–27. Davies, D. L., & Bouldin, D. W. (1979). A cluster separation measure.
+    *IEEE TPAMI*, 1(2), 224–227.
+    """
+    keep = lab >= 0
+    P, L = A[keep], lab[keep]
+    k, n = len(np.unique(L)), len(L)
+    out = dict.fromkeys(SCORES, np.nan)
+    if not 2 <= k <= n - 1:
+        return out, (f"scores undefined: {k} cluster(s) among {n} clustered unit(s); silhouette, "
+                     f"Calinski–Harabasz and Davies–Bouldin need 2 ≤ k ≤ n − 1 (Rousseeuw 1987)")
+    out["silhouette"] = silhouette_score(P, L)
+    out["davies_bouldin"] = davies_bouldin_score(P, L)
+    if _wk(P, L) == 0:
+        return out, "Calinski–Harabasz undefined: no dispersion within the clusters (W = 0)"
+    out["calinski_harabasz"] = calinski_harabasz_score(P, L)
+    return out, ""
+
+
+def hdbscan_verdict(labels) -> tuple[int, str]:
+    """The number of clusters HDBSCAN found and a sentence saying so (−1 = noise, not a cluster).
+
+    Fewer than two clusters (every unit noise, or one cluster) is no cluster structure.
+    """
+    lab = np.asarray(labels)
+    k = len(np.unique(lab[lab >= 0]))
+    n, noise = len(lab), int((lab < 0).sum())
+    if k >= 2:
+        return k, (f"k = {k} found by HDBSCAN, which sets the number of clusters itself "
+                   f"({noise} of {n} units are noise, label −1)")
+    what = (f"all {n} units are noise, label −1" if k == 0 else
+            f"one cluster of {n - noise} units, {noise} units are noise, label −1")
+    return k, f"HDBSCAN found no cluster structure (k = {k}: {what})"
 
 
 def features(result, on: str = "dimensions", *, level: int | None = None, scale: str = "standard",
@@ -54,7 +151,11 @@ def features(result, on: str = "dimensions", *, level: int | None = None, scale:
         principal components of the standardised indicators.
     scale : {"standard", "minmax", "none"}
     n_components : int, optional
-        For ``"pca"``: components kept (default: eigenvalue > 1).
+        For ``"pca"``: components kept (default: eigenvalue > 1), between 1 and the number of components.
+
+    Missing values are read as the feature's median; a feature with no value for any unit, text, an
+    unknown feature set or scaling raise :class:`~analysis._errors.InputError`. A constant feature is
+    kept and scaled to 0 (it does not separate any units).
     """
     fw = result.framework
     T = cross_section(result, "normalised", year)
@@ -73,12 +174,22 @@ def features(result, on: str = "dimensions", *, level: int | None = None, scale:
         Z = (Z - Z.mean()) / Z.std(ddof=1).replace(0, 1)
         Z = Z.fillna(0.0)
         p = PCA().fit(Z)
+        if n_components is not None:
+            _whole(n_components, "n_components", 1, len(p.explained_variance_))
         k = n_components or max(1, int((p.explained_variance_ > 1).sum()))
         X = pd.DataFrame(p.transform(Z)[:, :k], index=T.index, columns=[f"PC{i + 1}" for i in range(k)])
         scale = "none" if scale == "standard" else scale
     else:
         raise InputError(f"unknown feature set '{on}' (use indicators, dimensions or pca)")
-    X = X.astype(float)
+    try:
+        X = X.astype(float)
+    except (TypeError, ValueError):
+        bad = next(c for c in X.columns if pd.to_numeric(X[c], errors="coerce").isna().gt(X[c].isna()).any())
+        raise InputError("the features to cluster must be numbers", column=bad) from None
+    empty = [c for c in X.columns if X[c].isna().all()]
+    if empty:
+        raise InputError(f"feature '{empty[0]}' has no value for any unit in this year: nothing to cluster on "
+                         f"(leave it out of the framework or impute it)", column=empty[0])
     if X.isna().any().any():
         X = X.fillna(X.median())
     if scale == "standard":
@@ -92,17 +203,32 @@ def features(result, on: str = "dimensions", *, level: int | None = None, scale:
 
 def fit_labels(X, k: int | None, method: str = "kmeans", *, seed: int = 0, n_init: int = 50,
                min_cluster_size: int = 10) -> np.ndarray:
-    """Cluster labels 0…k−1 (HDBSCAN: −1 marks noise/outlier units and ``k`` is ignored)."""
-    A = np.asarray(X, dtype=float)
+    """Cluster labels 0…k−1 (HDBSCAN: −1 marks noise/outlier units and ``k`` is ignored).
+
+    ``k`` must be a whole number between 1 and the number of units (k = 1 is the one group of all
+    units). HDBSCAN needs ``min_cluster_size ≥ 2``; with fewer units than that no cluster can form and
+    every unit is noise. Bad input (text or missing values in ``X``, an impossible ``k``, an unknown
+    method) raises :class:`~analysis._errors.InputError`.
+    """
+    A = _matrix(X)
+    n = len(A)
+    if method == "hdbscan":
+        mcs = _whole(min_cluster_size, "min_cluster_size", 2)
+        if n < mcs:        # no cluster of min_cluster_size units can form: every unit is noise
+            return np.full(n, -1)
+        return HDBSCAN(min_cluster_size=mcs, copy=True).fit_predict(A)
+    if method not in METHODS:
+        raise InputError(f"unknown clustering method '{method}' (use {', '.join(METHODS)})")
+    if k is None:
+        raise InputError(f"{method} needs the number of clusters k")
+    k = _whole(k, "k (number of clusters)", 1, n)
+    if k == 1:
+        return np.zeros(n, dtype=int)
     if method == "kmeans":
-        return KMeans(k, init="k-means++", n_init=n_init, random_state=seed).fit_predict(A)
+        return KMeans(k, init="k-means++", n_init=_whole(n_init, "n_init", 1), random_state=seed).fit_predict(A)
     if method == "ward":
         return fcluster(linkage(A, "ward"), k, criterion="maxclust") - 1
-    if method == "gmm":
-        return GaussianMixture(k, covariance_type="full", n_init=5, random_state=seed).fit(A).predict(A)
-    if method == "hdbscan":
-        return HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(A)
-    raise InputError(f"unknown clustering method '{method}' (use {', '.join(METHODS)})")
+    return GaussianMixture(k, covariance_type="full", n_init=5, random_state=seed).fit(A).predict(A)
 
 
 def _wk(A, labels):
@@ -177,17 +303,25 @@ class Selection:
 
     ``k = 1`` (only possible with the gap statistic) means no cluster structure: the data are no more
     clustered than uniform reference data. ``no_structure`` is True whenever the gap statistic chose
-    k = 1, whatever criterion decided ``k``.
+    k = 1, whatever criterion decided ``k``. With HDBSCAN, which sets the number of clusters itself,
+    ``k`` is the number of clusters it found (0 when every unit is noise), ``no_structure`` is True
+    when that is below 2, and ``labels`` holds its labels (−1 = noise).
+
+    The table's scores are NaN where they are undefined by definition (e.g. fewer than two clusters);
+    its ``note`` column, present only then, says why.
     """
 
     table: pd.DataFrame
     k: int
     reason: str
     no_structure: bool = False
+    labels: np.ndarray | None = None
 
 
 NO_STRUCTURE = ("no cluster structure: the gap statistic chooses k = 1 (the data are no more clustered "
                 "than uniform reference data; Tibshirani et al. 2001)")
+
+CRITERIA = ("silhouette", "ch", "db", "gap", "bic")
 
 
 def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref: int = 20, n_init: int = 20,
@@ -201,72 +335,122 @@ def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref:
     k = 1, "no cluster structure", instead of a forced partition; the table then has a row k = 1 with
     the gap columns only. The other criteria are defined for k ≥ 2 and choose among ``ks``.
 
+    Silhouette (Rousseeuw 1987), Calinski–Harabasz and Davies–Bouldin are defined for
+    ``2 ≤ k ≤ n − 1`` clusters of n units; they are computed on the clusters the fit actually made
+    (noise, label −1, left out) and are NaN, with the reason in a ``note`` column, where undefined.
+    HDBSCAN sets the number of clusters itself: its one clustering is reported in every row, ``k`` is the
+    number of clusters it found and ``choose`` does not decide; fewer than two clusters is reported as
+    "HDBSCAN found no cluster structure (k = 0 …)" or "(k = 1 …)", not an error.
+
     Parameters
     ----------
     ks : iterable of int
-        Candidate k values, each ≥ 2.
+        Candidate k values, each between 2 and m − 1 for m distinct units (feature vectors).
     choose : {"silhouette", "gap", "ch", "db", "bic"}
         Criterion that decides k; the others are reported alongside.
 
     Returns
     -------
     Selection
-        ``k`` is 1 only when ``choose="gap"`` and the gap statistic finds no cluster structure.
+        ``k`` is 1 only when ``choose="gap"`` and the gap statistic finds no cluster structure (or
+        HDBSCAN found one cluster; 0 when it found none).
+
+    Raises
+    ------
+    InputError
+        Fewer than 3 units, a k outside 2 … m − 1, an unknown method or criterion, text or missing
+        values in ``X``, ``n_ref`` or ``n_init`` below 1.
 
     References
     ----------
     Tibshirani, R., Walther, G., & Hastie, T. (2001). Estimating the number of clusters in a data set
     via the gap statistic. *JRSS B*, 63(2), 411–423.
+    Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and validation of
+    cluster analysis. *Journal of Computational and Applied Mathematics*, 20, 53–65.
     """
     with _one_thread():
-        A = np.asarray(X, dtype=float)
-        ks = [int(k) for k in ks]
-        if min(ks) < 2 or max(ks) >= len(A):
-            raise InputError(f"k must be between 2 and {len(A) - 1}")
+        A = _matrix(X)
+        n = len(A)
+        if method not in METHODS:
+            raise InputError(f"unknown clustering method '{method}' (use {', '.join(METHODS)})")
+        if choose not in CRITERIA:
+            listed = [c for c in CRITERIA if c != "bic" or method == "gmm"]
+            raise InputError(f"unknown selection criterion '{choose}' (use {', '.join(listed)})")
+        n_ref = _whole(n_ref, "n_ref (reference data sets)", 1)
+        n_init = _whole(n_init, "n_init", 1)
+        ks = [_whole(k, "k", 2) if not isinstance(k, int) else k for k in ks]
+        if not ks:
+            raise InputError("no k to compare: give at least one k ≥ 2")
+        if n < 3:
+            raise InputError(f"clustering needs at least 3 units; the data have {n}")
+        m = len(np.unique(A, axis=0))          # distinct units: k ≥ m leaves no dispersion (W_k = 0)
+        if m < 3:
+            raise InputError(f"the {n} units have only {m} distinct feature vector(s): comparing k needs at least 3")
+        if min(ks) < 2 or max(ks) >= m:
+            extra = "" if m == n else f": the {n} units have only {m} distinct feature vectors"
+            raise InputError(f"k must be between 2 and {m - 1}" + extra)
         rng = np.random.default_rng(seed)
         Ac = A - A.mean(axis=0)
         _, _, Vt = np.linalg.svd(Ac, full_matrices=False)
         R = Ac @ Vt.T
         lo, hi = R.min(axis=0), R.max(axis=0)
         refs = [rng.uniform(lo, hi, size=R.shape) @ Vt + A.mean(axis=0) for _ in range(n_ref)]
+        hd = fit_labels(A, None, "hdbscan") if method == "hdbscan" else None
         ref_method = "kmeans" if method == "hdbscan" else method
         rows = []
-        ks_ext = sorted(set(ks) | {1, 2} | ({max(ks) + 1} if max(ks) + 1 < len(A) else set()))
+        ks_ext = sorted(set(ks) | {1, 2} | ({max(ks) + 1} if max(ks) + 1 < m else set()))
         logw, ref_logw = [], []
         for k in ks_ext:
-            lab = np.zeros(len(A), dtype=int) if k == 1 else fit_labels(A, k, method, seed=seed, n_init=n_init)
+            lab = (np.zeros(n, dtype=int) if k == 1 else hd if hd is not None else
+                   fit_labels(A, k, method, seed=seed, n_init=n_init))
             logw.append(np.log(_wk(A, lab)))
             ref_logw.append([np.log(_wk(Rf, np.zeros(len(Rf), dtype=int) if k == 1 else
                                         fit_labels(Rf, k, ref_method, seed=seed, n_init=5))) for Rf in refs])
             row = {"k": k}
-            if k > 1 and len(np.unique(lab)) > 1:
-                row.update(silhouette=silhouette_score(A, lab), calinski_harabasz=calinski_harabasz_score(A, lab),
-                           davies_bouldin=davies_bouldin_score(A, lab))
+            if k > 1:
+                sc, why = _scores(A, lab)
+                made = len(np.unique(lab[lab >= 0]))
+                if hd is None and made < k:
+                    why = "; ".join(w for w in (f"the fit made {made} non-empty clusters, not {k}", why) if w)
+                row.update(sc, note=why)
             if k > 1 and (method == "gmm" or choose == "bic"):
                 row["bic"] = GaussianMixture(k, n_init=3, random_state=seed).fit(A).bic(A)
-            row["sizes"] = ",".join(str(int(s)) for s in np.bincount(lab[lab >= 0]))
+            row["sizes"] = ",".join(str(int(s)) for s in np.bincount(lab[lab >= 0], minlength=1))
             rows.append(row)
         gap, s = gap_values(logw, np.array(ref_logw).T)
         t = pd.DataFrame(rows).set_index("k")
         t.insert(0, "gap", gap)
         t.insert(1, "gap_se", s)
+        notes = t.pop("note")
+        if notes.fillna("").str.len().any():
+            t["note"] = notes.fillna("")
         gap_k = gap_rule(ks_ext, gap, s, candidates=[1, *ks])
         if gap_k is None:
             gap_k = int(t.loc[ks, "gap"].idxmax())
+        t = t.loc[[1] + ks]
+        if hd is not None:
+            k, reason = hdbscan_verdict(hd)
+            t["chosen"] = t.index == k
+            return Selection(t, k, reason, no_structure=k < 2, labels=hd)
         tk = t.loc[ks]
-        picks = {"silhouette": int(tk["silhouette"].idxmax()), "ch": int(tk["calinski_harabasz"].idxmax()),
-                 "db": int(tk["davies_bouldin"].idxmin()), "gap": int(gap_k)}
+        picks = {}
+        for c, col, best in (("silhouette", "silhouette", "idxmax"), ("ch", "calinski_harabasz", "idxmax"),
+                             ("db", "davies_bouldin", "idxmin")):
+            v = tk[col].dropna()
+            if len(v):
+                picks[c] = int(getattr(v, best)())
+        picks["gap"] = int(gap_k)
         if "bic" in tk:
             picks["bic"] = int(tk["bic"].idxmin())
         if choose not in picks:
-            raise InputError(f"unknown selection criterion '{choose}' (use {', '.join(picks)})")
+            raise InputError(f"{choose} cannot choose k: it is undefined for every k compared "
+                             f"({tk['note'].iloc[0]}); choose another criterion")
         k = picks[choose]
         agree = [c for c, v in picks.items() if v == k and c != choose]
         others = ", ".join(f"{c} → {v}" for c, v in picks.items() if c != choose)
         reason = (f"k = {k} by {choose}" + (f", agreeing with {', '.join(agree)}" if agree else "") + f" ({others})")
         if gap_k == 1:
             reason += "; " + NO_STRUCTURE
-        t = t.loc[[1] + ks]
         t["chosen"] = t.index == k
         return Selection(t, k, reason, no_structure=gap_k == 1)
 
@@ -305,15 +489,28 @@ def stability(X, labels, k: int | None = None, method: str = "kmeans", *, n_boot
     labels : array-like of int
         The clustering to assess (−1 = noise, not a cluster).
 
+    Raises
+    ------
+    InputError
+        Labels not one whole number per unit, ``n_boot`` below 1, a threshold outside (0, 1], an
+        impossible ``k`` (e.g. 0 when every label is −1 and the method needs k).
+
     References
     ----------
     Hennig, C. (2007). Cluster-wise assessment of cluster stability. *Computational Statistics &
     Data Analysis*, 52(1), 258–271.
     """
     with _one_thread():
-        A = np.asarray(X, dtype=float)
+        A = _matrix(X)
         labels = np.asarray(labels)
-        k = k or int(labels.max()) + 1
+        if labels.shape != (len(A),) or not np.issubdtype(labels.dtype, np.integer):
+            raise InputError(f"labels: one whole-number cluster label per unit is needed ({len(A)} units, "
+                             f"labels of shape {labels.shape} and type {labels.dtype})")
+        n_boot = _whole(n_boot, "n_boot (bootstrap resamples)", 1)
+        if not 0 < threshold <= 1:
+            raise InputError(f"threshold = {threshold}: a Jaccard similarity between 0 and 1 is needed")
+        if k is None:
+            k = int(labels.max()) + 1
         rng = np.random.default_rng(seed)
         clusters = [c for c in np.unique(labels) if c >= 0]
         jac = {c: [] for c in clusters}
@@ -386,17 +583,22 @@ def cluster_labels(dim_means: pd.DataFrame, framework, mean: pd.Series | None = 
     on every dimension "Lagging" / "Tertinggal", otherwise "Mixed" / "Campuran"; the label adds its
     relatively strongest and weakest dimension (largest and smallest standardised deviation), e.g.
     "Mixed: strongest Smart Governance, weakest Smart Environment / Campuran: terkuat Tata Kelola
-    Cerdas, terlemah Lingkungan Cerdas".
+    Cerdas, terlemah Lingkungan Cerdas". HDBSCAN's noise (cluster −1) is not a type: it is labelled
+    "Noise: in no cluster" / "Derau: tidak dalam klaster".
     """
     mean = dim_means.mean() if mean is None else mean[dim_means.columns]
     sd = dim_means.std(ddof=0) if sd is None else sd[dim_means.columns]
     z = (dim_means - mean) / sd.replace(0, 1)
-    if len(dim_means) == 1:   # one group (no cluster structure): nothing to contrast it with
+    if len(dim_means) == 1 and dim_means.index[0] != -1:   # one group (no cluster structure): no contrast
         c = dim_means.index[0]
         return pd.DataFrame([{"cluster": c, "label_en": "All units", "label_id": "Semua unit",
                               "mean_z": float(z.loc[c].mean())}]).set_index("cluster")
     rows = []
     for c, r in z.iterrows():
+        if c == -1:           # HDBSCAN's noise: units in no cluster, not a type
+            rows.append({"cluster": c, "label_en": "Noise: in no cluster", "label_id": "Derau: tidak dalam klaster",
+                         "mean_z": float(r.mean())})
+            continue
         hi, lo = r.idxmax(), r.idxmin()
         n_hi, n_lo = framework.nodes[hi], framework.nodes[lo]
         if (r >= 0).all():
@@ -437,8 +639,10 @@ def peer_ranks(result, labels: pd.Series, *, year=None) -> pd.DataFrame:
 class Typology:
     """A complete clustering study.
 
-    ``structure`` is False when the gap statistic chose k = 1 and no k was given: ``k`` is 1, every
-    unit is in cluster 0 ("All units"), no stability is computed and ``notes`` says so.
+    ``structure`` is False when there are fewer than two clusters: the gap statistic chose k = 1 and no
+    k was given (``k`` is 1, every unit is in cluster 0, "All units", no stability is computed and
+    ``notes`` says so), or HDBSCAN found no cluster structure (``k`` is 0 when every unit is noise, 1
+    for one cluster; noise units are labelled −1 as in scikit-learn).
     """
 
     features: pd.DataFrame
@@ -463,9 +667,29 @@ def typology(result, *, on: str = "dimensions", method: str = "kmeans", k: int |
     national peer ranks, and a note; a partition is not forced. Give ``k`` (CLI ``--k``) to partition
     anyway. With another criterion the chosen k ≥ 2 is used, and the selection's reason still reports
     when the gap statistic found no structure.
+
+    HDBSCAN sets the number of clusters itself (give no ``k``). When it finds fewer than two clusters
+    the study is not an error: a note "HDBSCAN found no cluster structure (k = 0 …)" (or k = 1), every
+    unit labelled (−1 = noise), ``structure = False``.
+
+    Raises
+    ------
+    InputError
+        An unknown method, a ``k`` with HDBSCAN, a ``k`` outside 2 … m − 1 (m distinct units), a
+        negative ``n_boot``, and the bad inputs of :func:`features` and :func:`select_k`.
     """
     with _one_thread():
+        if method not in METHODS:
+            raise InputError(f"unknown clustering method '{method}' (use {', '.join(METHODS)})")
+        if method == "hdbscan" and k is not None:
+            raise InputError("HDBSCAN sets the number of clusters itself: give no k (--k)")
+        n_boot = _whole(n_boot, "n_boot (bootstrap resamples)", 0)
         X = features(result, on, level=level, scale=scale, year=year)
+        if k is not None:
+            m = min(len(X) - 1, len(np.unique(_matrix(X), axis=0)))
+            if m < 2:
+                raise InputError(f"the {len(X)} units have too few distinct feature vectors to form 2 clusters")
+            k = _whole(k, "k (number of clusters)", 2, m)
         sel = None
         if method != "hdbscan" and k is None:
             sel = select_k(X, ks, method, seed=seed, choose=choose)
@@ -477,7 +701,9 @@ def typology(result, *, on: str = "dimensions", method: str = "kmeans", k: int |
         else:
             lab = fit_labels(X, k, method, seed=seed)
         if method == "hdbscan":
-            k = int(lab.max()) + 1
+            k, verdict = hdbscan_verdict(lab)
+            if k < 2:
+                notes.append(verdict)
         # order clusters by mean index (0 = highest) so labels are stable across runs
         T = cross_section(result, "normalised", year)
         order = pd.Series(T[result.framework.root].to_numpy()).groupby(lab).mean().sort_values(ascending=False)
@@ -495,4 +721,4 @@ def typology(result, *, on: str = "dimensions", method: str = "kmeans", k: int |
             notes.append(f"{int((lab == -1).sum())} units are outliers (label −1)")
         prof = profiles(result, labels, X, year=year)
         return Typology(X, labels, method, k, sel, stab, prof, peer_ranks(result, labels, year=year), notes,
-                        structure=k != 1)
+                        structure=k >= 2)

@@ -102,6 +102,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         print(n)
     if ty.structure:
         print(f"{ty.k} clusters → {out}")
+    elif ty.method == "hdbscan":
+        print(f"HDBSCAN found no cluster structure (k = {ty.k}) → {out}")
     else:
         print(f"no cluster structure (gap statistic: k = 1) → {out}")
     return 0
