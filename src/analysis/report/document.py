@@ -29,7 +29,8 @@ import pandas as pd
 from ..i18n import bilingual, format_number, gettext
 from .steps import load_summary, method_text
 
-__all__ = ["Document", "report_html", "caveats", "relative", "PROJECT_ROOT", "REFERENCES", "HEADINGS"]
+__all__ = ["Document", "report_html", "caveats", "relative", "PROJECT_ROOT", "REFERENCES", "HEADINGS", "NAMES", "Msg",
+           "Term", "Num", "Join", "caption_html", "inline_html", "cluster_note", "path_message"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -67,7 +68,7 @@ REFERENCES = [
     "Open Source Software 2(9), 97. https://doi.org/10.21105/joss.00097",
 ]
 
-#: human names of the run's methods and factors
+#: human names of the run's methods and factors (each has a Bahasa Indonesia entry in the catalogue)
 NAMES = {"equal": "equal weights", "entropy": "entropy weights", "critic": "CRITIC weights",
          "pca": "PCA weights", "optimised": "optimised weights", "bod": "benefit of the doubt",
          "nominal": "framework (nominal) weights", "ahp": "AHP weights", "budget": "budget allocation",
@@ -80,11 +81,28 @@ NAMES = {"equal": "equal weights", "entropy": "entropy weights", "critic": "CRIT
          "ampi": "adjusted Mazziotta–Pareto index", "copeland": "Copeland", "winsorise": "Winsorisation",
          "group_median": "median of the unit's group", "group_mean": "mean of the unit's group",
          "median": "median", "mean": "mean", "none": "none", "framework": "the framework's weights",
-         "mean_abs_rank_shift": "mean absolute rank shift", "log": "log transform"}
+         "mean_abs_rank_shift": "mean absolute rank shift", "log": "log transform", "group": "group",
+         "first level": "first level", "kmeans": "k-means", "ward": "Ward's hierarchical clustering",
+         "gmm": "Gaussian mixture model", "hdbscan": "HDBSCAN", "dimensions": "dimensions", "elements": "elements",
+         "indicators": "indicators"}
 
 
-def _n(x) -> str:
-    return NAMES.get(str(x), str(x))
+def _n(x) -> Term:
+    """The human name of a method or factor, with its Bahasa Indonesia name from the catalogue."""
+    return Term(NAMES.get(str(x), str(x)))
+
+
+def _node(fw, code: str) -> Term:
+    """The name of a framework node in English, with its Bahasa Indonesia name (``nama``)."""
+    nd = fw.nodes[code]
+    return Term(nd.name or code, nd.nama or nd.name or code)
+
+
+def _level_term(bands, label: str) -> Term:
+    """A level's label in English, with its Bahasa Indonesia label (the spec's ``labels_id``) where it has one."""
+    ids = list(getattr(bands, "names_id", None) or [])
+    i = list(bands.labels).index(label)
+    return Term(label, ids[i] if i < len(ids) else label)
 
 
 def relative(path, root: Path = PROJECT_ROOT) -> str:
@@ -121,14 +139,110 @@ def _col(en: str) -> str:
     return e if ind == en else f"{e}<br><span class='id'>{html.escape(ind)}</span>"
 
 
+class Term(str):
+    """A word or name filled into a message: the English text (this string) and its Bahasa Indonesia
+    form ``ind`` (by default the catalogue's translation, else the English text)."""
+
+    ind: str
+
+    def __new__(cls, en, ind: str | None = None):
+        obj = super().__new__(cls, str(en))
+        obj.ind = gettext(str(en), "id") if ind is None else str(ind)
+        return obj
+
+    def text(self, lang: str) -> str:
+        return self.ind if lang == "id" else str(self)
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number filled into a message with ``decimals`` decimals in each language's format
+    (:func:`analysis.i18n.format_number`); ``decimals=None`` keeps as many as the value needs (``:g``)."""
+
+    value: float
+    decimals: int | None = 1
+
+    def text(self, lang: str) -> str:
+        d = self.decimals
+        if d is None:
+            g = f"{float(self.value):g}"
+            d = len(g.split(".")[1]) if "." in g and "e" not in g else 0
+        return format_number(float(self.value), lang, d)
+
+
+@dataclass(frozen=True)
+class Join:
+    """Several values filled into one placeholder, joined by ``sep`` (each in the message's language)."""
+
+    items: tuple
+    sep: str = ", "
+
+    def __init__(self, items, sep: str = ", "):
+        object.__setattr__(self, "items", tuple(items))
+        object.__setattr__(self, "sep", sep)
+
+    def text(self, lang: str) -> str:
+        return self.sep.join(_field(v, lang) for v in self.items)
+
+
 def _field(value, lang: str) -> str:
-    """A value filled into a caption template: integers as they are in English and with Indonesian
-    thousands separators in Bahasa Indonesia (``1.234``), other numbers with one decimal, text as is."""
+    """A value filled into a message template: integers as they are in English and with Indonesian
+    thousands separators in Bahasa Indonesia (``1.234``), other numbers with one decimal, :class:`Num`
+    with its decimals, :class:`Term`, :class:`Msg` and :class:`Join` in the message's language, text as is."""
+    if hasattr(value, "text") and callable(value.text):
+        return value.text(lang)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         return str(value)
     if isinstance(value, (int, np.integer)):
         return str(int(value)) if lang == "en" else format_number(int(value), lang, 0)
     return format_number(float(value), lang, 1)
+
+
+class Msg(str):
+    """A message of the catalogue with its fields filled in: the English text (this string), and
+    :meth:`text` in either language.
+
+    ``en`` is the English message (a template with ``{name}`` placeholders) and has a Bahasa Indonesia
+    entry in ``analysis/locale/id/LC_MESSAGES/maturasi.po``; the fields are filled in each language's
+    format (:func:`_field`). Without an entry the Indonesian text is ``None`` (and
+    ``tests/test_report_body_id.py`` fails).
+    """
+
+    template: str
+    fields: dict
+
+    def __new__(cls, en: str, /, **fields):
+        obj = super().__new__(cls, en.format(**{k: _field(v, "en") for k, v in fields.items()}))
+        obj.template, obj.fields = en, fields
+        return obj
+
+    @property
+    def ind(self) -> str | None:
+        """The Bahasa Indonesia text, or ``None`` when the catalogue has no entry for the template."""
+        t = gettext(self.template, "id")
+        if t == self.template:
+            return None
+        return t.format(**{k: _field(v, "id") for k, v in self.fields.items()})
+
+    def text(self, lang: str) -> str:
+        return (self.ind or str(self)) if lang == "id" else str(self)
+
+
+def _both(msgs) -> tuple[str, str | None]:
+    """English and Bahasa Indonesia text of one or several messages (joined by a space); the Indonesian
+    text is ``None`` when a message has no entry (plain strings count as untranslated)."""
+    msgs = [msgs] if isinstance(msgs, str) else list(msgs)
+    en = " ".join(str(m) for m in msgs)
+    ind = [m.ind if isinstance(m, Msg) else getattr(m, "ind", None) for m in msgs]
+    return en, (None if any(i is None for i in ind) else " ".join(ind))
+
+
+def inline_html(msgs) -> str:
+    """One or several messages in English, then in Bahasa Indonesia (italic, after " / ")."""
+    en, ind = _both(msgs)
+    if ind is None or ind == en:
+        return html.escape(en)
+    return f"{html.escape(en)} <span class='id' lang='id'>/ {html.escape(ind)}</span>"
 
 
 def caption_html(en: str, fields: dict | None = None) -> str:
@@ -138,13 +252,13 @@ def caption_html(en: str, fields: dict | None = None) -> str:
     in each language's number format (:func:`analysis.i18n.format_number`). Without an Indonesian entry
     only the English text is shown (``tests/test_report_captions_id.py`` fails for such a caption).
     """
-    fields = fields or {}
-    e = en.format(**{k: _field(v, "en") for k, v in fields.items()})
-    ind = gettext(en, "id")
-    if ind == en:
-        return html.escape(e)
-    i = ind.format(**{k: _field(v, "id") for k, v in fields.items()})
-    return f"{html.escape(e)} <span class='id' lang='id'>/ {html.escape(i)}</span>"
+    return inline_html(Msg(en, **(fields or {})))
+
+
+def _alt(n: int, caption: str, fields: dict | None) -> str:
+    """The alt text of figure ``n``: its caption in English, then in Bahasa Indonesia."""
+    en, ind = _both(Msg(caption, **(fields or {})))
+    return html.escape(f"Figure {n}: {en}" + (f" / Gambar {n}: {ind}" if ind else ""), quote=True)
 
 
 def _fmt(v, digits: int = 2) -> str:
@@ -183,26 +297,44 @@ class Document:
         self.parts.append(f"<h3>{html.escape(en)}{tail}</h3>")
 
     def p(self, text: str, *, raw: bool = False) -> None:
+        """A paragraph as given (the method texts: :func:`_method` follows it with its Indonesian text)."""
         self.parts.append(f"<p>{text if raw else html.escape(text)}</p>")
 
     def id_p(self, text: str) -> None:
         """A paragraph in Bahasa Indonesia."""
         self.parts.append(f"<p class='idtext' lang='id'>{html.escape(text)}</p>")
 
-    def items(self, lines: list[str], *, raw: bool = False) -> None:
-        if lines:
-            self.parts.append("<ul>" + "".join(f"<li>{x if raw else html.escape(x)}</li>" for x in lines) + "</ul>")
+    def say(self, *msgs: Msg) -> None:
+        """A paragraph of messages of the catalogue: in English, then in Bahasa Indonesia (italic)."""
+        en, ind = _both(msgs)
+        self.p(en)
+        if ind is not None and ind != en:
+            self.id_p(ind)
 
-    def warn(self, text: str) -> None:
-        self.parts.append(f"<div class='warn'><b>Warning / Peringatan.</b> {html.escape(text)}</div>")
+    def items(self, lines: list[Msg]) -> None:
+        """A list: each item in English, then in Bahasa Indonesia (italic, on its own line)."""
+        out = []
+        for x in lines:
+            en, ind = _both(x)
+            tail = "" if ind is None or ind == en else f"<br><span class='id' lang='id'>{html.escape(ind)}</span>"
+            out.append(f"<li>{html.escape(en)}{tail}</li>")
+        if out:
+            self.parts.append("<ul class='bi'>" + "".join(out) + "</ul>")
+
+    def warn(self, msg: Msg) -> None:
+        """A warning in English, then in Bahasa Indonesia."""
+        self.parts.append(f"<div class='warn'><b>Warning / Peringatan.</b> {inline_html(msg)}</div>")
 
     def formula(self, tex_like: str) -> None:
-        self.parts.append(f"<div class='formula'>{tex_like}</div>")
+        """A displayed formula; one with words (a :class:`Msg`) also in Bahasa Indonesia, below it."""
+        en, ind = _both(tex_like)
+        tail = "" if ind is None or ind == en else f"<br><span class='id' lang='id'>{html.escape(ind)}</span>"
+        self.parts.append(f"<div class='formula'>{html.escape(en)}{tail}</div>")
 
     def figure(self, fig, caption: str, *, cls: str = "", fields: dict | None = None) -> int:
         """A numbered figure; ``caption`` is an English message of the catalogue (see :func:`caption_html`)."""
         self.n_fig += 1
-        self.parts.append(f"<figure class='{cls}'><img src='{_svg(fig)}' alt='Figure {self.n_fig}'>"
+        self.parts.append(f"<figure class='{cls}'><img src='{_svg(fig)}' alt='{_alt(self.n_fig, caption, fields)}'>"
                           f"<figcaption><b>Figure {self.n_fig} / Gambar {self.n_fig}.</b> "
                           f"{caption_html(caption, fields)}</figcaption></figure>")
         return self.n_fig
@@ -212,7 +344,8 @@ class Document:
             return None
         self.n_fig += 1
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg.read_bytes()).decode()
-        self.parts.append(f"<figure><img src='{uri}' alt='Figure {self.n_fig}' style='max-width:{width}'>"
+        alt = _alt(self.n_fig, caption, fields)
+        self.parts.append(f"<figure><img src='{uri}' alt='{alt}' style='max-width:{width}'>"
                           f"<figcaption><b>Figure {self.n_fig} / Gambar {self.n_fig}.</b> "
                           f"{caption_html(caption, fields)}</figcaption></figure>")
         return self.n_fig
@@ -308,6 +441,9 @@ th.gap, td.gap { border-left: 1px solid #999; padding-left: 3mm; }
 nav.toc { margin-bottom: 8mm; } nav.toc ol { font-size: 10.5pt; line-height: 1.8; }
 nav.toc a { color: #111; text-decoration: none; } h2.plain { border: none; }
 ol.refs li { margin-bottom: 1.5mm; font-size: 9pt; }
+ul.bi li { margin-bottom: 1.8mm; text-align: left; } ul.bi li .id { color: #333; }
+blockquote.quoted { margin: 0 0 3mm 6mm; padding-left: 3mm; border-left: 2px solid #bbb; color: #333; }
+.formula .id { font-size: 9pt; }
 @media screen { body { padding: 10mm; } h2.newpage { margin-top: 12mm; } .titlepage { height: auto; } }
 """
 
@@ -332,33 +468,35 @@ def kit_own_nodes(framework) -> list[str]:
     return [c for c, n in framework.nodes.items() if n.source and "kit's own" in n.source.lower()]
 
 
-def caveats(result, run_dir, *, sobol_small: int = 512) -> list[str]:
-    """Limitations that the run's results call for, one sentence each (English).
+def caveats(result, run_dir, *, sobol_small: int = 512) -> list[Msg]:
+    """Limitations that the run's results call for, one sentence each (messages of the catalogue: the
+    English text, and the Bahasa Indonesia one as ``.ind``).
 
     Generated from the run: optimised weights at zero, small-N or negative Sobol' estimates, weight
     sets that change the level of most units, wide rank intervals, typology structure, the framework's
     parts marked "kit's own", synthetic data, imputed cells.
     """
     run = Path(run_dir)
-    out: list[str] = []
+    out: list[Msg] = []
     fw = result.framework
     note = str(result.spec.get("note") or "")
     if "synthetic" in note.lower() or "sintetis" in note.lower():
-        out.append("The data are synthetic demonstration data: no statement in this report describes a real "
-                   "kabupaten/kota, and the numbers must not be cited as results.")
+        out.append(Msg("The data are synthetic demonstration data: no statement in this report describes a real "
+                       "kabupaten/kota, and the numbers must not be cited as results."))
     own = kit_own_nodes(fw)
     if own:
         n_ind = sum(1 for c in own if c in fw.indicators)
-        out.append(f"{len(own)} of the framework's {len(fw.nodes)} nodes ({n_ind} indicators) are marked "
-                   "\"kit's own\" in their source: they are this kit's proposal or inference, not taken from a "
-                   "published document; conclusions about them are conclusions about the proposal.")
+        out.append(Msg("{own} of the framework's {nodes} nodes ({ind} indicators) are marked \"kit's own\" in their "
+                       "source: they are this kit's proposal or inference, not taken from a published document; "
+                       "conclusions about them are conclusions about the proposal.",
+                       own=len(own), nodes=len(fw.nodes), ind=n_ind))
     s2 = load_summary(run, "02_weighting")
     for node, o in (s2.get("optimised") or {}).items():
         z = o.get("zero_weights") or []
         if z:
-            out.append(f"Optimised weights under {node}: {len(z)} component(s) ({', '.join(map(str, z[:6]))}) received "
-                       "a weight of about zero — the optimisation removes them from the index; such a weight set "
-                       "is a diagnostic, not a recommendation.")
+            out.append(Msg("Optimised weights under {node}: {count} component(s) ({codes}) received a weight of about "
+                           "zero — the optimisation removes them from the index; such a weight set is a diagnostic, "
+                           "not a recommendation.", node=str(node), count=len(z), codes=", ".join(map(str, z[:6]))))
     ws = _read(run, "weights_summary")
     if ws is not None and "level_changes" in ws:
         n_units = len(result.ranks) if result.year is None else None
@@ -368,42 +506,107 @@ def caveats(result, run_dir, *, sobol_small: int = 512) -> list[str]:
         for _, r in ws.iterrows():
             lc = r.get("level_changes")
             if pd.notna(lc) and lc > 0.5 * n_units:
-                out.append(f"Under {_n(r['set'])}, {int(lc)} of {n_units} units ({lc / n_units:.0%}) change maturity "
-                           "level: the levels depend on the weighting more than on the data for most units.")
+                out.append(Msg("Under {set}, {changed} of {n} units ({share}%) change maturity level: the levels "
+                               "depend on the weighting more than on the data for most units.", set=_n(r["set"]),
+                               changed=int(lc), n=n_units, share=Num(100 * lc / n_units, 0)))
     s3 = load_summary(run, "03_uncertainty_sensitivity")
     if s3.get("sobol"):
         n_s = s3.get("sobol_N")
         neg = [r["factor"] for r in s3["sobol"] if r.get("S1", 0) < 0]
         wide = [r["factor"] for r in s3["sobol"] if r.get("S1_conf", 0) > 0.1]
         if n_s is not None and n_s < sobol_small:
-            out.append(f"The Sobol' indices rest on a base sample of N = {n_s} ({s3.get('sobol_runs')} model runs); "
-                       f"below about {sobol_small} the estimates are rough — read them as an ordering of the "
-                       "factors, not as shares of variance.")
+            out.append(Msg("The Sobol' indices rest on a base sample of N = {N} ({runs} model runs); below about "
+                           "{small} the estimates are rough — read them as an ordering of the factors, not as shares "
+                           "of variance.", N=n_s, runs=s3.get("sobol_runs") or "—", small=sobol_small))
         if neg:
-            out.append(f"Negative first-order estimates for {', '.join(_n(f) for f in neg)}: a first-order index "
-                       "cannot be negative, so these are estimation noise around a small true value.")
+            out.append(Msg("Negative first-order estimates for {factors}: a first-order index cannot be negative, so "
+                           "these are estimation noise around a small true value.", factors=Join(map(_n, neg))))
         if wide:
-            out.append(f"The 95% confidence interval of the first-order index is wider than ±0.1 for "
-                       f"{', '.join(_n(f) for f in wide)}: increase the Sobol' sample size before relying on them.")
+            out.append(Msg("The 95% confidence interval of the first-order index is wider than ±0.1 for {factors}: "
+                           "increase the Sobol' sample size before relying on them.", factors=Join(map(_n, wide))))
     w = s3.get("median_interval_width")
     if w is not None and w > 50:
-        out.append(f"The median 90% rank interval spans {w:.0f} places: single ranks are not meaningful for most "
-                   "units; report levels or rank bands instead.")
+        out.append(Msg("The median 90% rank interval spans {width} places: single ranks are not meaningful for most "
+                       "units; report levels or rank bands instead.", width=Num(w, 0)))
     s4 = load_summary(run, "04_clustering")
     if s4 and not s4.get("structure", True):
-        out.append("The clustering found no clear structure: the typology is a partition of a continuum.")
+        out.append(Msg("The clustering found no clear structure: the typology is a partition of a continuum."))
     if s4.get("mean_ari") is not None and s4["mean_ari"] < 0.6:
-        out.append(f"The typology is not stable under resampling (mean adjusted Rand index "
-                   f"{s4['mean_ari']:.2f}); cluster membership of units near the borders is uncertain.")
+        out.append(Msg("The typology is not stable under resampling (mean adjusted Rand index {ari}); cluster "
+                       "membership of units near the borders is uncertain.", ari=Num(s4["mean_ari"], 2)))
     s1 = load_summary(run, "01_data_audit")
     if s1 and s1.get("availability", 1) < 0.95:
-        out.append(f"{1 - s1['availability']:.1%} of the data cells were missing and were imputed "
-                   f"({_n((result.spec.get('impute') or {}).get('method', 'none'))}); imputed values carry no "
-                   "information about the unit itself.")
+        out.append(Msg("{missing}% of the data cells were missing and were imputed ({method}); imputed values carry "
+                       "no information about the unit itself.", missing=Num(100 * (1 - s1["availability"]), 1),
+                       method=_n((result.spec.get("impute") or {}).get("method", "none"))))
     if "reference_year" in (result.spec.get("normalise") or {}):
-        out.append("The normalisation is fitted on one reference year; scores of later years can leave the "
-                   "0–100 range and compare with that year's yardstick, not with each other's.")
+        out.append(Msg("The normalisation is fitted on one reference year; scores of later years can leave the "
+                       "0–100 range and compare with that year's yardstick, not with each other's."))
     return out
+
+
+def _num_text(x: str) -> Num:
+    """A number written in an English message (``0.55``, ``1e+02``) as a :class:`Num` with the same decimals."""
+    dec = len(x.split(".")[1]) if "." in x and "e" not in x.lower() else 0
+    return Num(float(x), dec)
+
+
+def cluster_note(note: str) -> list[Msg | str]:
+    """A note of the typology (``analysis.cluster`` and ``report.steps.write_typology``, English) as messages
+    of the catalogue; a note of another form is returned as it is (English only)."""
+    import re
+
+    from ..cluster import NO_STRUCTURE
+
+    t = str(note).strip().rstrip(".")
+    tail = None
+    if t.endswith("; " + NO_STRUCTURE):
+        t, tail = t[: -len(NO_STRUCTURE) - 2], Msg("No cluster structure: the gap statistic chooses k = 1 (the "
+                                                   "data are no more clustered than uniform reference data; "
+                                                   "Tibshirani et al. 2001).")
+    if m := re.fullmatch(r"k = (\d+) by (\w+)(?:, agreeing with (.+?))? \((.*)\)", t):
+        k, by, agree, others = m.groups()
+        msg = (Msg("k = {k} chosen by {by}, agreeing with {agree} (the other criteria: {others}).", k=int(k), by=by,
+                   agree=agree, others=others) if agree else
+               Msg("k = {k} chosen by {by} (the other criteria: {others}).", k=int(k), by=by, others=others))
+        return [msg, tail] if tail else [msg]
+    if m := re.fullmatch(re.escape(NO_STRUCTURE) + r": all (\d+) units form one group; give k \(--k\) to force a "
+                         r"partition", t):
+        return [Msg("No cluster structure: the gap statistic chooses k = 1 (the data are no more clustered than "
+                    "uniform reference data; Tibshirani et al. 2001); all {n} units form one group — give k (--k) "
+                    "to force a partition.", n=int(m.group(1)))]
+    if m := re.fullmatch(r"cluster (\d+) is unstable: mean bootstrap Jaccard ([\d.]+) < ([\d.]+)", t):
+        return [Msg("Cluster {c} is unstable: mean bootstrap Jaccard {j} < {limit}.", c=m.group(1),
+                    j=_num_text(m.group(2)), limit=_num_text(m.group(3)))]
+    if m := re.fullmatch(r"(\d+) units are outliers \(label −1\)", t):
+        return [Msg("{n} units are outliers (label −1).", n=int(m.group(1)))]
+    if m := re.fullmatch(r"(\d+) units have no boundary \(see tables/map_unmatched\.csv\)", t):
+        return [Msg("{n} units have no boundary (see tables/map_unmatched.csv).", n=int(m.group(1)))]
+    if t == "no boundary file given: maps skipped":
+        return [Msg("No boundary file given: maps skipped.")]
+    return [f"{t}."]
+
+
+def path_message(message: str) -> Msg | str:
+    """The outcome of a path to a target (:func:`analysis.scenario.path_to_target`, English) as a message of
+    the catalogue; a message of another form is returned as it is."""
+    import re
+
+    t = str(message)
+    fixed = {"target reached": Msg("target reached"),
+             "target reached (local optimum, not exact)": Msg("target reached (local optimum, not exact)"),
+             "already at or above the target": Msg("already at or above the target")}
+    if t in fixed:
+        return fixed[t]
+    num = r"(-?[\d.]+(?:e[+-]?\d+)?)"
+    if m := re.fullmatch(r"unreachable: moving every indicator to its limit gives " + num + " < target " + num, t):
+        return Msg("unreachable: moving every indicator to its limit gives {best} < target {target}",
+                   best=_num_text(m.group(1)), target=_num_text(m.group(2)))
+    if m := re.fullmatch(r"unreachable within the limits: the best reachable score is " + num + " < target " + num,
+                         t):
+        return Msg("unreachable within the limits: the best reachable score is {best} < target {target}",
+                   best=_num_text(m.group(1)), target=_num_text(m.group(2)))
+    return t
 
 
 def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
@@ -414,29 +617,33 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
     nrm = sp.get("normalise") or {}
     agg = sp.get("aggregate") or {}
     doc.section("Method", "method")
-    doc.p("Each step below is generated from the build spec of this run and follows the OECD/JRC Handbook "
-          "(2008); the computations agree with COINr where COINr has the method. Notation: x_ui is the value of "
-          "indicator i for unit u, y_ui its normalised value, w_i its weight within its parent.")
+    doc.say(Msg("Each step below is generated from the build spec of this run and follows the OECD/JRC Handbook "
+                "(2008); the computations agree with COINr where COINr has the method. Notation: x_ui is the value "
+                "of indicator i for unit u, y_ui its normalised value, w_i its weight within its parent."))
     rows = []
     doc.sub("Imputation")
     m = imp.get("method", "none")
-    txt = f"Method: {_n(m)}" + (f", groups: {imp['by']}" if imp.get("by") else "") + "."
+    by = Term(imp["by"], gettext(str(imp["by"]).capitalize(), "id").lower()) if imp.get("by") else None
+    txt = [Msg("Method: {method}, groups: {by}.", method=_n(m), by=by) if by is not None
+           else Msg("Method: {method}.", method=_n(m))]
     if m.startswith("group_"):
-        txt += (" A missing x_ui is replaced by the " + ("median" if "median" in m else "mean")
-                + f" of indicator i over the units of u's {imp.get('by', 'group')} in the same year.")
-    doc.p(txt)
+        txt.append(Msg("A missing x_ui is replaced by the {stat} of indicator i over the units of u's {by} in the "
+                       "same year.", stat=_n("median" if "median" in m else "mean"), by=by or _n("group")))
+    doc.say(*txt)
     _method(doc, "impute", m)
     rows.append(("Imputation", _n(m)))
     doc.sub("Outlier treatment")
     m = trt.get("method", "none")
     if m == "winsorise":
-        doc.p(f"An indicator is treated when its skewness exceeds {trt.get('skew', 2)} in absolute value and its "
-              f"kurtosis exceeds {trt.get('kurt', 3.5)} (Handbook 2008; COINr's default rule). The most extreme "
-              f"value is set to the next one, one point at a time, up to {trt.get('winmax', 5)} points; an "
-              f"indicator still outside the limits is {_n(trt.get('fallback', 'log'))}ed instead:")
-        doc.formula("x′ = ln(x − min(x) + 1)  when Winsorisation fails")
+        doc.say(Msg("An indicator is treated when its skewness exceeds {skew} in absolute value and its kurtosis "
+                    "exceeds {kurt} (Handbook 2008; COINr's default rule). The most extreme value is set to the next "
+                    "one, one point at a time, up to {winmax} points; an indicator still outside the limits is "
+                    "treated by {fallback} instead:", skew=Num(trt.get("skew", 2), None),
+                    kurt=Num(trt.get("kurt", 3.5), None), winmax=trt.get("winmax", 5),
+                    fallback=_n(trt.get("fallback", "log"))))
+        doc.formula(Msg("x′ = ln(x − min(x) + 1)  when Winsorisation fails"))
     else:
-        doc.p(f"Method: {_n(m)}.")
+        doc.say(Msg("Method: {method}.", method=_n(m)))
     _method(doc, "treat", m)
     rows.append(("Outlier treatment", f"{_n(m)} (|skew| > {trt.get('skew', '—')}, kurtosis > {trt.get('kurt', '—')},"
                  f" at most {trt.get('winmax', '—')} points)" if m == "winsorise" else _n(m)))
@@ -445,37 +652,40 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
     lo, hi = (nrm.get("range") or [0, 100])[:2]
     formulas = {"minmax": f"y_ui = {lo} + ({hi} − {lo}) · (x_ui − min_u x_ui) / (max_u x_ui − min_u x_ui)",
                 "zscore": "y_ui = (x_ui − mean_u x_ui) / sd_u x_ui",
-                "prank": "y_ui = percentile rank of x_ui among the units",
-                "goalposts": "y_ui = 100 · (x_ui − L_i) / (U_i − L_i), clipped to [0, 100]"}
-    doc.p(f"Method: {_n(m)}, range [{lo}, {hi}]; indicators with direction −1 are reversed first "
-          "(x ↦ −x).")
+                "prank": Msg("y_ui = percentile rank of x_ui among the units"),
+                "goalposts": Msg("y_ui = 100 · (x_ui − L_i) / (U_i − L_i), clipped to [0, 100]")}
+    doc.say(Msg("Method: {method}, range [{lo}, {hi}]; indicators with direction −1 are reversed first (x ↦ −x).",
+                method=_n(m), lo=Num(lo, None), hi=Num(hi, None)))
     if m in formulas:
         doc.formula(formulas[m])
     ov = nrm.get("overrides") or {}
     if ov:
-        doc.p("Exceptions: " + "; ".join(f"{c} by {_n((v or {}).get('method', '?'))}" for c, v in ov.items())
-              + " (goalposts L_i, U_i from the framework: " + formulas["goalposts"] + ").")
+        doc.say(Msg("Exceptions: {exceptions} (goalposts L_i, U_i from the framework: {formula}).",
+                    exceptions=Join((Msg("{code} by {method}", code=str(c), method=_n((v or {}).get("method", "?")))
+                                     for c, v in ov.items()), "; "), formula=formulas["goalposts"]))
     if nrm.get("reference_year"):
-        doc.p(f"min and max are taken from the reference year {nrm['reference_year']} and applied to every year, "
-              "so that scores compare across years.")
+        doc.say(Msg("min and max are taken from the reference year {year} and applied to every year, so that scores "
+                    "compare across years.", year=str(nrm["reference_year"])))
     _method(doc, "normalise", m)
     rows.append(("Normalisation", f"{_n(m)} [{lo}, {hi}]" + (f", {len(ov)} exceptions" if ov else "")))
     doc.sub("Weights")
     w = sp.get("weights")
     dims = fw.children(fw.root)
-    doc.p(f"Weights: {_n(w)}. Within each parent the weights are renormalised to sum to one; the index has "
-          f"{len(dims)} dimensions with nominal weights " + ", ".join(f"{fw.nodes[d].name} {fw.nodes[d].weight:g}"
-                                                                       for d in dims) + ".")
+    doc.say(Msg("Weights: {weights}. Within each parent the weights are renormalised to sum to one; the index has "
+                "{d} dimensions with nominal weights {list}.", weights=_n(w), d=len(dims),
+                list=Join(Join((_node(fw, d), Num(fw.nodes[d].weight, None)), " ") for d in dims)))
     _method(doc, "weights")
     rows.append(("Weights", _n(w)))
     doc.sub("Aggregation")
     m = agg.get("method", "arithmetic")
     af = {"arithmetic": "I_u = Σ_i w_i y_ui / Σ_i w_i", "geometric": "I_u = Π_i y_ui^(w_i / Σ w)",
-          "mazziotta_pareto": "MPI_u = M_u − S_u · cv_u  (mean, standard deviation and coefficient of variation "
-                              "of the standardised y_ui)"}
-    doc.p(f"Method: {_n(m)} at every level (indicators → elements → dimensions → index)."
-          + (f" An aggregate is computed only when at least {agg['min_share']:.0%} of its weight is observed."
-             if agg.get("min_share") else ""))
+          "mazziotta_pareto": Msg("MPI_u = M_u − S_u · cv_u  (mean, standard deviation and coefficient of variation "
+                                  "of the standardised y_ui)")}
+    txt = [Msg("Method: {method} at every level (indicators → elements → dimensions → index).", method=_n(m))]
+    if agg.get("min_share"):
+        txt.append(Msg("An aggregate is computed only when at least {share}% of its weight is observed.",
+                       share=Num(100 * agg["min_share"], 0)))
+    doc.say(*txt)
     if m in af:
         doc.formula(af[m])
     _method(doc, "aggregate", m)
@@ -484,9 +694,12 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
     if lv.get("bands"):
         doc.sub("Levels (bands)")
         labs = lv.get("labels") or []
-        doc.p("Levels are bands of the index: " + "; ".join(
-            f"{labs[i] if i < len(labs) else i}: index ≥ {b:g}" for i, b in enumerate([None, *lv["bands"]][1:], 1)
-            if i < len(labs)) + f" (below {lv['bands'][0]:g}: {labs[0] if labs else 'first level'}).")
+        labs_id = lv.get("labels_id") or []
+        lab = [Term(x, labs_id[i] if i < len(labs_id) else x) for i, x in enumerate(labs)]
+        doc.say(Msg("Levels are bands of the index: {bands} (below {first}: {label}).",
+                    bands=Join((Msg("{label}: index ≥ {limit}", label=lab[i], limit=Num(b, None))
+                                for i, b in enumerate(lv["bands"], 1) if i < len(lab)), "; "),
+                    first=Num(lv["bands"][0], None), label=lab[0] if lab else _n("first level")))
         _method(doc, "levels")
         rows.append(("Levels (bands)", ", ".join(f"{b:g}" for b in lv["bands"])))
     doc.table(pd.DataFrame(rows, columns=["step", "value"]), "The method of this run in one table (from the "
@@ -551,9 +764,10 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                        for k, v in meta_rows) + "</table>"
              + (f"<div class='synthetic'>{html.escape(bilingual('Synthetic demonstration data'))}<br>"
                 f"<span style='font-weight:normal;font-size:9pt'>{html.escape(note)}</span></div>" if synthetic
-                else (f"<p>{html.escape(note)}</p>" if note else ""))
-             + "<p style='font:9pt sans-serif;color:#555'>Generated by Maturasi from the run's build spec and "
-               "results; every number in the text is computed, not typed.</p></section>")
+                else (f"<p class='note'>{html.escape(note)}</p>" if note else ""))   # the spec's own words
+             + "<p style='font:9pt sans-serif;color:#555'>" + inline_html(Msg(
+                 "Generated by Maturasi from the run's build spec and results; every number in the text is "
+                 "computed, not typed.")) + "</p></section>")
 
     # --- summary ----------------------------------------------------------------------------------
     cav = caveats(result, run)
@@ -562,33 +776,25 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
     top = rank.idxmin()
     s3 = S["03_uncertainty_sensitivity"]
     st_top = max(s3.get("sobol") or [{}], key=lambda r: r.get("ST", -1)) if s3.get("sobol") else None
-    doc.p(f"The {fw.meta.get('title', fw.name)} was computed for {n} units and {len(fw.indicators)} indicators"
-          + (f" in {yr}" if yr is not None else "") + f". The index has median {score.median():.1f} "
-          f"(range {score.min():.1f}–{score.max():.1f}); the highest score is {names.get(top, top)} "
-          f"({score[top]:.1f})."
-          + (" Levels: " + ", ".join(f"{lab} {int(lv_counts.get(lab, 0))}" for lab in bands.labels) + "."
-             if lv_counts is not None else "")
-          + (f" Under the uncertainty analysis ({s3['runs']} Monte Carlo runs) the median 90% rank interval spans "
-             f"{s3['median_interval_width']:.0f} places" if s3.get("median_interval_width") is not None else "")
-          + (f"; the most influential choice is the {_n(st_top['factor'])} (total-order Sobol' index "
-             f"{st_top['ST']:.2f})." if st_top else ".")
-          + f" The section on limitations lists {len(cav)} caveats generated from these results.")
-    # the Bahasa Indonesia summary: English message templates translated through the catalogue
-    def num(x, d=1):
-        return format_number(x, "id", d)
-
-    parts = [gettext("Index of {n} units and {k} indicators, year {year}: median {median}, range {lo}–{hi}; "
-                     "highest score {top} ({score}).", "id").format(
-        n=n, k=len(fw.indicators), year="—" if yr is None else yr, median=num(score.median()),
-        lo=num(score.min()), hi=num(score.max()), top=names.get(top, top), score=num(score[top]))]
+    title_fw = Term(fw.meta.get("title", fw.name), fw.meta.get("nama") or fw.meta.get("title", fw.name))
+    txt = [Msg("The {title} was computed for {n} units and {k} indicators in {year}.", title=title_fw, n=n,
+               k=len(fw.indicators), year=str(yr)) if yr is not None else
+           Msg("The {title} was computed for {n} units and {k} indicators.", title=title_fw, n=n,
+               k=len(fw.indicators)),
+           Msg("The index has median {median} (range {lo}–{hi}); the highest score is {top} ({score}).",
+               median=Num(score.median()), lo=Num(score.min()), hi=Num(score.max()), top=str(names.get(top, top)),
+               score=Num(score[top]))]
+    if lv_counts is not None:
+        txt.append(Msg("Levels: {counts}.", counts=Join(Msg("{level}: {count} units", level=_level_term(bands, lab),
+                                                            count=int(lv_counts.get(lab, 0))) for lab in bands.labels)))
     if s3.get("median_interval_width") is not None:
-        parts.append(gettext("The median 90% rank interval spans {width} places.", "id").format(
-            width=num(s3["median_interval_width"], 0)))
-    parts.append(gettext("The section on limitations lists {count} caveats generated from the results.",
-                         "id").format(count=len(cav)))
-    if synthetic:
-        parts.append(gettext("These are synthetic demonstration data.", "id"))
-    doc.id_p(" ".join(parts))
+        txt.append(Msg("Under the uncertainty analysis ({runs} Monte Carlo runs) the median 90% rank interval spans "
+                       "{width} places.", runs=s3["runs"], width=Num(s3["median_interval_width"], 0)))
+    if st_top:
+        txt.append(Msg("The most influential choice is the {factor} (total-order Sobol' index {st}).",
+                       factor=_n(st_top["factor"]), st=Num(st_top["ST"], 2)))
+    txt.append(Msg("The section on limitations lists {count} caveats generated from these results.", count=len(cav)))
+    doc.say(*txt)
 
     # --- data and coverage ------------------------------------------------------------------------
     doc.section("Data and coverage", "data", page_break=True)
@@ -602,10 +808,13 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                      "w": fw.nodes[d].weight, "avail": 100 * a.mean() if len(a) else np.nan,
                      "low": 100 * a.min() if len(a) else np.nan,
                      "src": (fw.nodes[d].source or "—")[:140]})
-    doc.p(f"Data file: {relative((inputs or {}).get('data'))}. {n} units, {len(fw.indicators)} indicators in "
-          f"{len(dims)} dimensions."
-          + (f" Mean data availability {s1['availability']:.1%} (lowest unit {s1['min_unit_availability']:.1%}); "
-             f"{s1['outlier_flags']} indicators flagged for skewness and kurtosis." if s1 else ""))
+    txt = [Msg("Data file: {file}. {n} units, {k} indicators in {d} dimensions.",
+               file=relative((inputs or {}).get("data")), n=n, k=len(fw.indicators), d=len(dims))]
+    if s1:
+        txt.append(Msg("Mean data availability {avail}% (lowest unit {low}%); {flags} indicators flagged for "
+                       "skewness and kurtosis.", avail=Num(100 * s1["availability"]),
+                       low=Num(100 * s1["min_unit_availability"]), flags=s1["outlier_flags"]))
+    doc.say(*txt)
     doc.table(pd.DataFrame(rows), "Dimensions of the framework: number of indicators, nominal weight, data "
               "availability (% of units with a value; mean and lowest indicator) and the source of the dimension.",
               {"dim": "Dimension", "k": "Indicators", "w": "Weights", "avail": "Data availability",
@@ -659,8 +868,8 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
     if prov is not None:
         doc.sub("Province roll-up")
         if not mp.exists():
-            doc.p("No boundary file was given to this run (config key boundaries), so no map is drawn; the "
-                  "geography is shown by province.")
+            doc.say(Msg("No boundary file was given to this run (config key boundaries), so no map is drawn; the "
+                        "geography is shown by province."))
         from ..rollup import rollup
 
         try:
@@ -687,19 +896,21 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
     if s3:
         doc.section("Robustness", "robustness")
         doc.sub("Uncertainty analysis")
-        doc.p(f"{s3['runs']} Monte Carlo runs (seed {s3.get('seed', '—')}) vary "
-              + ", ".join(_n(f) for f in s3["factors"]) + " at once; every run rebuilds the index and ranks the "
-              "units (Saisana, Saltelli & Tarantola 2005). The rank interval of a unit is the 5th to 95th "
-              "percentile of its ranks.")
+        doc.say(Msg("{runs} Monte Carlo runs (seed {seed}) vary {factors} at once; every run rebuilds the index and "
+                    "ranks the units (Saisana, Saltelli & Tarantola 2005). The rank interval of a unit is the 5th to "
+                    "95th percentile of its ranks.", runs=s3["runs"], seed=str(s3.get("seed", "—")),
+                    factors=Join(map(_n, s3["factors"]))))
         if rs is not None:
             wid = (rs["Q95"] - rs["Q5"])
-            doc.p(f"Interval width: median {wid.median():.0f} places, 90th percentile {wid.quantile(0.9):.0f}; "
-                  f"{int((wid > 100).sum())} of {len(rs)} units have an interval wider than 100 places.")
+            doc.say(Msg("Interval width: median {median} places, 90th percentile {p90}; {wide} of {n} units have an "
+                        "interval wider than 100 places.", median=Num(wid.median(), 0), p90=Num(wid.quantile(0.9), 0),
+                        wide=int((wid > 100).sum()), n=len(rs)))
         ls = _read(run, "ua_level_shares")
         if ls is not None:
             p = ls.drop(columns=["uCode"]).max(axis=1)
-            doc.p(f"Level stability: {int((p >= 0.9).sum())} of {len(ls)} units keep their most likely level in at "
-                  f"least 90% of the runs; {int((p < 0.5).sum())} have no level with a probability of one half.")
+            doc.say(Msg("Level stability: {stable} of {n} units keep their most likely level in at least 90% of the "
+                        "runs; {unsure} have no level with a probability of one half.", stable=int((p >= 0.9).sum()),
+                        n=len(ls), unsure=int((p < 0.5).sum())))
         if rs is not None:
             parts = max(1, int(np.ceil(len(rs) / 180)))   # at most 90 rows per column: 5.5 pt labels at A4
             per = int(np.ceil(len(rs) / parts))
@@ -715,12 +926,18 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
         if si is not None:
             doc.sub("Sensitivity analysis")
             n_s = s3.get("sobol_N")
-            doc.p(f"Sobol' first-order (S_i) and total-order (S_Ti) indices of the output "
-                  f"'{_n(s3.get('output'))}', estimated with Saltelli's design and estimators (Saltelli et al. "
-                  f"2010) via SALib; base sample N = {n_s if n_s else '—'}"
-                  + (f" ({s3.get('sobol_runs')} model runs)" if s3.get("sobol_runs") else "")
-                  + ", 95% bootstrap confidence intervals. S_i is the share of the output variance due to the "
-                  "factor alone; S_Ti includes its interactions.")
+            if s3.get("sobol_runs"):
+                txt = Msg("Sobol' first-order (S_i) and total-order (S_Ti) indices of the output '{output}', "
+                          "estimated with Saltelli's design and estimators (Saltelli et al. 2010) via SALib; base "
+                          "sample N = {N} ({runs} model runs), 95% bootstrap confidence intervals.",
+                          output=_n(s3.get("output")), N=n_s if n_s else "—", runs=s3["sobol_runs"])
+            else:
+                txt = Msg("Sobol' first-order (S_i) and total-order (S_Ti) indices of the output '{output}', "
+                          "estimated with Saltelli's design and estimators (Saltelli et al. 2010) via SALib; base "
+                          "sample N = {N}, 95% bootstrap confidence intervals.", output=_n(s3.get("output")),
+                          N=n_s if n_s else "—")
+            doc.say(txt, Msg("S_i is the share of the output variance due to the factor alone; S_Ti includes its "
+                             "interactions."))
             from ..uncertainty.figures import sobol_bars
 
             si2 = si.set_index("factor").rename(index=_n)
@@ -732,12 +949,12 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                        "ST_conf": "± (95%)"}, digits={"S1": 3, "S1_conf": 3, "ST": 3, "ST_conf": 3})
             neg = si[si["S1"] < 0]
             if len(neg):
-                doc.warn(f"Negative first-order estimates ({', '.join(neg['name'])}): a variance share cannot be "
-                         "negative; these factors have a first-order effect near zero that the sample cannot "
-                         "resolve.")
+                doc.warn(Msg("Negative first-order estimates ({factors}): a variance share cannot be negative; these "
+                             "factors have a first-order effect near zero that the sample cannot resolve.",
+                             factors=Join(map(_n, neg["factor"]))))
             if n_s is not None and n_s < 512:
-                doc.warn(f"Small Sobol' sample (N = {n_s}): the indices are rough estimates; the convergence table "
-                         "shows how much they still move.")
+                doc.warn(Msg("Small Sobol' sample (N = {N}): the indices are rough estimates; the convergence table "
+                             "shows how much they still move.", N=n_s))
             cv = _read(run, "ua_sobol_convergence")
             if cv is not None and len(cv):
                 cv["name"] = cv["factor"].map(_n)
@@ -750,8 +967,8 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
     s2 = S["02_weighting"]
     if s2:
         doc.section("Weighting alternatives", "weights")
-        doc.p("The index is recomputed with each alternative weight set, everything else unchanged, and compared "
-              "with the nominal (framework) weights: " + ", ".join(_n(x) for x in s2["sets"]) + ".")
+        doc.say(Msg("The index is recomputed with each alternative weight set, everything else unchanged, and "
+                    "compared with the nominal (framework) weights: {sets}.", sets=Join(map(_n, s2["sets"]))))
         W = _read(run, "weights")
         if W is not None:
             W = W.set_index(W.columns[0]).rename_axis(None)
@@ -770,12 +987,13 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                               "level_changes": -1}, fields={"n": n})
             for _, r in ws.iterrows():
                 if pd.notna(r.get("level_changes")) and r["level_changes"] > 0.5 * n:
-                    doc.warn(f"{_n(r['set']).capitalize()} change the maturity level of {int(r['level_changes'])} of "
-                             f"{n} units: levels under this set are not comparable with the nominal ones.")
+                    doc.warn(Msg("Under {set}, {changed} of {n} units change maturity level: levels under this set "
+                                 "are not comparable with the nominal ones.", set=_n(r["set"]),
+                                 changed=int(r["level_changes"]), n=n))
         for node, o in (s2.get("optimised") or {}).items():
             if o.get("zero_weights"):
-                doc.warn(f"Optimised weights under {node}: {', '.join(map(str, o['zero_weights']))} at about zero "
-                         "(the optimiser drops them).")
+                doc.warn(Msg("Optimised weights under {node}: {codes} at about zero (the optimiser drops them).",
+                             node=str(node), codes=", ".join(map(str, o["zero_weights"]))))
         cmp = _read(run, "weights_comparison")
         if cmp is not None and {"set", "rank"}.issubset(cmp.columns):
             R = cmp.pivot_table(index="uCode", columns="set", values="rank")
@@ -789,10 +1007,10 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
     s4 = S["04_clustering"]
     if s4:
         doc.section("Typology", "typology")
-        doc.p(f"{s4['k']} clusters ({s4['method']} on the {s4['on']})."
-              + (f" Mean adjusted Rand index over bootstrap resamples {s4['mean_ari']:.2f}." if s4.get("mean_ari")
-                 is not None else "") + " " + " ".join(f"{str(x).rstrip('.').strip()}." for x in s4.get("notes") or []
-                                                       if str(x).strip()))
+        txt = [Msg("{k} clusters ({method} on the {on}).", k=s4["k"], method=_n(s4["method"]), on=_n(s4["on"]))]
+        if s4.get("mean_ari") is not None:
+            txt.append(Msg("Mean adjusted Rand index over bootstrap resamples {ari}.", ari=Num(s4["mean_ari"], 2)))
+        doc.say(*txt, *(m for x in s4.get("notes") or [] if str(x).strip() for m in cluster_note(x)))
         cl = pd.DataFrame(s4.get("clusters") or [])
         if len(cl):
             cl["typical"] = cl.get("medoid_uName", cl.get("medoid_uCode", ""))
@@ -813,7 +1031,9 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                       {"name": "Scenario", "units_changed": "Units changed", "level_changes": "Level changes",
                        "mean_delta_score": "Mean change in the index"})
         for p in s5.get("paths") or []:
-            doc.p(f"{p['name']} ({p['unit']}): from {p['from']:.1f} to the target {p['target']:.1f}: {p['message']}.")
+            doc.say(Msg("{name} ({unit}): from {start} to the target {target}: {message}.", name=str(p["name"]),
+                        unit=str(p["unit"]), start=Num(p["from"]), target=Num(p["target"]),
+                        message=path_message(p["message"])))
             mv = pd.DataFrame(p.get("moves") or [])
             if len(mv):
                 mv = mv.reindex(mv["change"].abs().sort_values(ascending=False).index).head(10)
@@ -826,10 +1046,12 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
 
     # --- limitations --------------------------------------------------------------------------------
     doc.section("Limitations and caveats", "limitations")
-    doc.p("Generated from this run's results:")
+    doc.say(Msg("Generated from this run's results:"))
     doc.items(cav)
     if fw.meta.get("caveats"):
-        doc.p("Caveats stated by the framework: " + str(fw.meta["caveats"]).replace("`", ""))
+        doc.say(Msg("Caveats stated by the framework (quoted from its definition file, in its own words):"))
+        doc.parts.append(f"<blockquote class='quoted'>{html.escape(str(fw.meta['caveats']).replace('`', ''))}"
+                         "</blockquote>")
 
     # --- references --------------------------------------------------------------------------------
     doc.section("References", "references")

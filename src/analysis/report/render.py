@@ -47,7 +47,7 @@ def profile_figure(code: str, result, year=None, *, clusters: pd.Series | None =
     if rank_stats is not None and code in rank_stats.index:
         r = rank_stats.loc[code]
         ri = f"rank interval (5–95%) / interval peringkat: {r['Q5']:.0f}–{r['Q95']:.0f}"
-    fig.text(0.06, 0.922, f"Index / Indeks {T.at[code, root]:.1f}   rank / peringkat {rank} of {len(T)}   "
+    fig.text(0.06, 0.922, f"Index / Indeks {T.at[code, root]:.1f}   rank / peringkat {rank} of / dari {len(T)}   "
              f"level / tingkat: {level}", fontsize=10)
     if ri:
         fig.text(0.06, 0.902, ri, fontsize=10)
@@ -121,13 +121,19 @@ def _img(path: Path) -> str:
 
 
 def _profiles_html(run: Path, title: str) -> str:
+    """``profiles.html``: one page per unit profile (``figures/profile_<code>.png``), headings and alt texts in
+    English and Bahasa Indonesia (messages of the catalogue, as in the report)."""
+    from .document import Msg
+
     figs = sorted((run / "figures").glob("profile_*.png"))
-    parts = [f"<html><head><meta charset='utf-8'><title>{html.escape(title)} — unit profiles</title>"
-             "<style>body{font-family:sans-serif;max-width:900px;margin:auto} img{width:100%;"
-             "page-break-after:always;border-bottom:1px solid #ccc}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1><h2>Unit profiles / Profil daerah</h2>"]
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)} — unit "
+             "profiles / profil daerah</title><style>body{font-family:sans-serif;max-width:900px;margin:auto} "
+             "img{width:100%;page-break-after:always;border-bottom:1px solid #ccc}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1><h2>Unit profiles / <span lang='id'>Profil daerah</span></h2>"]
     for f in figs:
-        parts.append(f"<img alt='{f.stem}' src='{_img(f)}'>")
+        m = Msg("Profile of unit {code}: dimension scores against the province, the peers and the national median; "
+                "the strongest and weakest indicators.", code=f.stem.removeprefix("profile_").replace("_", "."))
+        parts.append(f"<img alt='{html.escape(f'{m} / {m.ind or m}', quote=True)}' src='{_img(f)}'>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
