@@ -105,7 +105,8 @@ class Engine:
         check_output(self.ua, self.units)  # rank:<uCode> names a unit of the data
         self.nodes = [c for c in self.fw.nodes if c != self.fw.root]
         self.node_ix = {c: i for i, c in enumerate(self.nodes)}
-        self.w_nom = resolve_weights(self.fw, self.spec)[self.nodes].to_numpy(dtype=float)
+        w = resolve_weights(self.fw, self.spec)
+        self.w_nom = (w if w.index.tolist() == self.nodes else w[self.nodes]).to_numpy(dtype=float)
         self.upstream_keys: list[dict] = []
         self.agg_specs: list[dict] = []
         self._cache: dict[int, np.ndarray] = {}
@@ -327,7 +328,7 @@ class Engine:
             key = self.upstream_keys[k]
             if self._ref is None and all(repr(v) == repr(self.spec.get(s) or {}) for s, v in key.items()):
                 # the spec's own steps: the nominal build made this table on the same data already
-                self._cache[k] = select_columns(self.nominal.normalised, self.fw.indicators).to_numpy(dtype=float)
+                self._cache[k] = _matrix(self.nominal.normalised, self.fw.indicators)
                 return self._cache[k]
             sp = load_spec({**self.spec.to_dict(), **key})
             fz = tr = None
@@ -337,7 +338,7 @@ class Engine:
             # the engine aggregates the normalised table itself (aggregate_runs): the build stops before
             norm = build_cross_section(self.ds.values, self.ds.units, self.fw, sp, None, fitted=fz, treatment=tr,
                                        through="normalise")[4]
-            self._cache[k] = select_columns(norm, self.fw.indicators).to_numpy(dtype=float)
+            self._cache[k] = _matrix(norm, self.fw.indicators)
         return self._cache[k]
 
     def _linear(self, agg_spec: dict) -> str | None:
@@ -589,6 +590,14 @@ class Engine:
                         {"evaluate": t_eval, "runs": R, "upstream_tables": len(self._cache), "tasks": len(tasks),
                          "backend": backend, "rank_bin_width": width,
                          "rank_quantiles": "exact" if width == 1 else f"binned, within {width - 1} ranks"})
+
+
+def _matrix(df: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    """Columns ``codes`` of ``df`` as a float matrix (units × codes), without an intermediate table when
+    they are all of ``df``'s columns in order."""
+    if df.columns.tolist() == codes:
+        return df.to_numpy(dtype=float)
+    return select_columns(df, codes).to_numpy(dtype=float)
 
 
 def _frame(cols: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
