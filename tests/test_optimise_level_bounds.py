@@ -178,3 +178,49 @@ def test_zero_weights_are_judged_within_the_parent():
 
     assert _diagnose(table(5e-7), 1e-3, "level 1")[1] == []
     assert _diagnose(table(2e-7), 1e-3, "level 1")[1] == ["e"]
+
+
+def test_bound_margin_is_1e_12_either_side_of_the_share_held():
+    # the documented rounding margin: bounds within 1e-12 of the share held leave no freedom (refused
+    # as such, not as impossible); 1e-11 below it is accepted and the weights sit at the bounds
+    cols = {x: H[:, i] for x, i in zip("ab", (1, 2))}
+    res = _build(cols, {"a": "I", "b": "I"})
+    for lb_b in (0.5 - 1e-12, 0.5 + 1e-12):
+        assert 0.5 + lb_b in (1 - 1e-12, 1 + 1e-12)             # exact in binary: the edges themselves
+        with pytest.raises(InputError, match=r"sum to 1: no freedom left to optimise \(use less than 0.5 each\)"):
+            optimise_weights(res, node="I", min_weight={"a": 0.5, "b": lb_b})
+    o = _quiet(result=res, node="I", min_weight={"a": 0.5, "b": 0.5 - 1e-11})
+    np.testing.assert_allclose(o.table["weight"], [0.5, 0.5], atol=1e-10)
+
+
+def test_starts_are_shares_of_each_parent():
+    # the three starts (targets, current weights, equal weights) are rescaled within each parent; a
+    # parent whose targets are all 0 starts from equal shares. Each start maps back through
+    # lower + free · softmax(θ) to those shares.
+    import analysis.weights.optimise as opt_mod
+
+    seen = []
+    real = opt_mod.least_squares
+
+    def recording(fun, x0, **kw):
+        seen.append(np.array(x0, dtype=float))
+        return real(fun, x0, **kw)
+
+    cols = {x: H[:, i] for x, i in zip("abcde", (1, 2, 3, 4, 5))}
+    res = _build(cols, {"a": "P", "b": "P", "c": "Q", "d": "Q", "e": "Q"})
+    lb = np.array([0.1, 0.0, 0.0, 0.2, 0.0])
+    mp = pytest.MonkeyPatch()
+    mp.setattr(opt_mod, "least_squares", recording)
+    try:
+        _quiet(result=res, level=1, target={"a": 3, "b": 1, "c": 0, "d": 0, "e": 0},
+               min_weight=dict(zip("abcde", lb)))
+    finally:
+        mp.undo()
+    assert len(seen) == 3                    # Q's importances cannot all be 0: never reached, all run
+    want = [[0.75, 0.25, 1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 1 / 3, 1 / 3, 1 / 3]]
+    for x0, s0 in zip(seen, want):
+        back = np.empty(5)
+        for ix in ([0, 1], [2, 3, 4]):
+            e = np.exp(x0[ix] - x0[ix].max())
+            back[ix] = lb[ix] + (1 - lb[ix].sum()) * e / e.sum()
+        np.testing.assert_allclose(back, s0, atol=1e-12)

@@ -23,8 +23,8 @@ in their parent, and ``notes`` (also an :class:`~analysis.InputWarning`) gives t
 importances.
 
 Weights are shares within the parent: the weights an aggregate uses are its children's weights
-normalised to sum to 1 (COINr's ``Aggregate`` divides by the group's weight sum, and so does
-:func:`analysis.aggregate.aggregate`), so only the ratios among siblings change an aggregate. The
+normalised to sum to 1 (COINr's weighted mean ``a_amean`` divides by the group's weight sum, and so
+does :func:`analysis.aggregate.aggregate`), so only the ratios among siblings change an aggregate. The
 optimised weights are therefore parametrised, and reported, as within-parent shares, one simplex per
 parent: for ``node`` that is the node's children; for ``level`` it is each parent's children at
 that level. COINr's ``get_opt_weights`` rescales the whole level to sum 1 instead (its
