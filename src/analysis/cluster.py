@@ -403,7 +403,8 @@ def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref:
         for k in ks_ext:
             lab = (np.zeros(n, dtype=int) if k == 1 else hd if hd is not None else
                    fit_labels(A, k, method, seed=seed, n_init=n_init))
-            logw.append(np.log(_wk(A, lab)))
+            w = _wk(A, lab)
+            logw.append(np.log(w) if w > 0 else np.nan)      # W_k = 0 (HDBSCAN on duplicates): log W undefined
             ref_logw.append([np.log(_wk(Rf, np.zeros(len(Rf), dtype=int) if k == 1 else
                                         fit_labels(Rf, k, ref_method, seed=seed, n_init=5))) for Rf in refs])
             row = {"k": k}
@@ -425,7 +426,7 @@ def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref:
         if notes.fillna("").str.len().any():
             t["note"] = notes.fillna("")
         gap_k = gap_rule(ks_ext, gap, s, candidates=[1, *ks])
-        if gap_k is None:
+        if gap_k is None and t.loc[ks, "gap"].notna().any():
             gap_k = int(t.loc[ks, "gap"].idxmax())
         t = t.loc[[1] + ks]
         if hd is not None:
@@ -439,12 +440,14 @@ def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref:
             v = tk[col].dropna()
             if len(v):
                 picks[c] = int(getattr(v, best)())
-        picks["gap"] = int(gap_k)
+        if gap_k is not None:
+            picks["gap"] = gap_k
         if "bic" in tk:
             picks["bic"] = int(tk["bic"].idxmin())
         if choose not in picks:
-            raise InputError(f"{choose} cannot choose k: it is undefined for every k compared "
-                             f"({tk['note'].iloc[0]}); choose another criterion")
+            why = f" ({tk['note'].iloc[0]})" if "note" in tk and tk["note"].iloc[0] else ""
+            raise InputError(f"{choose} cannot choose k: it is undefined for every k compared{why}; "
+                             f"choose another criterion")
         k = picks[choose]
         agree = [c for c, v in picks.items() if v == k and c != choose]
         others = ", ".join(f"{c} → {v}" for c, v in picks.items() if c != choose)
