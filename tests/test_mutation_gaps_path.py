@@ -520,14 +520,14 @@ def _cand(move, score, cost):
     ((1, 0, 49.0, 1.0), (0, 1, 51.0, 2.0), "start"),
     # neither reaches: the full move
     ((1, 0, 49.0, 1.0), (0, 1, 48.0, 2.0), "cap"),
-    # "reaches" means a score of at least target − 1e-6
-    ((1, 0, _T - 1e-6, 1.0), (0, 1, 51.0, 2.0), "found"),
-    ((1, 0, _T - 0.5e-6, 1.0), (0, 1, 51.0, 2.0), "found"),
-    ((1, 0, _T - 1.5e-6, 1.0), (0, 1, 51.0, 2.0), "start"),
-    ((1, 0, 52.0, 3.0), (0, 1, _T - 1e-6, 2.0), "start"),
-    ((1, 0, 52.0, 3.0), (0, 1, _T - 0.5e-6, 2.0), "start"),
-    ((1, 0, 49.0, 3.0), (0, 1, _T - 1.5e-6, 2.0), "cap"),
-    ((1, 0, 52.0, 3.0), (0, 1, _T - 1.5e-6, 2.0), "found"),
+    # "reaches" means a score of at least the target up to EDGE_RTOL · |score| (1e-9 · 50 = 5e-8 here)
+    ((1, 0, _T, 1.0), (0, 1, 51.0, 2.0), "found"),
+    ((1, 0, _T - 2.5e-8, 1.0), (0, 1, 51.0, 2.0), "found"),
+    ((1, 0, _T - 7.5e-8, 1.0), (0, 1, 51.0, 2.0), "start"),
+    ((1, 0, 52.0, 3.0), (0, 1, _T, 2.0), "start"),
+    ((1, 0, 52.0, 3.0), (0, 1, _T - 2.5e-8, 2.0), "start"),
+    ((1, 0, 49.0, 3.0), (0, 1, _T - 7.5e-8, 2.0), "cap"),
+    ((1, 0, 52.0, 3.0), (0, 1, _T - 7.5e-8, 2.0), "found"),
 ])
 def test_better_of_accepts_a_local_result_only_when_it_reaches_and_is_no_dearer(found, start, expect):
     f, s = _cand(found[:2], *found[2:]), _cand(start[:2], *start[2:])

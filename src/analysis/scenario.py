@@ -635,7 +635,8 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         the dashboard); indicators not given keep their baseline values. ``"next"`` then means the
         level above the one ``start`` reaches.
     tol : float
-        Margin added to the score constraint.
+        Margin added to the score constraint (the solvers aim at ``target + tol``); a target at most
+        ``tol`` above the starting score counts as already reached. It does not decide reachability.
 
     Returns
     -------
@@ -651,6 +652,14 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     :math:`1/(\\max x_i - \\min x_i)` over the baseline's observed raw values: a move across the whole
     observed range costs 1. Costs are in raw units, so normalised points past a clip value (which the
     index never receives) are never counted, and moves stop at the clip value anyway.
+
+    **Reachability.** One rule decides in every branch (:func:`_reaches`): the target is reachable
+    when the best reachable score :math:`s^*` (every movable indicator at its limit; the index does
+    not decrease along any move) satisfies :math:`s^* + \\varepsilon \\max(1, |s^*|) \\ge T`, with
+    :math:`\\varepsilon` = :data:`analysis.levels.EDGE_RTOL` = 1e-9, a tolerance relative to the
+    score scale and the one by which scores reach band edges (:func:`analysis.levels.reach`). The
+    same rule accepts a computed move. A target above :math:`s^*` but within the tolerance gets the
+    least-cost move to :math:`s^*`.
 
     **Method.** Each indicator's raw value passes the frozen treatment and normalisation exactly. The
     ``method`` says how the result was obtained:
@@ -723,32 +732,39 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         return float(scores(_snap(np.asarray(d, dtype=float), cap)[None, :])[0])
 
     need = T - s0
+    # the one reachability verdict of every branch: the best reachable score (every indicator at its
+    # limit; the index is monotone in each move) reaches the target up to EDGE_RTOL (see _reaches)
+    best = score(cap)
+    reachable = _reaches(best, T)
     start_d = None   # a piecewise-linear solution to start SLSQP from, when the index is additive
     if _linear_aggregation(b):
         kinks, exact = _breakpoints(b, inds, x0, dirs, cap)
         segs = _segments(scores, s0, kinks)
         if segs is not None:
+            method = "lp" if all(len(k) == 2 for k in kinks) else "lp-piecewise"
+            if exact and not reachable:
+                moves = _moves(b, inds, x0, dirs, cap, cap, lims, cost)
+                return PathResult(unit, T, s0, best, False, moves, float(cost @ cap), method,
+                                  f"unreachable: moving every indicator to its limit gives {best:.4g} < "
+                                  f"target {T:.4g}")
             d, ok = _solve_segments(segs, cost, need + tol, len(inds))
             if not ok:   # a target on the edge of the box is reached without the margin
                 d, ok = _solve_segments(segs, cost, need, len(inds))
-            if exact:
-                method = "lp" if all(len(k) == 2 for k in kinks) else "lp-piecewise"
+            if not ok and reachable:   # above the most the segments give, by less than the tolerance: that most
+                top = sum(L * max(sl, 0.0) for _, L, sl in segs)
+                d, ok = _solve_segments(segs, cost, top, len(inds))
                 if not ok:
-                    best = score(cap)
-                    moves = _moves(b, inds, x0, dirs, cap, cap, lims, cost)
-                    return PathResult(unit, T, s0, best, False, moves, float(cost @ cap), method,
-                                      f"unreachable: moving every indicator to its limit gives {best:.4g} < "
-                                      f"target {T:.4g}")
+                    d, ok = cap.copy(), True
+            if exact:
                 achieved = score(d)
-                if achieved >= T - 1e-6:
+                if _reaches(achieved, T):
                     moves = _moves(b, inds, x0, dirs, d, cap, lims, cost)
                     return PathResult(unit, T, s0, achieved, True, moves, float(cost @ d), method, "target reached")
             if ok:
                 start_d = d
     # non-linear: SLSQP on the recomputed score, from the piecewise-linear solution (sampled maps) when the
     # index is additive, else from the LP of the average slopes over the box
-    best = score(cap)
-    if best < T - 1e-6:
+    if not reachable:
         moves = _moves(b, inds, x0, dirs, cap, cap, lims, cost)
         return PathResult(unit, T, s0, best, False, moves, float(cost @ cap), "slsqp",
                           f"unreachable within the limits: the best reachable score is {best:.4g} < target {T:.4g}")
@@ -776,7 +792,8 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     # gain, so that indicators in very different raw units are equally well conditioned
     span = np.where(cap > 0, cap, 1.0)
     kk = cost * cap * (best - s0) / max(float(cost @ cap), 1e-300)
-    cons = {"type": "ineq", "fun": lambda u: score(np.clip(u, 0, 1) * cap) - T - tol,
+    goal = min(T + tol, best)   # a target within the margin of the best: aim at the best (else infeasible)
+    cons = {"type": "ineq", "fun": lambda u: score(np.clip(u, 0, 1) * cap) - goal,
             "jac": lambda u: grad(u * cap) * cap}
     r = minimize(lambda u: float(kk @ u), d / span, jac=lambda u: kk, bounds=[(0.0, 1.0)] * len(inds),
                  constraints=[cons], method="SLSQP", options={"maxiter": 500, "ftol": 1e-10})
@@ -799,7 +816,7 @@ def _better_of(found: tuple[np.ndarray, float, float], start: tuple[np.ndarray, 
     cap : ndarray
         The full move (every indicator to its limit); it reaches the target whenever this is called.
     target : float
-        The target score; a move reaches it when its score is at least ``target - 1e-6``.
+        The target score; a move reaches it when :func:`_reaches` says so.
 
     Returns
     -------
@@ -810,13 +827,41 @@ def _better_of(found: tuple[np.ndarray, float, float], start: tuple[np.ndarray, 
         Optimization*, 2nd ed., 2006, ch. 18: SQP converges only locally), so its result is accepted
         only when it is feasible and no worse.
     """
-    found_ok = found[1] >= target - 1e-6
-    start_ok = start[1] >= target - 1e-6
+    found_ok = _reaches(found[1], target)
+    start_ok = _reaches(start[1], target)
     if found_ok and (found[2] < start[2] or not start_ok):
         return found[0]
     if start_ok:
         return start[0]
-    return cap.copy()   # reaches the target: the caller checked score(cap) >= target - 1e-6
+    return cap.copy()   # reaches the target: the caller checked _reaches(score(cap), target)
+
+
+def _reaches(score: float, target: float) -> bool:
+    """Whether an index score reaches a target score: the one rule of :func:`path_to_target`.
+
+    ``score`` reaches ``target`` when ``score + EDGE_RTOL * max(1, |score|) >= target``, with
+    :data:`analysis.levels.EDGE_RTOL` = 1e-9: a tolerance relative to the scale of the scores
+    (absolute below 1), the same by which a score reaches a band edge (:func:`analysis.levels.reach`),
+    so that a path to the next level is called reached exactly when the level it gives is that level.
+    It only absorbs floating-point rounding of the recomputed index (nested weighted means land a few
+    ulps off an exact value), not a solver's slack.
+
+    Every branch of :func:`path_to_target` (the linear and piecewise-linear programs and SLSQP) decides
+    with this rule, on the same best reachable score (every indicator at its limit), so the verdict
+    does not depend on the branch.
+
+    Parameters
+    ----------
+    score : float
+        An index score (the frozen recomputation of a move).
+    target : float
+        The target score.
+
+    Returns
+    -------
+    bool
+    """
+    return bool(reach(score) >= target)
 
 
 def _costs(b: Baseline, inds: list[str], costs: dict | None) -> np.ndarray:
