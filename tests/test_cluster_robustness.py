@@ -304,7 +304,7 @@ def test_features_keep_a_constant_feature_at_zero():
 
 
 @pytest.mark.parametrize("kw, needle", [
-    (dict(method="hdbscan", k=3), "HDBSCAN sets the number of clusters itself: give no k (--k)"),
+    (dict(method="hdbscan", k=3), "HDBSCAN sets the number of clusters itself: give no k (--k, cluster_k)"),
     (dict(method="dbscan"), "unknown clustering method 'dbscan'"),
     (dict(k=1), "k (number of clusters) = 1: must be between 2 and 7"),
     (dict(k=8), "k (number of clusters) = 8: must be between 2 and 7"),
@@ -361,4 +361,17 @@ def test_cli_refuses_k_with_hdbscan_in_one_line(files, tmp_path, capsys):
     code = main(["cluster", "-f", str(files / "fw.yaml"), "-d", str(files / "data.csv"), "-o",
                  str(tmp_path / "o"), "--method", "hdbscan", "--k", "3"])
     line = one_line(code, capsys.readouterr().err)
-    assert line == "maturasi: error: HDBSCAN sets the number of clusters itself: give no k (--k)"
+    assert line == "maturasi: error: HDBSCAN sets the number of clusters itself: give no k (--k, cluster_k)"
+
+
+def test_noise_units_have_no_peers():
+    """Index values 0.9, 0.5, 0.7, 0.1 (units p…s); p and r form cluster 0, q and s are noise. National
+    ranks 1, 3, 2, 4; in cluster 0: p first, r second (gap 0.2); noise: no in-cluster rank, size or gap."""
+    ind = pd.DataFrame({"a": [0.9, 0.5, 0.7, 0.1], "b": [0.9, 0.5, 0.7, 0.1], "c": [0.9, 0.5, 0.7, 0.1],
+                        "d": [0.9, 0.5, 0.7, 0.1]}, index=list("pqrs"))
+    pr = cluster.peer_ranks(_tiny_result(ind), pd.Series([0, -1, 0, -1], index=list("pqrs")))
+    assert pr["rank_national"].tolist() == [1, 3, 2, 4]
+    assert pr.loc[["p", "r"], "rank_in_cluster"].tolist() == [1, 2]
+    assert pr.loc[["p", "r"], "n_in_cluster"].tolist() == [2, 2]
+    assert pr.loc["r", "gap_to_best"] == pytest.approx(0.2) and pr.loc["p", "gap_to_best"] == 0
+    assert pr.loc[["q", "s"], ["rank_in_cluster", "n_in_cluster", "gap_to_best"]].isna().all().all()

@@ -617,7 +617,11 @@ def cluster_labels(dim_means: pd.DataFrame, framework, mean: pd.Series | None = 
 
 
 def peer_ranks(result, labels: pd.Series, *, year=None) -> pd.DataFrame:
-    """Each unit's index, rank among its cluster's members, and gap to the cluster's best."""
+    """Each unit's index, rank among its cluster's members, and gap to the cluster's best.
+
+    Noise units (label −1, HDBSCAN) are in no cluster: they have no peers, so their in-cluster rank,
+    cluster size and gap to the best are NaN (their national rank is kept).
+    """
     fw = result.framework
     T = cross_section(result, "normalised", year)
     idx = T[fw.root]
@@ -626,6 +630,9 @@ def peer_ranks(result, labels: pd.Series, *, year=None) -> pd.DataFrame:
     out["rank_in_cluster"] = out.groupby("cluster")["index"].transform(lambda s: rank_desc(s.to_numpy()))
     out["n_in_cluster"] = out.groupby("cluster")["index"].transform("size")
     out["gap_to_best"] = out.groupby("cluster")["index"].transform("max") - out["index"]
+    noise = (out["cluster"] == -1).to_numpy()
+    if noise.any():
+        out.loc[noise, ["rank_in_cluster", "n_in_cluster", "gap_to_best"]] = np.nan
     if result.levels is not None:
         lv = result.levels
         if result.year is not None:
@@ -685,7 +692,7 @@ def typology(result, *, on: str = "dimensions", method: str = "kmeans", k: int |
         if method not in METHODS:
             raise InputError(f"unknown clustering method '{method}' (use {', '.join(METHODS)})")
         if method == "hdbscan" and k is not None:
-            raise InputError("HDBSCAN sets the number of clusters itself: give no k (--k)")
+            raise InputError("HDBSCAN sets the number of clusters itself: give no k (--k, cluster_k)")
         n_boot = _whole(n_boot, "n_boot (bootstrap resamples)", 0)
         X = features(result, on, level=level, scale=scale, year=year)
         if k is not None:
