@@ -21,6 +21,7 @@ import pytest
 from analysis._errors import InputError
 from analysis.aggregate import aggregate_matrix, node_method
 from analysis.framework import Framework, Node
+from analysis.normalise import _one_method, column_rows
 from analysis.pipeline import _other_columns, build, build_cross_section, resolve_weights, select_columns
 from analysis.spec import load_spec
 from analysis.uncertainty import Engine
@@ -256,3 +257,76 @@ def test_resolved_design_is_a_new_table_with_a_plain_index():
     pd.testing.assert_frame_equal(eng.resolve(named).design, design)
     shifted = design.set_index(pd.RangeIndex(5, 7))
     pd.testing.assert_frame_equal(eng.resolve(shifted).design, design)
+
+
+# --- min-max and z-score of all indicators at once -------------------------------------------------
+
+def _wide_fw(k: int, dirs: list[int]) -> Framework:
+    nodes = [Node("I", None, 1.0, False)]
+    nodes += [Node(f"x{j}", "I", 1.0, True, direction=dirs[j % len(dirs)]) for j in range(k)]
+    return Framework(nodes)
+
+
+def _by_column(values: pd.DataFrame, fw: Framework, spec: dict, reference: pd.DataFrame | None = None):
+    """fit and apply column by column, as normalise did before its matrix path (the reference)."""
+    from analysis.normalise import apply, fit, indicator_params
+
+    ref = values if reference is None else reference
+    out, fits = {}, {}
+    for c in fw.indicators:
+        method, p = indicator_params(spec, c)
+        f = fit(ref[c].to_numpy(dtype=float), method, p, direction=fw.nodes[c].direction, node=fw.nodes[c], code=c)
+        out[c], fits[c] = apply(values[c].to_numpy(dtype=float), f), f
+    return pd.DataFrame(out, index=values.index), fits
+
+
+@pytest.mark.parametrize("spec", [
+    {"method": "minmax", "range": [1, 100]}, {"method": "minmax"},
+    {"method": "zscore", "mean": 10, "sd": 2}, {"method": "zscore"},
+])
+@pytest.mark.parametrize("n", [2, 9, 51, 300])  # 300 > 128: numpy's pairwise summation blocks
+@pytest.mark.parametrize("gaps", [0.0, 0.2])
+def test_normalise_all_columns_at_once_equals_column_by_column(spec, n, gaps):
+    from analysis.normalise import normalise
+
+    fw = _wide_fw(7, [1, -1, 1])
+    rng = np.random.default_rng(n)
+    vals = pd.DataFrame(rng.lognormal(3, 2, (n, 7)) * 10.0 ** rng.integers(-3, 4, 7), columns=fw.indicators)
+    if gaps and n > 3:
+        vals = vals.mask(rng.random((n, 7)) < gaps)
+        vals.iloc[0, :] = vals.iloc[0, :].fillna(1.0)
+        vals.iloc[1, :] = vals.iloc[1, :].fillna(2.0)
+    rows = column_rows(vals, fw.indicators)
+    assert _one_method(rows, rows, fw.indicators, fw, spec) is not None  # the matrix path is taken
+    got, gfits = normalise(vals, fw, spec)
+    want, wfits = _by_column(vals, fw, spec)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert gfits == wfits
+    assert [list(f) for f in gfits.values()] == [list(f) for f in wfits.values()]  # same keys, same order
+    ref = vals * 1.5 + 3
+    got, _ = normalise(vals, fw, spec, reference=ref)
+    pd.testing.assert_frame_equal(got, _by_column(vals, fw, spec, reference=ref)[0], check_exact=True)
+
+
+@pytest.mark.parametrize("method", ["minmax", "zscore"])
+@pytest.mark.parametrize("case, message", [
+    ("constant", "indicator is constant"),
+    ("empty", "indicator has no data to normalise"),
+    ("one", None),
+])
+def test_normalise_refusals_unchanged_by_the_matrix_path(method, case, message):
+    from analysis.normalise import normalise
+
+    fw = _wide_fw(3, [1])
+    vals = pd.DataFrame({"x0": [1.0, 2.0, 3.0], "x1": [4.0, 5.0, 7.0], "x2": [1.0, 9.0, 2.0]})
+    if case == "constant":
+        vals["x1"] = 5.0
+    elif case == "empty":
+        vals["x1"] = NAN
+    else:
+        vals = vals.iloc[:1]
+        message = "z-score needs at least two values" if method == "zscore" else "indicator is constant"
+    with pytest.raises(InputError) as e:
+        normalise(vals, fw, {"method": method})
+    assert message in e.value.message
+    assert e.value.column == ("x1" if case != "one" else "x0")

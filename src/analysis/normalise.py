@@ -199,6 +199,11 @@ def normalise(values: pd.DataFrame, framework: Framework, spec: dict | None = No
     # the indicator columns read at once, each a contiguous row (as one column read alone)
     X = column_rows(values, inds)
     R = X if ref is values else column_rows(ref, inds)
+    if fitted is None and X is not None and R is not None:
+        fast = _one_method(X, R, inds, framework, spec)
+        if fast is not None:
+            Y, fits = fast
+            return pd.DataFrame(Y, index=values.index, columns=pd.Index(inds)), fits
     out = {}
     fits = {}
     for j, code in enumerate(inds):
@@ -217,6 +222,56 @@ def normalise(values: pd.DataFrame, framework: Framework, spec: dict | None = No
     if out and all(v.shape == (len(values),) and v.dtype == np.float64 for v in out.values()):
         return pd.DataFrame(np.column_stack(list(out.values())), index=values.index, columns=pd.Index(inds)), fits
     return pd.DataFrame(out, index=values.index), fits
+
+
+def _one_method(X: np.ndarray, R: np.ndarray, inds: list[str], framework: Framework,
+                spec: dict) -> tuple[np.ndarray, dict] | None:
+    """Min-max or z-score of every indicator at once: the numbers of :func:`fit` and :func:`apply` column
+    by column (the same operations on each value; a column's mean and sd reduce its contiguous row as
+    they reduce the column alone), for one method without overrides, fitted afresh. None when another
+    case applies or a column would be refused, so that the column-by-column path refuses it.
+
+    ``X`` and ``R`` are the values to normalise and the values to fit on, one row per indicator.
+    """
+    method, p = indicator_params(spec, inds[0]) if inds else ("", {})
+    if spec.get("overrides") or method not in ("minmax", "zscore"):
+        return None
+    dirs = [framework.nodes[c].direction for c in inds]
+    if any(d not in (1, -1) for d in dirs) or R.shape[1] == 0:
+        return None
+    d = np.array(dirs, dtype=float)[:, None]
+    Rd = R * d
+    gaps = np.isnan(Rd).any(axis=1)
+    a = np.empty(len(inds))  # lo (min-max) or mean (z-score)
+    b = np.empty(len(inds))  # hi or sd
+    full = ~gaps
+    if method == "minmax":
+        if full.any():
+            a[full], b[full] = Rd[full].min(axis=1), Rd[full].max(axis=1)
+    elif full.any():
+        if Rd.shape[1] < 2:
+            return None
+        a[full], b[full] = Rd[full].mean(axis=1), Rd[full].std(axis=1, ddof=1)
+    for j in np.flatnonzero(gaps):  # a column with gaps: its values alone, as fit takes them
+        ok = Rd[j][~np.isnan(Rd[j])]
+        if ok.size < (1 if method == "minmax" else 2):
+            return None
+        a[j], b[j] = (ok.min(), ok.max()) if method == "minmax" else (ok.mean(), ok.std(ddof=1))
+    if (b == a).any() if method == "minmax" else (b == 0).any():
+        return None
+    if method == "minmax":
+        r = p.get("range", [0, 100])
+        if len(r) != 2 or not r[0] < r[1]:
+            return None
+        lo_, hi_ = float(r[0]), float(r[1])
+        Y = (X * d - a[:, None]) / (b - a)[:, None] * (hi_ - lo_) + lo_
+        keys = ("lo", "hi")
+    else:
+        Y = (X * d - a[:, None]) / b[:, None] * float(p.get("sd", 1.0)) + float(p.get("mean", 0.0))
+        keys = ("mu", "sigma")
+    fits = {c: {"method": method, "direction": int(dirs[j]), **p, keys[0]: float(a[j]), keys[1]: float(b[j])}
+            for j, c in enumerate(inds)}
+    return np.ascontiguousarray(Y.T), fits
 
 
 def column_rows(df: pd.DataFrame, codes: list[str]) -> np.ndarray | None:
