@@ -745,14 +745,17 @@ def _batched(arrs: list[np.ndarray], W: np.ndarray, method: str, min_share: floa
         X = np.stack([np.broadcast_to(a[:, None] if a.ndim == 1 else a, (a.shape[0], R)) for a in arrs], axis=1)
         return aggregate_matrix(X, W, method, min_share)
     n = arrs[0].shape[0]
-    if method in ("arithmetic", "geometric") and not any(np.isnan(a).any() for a in arrs):
+    # complete children (and, for the geometric mean, all positive: one test says both)
+    complete = all((a > 0).all() for a in arrs) if method == "geometric" else \
+        method == "arithmetic" and not any(np.isnan(a).any() for a in arrs)
+    if method == "geometric" and not complete and not any(np.isnan(a).any() for a in arrs):
+        raise InputError("geometric mean over non-positive values: normalise to a range above 0")
+    if complete:
         tot = W.sum(axis=1)
         acc = np.zeros((n, R))
         for j, a in enumerate(arrs):
             x = a[:, None] if a.ndim == 1 else a
             if method == "geometric":
-                if (x <= 0).any():
-                    raise InputError("geometric mean over non-positive values: normalise to a range above 0")
                 x = np.log(x)
             acc += x * W[:, j]
         with np.errstate(invalid="ignore", divide="ignore"):
