@@ -256,7 +256,7 @@ def test_a_criterion_undefined_for_every_k_cannot_choose(monkeypatch):
     (np.zeros(6, dtype=int), {"n_boot": 0}, "n_boot (bootstrap resamples) = 0: must be at least 1"),
     (np.zeros(6, dtype=int), {"threshold": 0.0}, "threshold = 0.0: a Jaccard similarity between 0 and 1"),
     (np.zeros(6, dtype=int), {"threshold": 1.5}, "threshold = 1.5"),
-    (np.full(6, -1), {}, "k (number of clusters) = 0: must be between 1 and 6"),
+    (np.full(6, -1), {}, "no cluster to assess: every label is −1 (noise)"),
     (np.zeros(6, dtype=int), {"k": 0}, "k (number of clusters) = 0"),
 ])
 def test_stability_refuses_bad_labels_and_settings(labels, kw, needle):
@@ -375,3 +375,13 @@ def test_noise_units_have_no_peers():
     assert pr.loc[["p", "r"], "n_in_cluster"].tolist() == [2, 2]
     assert pr.loc["r", "gap_to_best"] == pytest.approx(0.2) and pr.loc["p", "gap_to_best"] == 0
     assert pr.loc[["q", "s"], ["rank_in_cluster", "n_in_cluster", "gap_to_best"]].isna().all().all()
+
+
+def test_stability_counts_the_clusters_in_the_labels(monkeypatch):
+    """Labels numbered 0 and 5 (and noise) are two clusters: the resamples are re-clustered with k = 2."""
+    seen = []
+    monkeypatch.setattr(cluster, "fit_labels", lambda A, k, method="kmeans", **kw: seen.append(k) or
+                        (A[:, 0] > 0.5).astype(int))
+    X = np.array([[0.0], [0.1], [0.2], [0.9], [1.0], [1.1], [5.0]])
+    stability(X, np.array([0, 0, 0, 5, 5, 5, -1]), n_boot=2)
+    assert seen == [2, 2]

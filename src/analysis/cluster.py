@@ -491,6 +491,8 @@ def stability(X, labels, k: int | None = None, method: str = "kmeans", *, n_boot
     ----------
     labels : array-like of int
         The clustering to assess (−1 = noise, not a cluster).
+    k : int, optional
+        Clusters of the re-clustering (default: the number of distinct labels other than −1).
 
     Raises
     ------
@@ -512,8 +514,10 @@ def stability(X, labels, k: int | None = None, method: str = "kmeans", *, n_boot
         n_boot = _whole(n_boot, "n_boot (bootstrap resamples)", 1)
         if not 0 < threshold <= 1:
             raise InputError(f"threshold = {threshold}: a Jaccard similarity between 0 and 1 is needed")
-        if k is None:
-            k = int(labels.max()) + 1
+        if k is None:       # the clusters in the labels, whatever their numbers (noise −1 is none)
+            k = len(np.unique(labels[labels >= 0]))
+            if k == 0 and method != "hdbscan":
+                raise InputError("no cluster to assess: every label is −1 (noise)")
         rng = np.random.default_rng(seed)
         clusters = [c for c in np.unique(labels) if c >= 0]
         jac = {c: [] for c in clusters}
