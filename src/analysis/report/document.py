@@ -92,15 +92,22 @@ def _n(x) -> Term:
     return Term(NAMES.get(str(x), str(x)))
 
 
+def _names(codes: pd.Series) -> pd.Series:
+    """:func:`_n` of each code, kept as :class:`Term` objects (a table shows them in both languages)."""
+    return pd.Series([_n(c) for c in codes], index=codes.index, dtype=object)
+
+
 def _node(fw, code: str) -> Term:
     """The name of a framework node in English, with its Bahasa Indonesia name (``nama``)."""
     nd = fw.nodes[code]
     return Term(nd.name or code, nd.nama or nd.name or code)
 
 
-def _level_term(bands, label: str) -> Term:
+def _level_term(bands, label):
     """A level's label in English, with its Bahasa Indonesia label (the spec's ``labels_id``) where it has one."""
     ids = list(getattr(bands, "names_id", None) or [])
+    if label not in bands.labels:
+        return label
     i = list(bands.labels).index(label)
     return Term(label, ids[i] if i < len(ids) else label)
 
@@ -264,6 +271,9 @@ def _alt(n: int, caption: str, fields: dict | None) -> str:
 def _fmt(v, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return "—"
+    if hasattr(v, "text") and callable(v.text):   # a Term, Msg or Join: English over Bahasa Indonesia
+        en, ind = v.text("en"), v.text("id")
+        return html.escape(en) if ind == en else f"{html.escape(en)}<br><span class='id'>{html.escape(ind)}</span>"
     if isinstance(v, (bool, np.bool_)):
         return "yes" if v else "no"
     if isinstance(v, (int, np.integer)):
@@ -441,7 +451,8 @@ th.gap, td.gap { border-left: 1px solid #999; padding-left: 3mm; }
 nav.toc { margin-bottom: 8mm; } nav.toc ol { font-size: 10.5pt; line-height: 1.8; }
 nav.toc a { color: #111; text-decoration: none; } h2.plain { border: none; }
 ol.refs li { margin-bottom: 1.5mm; font-size: 9pt; }
-ul.bi li { margin-bottom: 1.8mm; text-align: left; } ul.bi li .id { color: #333; }
+ul.bi li { margin-bottom: 1.8mm; text-align: left; break-inside: avoid; } ul.bi li .id { color: #333; }
+p + p.idtext, p.idtext + ul.bi { break-before: avoid; }
 blockquote.quoted { margin: 0 0 3mm 6mm; padding-left: 3mm; border-left: 2px solid #bbb; color: #333; }
 .formula .id { font-size: 9pt; }
 @media screen { body { padding: 10mm; } h2.newpage { margin-top: 12mm; } .titlepage { height: auto; } }
@@ -631,7 +642,7 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
                        "same year.", stat=_n("median" if "median" in m else "mean"), by=by or _n("group")))
     doc.say(*txt)
     _method(doc, "impute", m)
-    rows.append(("Imputation", _n(m)))
+    rows.append((Term("Imputation"), _n(m)))
     doc.sub("Outlier treatment")
     m = trt.get("method", "none")
     if m == "winsorise":
@@ -645,8 +656,10 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
     else:
         doc.say(Msg("Method: {method}.", method=_n(m)))
     _method(doc, "treat", m)
-    rows.append(("Outlier treatment", f"{_n(m)} (|skew| > {trt.get('skew', '—')}, kurtosis > {trt.get('kurt', '—')},"
-                 f" at most {trt.get('winmax', '—')} points)" if m == "winsorise" else _n(m)))
+    rows.append((Term("Outlier treatment"),
+                 Msg("{method} (|skew| > {skew}, kurtosis > {kurt}, at most {winmax} points)", method=_n(m),
+                     skew=Num(trt.get("skew", 2), None), kurt=Num(trt.get("kurt", 3.5), None),
+                     winmax=trt.get("winmax", 5)) if m == "winsorise" else _n(m)))
     doc.sub("Normalisation")
     m = nrm.get("method", "minmax")
     lo, hi = (nrm.get("range") or [0, 100])[:2]
@@ -667,7 +680,9 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
         doc.say(Msg("min and max are taken from the reference year {year} and applied to every year, so that scores "
                     "compare across years.", year=str(nrm["reference_year"])))
     _method(doc, "normalise", m)
-    rows.append(("Normalisation", f"{_n(m)} [{lo}, {hi}]" + (f", {len(ov)} exceptions" if ov else "")))
+    rows.append((Term("Normalisation"), Join((_n(m), f"[{lo}, {hi}]"), " ") if not ov else
+                 Msg("{method} [{lo}, {hi}], {count} exceptions", method=_n(m), lo=Num(lo, None), hi=Num(hi, None),
+                     count=len(ov))))
     doc.sub("Weights")
     w = sp.get("weights")
     dims = fw.children(fw.root)
@@ -675,7 +690,7 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
                 "{d} dimensions with nominal weights {list}.", weights=_n(w), d=len(dims),
                 list=Join(Join((_node(fw, d), Num(fw.nodes[d].weight, None)), " ") for d in dims)))
     _method(doc, "weights")
-    rows.append(("Weights", _n(w)))
+    rows.append((Term("Weights"), _n(w)))
     doc.sub("Aggregation")
     m = agg.get("method", "arithmetic")
     af = {"arithmetic": "I_u = Σ_i w_i y_ui / Σ_i w_i", "geometric": "I_u = Π_i y_ui^(w_i / Σ w)",
@@ -689,7 +704,8 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
     if m in af:
         doc.formula(af[m])
     _method(doc, "aggregate", m)
-    rows.append(("Aggregation", _n(m) + (f", min. share {agg['min_share']:g}" if agg.get("min_share") else "")))
+    rows.append((Term("Aggregation"), Msg("{method}, min. share {share}", method=_n(m),
+                                          share=Num(agg["min_share"], None)) if agg.get("min_share") else _n(m)))
     lv = sp.get("levels") or {}
     if lv.get("bands"):
         doc.sub("Levels (bands)")
@@ -701,9 +717,9 @@ def _method_section(doc: Document, result, T: pd.DataFrame) -> None:
                                 for i, b in enumerate(lv["bands"], 1) if i < len(lab)), "; "),
                     first=Num(lv["bands"][0], None), label=lab[0] if lab else _n("first level")))
         _method(doc, "levels")
-        rows.append(("Levels (bands)", ", ".join(f"{b:g}" for b in lv["bands"])))
-    doc.table(pd.DataFrame(rows, columns=["step", "value"]), "The method of this run in one table (from the "
-              "build spec).", {"step": "Setting", "value": "Value"})
+        rows.append((Term("Levels (bands)"), Join(Num(b, None) for b in lv["bands"])))
+    doc.table(pd.DataFrame(rows, columns=["step", "value"], dtype=object), "The method of this run in one table "
+              "(from the build spec).", {"step": "Setting", "value": "Value"})
 
 
 def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | None = None,
@@ -749,6 +765,8 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
     bands = Bands.from_spec(sp.get("levels"))
     score = T[root]
     rank = pd.Series(rank_desc(score.to_numpy()).astype(int), index=T.index)
+    # the ranking tables show the level's English label (Table "Units per maturity level" gives both labels):
+    # two labels in a narrow column wrap every row and push the tables apart
     level = pd.Series(bands.assign(score.to_numpy()), index=T.index) if bands is not None else None
     n = len(T)
 
@@ -943,7 +961,7 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
             si2 = si.set_index("factor").rename(index=_n)
             doc.figure(sobol_bars(si2, title=""), "Sobol' first-order and total-order indices with 95% confidence "
                        "intervals.")
-            si["name"] = si["factor"].map(_n)
+            si["name"] = _names(si["factor"])
             doc.table(si, "Sobol' indices with the half-width of their 95% confidence intervals.",
                       {"name": "Factor", "S1": "First-order index", "S1_conf": "± (95%)", "ST": "Total-order index",
                        "ST_conf": "± (95%)"}, digits={"S1": 3, "S1_conf": 3, "ST": 3, "ST_conf": 3})
@@ -957,7 +975,7 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                              "shows how much they still move.", N=n_s))
             cv = _read(run, "ua_sobol_convergence")
             if cv is not None and len(cv):
-                cv["name"] = cv["factor"].map(_n)
+                cv["name"] = _names(cv["factor"])
                 doc.table(cv, "Convergence: the same indices estimated on the first quarter, half and all of the "
                           "base sample. Indices that still move between the rows have not converged.",
                           {"n": "Base sample", "runs": "Model runs", "name": "Factor", "S1": "First-order index",
@@ -978,7 +996,7 @@ def report_html(result, run_dir, *, title: str = "", year=None, inputs: dict | N
                        "Weight of each dimension within the index under each weight set.")
         ws = _read(run, "weights_summary")
         if ws is not None:
-            ws["name"] = ws["set"].map(_n)
+            ws["name"] = _names(ws["set"])
             doc.table(ws, "Each weight set against the nominal weights ({n} units).",
                       {"name": "Weight set", "spearman": "Rank correlation with the nominal set",
                        "mean_abs_shift": "Mean rank shift", "max_abs_shift": "Largest rank shift",
