@@ -269,7 +269,7 @@ def test_generated_report_has_every_body_text_in_both_languages(built, tmp_path)
     assert n["a formula"] >= 1 and n["the title page note"] == 1, n
     for ind in ("Estimasi orde pertama bernilai negatif", "Sampel Sobol&#x27; kecil (N = 64)",
                 "400 dari 514 kabupaten/kota berpindah tingkat kematangan",
-                "Bobot hasil optimasi di bawah SCI: BRA, ENV",
+                "Bobot hasil optimasi pada SCI: BRA, ENV",
                 "Median lebar interval peringkat 90% adalah 1.234 peringkat", "Klaster 1 tidak stabil",
                 "skor terbaik yang dapat dicapai adalah 57,25 &lt; target 60",
                 "Rata-rata adjusted Rand index pada sampel ulang bootstrap: 0,54.", "alt='Figure 1: Missing data",

@@ -4,9 +4,15 @@ The report follows the structure of a methods paper (title page, summary, data a
 method, results, robustness, weighting alternatives, typology, scenarios, limitations, references,
 appendix). Every section is generated from the run — the build spec for the method, the run's
 tables and summaries for the results — and every figure and table is numbered and captioned.
-Figures are embedded as SVG (vector in the PDF); headings, captions and column names are
-English / Bahasa Indonesia through :mod:`analysis.i18n`. No absolute path is written: inputs are
-named relative to the project folder (or by file name when they lie outside it).
+Figures are embedded as SVG (vector in the PDF). Every text is in English and then in Bahasa
+Indonesia through :mod:`analysis.i18n`: headings and column names, captions, paragraphs
+(:meth:`Document.say`), warnings, limitations, formulas with words, method names in tables and
+figure alt texts. A text is a :class:`Msg`: an English message of the catalogue with named fields
+(:class:`Num` numbers in each language's format, :class:`Term` names with their Indonesian name,
+:class:`Join` lists); ``tests/test_report_body_id.py`` and ``tests/test_report_captions_id.py`` fail
+for a text without its Indonesian entry. Text the user or the framework wrote (the spec's note, the
+framework's caveats, unit and indicator names) is shown as written. No absolute path is written:
+inputs are named relative to the project folder (or by file name when they lie outside it).
 
 The limitations section is generated from the results: optimised weights at zero, Sobol' indices
 estimated on a small sample or with negative first-order estimates, weight sets that change most
