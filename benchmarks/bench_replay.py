@@ -122,13 +122,14 @@ def best_wall(fn, k: int) -> float:
 def checked_reader():
     """Every CSV read by the checked cell-by-cell reader (the reader before its fast paths: the clean
     table, and the weight sets read without a table)."""
-    saved, saved_sets = tables._read_clean_csv, spec_schema._read_clean_sets
+    saved, saved_sets, saved_cols = tables._read_clean_csv, spec_schema._read_clean_sets, tables._clean_columns
     tables._read_clean_csv = lambda text, text_columns: None
+    tables._clean_columns = lambda text, text_columns: None  # the typed columns read without a table
     spec_schema._read_clean_sets = lambda path: None
     try:
         yield
     finally:
-        tables._read_clean_csv, spec_schema._read_clean_sets = saved, saved_sets
+        tables._read_clean_csv, spec_schema._read_clean_sets, tables._clean_columns = saved, saved_sets, saved_cols
 
 
 def phases(meta: Path, data: Path, path: Path, k: int) -> dict:

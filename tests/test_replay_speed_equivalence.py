@@ -246,6 +246,7 @@ def test_asem_replay_equals_the_general_paths(tmp_path, monkeypatch):
             ua, ASEM / "ua_replay" / "simple_UA_N100_design.csv")
     fast = replay(*args)
     _checked(monkeypatch)
+    monkeypatch.setattr(tables, "_clean_columns", lambda text, text_columns: None)
     monkeypatch.setattr(tables, "_numeric_block", lambda *a: None)
     monkeypatch.setattr(spec_schema, "_clean_sets", lambda *a: None)
     monkeypatch.setattr(spec_schema, "_read_clean_sets", lambda p: None)
@@ -326,3 +327,202 @@ def test_ranks_of_the_columns_sorted_together_equal_rank_desc(seed):
             X[0, 0] = -np.inf
         by_column = np.column_stack([levels.rank_desc(X[:, j]) for j in range(X.shape[1])])
         np.testing.assert_array_equal(levels._rank_desc_columns(X), by_column)
+
+
+# --- readers that take a clean CSV's typed columns without building a table ---------------------------
+
+def _outcome(fn, *args):
+    """What a reader gives: its result, or the message of its refusal (file, line and column included)."""
+    try:
+        return fn(*args)
+    except InputError as e:
+        return f"InputError: {e}"
+
+
+def _fast_and_general(monkeypatch, fn, *args):
+    """``fn(*args)`` with every fast path of the CSV reader, and with the checked cell-by-cell reader alone."""
+    fast = _outcome(fn, *args)
+    with monkeypatch.context() as m:
+        m.setattr(tables, "_read_clean_csv", lambda text, text_columns: None)
+        m.setattr(tables, "_clean_columns", lambda text, text_columns: None)
+        m.setattr(spec_schema, "_read_clean_sets", lambda p: None)
+        general = _outcome(fn, *args)
+    return fast, general
+
+
+def _write_bytes(path: Path, text: str, bom: bool = False) -> Path:
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+IMETA = """\
+"Level","iCode","iName","Direction","Weight","Unit","Target","Denominator","Parent","Type"
+1,"a","Indicator a",1,1,"Score 1-5",4.5,NA,"D1","Indicator"
+1,"b","Indicator b",-1,0.5,"%",,"Population","D1","Indicator"
+1,"c","Indicator c",1,2,NA,NA,NA,"D2","Indicator"
+2,"D1","Dimension one",NA,1,NA,NA,NA,"IDX","Aggregate"
+2,"D2","Dimension two",NA,1.5,NA,NA,NA,"IDX","Aggregate"
+3,"IDX","Index",NA,NA,NA,NA,NA,NA,"Aggregate"
+NA,"Population","Population",NA,NA,NA,NA,NA,NA,"Denominator"
+NA,"grp","Group",NA,NA,NA,NA,NA,NA,"Group"
+"""
+
+#: (line, replacement): a row of IMETA changed so that the table is read differently or refused
+IMETA_EDITS = [
+    (None, None),
+    (2, '1,"a","Indicator a",1,x,"Score 1-5",4.5,NA,"D1","Indicator"'),          # a weight that is text
+    (2, '1,"a","Indicator a",1,"1,5","Score 1-5",4.5,NA,"D1","Indicator"'),      # a decimal comma
+    (2, '1,"a","Indicator a",1,,"Score 1-5",4.5,NA,"D1","Indicator"'),           # an empty weight
+    (2, '1,"a","Indicator a",1,NA,"Score 1-5",4.5,NA,"D1","Indicator"'),         # an NA weight
+    (2, '1,"a","Indicator a",1,-1,"Score 1-5",4.5,NA,"D1","Indicator"'),         # a negative weight
+    (2, '1,"a","Indicator a",1,inf,"Score 1-5",4.5,NA,"D1","Indicator"'),        # not finite
+    (2, '1,"a","Indicator a",1,1e400,"Score 1-5",4.5,NA,"D1","Indicator"'),      # too large
+    (2, '1,"a","Indicator a",2,1,"Score 1-5",4.5,NA,"D1","Indicator"'),          # a direction of 2
+    (2, '1,"a","Indicator a",TRUE,1,"Score 1-5",4.5,NA,"D1","Indicator"'),       # a boolean
+    (2, '1.5,"a","Indicator a",1,1,"Score 1-5",4.5,NA,"D1","Indicator"'),        # a fractional level
+    (2, '1,"b","Indicator a",1,1,"Score 1-5",4.5,NA,"D1","Indicator"'),          # a duplicated code
+    (2, '1,"","Indicator a",1,1,"Score 1-5",4.5,NA,"D1","Indicator"'),           # an empty code
+    (2, '1,NA,"Indicator a",1,1,"Score 1-5",4.5,NA,"D1","Indicator"'),           # an NA code
+    (2, '1,"a","Indicator a",1,1,"Score 1-5",4.5,NA,"D1","Indicatr"'),           # an unknown type
+    (2, '1,"a","Indicator a",1,1,"Score 1-5",4.5,NA,"D9","Indicator"'),          # an unknown parent
+    (2, '1,"a","Indicator a",1,1,"Score 1-5",4.5,NA,"D1","Indicator",'),         # an extra empty field
+    (2, '1,"a","Indicator a",1,1,"Score 1-5",4.5,NA,"D1","Indicator",x'),        # an extra field
+    (2, '1,"a","Indicator a",1,1,"Score 1-5",4.5,NA,"D1"'),                      # a field missing
+    (2, ' 1 , a , Indicator a ,1,1,Score 1-5, 4.5 ,NA,D1,Indicator'),            # blanks around cells
+    (2, '1,"a","Indicator ""a""",1,1,"Score 1-5",4.5,NA,"D1","Indicator"'),      # a quote in a name
+    (2, '1,"a","Indicator\na",1,1,"Score 1-5",4.5,NA,"D1","Indicator"'),         # a name across lines
+    (2, ''),                                                                     # a blank line
+    (2, '1;"a";"Indicator a";1;1;"Score 1-5";4.5;NA;"D1";"Indicator"'),          # semicolons
+    (3, '1,"b","Indicator b",-1,0.5,"%",4.5.1,"Population","D1","Indicator"'),   # a target that is text
+    (3, '1,"b","Indicator b",-1,0.5,"%",-,"Population","D1","Indicator"'),       # an NA marker
+    (4, '1,"c","Indicator c",1,2,NA,NA,NA,"D2","Other"'),                        # D2 left without children
+    (1, '"Level","iCode","iName","Direction","Weight","Unit","Target","Denominator","Parent"'),  # no Type
+    (1, '"Level","iCode","iName","Direction","Weight","Unit","Target","Unit","Parent","Type"'),  # a name twice
+]
+
+
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("line, row", IMETA_EDITS)
+def test_framework_table_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypatch, line, row, bom):
+    """A COINr iMeta table read from the typed columns (no table built) == through read_table's checked
+    reader: the same nodes, names, weights, levels, unit columns, or the same refusal."""
+    lines = IMETA.splitlines()
+    if line is not None:
+        lines[line - 1] = row
+    p = _write_bytes(tmp_path / "iMeta.csv", "\n".join(lines) + "\n", bom)
+    fast, general = _fast_and_general(monkeypatch, load_framework, p)
+    if isinstance(general, str):
+        assert fast == general
+        return
+    assert list(fast.nodes.items()) == list(general.nodes.items())
+    assert (fast.name, fast.meta, fast.indicators, fast.aggregates, fast.root, fast.source_file) == \
+           (general.name, general.meta, general.indicators, general.aggregates, general.root, general.source_file)
+    for code, node in general.nodes.items():  # the types too: 1 is not 1.0
+        assert [type(getattr(fast.nodes[code], k)) for k in vars(node)] == [type(v) for v in vars(node).values()]
+
+
+def test_framework_table_takes_the_typed_columns(tmp_path, monkeypatch):
+    p = write(tmp_path / "iMeta.csv", IMETA)
+    seen = []
+    real = tables._clean_columns
+    monkeypatch.setattr(tables, "_clean_columns", lambda *a: seen.append(1) or real(*a))
+    monkeypatch.setattr(tables, "_read_clean_csv", lambda *a: pytest.fail("a table was built"))
+    assert load_framework(p).indicators == ["a", "b", "c"] and seen
+
+
+@pytest.mark.skipif(not ASEM.exists(), reason="needs ../shared/data/asem")
+def test_asem_framework_and_data_equal_the_checked_reader(monkeypatch):
+    fast, general = _fast_and_general(monkeypatch, load_framework, ASEM / "ASEM_iMeta.csv")
+    assert list(fast.nodes.items()) == list(general.nodes.items()) and fast.meta == general.meta
+    d_fast, d_general = _fast_and_general(monkeypatch, load_data, ASEM / "ASEM_iData.csv", general)
+    _same_dataset(d_fast, d_general)
+
+
+def _same_dataset(fast, general) -> None:
+    if isinstance(general, str):
+        assert fast == general
+        return
+    for part in ("values", "units"):
+        a, b = getattr(fast, part), getattr(general, part)
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        assert a.dtypes.tolist() == b.dtypes.tolist()
+        assert a.index.dtype == b.index.dtype and a.columns.dtype == b.columns.dtype and a.index.name == b.index.name
+    assert (fast.year, fast.source, fast.notes) == (general.year, general.source, general.notes)
+
+
+DESIGN = """\
+"rep","block","u_Weights","idx_Weights","norm_f_n","f_ag","target_x","regen_failed"
+1,"UA",0.65,2,"n_zscore","a_gmean",2.31,FALSE
+2,"UA",0.57,1,"n_minmax","a_gmean",3.05,FALSE
+3,"UA",0.12,3,"n_minmax","a_amean",1.5,FALSE
+"""
+
+#: (line, replacement) in DESIGN
+DESIGN_EDITS = [
+    (None, None),
+    (2, '1,"UA",0.65,2,"n_zscor","a_gmean",2.31,FALSE'),      # an unknown alternative
+    (2, '1,"UA",0.65,,"n_zscore","a_gmean",2.31,FALSE'),      # an empty label
+    (2, '1,"UA",0.65,NA,"n_zscore","a_gmean",2.31,FALSE'),    # an NA label
+    (2, '1,"UA",0.65,2.0,"n_zscore","a_gmean",2.31,FALSE'),   # a set by its number, as a float
+    (2, '1,"UA",0.65,7,"n_zscore","a_gmean",2.31,FALSE'),     # no set 7
+    (2, '1,"UA",0.65,s2,"n_zscore","a_gmean",2.31,FALSE'),    # a set by its name
+    (2, '1,"UA",0.65,2,1,"a_gmean",2.31,FALSE'),              # an alternative by its number
+    (2, '1,"UA",0.65,2,"n_zscore","a_gmean",x,FALSE'),        # text in a bookkeeping column
+    (2, '1,"UA",0.65,2,"n_zscore","a_gmean",2,31,FALSE'),     # a decimal comma, unquoted
+    (2, '1,"UA",0.65,2,"n_zscore","a_gmean","2,31",FALSE'),   # a decimal comma, quoted
+    (2, '1,"UA",0.65,2," n_zscore ","a_gmean",2.31,FALSE'),   # blanks around a label
+    (2, 'r1,"UA",0.65,2,"n_zscore","a_gmean",2.31,FALSE'),    # a run number that is text
+    (2, 'NA,"UA",0.65,2,"n_zscore","a_gmean",2.31,FALSE'),    # a run number missing
+    (3, '1,"UA",0.57,1,"n_minmax","a_gmean",3.05,FALSE'),     # a run number twice
+    (2, ''),                                                  # a blank line
+    (1, '"rep","block","u_Weights","idx_Weights","norm_f_n","f_ag","target_x","regen_failed","extra"'),
+    (1, '"run","block","u_Weights","idx_Weights","norm_f_n","f_ag","target_x","regen_failed"'),
+    (1, '"n","block","u_Weights","idx_Weights","norm_f_n","f_ag","target_x","regen_failed"'),  # unknown
+    (1, '"rep","block","u_Weights","idx_Weights","norm","f_ag","target_x","regen_failed"'),    # no factor column
+    (1, '"rep","block","u_Weights","idx_Weights","norm_f_n","f_ag","target_x","target_x"'),   # a name twice
+]
+
+DESIGN_UA = {"factors": [
+    {"name": "Weights", "type": "weight_set", "column": "idx_Weights",
+     "sets": {"s1": {"a": 1}, "s2": {"a": 2}, "s3": {"a": 3}}},
+    {"name": "Normalisation", "type": "choice", "step": "normalise", "column": "norm_f_n",
+     "alternatives": {"n_minmax": {"method": "minmax", "range": [1, 100]}, "n_zscore": {"method": "zscore"}}},
+    {"name": "Aggregation", "type": "choice", "step": "aggregate", "column": "f_ag",
+     "alternatives": {"a_amean": "arithmetic", "a_gmean": "geometric"}}]}
+
+
+def _same_design(fast, general) -> None:
+    if isinstance(general, str):
+        assert fast == general
+        return
+    pd.testing.assert_frame_equal(fast, general, check_exact=True)
+    assert fast.dtypes.tolist() == general.dtypes.tolist()
+    assert (fast.index.dtype, fast.index.name, fast.columns.dtype) == \
+           (general.index.dtype, general.index.name, general.columns.dtype)
+    assert list(fast.attrs["source_rows"]) == list(general.attrs["source_rows"])
+
+
+@pytest.mark.parametrize("extra", ["error", "ignore"])
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("line, row", DESIGN_EDITS)
+def test_design_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypatch, line, row, bom, extra):
+    """A design read from the typed columns (one table built) == through read_table's checked reader and
+    load_design's checks: the same table (values, dtypes, index, source lines), or the same refusal."""
+    from analysis.schemas.uncertainty import load_design
+    from analysis.uncertainty.spec import load_ua_spec
+
+    lines = DESIGN.splitlines()
+    if line is not None:
+        lines[line - 1] = row
+    p = _write_bytes(tmp_path / "design.csv", "\n".join(lines) + "\n", bom)
+    ua = load_ua_spec(DESIGN_UA)
+    _same_design(*_fast_and_general(monkeypatch, lambda: load_design(p, ua, extra=extra)))
+
+
+def test_design_takes_the_typed_columns(tmp_path, monkeypatch):
+    from analysis.schemas.uncertainty import load_design
+    from analysis.uncertainty.spec import load_ua_spec
+
+    p = write(tmp_path / "design.csv", DESIGN)
+    monkeypatch.setattr(tables, "_read_clean_csv", lambda *a: pytest.fail("read_table was used"))
+    assert load_design(p, load_ua_spec(DESIGN_UA)).index.tolist() == [1, 2, 3]

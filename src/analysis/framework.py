@@ -436,10 +436,29 @@ def _read_yaml(path: Path) -> Framework:
 _TABLE_TEXT = ("iName", "iNama", "Type", "Unit", "Transform", "Denominator", "Source")
 
 
-def _read_table(path: Path) -> Framework:
+def _table_columns(path: Path) -> tuple[list, list[list], list[int]]:
+    """The header, the columns (as Python values, as ``DataFrame.to_dict("records")`` gives them) and the
+    line of each row of a metadata table from :func:`~analysis.tables.read_table`; a clean CSV's typed
+    columns are taken without building the table (``analysis.tables._read_clean_columns``: the same
+    cells, typed by the same reader)."""
+    from . import tables
+
+    clean = tables._read_clean_columns(path, "framework", _TABLE_TEXT)
+    if clean is not None:
+        header, cols = clean
+        columns = [c if isinstance(c, list) else [v.item() if isinstance(v, np.generic) else v for v in c.tolist()]
+                   for c in cols]
+        return header, columns, list(range(2, len(columns[0]) + 2))
     df = read_table(path, what="framework", text_columns=_TABLE_TEXT)
     rows = df.attrs.get("source_rows")
-    by_lower = {str(c).lower(): c for c in df.columns}
+    columns = [[v.item() if isinstance(v, np.generic) else v for v in df.iloc[:, j].tolist()]
+               for j in range(df.shape[1])]  # numpy scalars (object columns) as Python values, as to_dict
+    return list(df.columns), columns, [row_number(df, i, rows) for i in range(len(df))]
+
+
+def _read_table(path: Path) -> Framework:
+    header, columns, lines = _table_columns(path)
+    by_lower = {str(c).lower(): c for c in header}
     need = ["Level", "iCode", "iName", "Direction", "Weight", "Parent", "Type"]
     missing = [c for c in need if c.lower() not in by_lower]
     if missing:
@@ -447,15 +466,12 @@ def _read_table(path: Path) -> Framework:
     rename = {by_lower[c.lower()]: c for c in need + ["iNama", "Unit", "Target", "Denominator", "GoalMin", "GoalMax",
                                                       "Transform", "Source"] if c.lower() in by_lower}
     # the rows as records under the canonical names (as df.rename(...).to_dict("records"), read column-wise)
-    names = [rename.get(c, c) for c in df.columns]
-    columns = [[v.item() if isinstance(v, np.generic) else v for v in df.iloc[:, j].tolist()]
-               for j in range(df.shape[1])]  # numpy scalars (object columns) as Python values, as to_dict
+    names = [rename.get(c, c) for c in header]
     records = [dict(zip(names, vals)) for vals in zip(*columns)]
     nodes = []
     unit_cols: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
-    for i, r in enumerate(records):
-        line = row_number(df, i, rows)
+    for r, line in zip(records, lines):
 
         def num(col: str, required: bool = False, r=r, line=line) -> float | None:
             try:

@@ -278,16 +278,49 @@ def _read_clean_csv(text: str, text_columns: set[str]) -> pd.DataFrame | None:
     and sits on one line (so row ``i`` is line ``i + 2``), no row is blank, and no lone ``\\r`` ends
     a line. The cells are then typed as :func:`_read_csv_checked` types them: the same
     :func:`_typed_column` for text, the same ``pd.to_numeric`` for numbers, kept only when every
-    number is finite. Anything else — including every file the checked reader refuses — returns
-    None, so the checked reader reads the file and words the error.
+    number is finite (see :func:`_clean_columns`). Anything else — including every file the checked
+    reader refuses — returns None, so the checked reader reads the file and words the error.
     ``tests/test_reader_fastpath.py`` checks that both give identical tables.
+    """
+    table = _clean_columns(text, text_columns)
+    if table is None:
+        return None
+    names, cols = table
+    rows = len(cols[0])
+    # the typed columns' arrays (a Series would be aligned on its index, which is the table's own)
+    df = pd.DataFrame({name: column_array(c) for name, c in zip(names, cols)}, index=pd.RangeIndex(rows))
+    df.attrs[ROWS_ATTR] = SourceRows(range(2, rows + 2))
+    return df
+
+
+def column_array(col: np.ndarray | list | pd.Series) -> object:
+    """The array of a column of :func:`_clean_columns` as :func:`_read_clean_csv` puts it in its table:
+    a text column (a list) as :func:`_typed_column` makes it (pandas' string dtype; object when every
+    cell is missing), a Series as its array, numbers as they are."""
+    if isinstance(col, list):
+        if all(v is np.nan for v in col):
+            return pd.Series(col, dtype=object).array
+        return pd.Series(col).array
+    return col.array if isinstance(col, pd.Series) else col
+
+
+def _clean_columns(text: str, text_columns: set[str]) -> tuple[list[str], list] | None:
+    """The header names and typed columns of a clean CSV (see :func:`_read_clean_csv`), or None.
+
+    A column is a numpy array (int64 or float64: numbers), a list (text: ``str`` cells, NaN where
+    missing — as ``_typed_column(...).tolist()`` gives them) or, rarely, the Series
+    :func:`_typed_column` makes. Readers that need no table (a framework's rows, a design's label
+    columns) read these without building one; :func:`column_array` gives each column's array.
     """
     records = _clean_records(text)
     if records is None:
         return None
     names = [h.strip() for h in records[0]]
     rows = len(records) - 1
-    cells = [list(map(str.strip, col)) for col in zip(*records[1:])]
+    if _strip_free(text):
+        cells = [list(col) for col in zip(*records[1:])]
+    else:
+        cells = [list(map(str.strip, col)) for col in zip(*records[1:])]
     if not _no_blank_row(cells, rows):
         return None
     cols: dict[str, object] = {}
@@ -314,11 +347,17 @@ def _read_clean_csv(text: str, text_columns: set[str]) -> pd.DataFrame | None:
                 if typed is None:
                     return None
             cols[name] = typed
-    # the typed columns' arrays (a Series would be aligned on its index, which is the table's own)
-    df = pd.DataFrame({name: c.array if isinstance(c, pd.Series) else c for name, c in cols.items()},
-                      index=pd.RangeIndex(rows))
-    df.attrs[ROWS_ATTR] = SourceRows(range(2, rows + 2))
-    return df
+    return names, [cols[name] for name in names]
+
+
+def _read_clean_columns(path: Path, what: str, text_columns: Iterable[str] = ()) -> tuple[list[str], list] | None:
+    """:func:`_clean_columns` of a CSV file read with the checks of :func:`read_table` (its refusals of a
+    missing, folder, empty or wrongly encoded file are its own); None for another kind of file or a file
+    that is not clean — :func:`read_table` then reads it and words every refusal."""
+    if _SUFFIXES.get(path.suffix.lower()) != "csv":
+        return None
+    text = _decode(_check_file(path, what), path)
+    return _clean_columns(text, {str(c) for c in text_columns})
 
 
 def _clean_records(text: str) -> list[list[str]] | None:
@@ -416,6 +455,17 @@ def _number_block(columns: list[tuple[list[str], np.ndarray | None]]) -> list[np
     return out
 
 
+#: the ASCII characters ``str.strip()`` removes, but the line ends: a cell of a clean file (one record per
+#: line, no lone ``\r``) holds no ``\r`` or ``\n``
+_STRIPPED = (" ", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
+def _strip_free(text: str) -> bool:
+    """True when no cell of a clean CSV text (see :func:`_clean_records`) can change under ``str.strip()``:
+    the text is ASCII and holds none of the blank characters ``str.strip()`` removes (``str.isspace``)."""
+    return text.isascii() and not any(c in text for c in _STRIPPED)
+
+
 def _no_blank_row(cells: list[list[str]], rows: int) -> bool:
     """True when every row has at least one non-empty cell."""
     if any(all(col) for col in cells):  # a column without an empty cell
@@ -426,22 +476,23 @@ def _no_blank_row(cells: list[list[str]], rows: int) -> bool:
     return bool(filled.all())
 
 
-def _typed_clean_column(cells: list[str], text: bool) -> pd.Series | None:
-    """:func:`_typed_column` of stripped CSV cells, with the all-number case vectorised."""
-    if text:
-        return _typed_column(cells, True)
+def _typed_clean_column(cells: list[str], text: bool) -> pd.Series | list | np.ndarray | None:
+    """:func:`_typed_column` of stripped CSV cells, with the all-number case vectorised; a text column as
+    the list of its values (see :func:`_clean_columns`)."""
+    if text:  # as _typed_column(cells, True).tolist(): cells of text, an empty one missing
+        return cells if "" not in cells else [np.nan if c == "" else c for c in cells]
     n = len(cells)
     first = next((c for c in cells if c not in NA_MARKERS), None)
     if first is not None and not _NUMBER.fullmatch(first) and not _parses(first):
         # a cell that is no number makes the column text, NA markers missing (as _typed_column does)
-        return pd.Series([np.nan if c in NA_MARKERS else c for c in cells])
+        return [np.nan if c in NA_MARKERS else c for c in cells]
     arr = np.array(cells, dtype=object)
     try:  # no NA marker parses to a finite number: a column of finite numbers has no missing cell
         num = pd.to_numeric(arr)
         if num.dtype == np.dtype("int64"):
-            return pd.Series(num, dtype="int64")
+            return num
         if num.dtype == np.dtype("float64") and np.isfinite(num).all():
-            return pd.Series(num)
+            return num
     except (ValueError, TypeError):
         pass
     na = np.fromiter((c in NA_MARKERS for c in cells), dtype=bool, count=n)
@@ -455,15 +506,15 @@ def _typed_clean_column(cells: list[str], text: bool) -> pd.Series | None:
     if num.dtype not in (np.dtype("int64"), np.dtype("float64")):
         return None
     if num.dtype.kind == "i" and not na.any():
-        return pd.Series(num, dtype="int64")
+        return num
     num = num.astype("float64")
     if not np.isfinite(num).all():
         return None  # inf / 1e400: the checked reader keeps them as written
     if not na.any():
-        return pd.Series(num)
+        return num
     out = np.full(n, np.nan)
     out[~na] = num
-    return pd.Series(out)
+    return out
 
 
 def _parses(cell: str) -> bool:

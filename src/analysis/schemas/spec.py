@@ -264,7 +264,7 @@ def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
     """
     import pandas as pd
 
-    from ..tables import _SUFFIXES, _check_file, _clean_records, _decode
+    from ..tables import _SUFFIXES, _check_file, _clean_records, _decode, _strip_free
 
     if _SUFFIXES.get(path.suffix.lower()) != "csv":
         return None
@@ -276,16 +276,20 @@ def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
     if "iCode" not in names or "Weight" not in names:
         return None
     columns = list(zip(*records[1:]))
-    codes = list(map(str.strip, columns[names.index("iCode")]))
-    cells = list(map(str.strip, columns[names.index("Weight")]))
+    strip = (lambda col: list(col)) if _strip_free(text) else (lambda col: list(map(str.strip, col)))
+    codes = strip(columns[names.index("iCode")])
+    cells = strip(columns[names.index("Weight")])
     if "set" in names:
-        sets = list(map(str.strip, columns[names.index("set")]))
+        sets = strip(columns[names.index("set")])
         if not all(sets):
             return None
     else:
         sets = [path.stem] * len(codes)
+    # each distinct cell parsed once: pd.to_numeric reads every cell on its own, and the dtype it
+    # gives depends only on which cells occur (in the order of their first occurrence), not on repeats
+    distinct = list(dict.fromkeys(cells))
     try:
-        num = pd.to_numeric(np.array(cells, dtype=object))
+        num = pd.to_numeric(np.array(distinct, dtype=object))
     except (ValueError, TypeError):
         return None
     if num.dtype == np.dtype("int64"):
@@ -293,7 +297,7 @@ def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
             return None
     elif num.dtype != np.dtype("float64") or not np.isfinite(num).all():
         return None
-    weights = num.astype(np.float64).tolist()
+    weights = list(map(dict(zip(distinct, num.astype(np.float64).tolist())).__getitem__, cells))
     return _clean_sets(weights, codes, sets, list(range(2, len(codes) + 2)), str(path))
 
 
@@ -314,8 +318,8 @@ def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[i
         return None
     out: dict[str, WeightSet] = {}
     for a, b in zip(starts, starts[1:]):
-        ws = out[sets[a]] = WeightSet(zip(codes[a:b], weights[a:b]), file=file,
-                                      lines=dict(zip(codes[a:b], rows[a:b])))
+        ws = out[sets[a]] = WeightSet(zip(codes[a:b], weights[a:b]), file=file)
         if len(ws) != b - a:  # a code listed twice in the set
             return None
+        ws.lines = dict(zip(codes[a:b], rows[a:b]))  # as WeightSet(lines=...) keeps them, without a copy
     return out

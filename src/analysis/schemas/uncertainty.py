@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, Field, model_validator
 
@@ -273,6 +274,9 @@ def load_design(path: str | Path, ua, *, extra: str = "error") -> pd.DataFrame:
     path = Path(path)
     cols = _design_columns(ua)
     labels = [c for c, (f, node) in cols.items() if node is None]
+    fast = _load_clean_design(path, ua, cols, labels, extra)
+    if fast is not None:
+        return fast
     df = read_table(path, what="design", text_columns=labels)
     df.columns = [str(c).strip() for c in df.columns]
     if df.empty:
@@ -303,12 +307,50 @@ def load_design(path: str | Path, ua, *, extra: str = "error") -> pd.DataFrame:
     return out
 
 
+def _load_clean_design(path: Path, ua, cols: dict, labels: list[str], extra: str) -> pd.DataFrame | None:
+    """:func:`load_design` of a clean CSV design whose factors are all chosen by label (no ``weights``
+    factor), built as one table from the reader's typed columns (``analysis.tables._read_clean_columns``)
+    instead of a table, its copy and its re-indexed copy; None for any other file, and for a design
+    :func:`load_design` refuses — it then reads the file and words the refusal.
+    ``tests/test_replay_speed_equivalence.py`` checks both give the same table."""
+    from .. import tables
+
+    if any(f.type == "weights" for f in ua.factors):
+        return None
+    table = tables._read_clean_columns(path, "design", labels)
+    if table is None:
+        return None
+    names, columns = table  # distinct stripped names, at least one row
+    by_name = dict(zip(names, columns))
+    for c in names:
+        if c not in cols and c not in _RUN_COLUMNS and not _COINR_COLUMNS.match(c) and extra == "error":
+            return None
+    for f in ua.factors:
+        c = f.column or f.name
+        if c not in by_name or not isinstance(by_name[c], list) or not _labels_ok(by_name[c], f.labels):
+            return None
+    run_col = next((c for c in _RUN_COLUMNS if c in by_name and c not in cols), None)
+    if run_col is not None and not isinstance(by_name[run_col], np.ndarray):
+        return None
+    index = pd.RangeIndex(len(columns[0])) if run_col is None else pd.Index(by_name[run_col], name=run_col)
+    out = pd.DataFrame({c: tables.column_array(v) for c, v in by_name.items() if c != run_col}, index=index)
+    out.attrs[tables.ROWS_ATTR] = tables.SourceRows(range(2, len(index) + 2))
+    return out
+
+
+def _labels_ok(values: list, labels: list[str]) -> bool:
+    """Every value is one of ``labels`` (or its number): a design repeats few labels over many runs, so
+    each distinct value is checked once (1, 1.0 and True are one dict key but not one label, hence the
+    type in the key)."""
+    if set(map(type, values)) == {str}:  # text only: the distinct texts are the distinct (type, value) keys
+        return all(_label_ok(v, labels) for v in dict.fromkeys(values))
+    return all(_label_ok(v, labels) for _, v in dict.fromkeys(zip(map(type, values), values)))
+
+
 def _check_labels(df: pd.DataFrame, col: str, f, path: Path) -> None:
     values = df[col].tolist()
-    labels = f.labels
-    # a design repeats few labels over many runs: each distinct value is checked once (1, 1.0 and True
-    # are one dict key but not one label, hence the type in the key); a bad one is refused at its first row
-    if all(_label_ok(v, labels) for _, v in dict.fromkeys(zip(map(type, values), values))):
+    # a bad value is refused at its first row
+    if _labels_ok(values, f.labels):
         return
     verdict: dict[tuple[type, Any], bool] = {}
     for i, v in enumerate(values):
@@ -325,8 +367,6 @@ def _check_labels(df: pd.DataFrame, col: str, f, path: Path) -> None:
 def _check_weights(df: pd.DataFrame, col: str, path: Path) -> list[float]:
     """A weight column as floats: draws in [0, 1], or multipliers (``*`` columns) >= 0 (vectorised;
     the first bad cell is refused naming its line and column)."""
-    import numpy as np
-
     from ..tables import to_numbers
 
     try:
