@@ -130,6 +130,10 @@ def test_reaches_is_the_band_edge_rule():
     assert sc._reaches(0.5, 0.5 + 0.9e-9) and not sc._reaches(0.5, 0.5 + 1.1e-9)
     assert sc._reaches(-200.0, -200.0 + 1.9e-7) and not sc._reaches(-200.0, -200.0 + 2.1e-7)
     assert sc._reaches(60.0, 50.0) and not sc._reaches(40.0, 50.0)
+    # on the edge of the tolerance itself: reached, as a score on a band edge is in the upper level
+    for s in (50.0, 0.5, -200.0):
+        edge = s + EDGE_RTOL * max(1.0, abs(s))
+        assert sc._reaches(s, edge) and not sc._reaches(s, np.nextafter(edge, np.inf))
 
 
 def test_the_next_level_is_reached_exactly_when_its_level_is_given(hand):
