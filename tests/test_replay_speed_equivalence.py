@@ -526,3 +526,76 @@ def test_design_takes_the_typed_columns(tmp_path, monkeypatch):
     p = write(tmp_path / "design.csv", DESIGN)
     monkeypatch.setattr(tables, "_read_clean_csv", lambda *a: pytest.fail("read_table was used"))
     assert load_design(p, load_ua_spec(DESIGN_UA)).index.tolist() == [1, 2, 3]
+
+
+DATA_WIDE = """\
+"uCode","uName","grp","Time","a","b","c","Population","extra"
+"AUT","Austria","L",2018,1,10.5,3,8.7,1
+"BEL","Belgium","M",2018,2,NA,1.25,11.4,2
+"35.10","Kab. Banyuwangi","M",2018,5,30,2,1.7,3
+"73.71","Kota Makassar","S",2018,3,25,8,1.4,4
+"""
+
+#: (line, replacement) in DATA_WIDE
+DATA_EDITS = [
+    (None, None),
+    (2, '"AUT","Austria","L",2018,x,10.5,3,8.7,1'),              # text in an indicator
+    (2, '"AUT","Austria","L",2018,"1,5",10.5,3,8.7,1'),          # a decimal comma
+    (2, '"AUT","Austria","L",2018,1,10.5,3,8.7,"1,5"'),          # ... in a column no one reads as numbers
+    (2, '"AUT","Austria","L",2018,,10.5,3,8.7,1'),               # an empty cell
+    *((2, f'"AUT","Austria","L",2018,{na},10.5,3,8.7,1') for na in ("NA", "N/A", "#N/A", "NaN", "-", "null", "None")),
+    (2, '"AUT","Austria","L",2018,inf,10.5,3,8.7,1'),            # not finite
+    (2, '"AUT","Austria","L",2018,1e400,10.5,3,8.7,1'),          # too large
+    (2, '"AUT","Austria","L",2018,TRUE,10.5,3,8.7,1'),           # a boolean
+    (2, '"AUT","Austria","L",2018,1,10.5,3,,1'),                 # a denominator missing
+    (2, '"AUT","Austria","L",2018,1,10.5,3,x,1'),                # a denominator that is text
+    (3, '"AUT","Belgium","M",2018,2,NA,1.25,11.4,2'),            # a duplicated code
+    (3, '"","Belgium","M",2018,2,NA,1.25,11.4,2'),               # an empty code
+    (3, 'NA,"Belgium","M",2018,2,NA,1.25,11.4,2'),               # a code "NA" (a code, not missing)
+    (3, '"35","Jawa Timur","M",2018,2,NA,1.25,11.4,2'),          # a province among kab/kota
+    (3, '"3510012001","Desa","M",2018,2,NA,1.25,11.4,2'),        # a village code, without dots
+    (3, '"BEL","Belgium","M",2019,2,NA,1.25,11.4,2'),            # two years: a panel
+    (3, '"BEL","Belgium","M",,2,NA,1.25,11.4,2'),                # a year missing
+    (3, '"BEL","Belgium","M",2018.0,2,NA,1.25,11.4,2'),          # a year as a float
+    (3, '"BEL","Belgium","M",2018,2,NA,1.25,11.4'),              # a field missing
+    (3, ' BEL , Belgium ,M, 2018 , 2 ,NA,1.25,11.4,2'),          # blanks around cells
+    (3, '"BEL","Belgium ""B""","M",2018,2,NA,1.25,11.4,2'),      # a quote in a name
+    (3, ''),                                                     # a blank line
+    (1, '"uCode","uName","grp","Time","a","b","c","Population","D1"'),      # a column named like an aggregate
+    (1, '"uCode","uName","D1_data","Time","a","b","c","Population","D1"'),  # ... and its new name taken
+    (1, '"uCode","uName","grp","Year","a","b","c","Population","extra"'),   # another year column
+    (1, '"uCode","uName","grp","Time","a","b","x","Population","extra"'),   # an indicator missing
+    (1, '"uCode","uName","grp","Time","a","b","c","Pop","extra"'),          # the denominator missing
+    (1, '"kode","uName","grp","Time","a","b","c","Population","extra"'),    # no uCode
+    (1, '"uCode","uName","grp","Time","a","b","c","Population","c"'),       # a name twice
+    (1, '"uCode","uName","iCode","value","a","b","c","Population","extra"'),  # a long table's columns
+]
+
+
+@pytest.mark.parametrize("require_all", [True, False])
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("line, row", DATA_EDITS)
+def test_data_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypatch, line, row, bom, require_all):
+    """A wide data table read from the typed columns (no intermediate table) == through read_table's checked
+    reader and load_data's steps: the same values (bit for bit, memory layout too), unit data, index and
+    notes, or the same refusal."""
+    fw = load_framework(write(tmp_path / "iMeta.csv", IMETA))
+    lines = DATA_WIDE.splitlines()
+    if line is not None:
+        lines[line - 1] = row
+    p = _write_bytes(tmp_path / "data.csv", "\n".join(lines) + "\n", bom)
+    fast, general = _fast_and_general(monkeypatch, lambda: load_data(p, fw, require_all=require_all))
+    _same_dataset(fast, general)
+    if not isinstance(general, str):
+        assert fast.values.to_numpy().strides == general.values.to_numpy().strides
+        assert fast.values.attrs == general.values.attrs
+        assert list(fast.units.attrs["source_rows"]) == list(general.units.attrs["source_rows"])
+
+
+def test_data_takes_the_typed_columns(tmp_path, monkeypatch):
+    fw = load_framework(write(tmp_path / "iMeta.csv", IMETA))
+    p = write(tmp_path / "data.csv", DATA_WIDE)
+    monkeypatch.setattr(tables, "_read_clean_csv", lambda *a: pytest.fail("read_table was used"))
+    ds = load_data(p, fw)
+    assert ds.values.index.tolist() == ["AUT", "BEL", "35.10", "73.71"]
+    assert ds.notes == ["numeric columns not in the framework kept as unit data: extra"]

@@ -95,6 +95,10 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
         (:func:`analysis.units.check_kinds`).
     """
     file = None if isinstance(source, pd.DataFrame) else str(source)
+    if file is not None and year_column is None:
+        fast = _load_clean_csv(Path(source), framework, require_all)
+        if fast is not None:
+            return fast
     df = source.copy() if isinstance(source, pd.DataFrame) else read_table(source, what="data")
     rows = df.attrs.get("source_rows") or [i + 2 for i in range(len(df))]
     df = df.reset_index(drop=True)
@@ -186,6 +190,90 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     if extra_numeric:
         notes.append("numeric columns not in the framework kept as unit data: " + ", ".join(extra_numeric))
     return Dataset(values, units, year, file, notes)
+
+
+def _load_clean_csv(path: Path, framework: Framework, require_all: bool) -> Dataset | None:
+    """:func:`load_data` of a clean wide CSV cross-section, from the reader's typed columns
+    (``analysis.tables._read_clean_columns``) without the intermediate table; None for anything else —
+    another kind of file, a long table, a panel (or a year column that is not one whole number), an
+    official export's code column, a cell that is not a finite number in a number column, and every
+    table :func:`load_data` refuses — and :func:`load_data` reads the file and words the refusal.
+
+    The same steps on the same typed columns: codes normalised and checked for kind, no duplicate,
+    the indicator and denominator columns as one float matrix (as :func:`~analysis.tables.to_numbers`
+    makes it), every other column unit data, with the same notes.
+    ``tests/test_replay_speed_equivalence.py`` checks both give the same Dataset.
+    """
+    from . import tables
+    from .units import check_kinds, normalise_codes
+
+    table = tables._read_clean_columns(path, "data")
+    if table is None:
+        return None
+    names, columns = table
+    cols = dict(zip(names, columns))
+    n = len(columns[0])
+    codes = cols.get("uCode")
+    if not isinstance(codes, list) or "iCode" in cols and "value" in cols:
+        return None
+    if not all(type(c) is str for c in codes):  # an empty code (NaN)
+        return None
+    codes = normalise_codes(codes)
+    lines = list(range(2, n + 2))
+    try:
+        check_kinds(codes, framework.applies_to, file=str(path), rows=lines, framework=framework.name)
+    except InputError:
+        return None
+    for c in YEAR_COLUMNS:  # a cross-section: a year column, if any, holds one whole number
+        if c in cols:
+            y = cols[c]
+            if not (isinstance(y, np.ndarray) and y.dtype == np.int64 and y.min() == y.max()):
+                return None
+    if len(set(codes)) != n:
+        return None
+    inds = framework.indicators
+    present = [c for c in inds if c in cols]
+    if require_all and len(present) != len(inds):
+        return None
+    denoms = sorted({framework.nodes[c].denominator for c in inds if framework.nodes[c].denominator})
+    if any(d not in cols for d in denoms):
+        return None
+    unit_meta = framework.meta.get("unit_columns", {})
+    declared_denoms = set(unit_meta.get("Denominator", []))
+    num_cols = present + [d for d in denoms if d not in present]
+    taken_num = set(num_cols)
+    num_cols += [c for c in names if c in declared_denoms and c not in taken_num]
+    if not all(isinstance(cols[c], np.ndarray) for c in num_cols):
+        return None
+    # the float matrix as to_numbers makes it: DataFrame.to_numpy of the columns (a units x columns view
+    # of one columns x units array), so that the values' memory layout is the general path's too
+    matrix = np.empty((len(num_cols), n))
+    for j, c in enumerate(num_cols):
+        matrix[j] = cols[c]
+    if np.isnan(matrix[:len(present)]).all(axis=1).any():  # an indicator without data
+        return None
+    index = pd.Index(codes, name="uCode")
+    values = pd.DataFrame(matrix.T, index=pd.RangeIndex(n), columns=pd.Index(num_cols)).set_axis(index)
+    taken = set(num_cols) | {"uCode"}
+    unit_cols = [c for c in names if c not in taken]
+    units = pd.DataFrame({c: tables.column_array(cols[c]) for c in unit_cols}, index=index)
+    units.attrs[tables.ROWS_ATTR] = tables.SourceRows(lines)
+    notes = []
+    clash = [c for c in unit_cols if c in framework.nodes]
+    if any(f"{c}_data" in cols for c in clash):  # the new name taken too
+        return None
+    if clash:
+        units = units.rename(columns={c: f"{c}_data" for c in clash})
+        notes.append("columns named like aggregates of the framework kept as unit data under new names: "
+                     + ", ".join(f"{c} → {c}_data" for c in clash))
+    declared = set().union(*unit_meta.values()) if unit_meta else set()
+    extra_numeric = [f"{c}_data" if c in clash else c for c in unit_cols
+                     if isinstance(cols[c], np.ndarray) or isinstance(cols[c], pd.Series)
+                     and pd.api.types.is_numeric_dtype(cols[c])]
+    extra_numeric = [c for c in extra_numeric if c not in YEAR_COLUMNS and c not in declared]
+    if extra_numeric:
+        notes.append("numeric columns not in the framework kept as unit data: " + ", ".join(extra_numeric))
+    return Dataset(values, units, None, str(path), notes)
 
 
 def _unique(labels: pd.Index) -> bool:
