@@ -599,3 +599,45 @@ def test_data_takes_the_typed_columns(tmp_path, monkeypatch):
     ds = load_data(p, fw)
     assert ds.values.index.tolist() == ["AUT", "BEL", "35.10", "73.71"]
     assert ds.notes == ["numeric columns not in the framework kept as unit data: extra"]
+
+
+def _records_way(text):
+    records = tables._clean_records(text)
+    return None if records is None else (records[0], [list(c) for c in zip(*records[1:])])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_text_without_quotes_is_split_as_the_csv_reader_splits_it(seed):
+    """Split at line ends and commas == csv.reader(strict=True) and the clean-file checks of _clean_records,
+    on random texts of commas, line ends (\\n, \\r\\n, lone \\r), blanks, Unicode separators and letters:
+    the same header and cells, or both not clean."""
+    rng = np.random.default_rng(seed)
+    cells = ["a", "b", "1", " ", "", "é", "\t", "\u2028", "\x0c", "\x1c"]
+    tokens = [",", "\n", "\r\n", "\r", "\n\n", " ", "", "\x85"]
+    taken = 0
+    for _ in range(1500):
+        n, rows = rng.integers(1, 5), rng.integers(0, 5)
+        end = "\r\n" if rng.random() < 0.3 else "\n"
+        lines = [",".join(f"h{j}" + "".join(rng.choice(cells, size=rng.integers(0, 2))) for j in range(n))]
+        lines += [",".join("".join(rng.choice(cells, size=rng.integers(0, 3))) for _ in range(n)) for _ in range(rows)]
+        text = end.join(lines) + (end if rng.random() < 0.7 else "")
+        for _ in range(rng.integers(0, 3)):  # damage: a token put anywhere
+            i = rng.integers(0, len(text) + 1)
+            text = text[:i] + rng.choice(tokens) + text[i:]
+        fast = tables._clean_cells(text)
+        assert (None if fast is None else (list(fast[0]), [list(c) for c in fast[1]])) == _records_way(text), text
+        taken += fast is not None
+    assert taken > 300  # clean texts were met, not only refusals
+
+
+def test_a_field_longer_than_the_csv_limit_is_not_clean(monkeypatch):
+    import csv
+
+    text = "k,v\n" + "a" * 40 + ",1\n"
+    assert tables._clean_cells(text) is not None
+    limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(30)
+        assert tables._clean_cells(text) is None and _records_way(text) is None
+    finally:
+        csv.field_size_limit(limit)

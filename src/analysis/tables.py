@@ -312,15 +312,16 @@ def _clean_columns(text: str, text_columns: set[str]) -> tuple[list[str], list] 
     :func:`_typed_column` makes. Readers that need no table (a framework's rows, a design's label
     columns) read these without building one; :func:`column_array` gives each column's array.
     """
-    records = _clean_records(text)
-    if records is None:
+    table = _clean_cells(text)
+    if table is None:
         return None
-    names = [h.strip() for h in records[0]]
-    rows = len(records) - 1
+    header, raw = table
+    names = [h.strip() for h in header]
+    rows = len(raw[0])
     if _strip_free(text):
-        cells = [list(col) for col in zip(*records[1:])]
+        cells = [list(col) for col in raw]
     else:
-        cells = [list(map(str.strip, col)) for col in zip(*records[1:])]
+        cells = [list(map(str.strip, col)) for col in raw]
     if not _no_blank_row(cells, rows):
         return None
     cols: dict[str, object] = {}
@@ -391,6 +392,43 @@ def _clean_records(text: str) -> list[list[str]] | None:
     if len(records) < 2:  # a header without rows: nothing to gain
         return None
     return records
+
+
+def _clean_cells(text: str) -> tuple[list[str], list] | None:
+    """The header fields and the columns of cells (as in the file, not stripped) of a clean CSV text (see
+    :func:`_clean_records`), or None.
+
+    A text without a quote character or a NUL is split at its line ends and commas, which is what
+    ``csv.reader`` does with it: with no quote, no field is quoted, a comma always separates fields,
+    and a line end (``\\n`` or ``\\r\\n``; a lone ``\\r`` is not clean) always ends a record. It is
+    clean under the conditions of :func:`_clean_records`: a header line with a comma, every line
+    with as many fields as the header (so no blank line), distinct non-blank names, at least one row,
+    and no field longer than ``csv.field_size_limit()`` (the reader refuses those). A text with
+    quotes goes through :func:`_clean_records`.
+    """
+    if '"' in text or "\x00" in text:
+        records = _clean_records(text)
+        return None if records is None else (records[0], list(zip(*records[1:])))
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    body = text[:-1] if text.endswith("\n") else text
+    lines = body.split("\n")
+    if len(lines) < 2 or not lines[0].strip():
+        return None
+    commas = lines[0].count(",")
+    if not commas or any(line.count(",") != commas for line in lines):
+        return None
+    n = commas + 1
+    flat = body.replace("\n", ",").split(",")
+    names = [h.strip() for h in flat[:n]]
+    if not all(names) or len(set(names)) != n:
+        return None
+    limit = csv.field_size_limit()
+    if len(body) > limit and max(map(len, flat)) > limit:
+        return None
+    return flat[:n], [flat[n + j::n] for j in range(n)]
 
 
 def _number_block(columns: list[tuple[list[str], np.ndarray | None]]) -> list[np.ndarray | None] | None:

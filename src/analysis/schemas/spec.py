@@ -253,7 +253,7 @@ def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
 
     The file's bytes and text are taken with the checks of :func:`~analysis.tables.read_table` (its
     refusals of a missing, empty or wrongly encoded file are its own). The table is clean when the
-    CSV reader's fast path would read it (``analysis.tables._clean_records``: header on line 1 with
+    CSV reader's fast path would read it (``analysis.tables._clean_cells``: header on line 1 with
     distinct non-blank names, every record on one line with as many fields as the header, no blank
     row), it has columns ``iCode`` and ``Weight``, every ``iCode`` (and ``set``) cell is non-blank
     text, ``pd.to_numeric`` — the call the reader makes on a number column, cell by cell — reads the
@@ -264,18 +264,18 @@ def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
     """
     import pandas as pd
 
-    from ..tables import _SUFFIXES, _check_file, _clean_records, _decode, _strip_free
+    from ..tables import _SUFFIXES, _check_file, _clean_cells, _decode, _strip_free
 
     if _SUFFIXES.get(path.suffix.lower()) != "csv":
         return None
     text = _decode(_check_file(path, "weight-set"), path)
-    records = _clean_records(text)
-    if records is None:
+    table = _clean_cells(text)
+    if table is None:
         return None
-    names = [h.strip() for h in records[0]]
+    header, columns = table
+    names = [h.strip() for h in header]
     if "iCode" not in names or "Weight" not in names:
         return None
-    columns = list(zip(*records[1:]))
     strip = (lambda col: list(col)) if _strip_free(text) else (lambda col: list(map(str.strip, col)))
     codes = strip(columns[names.index("iCode")])
     cells = strip(columns[names.index("Weight")])
