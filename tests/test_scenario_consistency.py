@@ -146,6 +146,25 @@ def test_the_next_level_is_reached_exactly_when_its_level_is_given(hand):
     assert q.target == 50.0 and q.reachable and b.level_of(q.achieved_score) == "L3"
 
 
+def test_a_start_just_below_a_level_edge_is_not_already_there():
+    # u4 is at 56.25, the edge of L2 is 8e-8 above it: more than the tolerance 1e-9 · 56.25 = 5.6e-8, so
+    # u4 is in L1 and "next" needs a move (it was called "already at or above the target" within 1e-7)
+    edge = 56.25 + 8e-8
+    b = sc.Baseline(build(_framework(), _data(), {"normalise": {"method": "minmax"},
+                                                  "levels": {"bands": [edge], "labels": ["L1", "L2"]}}))
+    assert b.level_of(56.25) == "L1"
+    p = sc.path_to_target(b, "u4", "next")
+    assert p.target == edge and p.method == "lp" and p.reachable and p.total_cost > 0
+    assert b.level_of(p.achieved_score) == "L2"
+    # within the tolerance it is already on the edge: no move, and the level says so too
+    near = 56.25 + 5e-8
+    c = sc.Baseline(build(_framework(), _data(), {"normalise": {"method": "minmax"},
+                                                  "levels": {"bands": [near, 60.0], "labels": ["L1", "L2", "L3"]}}))
+    assert c.level_of(56.25) == "L2"
+    q = sc.path_to_target(c, "u4", "L2")
+    assert (q.method, q.reachable, q.total_cost) == ("none", True, 0.0)
+
+
 # --- Baseline._aggregate_rows with grouped imputation (mutant 31: the unit descriptors dropped) ----------
 # impute group_mean by province: u5 (province Q) has a missing; Q's observed a are 30 and 40 -> 35.
 # a' = 100 (35 − 10)/30 = 250/3, so I(u5) = (250/3 + 100 + 0)/4.

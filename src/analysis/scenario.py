@@ -635,8 +635,8 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         the dashboard); indicators not given keep their baseline values. ``"next"`` then means the
         level above the one ``start`` reaches.
     tol : float
-        Margin added to the score constraint (the solvers aim at ``target + tol``); a target at most
-        ``tol`` above the starting score counts as already reached. It does not decide reachability.
+        Margin added to the score constraint (the solvers aim at ``target + tol``, at most at the best
+        reachable score). It does not decide whether the target is reached (see Notes).
 
     Returns
     -------
@@ -658,7 +658,8 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
     not decrease along any move) satisfies :math:`s^* + \\varepsilon \\max(1, |s^*|) \\ge T`, with
     :math:`\\varepsilon` = :data:`analysis.levels.EDGE_RTOL` = 1e-9, a tolerance relative to the
     score scale and the one by which scores reach band edges (:func:`analysis.levels.reach`). The
-    same rule accepts a computed move. A target above :math:`s^*` but within the tolerance gets the
+    same rule says whether the starting score already reaches the target (no move) and accepts a
+    computed move. A target above :math:`s^*` but within the tolerance gets the
     least-cost move to :math:`s^*`.
 
     **Method.** Each indicator's raw value passes the frozen treatment and normalisation exactly. The
@@ -709,7 +710,7 @@ def path_to_target(baseline, unit: str, to="next", *, indicators: list[str] | No
         cap = np.where(np.isfinite(x0[inds].to_numpy(float)), np.maximum(0.0, (lims - x0[inds].to_numpy(float)) * dirs),
                        0.0)
     cap = np.where(np.isfinite(cap), cap, 0.0)
-    if T <= s0 + tol:
+    if _reaches(s0, T):   # the same rule as every verdict below: a level edge within rounding is reached
         moves = _moves(b, inds, x0, dirs, np.zeros(len(inds)), cap, lims, cost)
         return PathResult(unit, T, s0, s0, True, moves, 0.0, "none", "already at or above the target")
 
