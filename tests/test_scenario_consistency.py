@@ -231,3 +231,14 @@ def test_a_log_fallback_applies_no_clip_whatever_else_is_recorded():
     assert sc._clips(_fake(rec), "a") == (None, None)
     # and a record with no treatment at all
     assert sc._clips(SimpleNamespace(treatment=pd.DataFrame()), "a") == (None, None)
+
+
+def test_a_rank_target_is_set_by_the_other_units_only(hand):
+    # u3 (baseline 54.17, rank 2) starting from a = 10 instead of 30: a' = 0, I = (0 + 50 + 100)/4 = 37.5.
+    # "rank:3" means beating the third best of the OTHER units (56.25, 52.08, 50, 37.5): T = 50 + 1e-9,
+    # not its own baseline score counted among them (that would give 52.08). By a alone: a' = 50, a = 25.
+    p = sc.path_to_target(hand, "u3", "rank:3", indicators=["a"], start={"a": 10.0})
+    assert p.baseline_score == pytest.approx(37.5)
+    assert p.target == pytest.approx(50.0 + 1e-9, abs=1e-12)
+    assert p.method == "lp" and p.reachable
+    assert p.moves.at["a", "new"] == pytest.approx(25.0, abs=1e-6)
