@@ -607,15 +607,16 @@ def _records_way(text):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_a_text_without_quotes_is_split_as_the_csv_reader_splits_it(seed):
-    """Split at line ends and commas == csv.reader(strict=True) and the clean-file checks of _clean_records,
-    on random texts of commas, line ends (\\n, \\r\\n, lone \\r), blanks, Unicode separators and letters:
-    the same header and cells, or both not clean."""
+def test_a_text_is_split_as_the_csv_reader_splits_it(seed):
+    """Split at line ends and commas, quotes of whole fields taken off == csv.reader(strict=True) and the
+    clean-file checks of _clean_records, on random texts of commas, line ends (\\n, \\r\\n, lone \\r),
+    quotes (whole fields, doubled, inside a field, across lines), blanks, Unicode separators, NUL and
+    letters: the same header and cells, or both not clean."""
     rng = np.random.default_rng(seed)
-    cells = ["a", "b", "1", " ", "", "é", "\t", "\u2028", "\x0c", "\x1c"]
-    tokens = [",", "\n", "\r\n", "\r", "\n\n", " ", "", "\x85"]
+    cells = ["a", "b", "1", " ", "", "é", "\t", "\u2028", "\x0c", "\x1c", '"a"', '""', '"a b"', '"é"']
+    tokens = [",", "\n", "\r\n", "\r", "\n\n", " ", "", "\x85", '"', '""', '","', '"\n', '\n"', "\x00"]
     taken = 0
-    for _ in range(1500):
+    for _ in range(2500):
         n, rows = rng.integers(1, 5), rng.integers(0, 5)
         end = "\r\n" if rng.random() < 0.3 else "\n"
         lines = [",".join(f"h{j}" + "".join(rng.choice(cells, size=rng.integers(0, 2))) for j in range(n))]

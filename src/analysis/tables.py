@@ -398,29 +398,50 @@ def _clean_cells(text: str) -> tuple[list[str], list] | None:
     """The header fields and the columns of cells (as in the file, not stripped) of a clean CSV text (see
     :func:`_clean_records`), or None.
 
-    A text without a quote character or a NUL is split at its line ends and commas, which is what
-    ``csv.reader`` does with it: with no quote, no field is quoted, a comma always separates fields,
-    and a line end (``\\n`` or ``\\r\\n``; a lone ``\\r`` is not clean) always ends a record. It is
-    clean under the conditions of :func:`_clean_records`: a header line with a comma, every line
-    with as many fields as the header (so no blank line), distinct non-blank names, at least one row,
-    and no field longer than ``csv.field_size_limit()`` (the reader refuses those). A text with
-    quotes goes through :func:`_clean_records`.
+    What ``csv.reader`` makes of a text whose quotes only enclose whole fields, found on the text's bytes
+    at once (UTF-8: the bytes of ``"``, ``,`` and ``\\n`` are never part of another character): every
+    quote that opens a field (the 1st, 3rd … quote) follows a comma, a line end or the start; the
+    next quote closes it and is followed by a comma, a line end or the end; no comma or line end lies
+    between them. Then every comma separates fields, every line end (``\\n`` or ``\\r\\n``; a lone
+    ``\\r`` is not clean) ends a record, and a field's text is the file's without its two quotes. The
+    text is clean under the conditions of :func:`_clean_records`: every line holds as many fields as
+    the header (so no blank line), at least two, with distinct non-blank names, at least one row, and
+    no field longer than ``csv.field_size_limit()`` (the reader refuses those). A text with a NUL, or
+    with another quote, goes through ``csv.reader`` (:func:`_clean_records`).
     """
-    if '"' in text or "\x00" in text:
-        records = _clean_records(text)
-        return None if records is None else (records[0], list(zip(*records[1:])))
+    original = text
+    if "\x00" in text:
+        return _clean_records_cells(text)
     if "\r" in text:
         if text.count("\r") != text.count("\r\n"):
             return None
         text = text.replace("\r\n", "\n")
     body = text[:-1] if text.endswith("\n") else text
-    lines = body.split("\n")
-    if len(lines) < 2 or not lines[0].strip():
+    b = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
+    seps = np.flatnonzero((b == 44) | (b == 10))  # commas and line ends
+    if '"' in body:
+        quotes = np.flatnonzero(b == 34)
+        if len(quotes) % 2:
+            return _clean_records_cells(original)
+        opens, closes = quotes[0::2], quotes[1::2]
+        field_start = np.zeros(len(b) + 1, dtype=bool)  # after a comma or a line end, or at the start
+        field_start[0] = True
+        field_start[seps + 1] = True
+        field_end = np.zeros(len(b) + 1, dtype=bool)  # at a comma or a line end, or at the end
+        field_end[seps] = True
+        field_end[len(b)] = True
+        next_sep = np.append(seps, len(b))[np.searchsorted(seps, opens)]  # the first separator after each opening
+        if not (field_start[opens].all() and field_end[closes + 1].all() and (next_sep > closes).all()):
+            return _clean_records_cells(original)
+        body = body.replace('"', "")
+    kinds = b[seps]
+    lines = int(np.count_nonzero(kinds == 10)) + 1
+    n, rest = divmod(len(kinds) + 1, lines)
+    if rest or n < 2 or lines < 2:
         return None
-    commas = lines[0].count(",")
-    if not commas or any(line.count(",") != commas for line in lines):
+    grid = np.append(kinds, 10).reshape(lines, n)  # each line: n - 1 commas, then its end
+    if not ((grid[:, :-1] == 44).all() and (grid[:, -1] == 10).all()):
         return None
-    n = commas + 1
     flat = body.replace("\n", ",").split(",")
     names = [h.strip() for h in flat[:n]]
     if not all(names) or len(set(names)) != n:
@@ -429,6 +450,12 @@ def _clean_cells(text: str) -> tuple[list[str], list] | None:
     if len(body) > limit and max(map(len, flat)) > limit:
         return None
     return flat[:n], [flat[n + j::n] for j in range(n)]
+
+
+def _clean_records_cells(text: str) -> tuple[list[str], list] | None:
+    """:func:`_clean_cells` through ``csv.reader`` (:func:`_clean_records`)."""
+    records = _clean_records(text)
+    return None if records is None else (records[0], list(zip(*records[1:])))
 
 
 def _number_block(columns: list[tuple[list[str], np.ndarray | None]]) -> list[np.ndarray | None] | None:
