@@ -130,6 +130,7 @@ def test_cluster_labels_of_noise_and_of_one_group():
     lab = cluster_labels(means, fw, pd.Series({"D1": 0.5, "D2": 0.5}), pd.Series({"D1": 0.2, "D2": 0.3}))
     assert lab.loc[0, "label_en"].startswith("Leaders") and lab.loc[-1, "label_en"] == "Noise: in no cluster"
     assert lab.loc[-1, "mean_z"] == pytest.approx(((0.1 - 0.5) / 0.2 + (0.2 - 0.5) / 0.3) / 2)
+    assert lab.loc[0, "label_id"].startswith("Pelopor: terkuat ")
     only = cluster_labels(means.loc[[0]], fw)
     assert only.loc[0, "label_en"] == "All units"
 
@@ -385,3 +386,53 @@ def test_stability_counts_the_clusters_in_the_labels(monkeypatch):
     X = np.array([[0.0], [0.1], [0.2], [0.9], [1.0], [1.1], [5.0]])
     stability(X, np.array([0, 0, 0, 5, 5, 5, -1]), n_boot=2)
     assert seen == [2, 2]
+
+
+def test_text_is_named_by_its_column_even_after_a_missing_value():
+    """Column a has a genuine missing value, column b text: the text column is the one named."""
+    X = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": [1.0, "x", 3.0]}, index=list("pqr"))
+    with pytest.raises(InputError, match="^column 'b': the features to cluster must be numbers$"):
+        fit_labels(X, 2)
+    with pytest.raises(InputError, match="^the features to cluster must be numbers$"):
+        fit_labels(np.array([["1", "x"], ["2", "3"]]), 2)
+    res = _tiny_result(_ind())
+    res.normalised = res.normalised.astype(object)
+    res.normalised.loc["u1", "a"] = np.nan
+    res.normalised.loc["u5", "d"] = "?"
+    with pytest.raises(InputError, match="^column 'd': the features to cluster must be numbers$"):
+        features(res, "indicators")
+
+
+def test_scores_are_defined_from_two_clusters_to_n_minus_one():
+    """Rousseeuw's bounds 2 ≤ k ≤ n − 1 on the clustered units. Units 0, 1 | 5 (k = n − 1 = 2): by hand
+    s(0) = 1 − 1/5, s(1) = 1 − 1/4, s(5) = 0 (a singleton) → mean 0.51666…; CH with B = 2·(0.5−2)² +
+    (5−2)² = 13.5, W = 0.5 → (13.5/1)/(0.5/1) = 27; DB = (0.5 + 0)/4.5. Two units in two clusters
+    (k = n) and one cluster are undefined: NaN, not an error."""
+    sc, why = cluster._scores(np.array([[0.0], [1.0], [5.0], [9.0]]), np.array([0, 0, 1, -1]))
+    assert why == ""
+    assert sc["silhouette"] == pytest.approx((0.8 + 0.75 + 0.0) / 3, rel=1e-12)
+    assert sc["calinski_harabasz"] == pytest.approx(27.0, rel=1e-12)
+    assert sc["davies_bouldin"] == pytest.approx(0.5 / 4.5, rel=1e-12)
+    for lab in ([0, 1, -1, -1], [0, 0, 0, -1], [-1, -1, -1, -1]):
+        sc, why = cluster._scores(np.array([[0.0], [1.0], [5.0], [9.0]]), np.array(lab))
+        assert all(np.isnan(v) for v in sc.values()) and why.startswith("scores undefined: ")
+    assert "2 cluster(s) among 2 clustered unit(s)" in cluster._scores(np.array([[0.0], [1.0], [5.0]]),
+                                                                        np.array([0, 1, -1]))[1]
+
+
+def test_fit_labels_messages_name_the_setting():
+    with pytest.raises(InputError, match="^unknown clustering method 'dbscan' \\(use kmeans, ward, gmm, hdbscan\\)$"):
+        fit_labels(NOISE_2D, 2, "dbscan")
+    with pytest.raises(InputError, match="^n_init = 0: must be at least 1$"):
+        fit_labels(NOISE_2D, 2, n_init=0)
+
+
+def test_gmm_labels_use_five_initialisations():
+    """On this uniform sample a 5-component mixture has local optima: five initialisations (scikit-learn,
+    random_state = seed) give other labels than six."""
+    from sklearn.mixture import GaussianMixture
+
+    X = np.random.default_rng(10).uniform(size=(40, 2))
+    ref = GaussianMixture(5, covariance_type="full", n_init=5, random_state=0).fit(X).predict(X)
+    assert not np.array_equal(ref, GaussianMixture(5, n_init=6, random_state=0).fit(X).predict(X))
+    assert np.array_equal(fit_labels(X, 5, "gmm"), ref)

@@ -43,6 +43,16 @@ def _one_thread():
     return threadpool_limits(limits=1, user_api="openmp")
 
 
+def _text_column(X: pd.DataFrame):
+    """The first column of ``X`` that is not numbers (None when every column converts to float)."""
+    for c in X.columns:
+        try:
+            np.asarray(X[c], dtype=float)
+        except (TypeError, ValueError):
+            return c
+    return None
+
+
 def _matrix(X) -> np.ndarray:
     """The features as a finite float matrix (units × features), or an InputError naming the problem:
     text, a missing or infinite value (with the unit and column where known), no unit or no feature."""
@@ -51,9 +61,7 @@ def _matrix(X) -> np.ndarray:
     try:
         A = np.asarray(X, dtype=float)
     except (TypeError, ValueError):
-        bad = None
-        if cols is not None:
-            bad = next((c for c in cols if pd.to_numeric(X[c], errors="coerce").isna().any()), None)
+        bad = _text_column(X) if cols is not None else None
         raise InputError("the features to cluster must be numbers", column=bad) from None
     if A.ndim != 2:
         raise InputError(f"the features to cluster must be a table of units × features, not {A.ndim}-dimensional")
@@ -184,8 +192,7 @@ def features(result, on: str = "dimensions", *, level: int | None = None, scale:
     try:
         X = X.astype(float)
     except (TypeError, ValueError):
-        bad = next(c for c in X.columns if pd.to_numeric(X[c], errors="coerce").isna().gt(X[c].isna()).any())
-        raise InputError("the features to cluster must be numbers", column=bad) from None
+        raise InputError("the features to cluster must be numbers", column=_text_column(X)) from None
     empty = [c for c in X.columns if X[c].isna().all()]
     if empty:
         raise InputError(f"feature '{empty[0]}' has no value for any unit in this year: nothing to cluster on "
