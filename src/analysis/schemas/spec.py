@@ -298,18 +298,22 @@ def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
     elif num.dtype != np.dtype("float64") or not np.isfinite(num).all():
         return None
     weights = list(map(dict(zip(distinct, num.astype(np.float64).tolist())).__getitem__, cells))
-    return _clean_sets(weights, codes, sets, list(range(2, len(codes) + 2)), str(path))
+    return _clean_sets(weights, codes, sets, list(range(2, len(codes) + 2)), str(path), True)
 
 
 def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[int],
-                file: str) -> dict[str, WeightSet] | None:
+                file: str, stripped: bool = False) -> dict[str, WeightSet] | None:
     """The weight sets of a clean table in one pass per set; None when a weight is negative, a code
     is blank or repeated within its set, or a set's rows are not together (the row-by-row reading of
-    :func:`read_weight_sets` then words the refusal or groups the rows)."""
+    :func:`read_weight_sets` then words the refusal or groups the rows). ``stripped``: the codes are
+    text without blanks around it already."""
     n = len(codes)
-    if not n or min(weights) < 0 or set(map(type, codes)) != {str}:
+    if not n or min(weights) < 0:
         return None
-    codes = list(map(str.strip, codes))
+    if not stripped:
+        if set(map(type, codes)) != {str}:
+            return None
+        codes = list(map(str.strip, codes))
     if not all(codes):
         return None
     names = np.array(sets, dtype=object)
@@ -317,9 +321,15 @@ def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[i
     if len(set(sets)) != len(starts) - 1:
         return None
     out: dict[str, WeightSet] = {}
+    new, fill = WeightSet.__new__, dict.update
     for a, b in zip(starts, starts[1:]):
-        ws = out[sets[a]] = WeightSet(zip(codes[a:b], weights[a:b]), file=file)
+        # WeightSet(zip(...), file=file, lines=dict(zip(...))), without the call of __init__ and its copy
+        set_codes = codes[a:b]
+        ws = new(WeightSet)
+        fill(ws, zip(set_codes, weights[a:b]))
         if len(ws) != b - a:  # a code listed twice in the set
             return None
-        ws.lines = dict(zip(codes[a:b], rows[a:b]))  # as WeightSet(lines=...) keeps them, without a copy
+        ws.file = file
+        ws.lines = dict(zip(set_codes, rows[a:b]))
+        out[sets[a]] = ws
     return out
