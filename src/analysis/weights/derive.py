@@ -130,11 +130,21 @@ def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised
         elif m == "optimised":
             w = normalise_within(fw, result.weights)
             opt = {}
+            bounds = opt_min_weight
+            if isinstance(bounds, dict | pd.Series):  # each group gets the bounds of its own children
+                bounds = dict(bounds)
+                for c in bounds:
+                    if c not in fw.nodes or fw.nodes[c].parent is None:
+                        raise InputError(f"opt_min_weight names '{c}', which is not a weighted node of the "
+                                         "framework", node=str(c))
             for agg in fw.aggregates:
                 if len(fw.children(agg)) < 2:
                     continue
                 tmp = _with_weights(result, w)
-                o = optimise_weights(tmp, node=agg, year=year, min_weight=opt_min_weight)
+                mine = bounds
+                if isinstance(bounds, dict):
+                    mine = {c: v for c, v in bounds.items() if c in fw.children(agg)} or None
+                o = optimise_weights(tmp, node=agg, year=year, min_weight=mine)
                 w = o.weights
                 opt[agg] = o
             sets[m] = w
