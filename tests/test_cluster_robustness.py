@@ -12,7 +12,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.cluster import HDBSCAN
+from sklearn.cluster import HDBSCAN, KMeans
 
 from analysis import cluster
 from analysis._errors import InputError
@@ -436,3 +436,12 @@ def test_gmm_labels_use_five_initialisations():
     ref = GaussianMixture(5, covariance_type="full", n_init=5, random_state=0).fit(X).predict(X)
     assert not np.array_equal(ref, GaussianMixture(5, n_init=6, random_state=0).fit(X).predict(X))
     assert np.array_equal(fit_labels(X, 5, "gmm"), ref)
+
+
+def test_kmeans_labels_use_fifty_restarts_by_default():
+    """On this uniform sample 9-cluster k-means has many local optima: 51 restarts find a better partition
+    than the 50 that fit_labels uses by default (scikit-learn KMeans with random_state = seed)."""
+    X = np.random.default_rng(28).uniform(size=(60, 2))
+    ref = KMeans(9, init="k-means++", n_init=50, random_state=0).fit(X)
+    assert KMeans(9, n_init=51, random_state=0).fit(X).inertia_ < ref.inertia_
+    assert np.array_equal(fit_labels(X, 9), ref.labels_)
