@@ -642,3 +642,36 @@ def test_a_field_longer_than_the_csv_limit_is_not_clean(monkeypatch):
         assert tables._clean_cells(text) is None and _records_way(text) is None
     finally:
         csv.field_size_limit(limit)
+
+
+def test_long_text_columns_from_pyarrow_equal_the_series_arrays():
+    """A long text column's array built from one pyarrow.array == pd.Series(cells).array: the same texts
+    (any Unicode), the same dtype; a column with a missing cell, a short one and numbers as before."""
+    rng = np.random.default_rng(7)
+    alphabet = list("abcXYZ019 ,;\"'-_.") + ["é", "ß", "中", "🙂", "e\u0301", "\u2028", "\t"]
+    text = ["".join(rng.choice(alphabet, size=rng.integers(0, 12))) for _ in range(300)]
+    cols = [text, text[:10], [*text[:99], np.nan], np.arange(300), ["same"] * 300]
+    for got, col in zip(tables.column_arrays(cols), cols):
+        want = tables.column_array(col)
+        assert got.dtype == want.dtype
+        pd.testing.assert_series_equal(pd.Series(got), pd.Series(want), check_exact=True)
+        assert list(got) == list(want) if not isinstance(col, list) or np.nan not in col else True
+
+
+def test_a_long_design_equals_the_checked_reader(tmp_path, monkeypatch):
+    from analysis.schemas.uncertainty import load_design
+    from analysis.uncertainty.spec import load_ua_spec
+
+    rng = np.random.default_rng(3)
+    rows = [f'{i},"UA",{rng.random()!r},{rng.integers(1, 4)},"{rng.choice(["n_minmax", "n_zscore"])}",'
+            f'"{rng.choice(["a_amean", "a_gmean"])}",{rng.random()!r},FALSE' for i in range(1, 301)]
+    text = DESIGN.splitlines()[0] + "\n" + "\n".join(rows) + "\n"
+    ua = load_ua_spec(DESIGN_UA)
+    for p in (write(tmp_path / "q.csv", text), write(tmp_path / "plain.csv", text.replace('"', ""))):
+        fast, general = _fast_and_general(monkeypatch, lambda p=p: load_design(p, ua))
+        assert not isinstance(fast, str) and len(fast) == 300
+        _same_design(fast, general)
+        table, checked = _fast_and_general(
+            monkeypatch, lambda p=p: read_table(p, text_columns=["idx_Weights", "norm_f_n", "f_ag"]))
+        pd.testing.assert_frame_equal(table, checked, check_exact=True)  # read_table's own fast path too
+        pd.testing.assert_frame_equal(fast, checked.set_index("rep"), check_exact=True)

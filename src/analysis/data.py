@@ -256,7 +256,7 @@ def _load_clean_csv(path: Path, framework: Framework, require_all: bool) -> Data
     values = pd.DataFrame(matrix.T, index=pd.RangeIndex(n), columns=pd.Index(num_cols)).set_axis(index)
     taken = set(num_cols) | {"uCode"}
     unit_cols = [c for c in names if c not in taken]
-    units = pd.DataFrame({c: tables.column_array(cols[c]) for c in unit_cols}, index=index)
+    units = pd.DataFrame(dict(zip(unit_cols, tables.column_arrays([cols[c] for c in unit_cols]))), index=index)
     units.attrs[tables.ROWS_ATTR] = tables.SourceRows(lines)
     notes = []
     clash = [c for c in unit_cols if c in framework.nodes]

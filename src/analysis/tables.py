@@ -288,7 +288,7 @@ def _read_clean_csv(text: str, text_columns: set[str]) -> pd.DataFrame | None:
     names, cols = table
     rows = len(cols[0])
     # the typed columns' arrays (a Series would be aligned on its index, which is the table's own)
-    df = pd.DataFrame({name: column_array(c) for name, c in zip(names, cols)}, index=pd.RangeIndex(rows))
+    df = pd.DataFrame(dict(zip(names, column_arrays(cols))), index=pd.RangeIndex(rows))
     df.attrs[ROWS_ATTR] = SourceRows(range(2, rows + 2))
     return df
 
@@ -302,6 +302,31 @@ def column_array(col: np.ndarray | list | pd.Series) -> object:
             return pd.Series(col, dtype=object).array
         return pd.Series(col).array
     return col.array if isinstance(col, pd.Series) else col
+
+
+#: text columns at least this long are handed to pyarrow directly (see :func:`column_arrays`)
+_ARROW_TEXT_ROWS = 64
+
+
+def column_arrays(cols: list) -> list:
+    """:func:`column_array` of each column of :func:`_clean_columns`.
+
+    A text column without a missing cell becomes the array ``pd.Series(cells).array`` makes — pandas'
+    string dtype holding the same texts — and when that dtype is pyarrow's (pandas' default: asked once
+    per call, of a one-cell Series), a long column's array is built as pandas builds it, from one
+    ``pyarrow.array`` of the texts, without the cell-by-cell type inference and text checks of a
+    Series (every cell is a ``str`` already).
+    """
+    long_text = [isinstance(c, list) and len(c) >= _ARROW_TEXT_ROWS and set(map(type, c)) == {str}
+                 for c in cols]
+    dtype = pd.Series(["x"]).dtype if any(long_text) else None
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and dtype.na_value is np.nan):
+        return [column_array(c) for c in cols]
+    import pyarrow as pa
+
+    array = dtype.construct_array_type()
+    return [array(pa.array(c, type=pa.large_string()), dtype=dtype) if arrow else column_array(c)
+            for c, arrow in zip(cols, long_text)]
 
 
 def _clean_columns(text: str, text_columns: set[str]) -> tuple[list[str], list] | None:
@@ -475,7 +500,8 @@ def _number_block(columns: list[tuple[list[str], np.ndarray | None]]) -> list[np
     block: list[int] = []
     for k, (col, na) in enumerate(columns):
         present = col if na is None else [c for c, m in zip(col, na) if not m]
-        if not _WHOLE_15.fullmatch("\n".join(present)):
+        # (a first cell that is no whole number settles it without joining the column)
+        if not present or not _WHOLE_15.fullmatch(present[0]) or not _WHOLE_15.fullmatch("\n".join(present)):
             block.append(k)
             continue
         ints = np.array(list(map(int, present)), dtype=np.int64)
@@ -505,8 +531,9 @@ def _number_block(columns: list[tuple[list[str], np.ndarray | None]]) -> list[np
     for b, k in enumerate(block):
         col, na = columns[k]
         seg = num[b * rows:(b + 1) * rows]
-        if num.dtype.kind == "i" or _WHOLE_COLUMN.fullmatch(
-                "\n".join(col if na is None else (c for c, m in zip(col, na) if not m))):
+        present = col if na is None else [c for c, m in zip(col, na) if not m]
+        if num.dtype.kind == "i" or (present and _WHOLE_COLUMN.fullmatch(present[0])
+                                     and _WHOLE_COLUMN.fullmatch("\n".join(present))):
             # whole numbers [+-]digits (the block parsed, so a cell without '.', 'e' or 'E' is one)
             if not np.abs(seg).max() < 2.0 ** 53:
                 continue

@@ -333,7 +333,8 @@ def _load_clean_design(path: Path, ua, cols: dict, labels: list[str], extra: str
     if run_col is not None and not isinstance(by_name[run_col], np.ndarray):
         return None
     index = pd.RangeIndex(len(columns[0])) if run_col is None else pd.Index(by_name[run_col], name=run_col)
-    out = pd.DataFrame({c: tables.column_array(v) for c, v in by_name.items() if c != run_col}, index=index)
+    kept = [c for c in names if c != run_col]
+    out = pd.DataFrame(dict(zip(kept, tables.column_arrays([by_name[c] for c in kept]))), index=index)
     out.attrs[tables.ROWS_ATTR] = tables.SourceRows(range(2, len(index) + 2))
     return out
 
