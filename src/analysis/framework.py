@@ -434,6 +434,7 @@ def _read_yaml(path: Path) -> Framework:
 
 
 _TABLE_TEXT = ("iName", "iNama", "Type", "Unit", "Transform", "Denominator", "Source")
+_TABLE_NUMBERS = ("Weight", "Direction", "Level", "GoalMin", "GoalMax", "Target")
 
 
 def _table_columns(path: Path) -> tuple[list, list[list], list[int]]:
@@ -468,12 +469,17 @@ def _read_table(path: Path) -> Framework:
     # the rows as records under the canonical names (as df.rename(...).to_dict("records"), read column-wise)
     names = [rename.get(c, c) for c in header]
     records = [dict(zip(names, vals)) for vals in zip(*columns)]
+    # a column of numbers (finite or NaN) read at once: parse_number gives float(v), NaN for NaN, never refuses
+    numbers = {name: [None if v != v else float(v) for v in vals] for name, vals in zip(names, columns)
+               if name in _TABLE_NUMBERS and set(map(type, vals)) <= {int, float} and not any(map(math.isinf, vals))}
     nodes = []
     unit_cols: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
-    for r, line in zip(records, lines):
+    for i, (r, line) in enumerate(zip(records, lines)):
 
-        def num(col: str, required: bool = False, r=r, line=line) -> float | None:
+        def num(col: str, required: bool = False, r=r, line=line, i=i) -> float | None:
+            if not required and col in numbers:
+                return numbers[col][i]
             try:
                 x = parse_number(r.get(col), required=required)
             except ValueError as e:
