@@ -253,7 +253,7 @@ def _load_clean_csv(path: Path, framework: Framework, require_all: bool) -> Data
     if np.isnan(matrix[:len(present)]).all(axis=1).any():  # an indicator without data
         return None
     index = pd.Index(codes, name="uCode")
-    values = pd.DataFrame(matrix.T, index=pd.RangeIndex(n), columns=pd.Index(num_cols)).set_axis(index)
+    values = pd.DataFrame(matrix.T, index=index, columns=pd.Index(num_cols))
     taken = set(num_cols) | {"uCode"}
     unit_cols = [c for c in names if c not in taken]
     units = pd.DataFrame(dict(zip(unit_cols, tables.column_arrays([cols[c] for c in unit_cols]))), index=index)
