@@ -442,29 +442,25 @@ def _clean_cells(text: str) -> tuple[list[str], list] | None:
             return None
         text = text.replace("\r\n", "\n")
     body = text[:-1] if text.endswith("\n") else text
-    b = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
-    seps = np.flatnonzero((b == 44) | (b == 10))  # commas and line ends
+    # the bytes between two line ends: the start follows one and the end is one
+    b = np.frombuffer(b"\n" + body.encode("utf-8") + b"\n", dtype=np.uint8)
+    seps = np.flatnonzero((b == 44) | (b == 10))  # commas and line ends, the two added ones first and last
     if '"' in body:
         quotes = np.flatnonzero(b == 34)
         if len(quotes) % 2:
             return _clean_records_cells(original)
-        opens, closes = quotes[0::2], quotes[1::2]
-        field_start = np.zeros(len(b) + 1, dtype=bool)  # after a comma or a line end, or at the start
-        field_start[0] = True
-        field_start[seps + 1] = True
-        field_end = np.zeros(len(b) + 1, dtype=bool)  # at a comma or a line end, or at the end
-        field_end[seps] = True
-        field_end[len(b)] = True
-        next_sep = np.append(seps, len(b))[np.searchsorted(seps, opens)]  # the first separator after each opening
-        if not (field_start[opens].all() and field_end[closes + 1].all() and (next_sep > closes).all()):
+        before, after = b[quotes[0::2] - 1], b[quotes[1::2] + 1]  # before an opening, after a closing quote
+        between = np.searchsorted(seps, quotes)  # separators before each quote: none between a pair
+        if not (((before == 44) | (before == 10)).all() and ((after == 44) | (after == 10)).all()
+                and (between[0::2] == between[1::2]).all()):
             return _clean_records_cells(original)
         body = body.replace('"', "")
-    kinds = b[seps]
-    lines = int(np.count_nonzero(kinds == 10)) + 1
-    n, rest = divmod(len(kinds) + 1, lines)
+    kinds = b[seps[1:]]  # the separators of the text, then its end
+    lines = int(np.count_nonzero(kinds == 10))
+    n, rest = divmod(len(kinds), lines)
     if rest or n < 2 or lines < 2:
         return None
-    grid = np.append(kinds, 10).reshape(lines, n)  # each line: n - 1 commas, then its end
+    grid = kinds.reshape(lines, n)  # each line: n - 1 commas, then its end
     if not ((grid[:, :-1] == 44).all() and (grid[:, -1] == 10).all()):
         return None
     flat = body.replace("\n", ",").split(",")
