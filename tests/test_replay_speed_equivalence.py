@@ -675,3 +675,45 @@ def test_a_long_design_equals_the_checked_reader(tmp_path, monkeypatch):
             monkeypatch, lambda p=p: read_table(p, text_columns=["idx_Weights", "norm_f_n", "f_ag"]))
         pd.testing.assert_frame_equal(table, checked, check_exact=True)  # read_table's own fast path too
         pd.testing.assert_frame_equal(fast, checked.set_index("rep"), check_exact=True)
+
+
+def _numeric_outcome(fn, cells):
+    try:
+        out = fn(cells)
+    except (ValueError, TypeError) as e:
+        return type(e)
+    return out.dtype, repr(out.tolist())  # repr: -0.0, NaN and the integer/float kind, bit for bit
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_each_distinct_text_parsed_once_equals_to_numeric(seed, monkeypatch):
+    """pd.to_numeric of the distinct texts, spread back over the cells == pd.to_numeric of every cell:
+    the same dtype (int64, uint64, float64, object) and numbers, or the same kind of refusal."""
+    monkeypatch.setattr(tables, "_DISTINCT_SHARE", 1.0)  # always through the distinct texts
+    rng = np.random.default_rng(seed)
+    pools = [["1", "-0", "007", "+5", "22"], ["1", "2.5", "-0.0", "1e3", "0.30000000000000004", "2.5E-3"],
+             ["9007199254740993", "9007199254740995", "-1"], ["18446744073709551615", "1"],
+             ["18446744073709551616", "-9223372036854775809", "3"], ["1", "inf", "-inf", "1e400", "nan", "0.1"],
+             ["1", "x", "NA", "", "1,5", "TRUE", "0x10"], ["0.1000000000000000055511151231257827", "1e-320", "5"]]
+    for _ in range(60):
+        pool = pools[rng.integers(len(pools))] + (pools[rng.integers(len(pools))] if rng.random() < 0.3 else [])
+        cells = np.array(list(rng.choice(pool, size=rng.integers(1, 40))), dtype=object)
+        assert _numeric_outcome(tables._to_numeric_distinct, cells) == _numeric_outcome(pd.to_numeric, cells)
+
+
+def test_a_design_with_repeated_draws_equals_the_checked_reader(tmp_path, monkeypatch):
+    """COINr's designs stacked from a shorter one repeat their draws: parsed once each, the same table."""
+    from analysis.schemas.uncertainty import load_design
+    from analysis.uncertainty.spec import load_ua_spec
+
+    rng = np.random.default_rng(5)
+    draws = [f"{rng.random()!r}" for _ in range(20)] + ["1", "0", "-0.0", "1e-3"]
+    rows = [f'{i},"UA",{draws[i % 24]},{i % 3 + 1},"n_minmax","a_amean",{draws[(7 * i) % 24]},FALSE'
+            for i in range(1, 241)]
+    p = write(tmp_path / "d.csv", DESIGN.splitlines()[0] + "\n" + "\n".join(rows) + "\n")
+    seen = []
+    real = tables._to_numeric_distinct
+    monkeypatch.setattr(tables, "_to_numeric_distinct", lambda c: seen.append(len(set(c.tolist()))) or real(c))
+    fast, general = _fast_and_general(monkeypatch, lambda: load_design(p, load_ua_spec(DESIGN_UA)))
+    assert seen and seen[0] < 50  # the draws were parsed once each
+    _same_design(fast, general)

@@ -517,7 +517,7 @@ def _number_block(columns: list[tuple[list[str], np.ndarray | None]]) -> list[np
         if na is not None:
             flat[b * rows:(b + 1) * rows][na] = "0"  # a placeholder, set to NaN below
     try:
-        num = pd.to_numeric(flat)
+        num = _to_numeric_distinct(flat)
     except (ValueError, TypeError):
         return out
     if num.dtype not in (np.dtype("int64"), np.dtype("float64")):
@@ -541,6 +541,28 @@ def _number_block(columns: list[tuple[list[str], np.ndarray | None]]) -> list[np
             seg[na] = np.nan
         out[k] = seg
     return out
+
+
+#: parse each distinct cell once when at most this share of the cells are distinct
+_DISTINCT_SHARE = 0.5
+
+
+def _to_numeric_distinct(cells: np.ndarray) -> np.ndarray:
+    """``pd.to_numeric(cells)`` of an object array of texts, each distinct text parsed once when texts
+    repeat (a design stacked from a shorter one, weights kept at 1): ``pd.to_numeric`` reads every cell
+    on its own, and the dtype it gives (and the error it raises) depends only on which texts occur, in
+    the order of their first occurrence, not on repeats."""
+    texts = cells.tolist()
+    head = texts[:256]  # a first look: texts that do not repeat early are not counted through
+    if len(set(head)) > _DISTINCT_SHARE * len(head):
+        return pd.to_numeric(cells)
+    distinct = dict.fromkeys(texts)
+    if len(distinct) > _DISTINCT_SHARE * len(texts):
+        return pd.to_numeric(cells)
+    keys = list(distinct)
+    parsed = pd.to_numeric(np.array(keys, dtype=object))
+    where = dict(zip(keys, range(len(keys))))
+    return parsed[np.fromiter(map(where.__getitem__, texts), dtype=np.intp, count=len(texts))]
 
 
 #: the ASCII characters ``str.strip()`` removes, but the line ends: a cell of a clean file (one record per

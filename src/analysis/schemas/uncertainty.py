@@ -344,7 +344,8 @@ def _labels_ok(values: list, labels: list[str]) -> bool:
     each distinct value is checked once (1, 1.0 and True are one dict key but not one label, hence the
     type in the key)."""
     if set(map(type, values)) == {str}:  # text only: the distinct texts are the distinct (type, value) keys
-        return all(_label_ok(v, labels) for v in dict.fromkeys(values))
+        known = set(labels)  # (the same answers as the list: the labels are distinct)
+        return all(v in known or _label_ok(v, labels) for v in dict.fromkeys(values))
     return all(_label_ok(v, labels) for _, v in dict.fromkeys(zip(map(type, values), values)))
 
 
