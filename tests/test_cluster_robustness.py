@@ -445,3 +445,30 @@ def test_kmeans_labels_use_fifty_restarts_by_default():
     ref = KMeans(9, init="k-means++", n_init=50, random_state=0).fit(X)
     assert KMeans(9, n_init=51, random_state=0).fit(X).inertia_ < ref.inertia_
     assert np.array_equal(fit_labels(X, 9), ref.labels_)
+
+
+def test_a_criterion_undefined_everywhere_names_the_reason(monkeypatch):
+    """A mixture that leaves one component empty at k = 2 makes one cluster: silhouette is undefined and
+    cannot choose; the refusal says why (the table's note)."""
+    real = cluster.fit_labels
+    X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.3]])
+    monkeypatch.setattr(cluster, "fit_labels", lambda A, k, method="kmeans", **kw:
+                        np.zeros(len(A), dtype=int) if method == "gmm" else real(A, k, "kmeans", **kw))
+    with pytest.raises(InputError) as e:
+        select_k(X, [2], "gmm", n_ref=1, n_init=1)
+    assert str(e.value) == ("silhouette cannot choose k: it is undefined for every k compared (the fit made 1 "
+                            "non-empty clusters, not 2; scores undefined: 1 cluster(s) among 6 clustered unit(s); "
+                            "silhouette, Calinski–Harabasz and Davies–Bouldin need 2 ≤ k ≤ n − 1 (Rousseeuw "
+                            "1987)); choose another criterion")
+
+
+def test_gmm_selection_reports_bic_whatever_decides():
+    """With the Gaussian mixture, BIC (scikit-learn, three initialisations, random_state = seed) is in the
+    table also when silhouette decides."""
+    from sklearn.mixture import GaussianMixture
+
+    X = np.array([[0.0], [0.1], [0.3], [5.0], [5.1], [5.4], [10.0], [10.3], [10.1]])
+    sel = select_k(X, [2, 3], "gmm", seed=2, n_ref=1, n_init=1)
+    for k in (2, 3):
+        assert sel.table.loc[k, "bic"] == pytest.approx(GaussianMixture(k, n_init=3, random_state=2).fit(X).bic(X),
+                                                        rel=1e-9)
