@@ -63,6 +63,8 @@ _TABLE_TYPES = {"indicator": "Indicator", "aggregate": "Aggregate", "group": "Gr
 
 def _is_real(value: Any) -> bool:
     """A real number that is not a boolean (YAML ``yes`` is a boolean, not 1)."""
+    if type(value) is float or type(value) is int:  # the common case, without the abstract class check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 

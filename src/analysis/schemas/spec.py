@@ -276,7 +276,7 @@ def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
     names = [h.strip() for h in header]
     if "iCode" not in names or "Weight" not in names:
         return None
-    strip = (lambda col: list(col)) if _strip_free(text) else (lambda col: list(map(str.strip, col)))
+    strip = (lambda col: col) if _strip_free(text) else (lambda col: list(map(str.strip, col)))
     codes = strip(columns[names.index("iCode")])
     cells = strip(columns[names.index("Weight")])
     if "set" in names:
