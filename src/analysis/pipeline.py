@@ -162,7 +162,7 @@ def select_columns(df: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     """``df[codes]``, read as a slice when ``codes`` are ``df``'s leading columns in order (the usual layout of
     a data table: indicators first), which costs a fraction of a lookup by labels."""
     k = len(codes)
-    if 0 < k <= df.shape[1] and df.columns.is_unique and df.columns[:k].tolist() == codes:
+    if 0 < k <= df.shape[1] and df.columns.is_unique and df.columns.tolist()[:k] == codes:
         return df.iloc[:, :k]
     return df[codes]
 
@@ -395,7 +395,7 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
 def _other_columns(df: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     """The columns of ``df`` that are not ``codes`` (a slice when ``codes`` lead)."""
     k = len(codes)
-    if k <= df.shape[1] and df.columns.is_unique and df.columns[:k].tolist() == codes:
+    if k <= df.shape[1] and df.columns.is_unique and df.columns.tolist()[:k] == codes:
         return df.iloc[:, k:]
     drop = set(codes)
     return df[[c for c in df.columns if c not in drop]]

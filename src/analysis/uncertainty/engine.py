@@ -720,13 +720,15 @@ class _FlatChildren:
         den = m.astype(float) @ W.T
         num = self._transformed(method)[:, cols] @ W.T
         with np.errstate(invalid="ignore", divide="ignore"):
-            if method == "arithmetic":
-                out = num / den
-            elif method == "geometric":
-                out = np.exp(num / den)
+            if method == "harmonic":
+                out = np.divide(den, num, out=num)
             else:
-                out = den / num
-            out = np.where(den > 0, out, np.nan)
+                out = np.divide(num, den, out=num)
+                if method == "geometric":
+                    np.exp(out, out=out)
+        empty = ~(den > 0)  # no weighted value: missing (as aggregate's where(den > 0, …))
+        if empty.any():
+            out[empty] = np.nan
         if min_share > 0:
             out[m.sum(axis=1) / m.shape[1] < min_share] = np.nan
         return out
