@@ -350,8 +350,11 @@ def _fast_and_general(monkeypatch, fn, *args):
     return fast, general
 
 
-def _write_bytes(path: Path, text: str, bom: bool = False) -> Path:
-    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+def _write_bytes(path: Path, text: str, variant: str = "plain") -> Path:
+    """``text`` as UTF-8, with a byte-order mark (``bom``) or Windows line ends (``crlf``)."""
+    if variant == "crlf":
+        text = text.replace("\n", "\r\n")
+    path.write_bytes((b"\xef\xbb\xbf" if variant == "bom" else b"") + text.encode("utf-8"))
     return path
 
 
@@ -401,15 +404,15 @@ IMETA_EDITS = [
 ]
 
 
-@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("variant", ["plain", "bom", "crlf"])
 @pytest.mark.parametrize("line, row", IMETA_EDITS)
-def test_framework_table_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypatch, line, row, bom):
+def test_framework_table_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypatch, line, row, variant):
     """A COINr iMeta table read from the typed columns (no table built) == through read_table's checked
     reader: the same nodes, names, weights, levels, unit columns, or the same refusal."""
     lines = IMETA.splitlines()
     if line is not None:
         lines[line - 1] = row
-    p = _write_bytes(tmp_path / "iMeta.csv", "\n".join(lines) + "\n", bom)
+    p = _write_bytes(tmp_path / "iMeta.csv", "\n".join(lines) + "\n", variant)
     fast, general = _fast_and_general(monkeypatch, load_framework, p)
     if isinstance(general, str):
         assert fast == general
@@ -503,9 +506,9 @@ def _same_design(fast, general) -> None:
 
 
 @pytest.mark.parametrize("extra", ["error", "ignore"])
-@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("variant", ["plain", "bom", "crlf"])
 @pytest.mark.parametrize("line, row", DESIGN_EDITS)
-def test_design_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypatch, line, row, bom, extra):
+def test_design_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypatch, line, row, variant, extra):
     """A design read from the typed columns (one table built) == through read_table's checked reader and
     load_design's checks: the same table (values, dtypes, index, source lines), or the same refusal."""
     from analysis.schemas.uncertainty import load_design
@@ -514,7 +517,7 @@ def test_design_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypat
     lines = DESIGN.splitlines()
     if line is not None:
         lines[line - 1] = row
-    p = _write_bytes(tmp_path / "design.csv", "\n".join(lines) + "\n", bom)
+    p = _write_bytes(tmp_path / "design.csv", "\n".join(lines) + "\n", variant)
     ua = load_ua_spec(DESIGN_UA)
     _same_design(*_fast_and_general(monkeypatch, lambda: load_design(p, ua, extra=extra)))
 
@@ -573,9 +576,9 @@ DATA_EDITS = [
 
 
 @pytest.mark.parametrize("require_all", [True, False])
-@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("variant", ["plain", "bom", "crlf"])
 @pytest.mark.parametrize("line, row", DATA_EDITS)
-def test_data_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypatch, line, row, bom, require_all):
+def test_data_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypatch, line, row, variant, require_all):
     """A wide data table read from the typed columns (no intermediate table) == through read_table's checked
     reader and load_data's steps: the same values (bit for bit, memory layout too), unit data, index and
     notes, or the same refusal."""
@@ -583,7 +586,7 @@ def test_data_from_typed_columns_equals_the_checked_reader(tmp_path, monkeypatch
     lines = DATA_WIDE.splitlines()
     if line is not None:
         lines[line - 1] = row
-    p = _write_bytes(tmp_path / "data.csv", "\n".join(lines) + "\n", bom)
+    p = _write_bytes(tmp_path / "data.csv", "\n".join(lines) + "\n", variant)
     fast, general = _fast_and_general(monkeypatch, lambda: load_data(p, fw, require_all=require_all))
     _same_dataset(fast, general)
     if not isinstance(general, str):
