@@ -51,8 +51,8 @@ declare -A TESTS=(
   [normalise]="tests/test_methods.py tests/test_weights_published.py tests/test_mutation_gaps.py"
   [aggregate]="tests/test_methods.py tests/test_properties.py tests/test_aggregate_published.py tests/test_mutation_gaps.py tests/test_mutation_gaps_aggregate.py"
   [treat]="tests/test_methods.py tests/test_methods_published.py tests/test_mutation_gaps.py"
-  [cluster]="tests/test_cluster.py tests/test_methods_published.py tests/test_mutation_gaps_cluster.py tests/test_pipeline_speed_equivalence.py"
-  [scenario]="tests/test_path_exact.py tests/test_mutation_gaps_scenario.py tests/test_mutation_gaps_path.py"  # fast files only: with test_scenario.py (CLI, demo panel) a run takes hours
+  [cluster]="tests/test_cluster.py tests/test_methods_published.py tests/test_mutation_gaps_cluster.py tests/test_pipeline_speed_equivalence.py tests/test_cluster_robustness.py"
+  [scenario]="tests/test_path_exact.py tests/test_mutation_gaps_scenario.py tests/test_mutation_gaps_path.py tests/test_scenario_consistency.py"  # fast files only: with test_scenario.py (CLI, demo panel) a run takes hours
   [weights]="tests/test_weights.py tests/test_weights_published.py tests/test_ahp_published.py tests/test_mutation_gaps.py tests/test_mutation_gaps_weights.py"
   [uncertainty]="tests/test_uncertainty.py tests/test_sensitivity_replay.py tests/test_aggregate_published.py tests/test_mutation_gaps.py tests/test_engine_sampling.py"
   # test_uncertainty.py (about 4 minutes) is left out: every surviving mutant of spec.py would run it
