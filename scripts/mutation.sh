@@ -48,7 +48,7 @@ declare -A FILES=(
 )
 # module -> tests that exercise it (found with grep for the module's imports)
 declare -A TESTS=(
-  [normalise]="tests/test_methods.py tests/test_weights_published.py tests/test_mutation_gaps.py"
+  [normalise]="tests/test_methods.py tests/test_weights_published.py tests/test_mutation_gaps.py tests/test_engine_fast_paths.py"
   [aggregate]="tests/test_methods.py tests/test_properties.py tests/test_aggregate_published.py tests/test_mutation_gaps.py tests/test_mutation_gaps_aggregate.py"
   [treat]="tests/test_methods.py tests/test_methods_published.py tests/test_mutation_gaps.py"
   [cluster]="tests/test_cluster.py tests/test_methods_published.py tests/test_mutation_gaps_cluster.py tests/test_pipeline_speed_equivalence.py tests/test_cluster_robustness.py"
@@ -58,7 +58,7 @@ declare -A TESTS=(
   # test_uncertainty.py (about 4 minutes) is left out: every surviving mutant of spec.py would run it
   [uncertainty_sampling]="tests/test_engine_sampling.py tests/test_sobol_choice_factor.py tests/test_sensitivity_replay.py tests/test_mutation_gaps_engine.py"
   # test_uncertainty_scale.py left out (its Dask worker-process test takes 10 s per surviving mutant)
-  [uncertainty_engine]="tests/test_engine_sampling.py tests/test_sobol_choice_factor.py tests/test_sensitivity_replay.py tests/test_aggregate_published.py tests/test_mutation_gaps_engine.py"
+  [uncertainty_engine]="tests/test_engine_sampling.py tests/test_sobol_choice_factor.py tests/test_sensitivity_replay.py tests/test_aggregate_published.py tests/test_mutation_gaps_engine.py tests/test_engine_fast_paths.py"
   # backends and public API (Dask tests skip themselves under mutmut: a cluster in its forked child hangs)
   [uncertainty_backend]="tests/test_uncertainty_scale.py tests/test_replay_speed_equivalence.py tests/test_sensitivity_replay.py tests/test_engine_sampling.py tests/test_mutation_gaps_engine.py tests/test_mutation_gaps_backend.py"
 )
