@@ -472,3 +472,17 @@ def test_gmm_selection_reports_bic_whatever_decides():
     for k in (2, 3):
         assert sel.table.loc[k, "bic"] == pytest.approx(GaussianMixture(k, n_init=3, random_state=2).fit(X).bic(X),
                                                         rel=1e-9)
+
+
+def test_stability_of_hdbscan_without_clusters_has_nothing_to_assess():
+    """All noise under HDBSCAN: no original cluster, so no Jaccard; not an error (k is not needed)."""
+    s = stability(NOISE_2D[:12], np.full(12, -1), method="hdbscan", n_boot=2)
+    assert s.jaccard.empty and s.dissolved.empty and len(s.ari) == 2
+
+
+def test_typology_of_two_distinct_vectors_makes_two_clusters():
+    """Eight units, two distinct feature vectors (four copies each): k = 2 is the one possible partition."""
+    ind = pd.DataFrame(np.repeat([[0.1, 0.2, 0.3, 0.4], [0.9, 0.8, 0.7, 0.6]], 4, axis=0), columns=list("abcd"),
+                       index=[f"u{i}" for i in range(8)])
+    ty = typology(_tiny_result(ind), k=2, n_boot=0)
+    assert ty.labels.tolist() == [1] * 4 + [0] * 4 and ty.structure
