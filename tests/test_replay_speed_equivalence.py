@@ -720,3 +720,23 @@ def test_a_design_with_repeated_draws_equals_the_checked_reader(tmp_path, monkey
     fast, general = _fast_and_general(monkeypatch, lambda: load_design(p, load_ua_spec(DESIGN_UA)))
     assert seen and seen[0] < 50  # the draws were parsed once each
     _same_design(fast, general)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_cell_with_a_character_no_number_holds_is_not_parsed(seed):
+    """tables._parses answers as pd.to_numeric itself on texts of digits, signs, points, exponents, the
+    letters of inf/infinity/nan, blanks, other letters, Unicode digits and spaces, and known words."""
+    rng = np.random.default_rng(seed)
+    alphabet = list("0123456789+-.eEinfINFtyTYaA \t_xXdDLS,#") + ["٣", "０", "\u00a0", "\u2028", "é"]
+    words = ["True", "FALSE", "Infinity", "-inf", "+INF", "iNf", "nan", "NaN", "1.#IND", "1_000", "0x10",
+             " 1 ", "1e5", "٣", "Austria", "UA", "L", "XL", "S", "None", "1,5", "\u00a01", "infinity "]
+    cells = words + ["".join(rng.choice(alphabet, size=rng.integers(1, 7))) for _ in range(3000)]
+
+    def to_numeric_reads(cell):
+        try:
+            pd.to_numeric(np.array([cell], dtype=object))
+        except (ValueError, TypeError):
+            return False
+        return True
+
+    assert [tables._parses(c) for c in cells] == [to_numeric_reads(c) for c in cells]

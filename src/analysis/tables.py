@@ -627,8 +627,15 @@ def _typed_clean_column(cells: list[str], text: bool) -> pd.Series | list | np.n
     return out
 
 
+#: a character that no text ``pd.to_numeric`` reads holds (digits, signs, point, exponent, the letters of
+#: inf/infinity/nan, ASCII blanks): a cell with one is no number, without asking
+_NOT_NUMBER_CHAR = re.compile(r"[^0-9+\-.eEiInNfFtTyYaA \t\n\r\x0b\x0c]")
+
+
 def _parses(cell: str) -> bool:
     """Does ``pd.to_numeric`` read this one cell (as it reads it in a column)?"""
+    if _NOT_NUMBER_CHAR.search(cell):
+        return False
     try:
         pd.to_numeric(np.array([cell], dtype=object))
     except (ValueError, TypeError):
