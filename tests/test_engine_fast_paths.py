@@ -318,7 +318,7 @@ def test_normalise_refusals_unchanged_by_the_matrix_path(method, case, message):
     from analysis.normalise import normalise
 
     fw = _wide_fw(3, [1])
-    vals = pd.DataFrame({"x0": [1.0, 2.0, 3.0], "x1": [4.0, 5.0, 7.0], "x2": [1.0, 9.0, 2.0]})
+    vals = pd.DataFrame({"x0": [1.0, 2.0, 4.0], "x1": [4.0, 5.0, 7.0], "x2": [1.0, 9.0, 2.0]})  # no sd is 1
     if case == "constant":
         vals["x1"] = 5.0
     elif case == "empty":
@@ -330,3 +330,36 @@ def test_normalise_refusals_unchanged_by_the_matrix_path(method, case, message):
         normalise(vals, fw, {"method": method})
     assert message in e.value.message
     assert e.value.column == ("x1" if case != "one" else "x0")
+
+
+@pytest.mark.parametrize("method", ["minmax", "zscore"])
+def test_normalise_one_indicator_at_once_equals_column_by_column(method):
+    from analysis.normalise import normalise
+
+    fw = _wide_fw(1, [-1])
+    vals = pd.DataFrame({"x0": [3.0, 1.0, 8.0, NAN, 2.5]})
+    rows = column_rows(vals, fw.indicators)
+    assert _one_method(rows, rows, fw.indicators, fw, {"method": method}) is not None
+    pd.testing.assert_frame_equal(normalise(vals, fw, {"method": method})[0],
+                                  _by_column(vals, fw, {"method": method})[0], check_exact=True)
+
+
+@pytest.mark.parametrize("method", ["minmax", "zscore"])
+def test_normalise_of_no_units_is_refused_as_column_by_column(method):
+    from analysis.normalise import normalise
+
+    fw = _wide_fw(2, [1])
+    with pytest.raises(InputError, match="indicator has no data to normalise") as e:
+        normalise(pd.DataFrame({"x0": [], "x1": []}, dtype=float), fw, {"method": method})
+    assert e.value.column == "x0"
+
+
+@pytest.mark.parametrize("rng_", [[100, 1], [5, 5], [1, 2, 3]])
+def test_a_bad_min_max_range_is_refused_as_column_by_column(rng_):
+    from analysis.normalise import normalise
+
+    fw = _wide_fw(2, [1])
+    vals = pd.DataFrame({"x0": [1.0, 2.0, 4.0], "x1": [4.0, 5.0, 7.0]})
+    with pytest.raises(InputError, match="normalisation range must be") as e:
+        normalise(vals, fw, {"method": "minmax", "range": rng_})
+    assert e.value.column == "x0"
