@@ -363,3 +363,13 @@ def test_a_bad_min_max_range_is_refused_as_column_by_column(rng_):
     with pytest.raises(InputError, match="normalisation range must be") as e:
         normalise(vals, fw, {"method": "minmax", "range": rng_})
     assert e.value.column == "x0"
+
+
+def test_z_score_of_a_column_with_one_value_is_refused_as_column_by_column():
+    from analysis.normalise import normalise
+
+    fw = _wide_fw(2, [1])
+    vals = pd.DataFrame({"x0": [1.0, 2.0, 4.0], "x1": [NAN, 5.0, NAN]})
+    with pytest.raises(InputError, match="z-score needs at least two values") as e:
+        normalise(vals, fw, {"method": "zscore"})
+    assert e.value.column == "x1"
