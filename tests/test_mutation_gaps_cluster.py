@@ -800,9 +800,13 @@ def test_gap_falls_back_to_the_largest_gap_among_the_candidates(three, monkeypat
 
 
 def test_unknown_criterion_message_lists_the_criteria():
+    """Every method accepts the five criteria (BIC is fitted for k-means and Ward too when it decides),
+    so the refusal lists all five whatever the method."""
     A = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.3]])
-    with pytest.raises(InputError, match=r"^unknown selection criterion 'best' \(use silhouette, ch, db, gap\)$"):
-        select_k(A, [2], n_ref=1, n_init=1, choose="best")
+    for method in ("kmeans", "ward", "gmm", "hdbscan"):
+        with pytest.raises(InputError,
+                           match=r"^unknown selection criterion 'best' \(use silhouette, ch, db, gap, bic\)$"):
+            select_k(A, [2], method, n_ref=1, n_init=1, choose="best")
 
 
 def test_pca_features_of_nearly_collinear_indicators_keep_one_component():

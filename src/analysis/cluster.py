@@ -381,8 +381,8 @@ def select_k(X, ks=range(2, 9), method: str = "kmeans", *, seed: int = 0, n_ref:
         if method not in METHODS:
             raise InputError(f"unknown clustering method '{method}' (use {', '.join(METHODS)})")
         if choose not in CRITERIA:
-            listed = [c for c in CRITERIA if c != "bic" or method == "gmm"]
-            raise InputError(f"unknown selection criterion '{choose}' (use {', '.join(listed)})")
+            # every method accepts every criterion (BIC is computed for any method when it decides)
+            raise InputError(f"unknown selection criterion '{choose}' (use {', '.join(CRITERIA)})")
         n_ref = _whole(n_ref, "n_ref (reference data sets)", 1)
         n_init = _whole(n_init, "n_init", 1)
         ks = [_whole(k, "k", 2) if not isinstance(k, int) else k for k in ks]

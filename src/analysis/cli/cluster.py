@@ -27,7 +27,7 @@ def register(sub) -> None:
     c.add_argument("--method", choices=["kmeans", "ward", "gmm", "hdbscan"], default="kmeans")
     c.add_argument("--k", type=int, default=None, help="number of clusters (default: chosen by --choose)")
     c.add_argument("--k-range", default=None,
-                   help="k values to compare, e.g. 2-8 (default 2-8, at most the number of units - 1)")
+                   help="k values to compare, e.g. 2-8 (default 2-8, at most the distinct feature vectors - 1)")
     c.add_argument("--choose", default="silhouette", choices=["silhouette", "gap", "ch", "db", "bic"])
     c.add_argument("--scale", choices=["standard", "minmax", "none"], default="standard")
     c.add_argument("--n-boot", type=int, default=100, help="bootstrap resamples for the stability of clusters")
@@ -51,20 +51,44 @@ def parse_k_range(text: str) -> tuple[int, int]:
     return a, b
 
 
-def _ks(args: argparse.Namespace, n_units: int) -> range:
-    """The k values to compare, each between 2 and n_units - 1 (the default range is cut to fit)."""
+def _ks(args: argparse.Namespace, n_units: int, n_distinct: int | None = None) -> range:
+    """The k values to compare, each between 2 and m − 1 for the m distinct feature vectors of the
+    ``n_units`` units (``n_distinct``; m = ``n_units`` when not given): k = m clusters of m distinct
+    vectors leave no dispersion within them. The default range 2–8 is cut to fit; a ``--k-range`` beyond
+    it, or fewer than 3 distinct vectors, is refused in one line."""
     top = n_units - 1
     if top < 2:
         raise InputError(f"clustering needs at least 3 units; the data have {n_units}", file=args.data)
     if args.k is not None and args.k > top:
         raise InputError(f"--k {args.k}: at most {top} clusters for {n_units} units")
+    m = n_units if n_distinct is None else n_distinct
+    if m < 3:
+        vectors = "feature vector" if m == 1 else "feature vectors"
+        hint = "; give --k 2 to split them in two" if m == 2 else ""
+        raise InputError(f"the {n_units} units have only {m} distinct {vectors} (--on {args.on}): choosing the "
+                         f"number of clusters needs at least 3{hint}", file=args.data)
+    top = min(top, m - 1)
     if args.k_range is None:
         a, b = _DEFAULT_KS
         return range(a, min(b, top) + 1)
     a, b = parse_k_range(args.k_range)
     if b > top:
-        raise InputError(f"--k-range '{args.k_range}': at most {top} clusters for {n_units} units")
+        of = f"{n_units} units" if m == n_units else f"the {m} distinct feature vectors of the {n_units} units"
+        raise InputError(f"--k-range '{args.k_range}': at most {top} clusters for {of}")
     return range(a, b + 1)
+
+
+def _distinct(res, args: argparse.Namespace) -> int | None:
+    """The number of distinct feature vectors :func:`analysis.cluster.typology` will cluster, when it
+    chooses k (no ``--k``, a method that needs k); None when no k is chosen."""
+    if args.k is not None or args.method == "hdbscan":
+        return None
+    import numpy as np
+
+    from ..cluster import features
+
+    X = features(res, args.on, scale=args.scale, year=args.year)
+    return len(np.unique(X.to_numpy(dtype=float), axis=0))
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
@@ -84,7 +108,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     res = build(args.framework, args.data, args.spec)
     check_year(res, args.year, args.data)
-    ks = _ks(args, len(units_of(res, args.year)))
+    ks = _ks(args, len(units_of(res, args.year)), _distinct(res, args))
     seed = args.seed if args.seed is not None else int(res.spec.get("seed") or 0)
     ty = typology(res, on=args.on, method=args.method, k=args.k, ks=ks, scale=args.scale, choose=args.choose,
                   n_boot=args.n_boot, seed=seed, year=args.year)
