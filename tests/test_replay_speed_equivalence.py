@@ -740,3 +740,21 @@ def test_a_cell_with_a_character_no_number_holds_is_not_parsed(seed):
         return True
 
     assert [tables._parses(c) for c in cells] == [to_numeric_reads(c) for c in cells]
+
+
+def test_lines_of_a_clean_weight_set_made_when_asked_equal_row_by_row(tmp_path, monkeypatch):
+    """A set read from a clean table makes its lines when a refusal asks for them: the same lines (and
+    where_in_set answer) as row by row, also after a deep copy, a pickle round trip and a new assignment."""
+    import copy
+    import pickle
+
+    p = write(tmp_path / "sets.csv", SETS)
+    fast, slow = read_weight_sets(p), _row_by_row(p, monkeypatch)
+    assert fast["s1"]._lines is None  # not made yet
+    for name in slow:
+        for ws in (copy.deepcopy(fast[name]), pickle.loads(pickle.dumps(fast[name])), fast[name]):
+            assert list(ws.lines.items()) == list(slow[name].lines.items())
+            for code in slow[name]:
+                assert spec_schema.where_in_set(ws, code) == spec_schema.where_in_set(slow[name], code)
+    fast["s2"].lines = {"a": 99}
+    assert fast["s2"].lines == {"a": 99} and spec_schema.where_in_set(fast["s2"], "a")["row"] == 99

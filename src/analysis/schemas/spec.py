@@ -176,10 +176,26 @@ class WeightSet(dict):
     rather than the spec that points to it.
     """
 
+    _lines: dict[str, int] | None = None
+    _table: tuple | None = None  # (codes, rows, a, b): the lines of rows a..b of a clean table, not yet made
+
     def __init__(self, *args, file: str | None = None, lines: dict[str, int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.file = file
         self.lines = dict(lines or {})
+
+    @property
+    def lines(self) -> dict[str, int]:
+        """The line of each node in the table (``{node: line}``); a set read from a clean table makes it
+        when it is first asked for (only a refusal asks), from the codes and lines it was read with."""
+        if self._lines is None:
+            codes, rows, a, b = self._table or ((), (), 0, 0)
+            self._lines = dict(zip(codes[a:b], rows[a:b]))
+        return self._lines
+
+    @lines.setter
+    def lines(self, value: dict[str, int]) -> None:
+        self._lines = value
 
 
 def where_in_set(weights, code: str, default_file=None) -> dict:
@@ -323,13 +339,13 @@ def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[i
     out: dict[str, WeightSet] = {}
     new, fill = WeightSet.__new__, dict.update
     for a, b in zip(starts, starts[1:]):
-        # WeightSet(zip(...), file=file, lines=dict(zip(...))), without the call of __init__ and its copy
+        # WeightSet(zip(...), file=file, lines=dict(zip(...))), without the call of __init__ and its lines
         set_codes = codes[a:b]
         ws = new(WeightSet)
         fill(ws, zip(set_codes, weights[a:b]))
         if len(ws) != b - a:  # a code listed twice in the set
             return None
         ws.file = file
-        ws.lines = dict(zip(set_codes, rows[a:b]))
+        ws._table = (codes, rows, a, b)  # its lines, made when asked for
         out[sets[a]] = ws
     return out
