@@ -9,6 +9,7 @@ never taken from the function under test.
 from __future__ import annotations
 
 import argparse
+import json
 import textwrap
 
 import numpy as np
@@ -121,3 +122,60 @@ def test_bic_is_accepted_beyond_gmm(method):
     A = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.3]])
     sel = select_k(A, [2, 3], method, n_ref=1, n_init=1, choose="bic")
     assert sel.k == 3 and sel.reason.startswith("k = 3 by bic")
+
+
+# --- 3. the report's limitation when HDBSCAN made no partition ---------------------------------------
+def _caveats_for(tmp_path, s4: dict) -> list:
+    from types import SimpleNamespace
+
+    from analysis.report.document import caveats
+
+    (tmp_path / "state").mkdir(exist_ok=True)
+    (tmp_path / "state" / "04_clustering.json").write_text(json.dumps(s4))
+    res = SimpleNamespace(framework=SimpleNamespace(nodes={}), spec={})
+    return caveats(res, tmp_path)
+
+
+HDBSCAN_EN = ("HDBSCAN found no cluster structure (k = {k}): it made no partition of the units into types; units "
+              "in no cluster are noise (label −1).")
+HDBSCAN_ID = ("HDBSCAN tidak menemukan struktur klaster (k = {k}): tidak ada pembagian kabupaten/kota ke dalam "
+              "tipe; kabupaten/kota yang tidak termasuk klaster mana pun merupakan derau (label −1).")
+
+
+@pytest.mark.parametrize("k", [0, 1])
+def test_report_says_hdbscan_made_no_partition(tmp_path, k):
+    (m,) = _caveats_for(tmp_path, {"k": k, "structure": False, "method": "hdbscan", "mean_ari": None})
+    assert m == HDBSCAN_EN.format(k=k) and m.ind == HDBSCAN_ID.format(k=k)
+    assert "partition of a continuum" not in m and "kontinum" not in m.ind
+
+
+def test_report_says_the_gap_statistic_made_one_group(tmp_path):
+    (m,) = _caveats_for(tmp_path, {"k": 1, "structure": False, "method": "kmeans", "mean_ari": None})
+    assert m == ("The gap statistic found no cluster structure: all units form one group, so the typology makes "
+                 "no partition.")
+    assert m.ind == ("Statistik gap tidak menemukan struktur klaster: seluruh kabupaten/kota membentuk satu "
+                     "kelompok, sehingga tipologi ini tidak membuat pembagian.")
+
+
+def test_report_keeps_the_continuum_sentence_for_a_partition(tmp_path):
+    (m,) = _caveats_for(tmp_path, {"k": 3, "structure": False, "method": "kmeans", "mean_ari": None})
+    assert m == "The clustering found no clear structure: the typology is a partition of a continuum."
+    assert _caveats_for(tmp_path, {"k": 3, "structure": True, "method": "kmeans", "mean_ari": None}) == []
+
+
+def test_report_of_a_real_hdbscan_run_without_structure(dup, tmp_path):
+    """Eight units, fewer than HDBSCAN's min_cluster_size of 10: no cluster can form, every unit is noise
+    (k = 0), and the report's limitation says that no partition was made."""
+    from analysis.pipeline import build
+    from analysis.report import steps
+
+    (tmp_path / "eight.csv").write_text(_data(BASE + [(2, 3, 4, 5), (6, 7, 8, 2), (4, 5, 6, 8)]))
+    res = build(str(dup / "fw.yaml"), str(tmp_path / "eight.csv"), None)
+    run = tmp_path / "run"
+    s4 = steps.clustering(res, run, method="hdbscan", n_boot=1)
+    assert s4["k"] == 0 and s4["structure"] is False
+    from analysis.report.document import caveats
+
+    text = [str(m) for m in caveats(res, run)]
+    assert HDBSCAN_EN.format(k=0) in text
+    assert not any("partition of a continuum" in t for t in text)

@@ -547,7 +547,14 @@ def caveats(result, run_dir, *, sobol_small: int = 512) -> list[Msg]:
                        "units; report levels or rank bands instead.", width=Num(w, 0)))
     s4 = load_summary(run, "04_clustering")
     if s4 and not s4.get("structure", True):
-        out.append(Msg("The clustering found no clear structure: the typology is a partition of a continuum."))
+        if s4.get("method") == "hdbscan":      # k = 0 or 1: HDBSCAN made no partition at all
+            out.append(Msg("HDBSCAN found no cluster structure (k = {k}): it made no partition of the units into "
+                           "types; units in no cluster are noise (label −1).", k=int(s4.get("k") or 0)))
+        elif s4.get("k") == 1:                 # the gap statistic chose k = 1: one group of all units
+            out.append(Msg("The gap statistic found no cluster structure: all units form one group, so the "
+                           "typology makes no partition."))
+        else:
+            out.append(Msg("The clustering found no clear structure: the typology is a partition of a continuum."))
     if s4.get("mean_ari") is not None and s4["mean_ari"] < 0.6:
         out.append(Msg("The typology is not stable under resampling (mean adjusted Rand index {ari}); cluster "
                        "membership of units near the borders is uncertain.", ari=Num(s4["mean_ari"], 2)))
