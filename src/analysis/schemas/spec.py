@@ -314,10 +314,10 @@ def _read_clean_sets(path: Path) -> dict[str, WeightSet] | None:
     elif num.dtype != np.dtype("float64") or not np.isfinite(num).all():
         return None
     weights = list(map(dict(zip(distinct, num.astype(np.float64).tolist())).__getitem__, cells))
-    return _clean_sets(weights, codes, sets, list(range(2, len(codes) + 2)), str(path), True)
+    return _clean_sets(weights, codes, sets, range(2, len(codes) + 2), str(path), True)
 
 
-def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[int],
+def _clean_sets(weights: list[float], codes: list, sets: list[str], rows: list[int] | range,
                 file: str, stripped: bool = False) -> dict[str, WeightSet] | None:
     """The weight sets of a clean table in one pass per set; None when a weight is negative, a code
     is blank or repeated within its set, or a set's rows are not together (the row-by-row reading of
