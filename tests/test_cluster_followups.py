@@ -179,3 +179,57 @@ def test_report_of_a_real_hdbscan_run_without_structure(dup, tmp_path):
     text = [str(m) for m in caveats(res, run)]
     assert HDBSCAN_EN.format(k=0) in text
     assert not any("partition of a continuum" in t for t in text)
+
+
+# --- 4. cluster_k with cluster_method: hdbscan refused at config validation --------------------------
+RUN = """\
+name: t
+framework: fw.yaml
+data: data.csv
+cluster_method: hdbscan
+cluster_k: 3
+"""
+HDBSCAN_K = ("key 'cluster_k': 3 clusters given with key 'cluster_method': hdbscan, which sets the number of "
+             "clusters itself; remove cluster_k or choose another cluster_method")
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    (tmp_path / "fw.yaml").write_text(textwrap.dedent(FW_ABCD))
+    (tmp_path / "data.csv").write_text(_data(BASE))
+    (tmp_path / "run.yaml").write_text(RUN)
+    return tmp_path
+
+
+def test_config_with_k_for_hdbscan_refused_naming_file_and_both_keys(run_dir):
+    from analysis.schemas.run_config import check_config
+
+    f = run_dir / "run.yaml"
+    cfg = {"framework": "fw.yaml", "data": "data.csv", "cluster_method": "hdbscan", "cluster_k": 3}
+    with pytest.raises(InputError) as e:
+        check_config(cfg, f)
+    assert str(e.value) == f"{f}: {HDBSCAN_K}"
+    # either key alone is fine
+    assert check_config({**cfg, "cluster_k": None}, f).cluster_method == "hdbscan"
+    assert check_config({**cfg, "cluster_method": "kmeans"}, f).cluster_k == 3
+    cfg.pop("cluster_k")
+    assert check_config(cfg, f).cluster_k is None
+
+
+def test_cli_run_with_k_for_hdbscan_one_line_exit_2(run_dir, capsys):
+    f = run_dir / "run.yaml"
+    code = main(["run", str(f), "--dry-run", "--out", str(run_dir / "out")])
+    line = one_line(code, capsys.readouterr().err)
+    assert line == f"maturasi: error: {f}: {HDBSCAN_K}"
+    assert not (run_dir / "out").exists()
+
+
+def test_an_override_making_the_pair_is_refused_naming_the_option(run_dir):
+    from analysis.report.runner import load_config
+
+    f = run_dir / "run.yaml"
+    f.write_text(RUN.replace("cluster_method: hdbscan\n", ""))
+    assert load_config(f)[0]["cluster_k"] == 3                        # k-means with k = 3: valid
+    with pytest.raises(InputError) as e:
+        load_config(f, {"cluster_method": "hdbscan"})
+    assert str(e.value) == f"-p cluster_method=hdbscan: {HDBSCAN_K}"

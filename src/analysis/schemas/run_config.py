@@ -5,7 +5,8 @@ Two layers:
 * :class:`RunConfigModel` checks what can be checked from the file alone: ``name`` is a simple
   folder name that cannot leave the reports folder; numbers have their types and ranges
   (``N``, ``sobol_N``, ``n_boot``, ``cluster_n_boot`` >= 1, ``cluster_k`` >= 2, ``seed`` a whole
-  number); known weighting and clustering methods; unit lists are lists of codes. Which keys
+  number); known weighting and clustering methods; no ``cluster_k`` with ``cluster_method: hdbscan``
+  (HDBSCAN sets the number of clusters itself); unit lists are lists of codes. Which keys
   exist at all is decided by the notebooks' parameter cells
   (:func:`analysis.report.runner.check_parameters`).
 * :func:`dry_check` loads every input as the notebooks will and checks what needs the data:
@@ -105,6 +106,10 @@ def check_config(cfg: dict, source=None) -> RunConfigModel:
         m = RunConfigModel.model_validate(cfg)
     except ValidationError as e:
         raise input_error(e, source, data=cfg) from None
+    if m.cluster_k is not None and m.cluster_method == "hdbscan":
+        raise InputError(f"key 'cluster_k': {m.cluster_k} clusters given with key 'cluster_method': hdbscan, which "
+                         f"sets the number of clusters itself; remove cluster_k or choose another cluster_method",
+                         file=source)
     from ..report.runner import NOTEBOOKS
 
     for nb in m.notebooks or []:
