@@ -373,3 +373,27 @@ def test_z_score_of_a_column_with_one_value_is_refused_as_column_by_column():
     with pytest.raises(InputError, match="z-score needs at least two values") as e:
         normalise(vals, fw, {"method": "zscore"})
     assert e.value.column == "x1"
+
+
+def test_choice_combinations_beyond_one_number_are_compared_row_by_row():
+    """16 choice factors of 16 alternatives: 16**16 combinations exceed an int64 key, so the rows of
+    labels are compared whole; each run still gets the merged steps of its labels."""
+    fw = _fw()
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame(rng.uniform(1, 50, (8, 7)), columns=fw.indicators)
+    data.insert(0, "uCode", [f"u{i}" for i in range(8)])
+    factors = [{"name": f"f{i}", "type": "choice", "step": "normalise",
+                "alternatives": {f"a{j}": {"method": "minmax", "range": [j, 100 + j + i]} for j in range(16)}}
+               for i in range(16)]
+    eng = Engine(fw, data, {"normalise": {"method": "minmax", "range": [1, 100]}}, {"factors": factors})
+    design = pd.DataFrame({f"f{i}": rng.choice([f"a{j}" for j in range(16)], 40) for i in range(16)})
+    design.iloc[7] = design.iloc[3]  # a repeated combination
+    runs = eng.resolve(design)
+    for r in range(len(design)):
+        last = factors[-1]["alternatives"][design.iloc[r, -1]]  # the last factor's step wins
+        assert eng.upstream_keys[runs.upstream[r]]["normalise"] == last
+    assert runs.upstream[7] == runs.upstream[3]
+    # equal merged steps are one upstream table, numbered in order of first appearance
+    last = design.iloc[:, -1]
+    assert len(eng.upstream_keys) == last.nunique()
+    assert list(runs.upstream[sorted(last.drop_duplicates().index)]) == list(range(last.nunique()))

@@ -602,8 +602,8 @@ def _matrix(df: pd.DataFrame, codes: list[str]) -> np.ndarray:
 
 def _frame(cols: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
     """A table of float columns (in the order given) on ``index``, built from one matrix."""
-    return pd.DataFrame(np.column_stack([np.asarray(v, dtype=float) for v in cols.values()]) if index.size
-                        else np.empty((0, len(cols))), index=index, columns=list(cols))
+    return pd.DataFrame(np.column_stack([np.asarray(v, dtype=float) for v in cols.values()]), index=index,
+                        columns=list(cols))
 
 
 def canonical_step(step: dict) -> dict:
