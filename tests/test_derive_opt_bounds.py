@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 
+import pandas as pd
 import pytest
 
 from analysis import InputError, InputWarning
@@ -42,3 +43,12 @@ def test_a_bound_on_one_group_leaves_the_other_free():
 def test_a_bound_on_an_unknown_code_is_refused():
     with pytest.raises(InputError, match="opt_min_weight names 'zz', which is not a weighted node"):
         _sets({"zz": 0.3})
+
+
+@pytest.mark.parametrize("bounds", [{"a": float("nan")}, {"a": "x"}, {"a": None}, float("nan"),
+                                    pd.Series([0.1, 0.2], index=["a", "a"])])
+def test_optimise_refuses_a_missing_or_malformed_bound(bounds):
+    from analysis.weights import optimise_weights
+
+    with pytest.raises(InputError, match="lower weight bound"):
+        optimise_weights(_two_by_two(), node="P", min_weight=bounds)

@@ -1,8 +1,9 @@
 """Independent review of the replay fast paths (issue 18): discrepancies found, one test each.
 
-Every test here failed when it was written (2026-11-29, HEAD eaad617). Each compares a fast path with
-the general path it shortcuts (``fit``/``apply`` column by column), or checks that bad user input is
-refused as :class:`~analysis._errors.InputError` (product standard), as it is elsewhere in the same call.
+Every test here failed when it was written (2026-11-29, HEAD eaad617); the code was then fixed.
+Each compares a fast path with the general path it shortcuts (``fit``/``apply`` column by column), or
+checks that bad user input is refused as :class:`~analysis._errors.InputError` (product standard), as
+it is elsewhere in the same call.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 
 from analysis._errors import InputError
 from analysis.framework import Framework, Node
-from analysis.normalise import apply, fit, indicator_params, normalise
+from analysis.normalise import fit, indicator_params, normalise
 from analysis.pipeline import build
 from analysis.uncertainty import Engine
 from analysis.weights.derive import weight_sets
@@ -25,23 +26,20 @@ def _wide_fw() -> Framework:
 
 
 @pytest.mark.parametrize("method", ["minmax", "zscore"])
-def test_normalise_with_a_direction_parameter_equals_fit_and_apply_column_by_column(method):
+def test_a_direction_parameter_is_refused_by_both_paths(method):
     """A ``direction`` key among the parameters (``normalise`` takes a plain dict; only the spec-file schema
-    forbids the key): ``fit`` learns lo/hi (mu/sigma) on ``x · node direction`` and its result carries the
-    parameter's direction, which ``apply`` then uses. The matrix path (``_one_method``) applies the node's
-    direction instead (and stores the parameter's in its fits), so its numbers differ from the
-    column-by-column path (values 100 % different). NB the column path is itself incoherent here (min-max
-    scores of -128); making ``fit`` keep the node's direction (or refuse the key) and ``_one_method`` store
-    what it applies makes both agree."""
+    forbids the key) made ``fit`` learn on the node's direction and ``apply`` use the parameter's (min-max
+    scores of -128), and the matrix path differ from both. An indicator's direction is the framework's:
+    the key is refused, by ``fit`` and through ``normalise`` (the matrix path declines it)."""
     fw = _wide_fw()
     vals = pd.DataFrame({"x0": [1.0, 4.0, 2.0, 8.0], "x1": [3.0, 1.0, 5.0, 2.0], "x2": [2.0, 2.5, 9.0, 1.0]})
     spec = {"method": method, "direction": -1}
-    got, fits = normalise(vals, fw, spec)
-    for c in fw.indicators:
-        m, p = indicator_params(spec, c)
-        f = fit(vals[c].to_numpy(dtype=float), m, p, direction=fw.nodes[c].direction, code=c)
-        assert fits[c] == f
-        np.testing.assert_array_equal(got[c].to_numpy(), apply(vals[c].to_numpy(dtype=float), f), err_msg=c)
+    with pytest.raises(InputError, match="'direction' is not a setting") as e:
+        normalise(vals, fw, spec)
+    assert e.value.column == "x0"
+    m, p = indicator_params(spec, "x1")
+    with pytest.raises(InputError, match="'direction' is not a setting"):
+        fit(vals["x1"].to_numpy(dtype=float), m, p, direction=-1, code="x1")
 
 
 def _result_with_a_one_child_group():

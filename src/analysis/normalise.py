@@ -51,6 +51,9 @@ def fit(x: np.ndarray, method: str, params: dict | None = None, *, direction: in
     Returns a dict that :func:`apply` understands (method, direction and learned numbers).
     """
     p = dict(params or {})
+    if "direction" in p:  # the framework's Direction column, not a normalisation setting
+        raise InputError("normalisation parameter 'direction' is not a setting: an indicator's direction comes "
+                         "from the framework (its Direction column)", column=code)
     if method not in NORMALISERS:
         raise InputError(f"unknown normalisation method '{method}' (use one of {', '.join(NORMALISERS)})",
                          column=code)
@@ -234,7 +237,7 @@ def _one_method(X: np.ndarray, R: np.ndarray, inds: list[str], framework: Framew
     ``X`` and ``R`` are the values to normalise and the values to fit on, one row per indicator.
     """
     method, p = indicator_params(spec, inds[0]) if inds else ("", {})
-    if spec.get("overrides") or method not in ("minmax", "zscore"):
+    if spec.get("overrides") or method not in ("minmax", "zscore") or "direction" in p:
         return None
     dirs = [framework.nodes[c].direction for c in inds]
     if any(d not in (1, -1) for d in dirs) or R.shape[1] == 0:

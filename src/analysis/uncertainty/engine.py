@@ -278,11 +278,12 @@ class Engine:
         labels = f.labels
         pos = {lab: i for i, lab in enumerate(labels)}
         cells = design[col]
-        if cells.dtype == object:  # mixed cells: 1, 1.0 and True hash alike but are not one label
+        if cells.dtype == object or cells.dtype.kind in "fc":  # mixed cells: 1, 1.0 and True hash alike but
+            # are not one label; floats: 0.0 and -0.0 hash alike but read "0.0" and "-0.0"
             values = cells.to_numpy(dtype=object)
             _, first, inv = np.unique(values.astype(str), return_index=True, return_inverse=True)
             uniq = values[first]
-        else:  # typed cells (numbers, strings): each distinct value once
+        else:  # typed cells (whole numbers, strings): each distinct value once
             inv, uniq = pd.factorize(cells, use_na_sentinel=False)
         inv = np.asarray(inv).reshape(-1)
         out = np.full(len(uniq), -1)

@@ -132,11 +132,21 @@ def weight_sets(result, methods=("equal", "entropy", "critic", "pca", "optimised
             opt = {}
             bounds = opt_min_weight
             if isinstance(bounds, dict | pd.Series):  # each group gets the bounds of its own children
+                if isinstance(bounds, pd.Series) and not bounds.index.is_unique:
+                    c = str(bounds.index[bounds.index.duplicated()][0])
+                    raise InputError(f"opt_min_weight names '{c}' twice", node=c)
                 bounds = dict(bounds)
-                for c in bounds:
+                for c, v in bounds.items():
                     if c not in fw.nodes or fw.nodes[c].parent is None:
                         raise InputError(f"opt_min_weight names '{c}', which is not a weighted node of the "
                                          "framework", node=str(c))
+                    try:
+                        ok = 0 <= float(v) <= 1
+                    except (TypeError, ValueError):
+                        ok = False
+                    if not ok:  # also for a group that is not optimised (a single child always has share 1)
+                        raise InputError(f"opt_min_weight for '{c}' must be a share between 0 and 1, got {v!r}",
+                                         node=str(c))
             for agg in fw.aggregates:
                 if len(fw.children(agg)) < 2:
                     continue

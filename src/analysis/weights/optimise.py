@@ -287,16 +287,30 @@ def _lower_bounds(min_weight, codes: list[str]) -> np.ndarray:
     if min_weight is None:
         return np.zeros(k)
     if isinstance(min_weight, dict | pd.Series):
-        s = pd.Series(min_weight, dtype=float)
-        unknown = [c for c in s.index if c not in codes]
+        given = min_weight if isinstance(min_weight, dict) else min_weight.to_dict()
+        if isinstance(min_weight, pd.Series) and not min_weight.index.is_unique:
+            c = str(min_weight.index[min_weight.index.duplicated()][0])
+            raise InputError(f"lower weight bound for '{c}' is given twice", node=c)
+        unknown = [c for c in given if c not in codes]
         if unknown:
             raise InputError(f"lower weight bound for '{unknown[0]}', which is not being optimised", node=unknown[0])
-        lb = s.reindex(codes).fillna(0.0).to_numpy(float)
+        lb = np.zeros(k)  # a code not named has no bound
+        for c, v in given.items():
+            lb[codes.index(c)] = _bound(v, c)
     else:
-        lb = np.full(k, float(min_weight))
-    if not np.isfinite(lb).all() or (lb < 0).any():
-        raise InputError("lower weight bounds must be finite numbers >= 0")
+        lb = np.full(k, _bound(min_weight, None))
     return lb
+
+
+def _bound(v, code: str | None) -> float:
+    """One lower bound as a float: a finite number >= 0 (a missing value is refused, not read as 0)."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        x = float("nan")
+    if not np.isfinite(x) or x < 0:
+        raise InputError("lower weight bounds must be finite numbers >= 0", node=code)
+    return x
 
 
 def _check_bounds(lb: np.ndarray, groups: dict[str, list[int]], budget: np.ndarray, codes: list[str]) -> None:
