@@ -397,3 +397,13 @@ def test_choice_combinations_beyond_one_number_are_compared_row_by_row():
     last = design.iloc[:, -1]
     assert len(eng.upstream_keys) == last.nunique()
     assert list(runs.upstream[sorted(last.drop_duplicates().index)]) == list(range(last.nunique()))
+
+
+def test_framework_weights_equal_a_series_of_the_node_weights():
+    fw = _fw()
+    want = pd.Series({c: n.weight for c, n in fw.nodes.items() if n.parent is not None}, dtype=float)
+    for _ in range(2):  # the second call reuses the labels
+        got = fw.weights()
+        pd.testing.assert_series_equal(got, want)
+        got["A"] = 99.0  # a caller's change stays in its copy
+    pd.testing.assert_series_equal(fw.weights(), want)

@@ -252,7 +252,14 @@ class Framework:
 
     def weights(self) -> pd.Series:
         """Nominal weight of every non-root node (relative within its parent)."""
-        return pd.Series({c: n.weight for c, n in self.nodes.items() if n.parent is not None}, dtype=float)
+        nodes = [(c, n.weight) for c, n in self.nodes.items() if n.parent is not None]
+        if not nodes:
+            return pd.Series({}, dtype=float)
+        codes = [c for c, _ in nodes]
+        idx = self.__dict__.get("_weight_index")  # the labels made once (an Index is immutable; no value is kept)
+        if idx is None or idx.tolist() != codes:
+            idx = self.__dict__["_weight_index"] = pd.Index(codes)
+        return pd.Series(np.array([w for _, w in nodes], dtype=float), index=idx)
 
     def effective_weights(self, weights: pd.Series | None = None) -> pd.Series:
         """Each indicator's share of the index under arithmetic aggregation (product of shares)."""
