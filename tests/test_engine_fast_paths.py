@@ -407,3 +407,51 @@ def test_framework_weights_equal_a_series_of_the_node_weights():
         pd.testing.assert_series_equal(got, want)
         got["A"] = 99.0  # a caller's change stays in its copy
     pd.testing.assert_series_equal(fw.weights(), want)
+
+
+# --- identical runs evaluated once ------------------------------------------------------------------
+
+def test_distinct_rows_are_first_occurrences_in_order():
+    from analysis.uncertainty.engine import _distinct_rows
+
+    W = np.array([[1.0, 2.0], [3.0, 4.0], [1.0, 2.0], [0.0, 1.0], [3.0, 4.0], [-0.0, 1.0]])
+    first, inv = _distinct_rows(W)
+    np.testing.assert_array_equal(first, [0, 1, 3, 5])  # -0.0 is not 0.0 bit for bit: its own run
+    np.testing.assert_array_equal(inv, [0, 1, 0, 2, 1, 3])
+    np.testing.assert_array_equal(W[first][inv], W)
+    assert _distinct_rows(np.array([[1.0, 2.0], [2.0, 1.0]])) == (None, None)
+    assert _distinct_rows(np.ones((1, 3))) == (None, None)
+    assert _distinct_rows(np.ones((4, 0))) == (None, None)
+    Wf = np.asfortranarray(np.tile([[5.0, 6.0, 7.0]], (3, 1)))
+    first, inv = _distinct_rows(Wf)
+    np.testing.assert_array_equal(first, [0])
+    np.testing.assert_array_equal(inv, [0, 0, 0])
+
+
+@pytest.mark.parametrize("agg", [{"method": "arithmetic"}, {"method": "geometric"},
+                                 {"method": "arithmetic", "by_node": {"A": "copeland"}}])
+def test_a_block_with_repeated_runs_equals_each_run_evaluated(monkeypatch, agg):
+    from analysis.uncertainty import engine as engine_mod
+
+    fw = _fw()
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame(rng.uniform(1, 50, (12, 7)), columns=fw.indicators)
+    data.iloc[1, [0, 1]] = NAN
+    data.insert(0, "uCode", [f"u{i}" for i in range(12)])
+    spec = {"normalise": {"method": "minmax", "range": [1, 100]}, "aggregate": agg,
+            "levels": {"bands": [30, 60], "labels": ["L1", "L2", "L3"]}}
+    eng = Engine(fw, data, spec)
+    eng.upstream_keys.append({s: eng._merge(s, {}) for s in ("impute", "treat", "normalise")})
+    eng.agg_specs.append(eng._merge("aggregate", {}))
+    X = eng.upstream(0)
+    base = np.tile(eng.w_nom, (4, 1)) * rng.uniform(0.2, 1.8, (4, len(eng.nodes)))
+    W = base[[0, 1, 0, 2, 3, 1, 0, 3]]
+    S, (ri, nan), L = eng.block_scores(X, W, 0, 0)
+    monkeypatch.setattr(engine_mod, "_distinct_rows", lambda W: (None, None))
+    for r in range(len(W)):  # each run alone, nothing shared
+        s1, (r1, n1), l1 = eng.block_scores(X, W[r:r + 1], 0, 0)
+        # the same number up to the summation order of a matrix product over a block of runs
+        np.testing.assert_allclose(S[:, r], s1[:, 0], rtol=1e-13, atol=0)
+        np.testing.assert_array_equal(ri[:, r], r1[:, 0])
+        np.testing.assert_array_equal(L[:, r], l1[:, 0])
+    assert ri.dtype == np.int32 and S.shape == (12, 8)

@@ -453,7 +453,16 @@ class Engine:
     def block_scores(self, X: np.ndarray, W: np.ndarray, u: int, a: int):
         """Index scores, ranks (:func:`rank_int`: int32 ranks and the mask of missing scores) and level
         indices (units × runs) of runs with weights ``W`` on upstream matrix ``X`` (upstream choice ``u``)
-        and aggregation ``a``."""
+        and aggregation ``a``.
+
+        Runs of the block with the same weights (bit for bit) are the same run: each is evaluated once and
+        its columns repeated (a design of discrete factors — weight sets and choices — repeats runs).
+        """
+        first, inv = _distinct_rows(W)
+        if first is not None:
+            S, (ri, nan), L = self.block_scores(X, W[first], u, a)
+            return (S[:, inv], (ri[:, inv], None if nan is None else nan[:, inv]),
+                    None if L is None else L[:, inv])
         root = self.fw.root
         lev_on = (self.bands.on or root) if self.bands else None
         self._current_norm = self.upstream_keys[u]["normalise"].get("method")
@@ -591,6 +600,22 @@ class Engine:
                         {"evaluate": t_eval, "runs": R, "upstream_tables": len(self._cache), "tasks": len(tasks),
                          "backend": backend, "rank_bin_width": width,
                          "rank_quantiles": "exact" if width == 1 else f"binned, within {width - 1} ranks"})
+
+
+def _distinct_rows(W: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The first of each group of identical rows of ``W`` (equal bytes, in order of first appearance)
+    and each row's position among them; (None, None) when every row is distinct."""
+    R = W.shape[0]
+    if R < 2 or W.shape[1] == 0:
+        return None, None
+    rows = np.ascontiguousarray(W).view(np.dtype((np.void, W.dtype.itemsize * W.shape[1]))).reshape(R)
+    _, first, inv = np.unique(rows, return_index=True, return_inverse=True)
+    if len(first) == R:
+        return None, None
+    order = np.argsort(first, kind="stable")  # groups in order of first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[np.asarray(inv).reshape(-1)]
 
 
 def _matrix(df: pd.DataFrame, codes: list[str]) -> np.ndarray:
