@@ -12,6 +12,7 @@ rank and level histograms per unit, so memory stays bounded at any number of uni
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import sys
 from dataclasses import dataclass
@@ -583,7 +584,7 @@ class Engine:
             elif np.isnan(scores).any():
                 q = np.nanquantile(scores.astype(float), [0.05, 0.5, 0.95], axis=1)
             else:
-                q = np.quantile(scores.astype(float), [0.05, 0.5, 0.95], axis=1)
+                q = np.quantile(np.asarray(scores, dtype=float), [0.05, 0.5, 0.95], axis=1)
             cols["ScoreQ5"], cols["ScoreMedian"], cols["ScoreQ95"] = q
         stats = _frame(cols, self.units)  # one table built at once (column by column costs a copy each)
         level_shares = None
@@ -594,12 +595,18 @@ class Engine:
         nominal = pd.DataFrame(nominal, index=self.units)
         sc = None
         if scores is not None:
-            sc = pd.DataFrame(scores, index=self.units, columns=pd.Index([f"r_{i + 1}" for i in range(R)]))
+            sc = pd.DataFrame(scores, index=self.units, columns=run_labels(R))
         outputs = pd.DataFrame({"mean_abs_rank_shift": red.mars, "index_mean": red.imean})
         return UAResult(nominal, stats, level_shares, sc, outputs, runs.design,
                         {"evaluate": t_eval, "runs": R, "upstream_tables": len(self._cache), "tasks": len(tasks),
                          "backend": backend, "rank_bin_width": width,
                          "rank_quantiles": "exact" if width == 1 else f"binned, within {width - 1} ranks"})
+
+
+@functools.lru_cache(maxsize=8)
+def run_labels(R: int) -> pd.Index:
+    """The column labels ``r_1`` … ``r_R`` of a study's scores (made once per size: an Index is immutable)."""
+    return pd.Index([f"r_{i + 1}" for i in range(R)])
 
 
 def _distinct_rows(W: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
