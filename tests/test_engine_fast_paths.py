@@ -455,3 +455,14 @@ def test_a_block_with_repeated_runs_equals_each_run_evaluated(monkeypatch, agg):
         np.testing.assert_array_equal(ri[:, r], r1[:, 0])
         np.testing.assert_array_equal(L[:, r], l1[:, 0])
     assert ri.dtype == np.int32 and S.shape == (12, 8)
+
+
+def test_labels_made_once_are_not_shared_between_results():
+    fw = _fw()
+    fw.weights().index.name = "changed"
+    assert fw.weights().index.name is None
+    from analysis.uncertainty.engine import run_labels
+
+    a = pd.DataFrame(np.zeros((1, 3)), columns=run_labels(3).copy())
+    a.columns.name = "run"
+    assert run_labels(3).name is None and list(run_labels(3)) == ["r_1", "r_2", "r_3"]

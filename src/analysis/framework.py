@@ -259,7 +259,7 @@ class Framework:
         idx = self.__dict__.get("_weight_index")  # the labels made once (an Index is immutable; no value is kept)
         if idx is None or idx.tolist() != codes:
             idx = self.__dict__["_weight_index"] = pd.Index(codes)
-        return pd.Series(np.array([w for _, w in nodes], dtype=float), index=idx)
+        return pd.Series(np.array([w for _, w in nodes], dtype=float), index=idx.copy())  # its own name attribute
 
     def effective_weights(self, weights: pd.Series | None = None) -> pd.Series:
         """Each indicator's share of the index under arithmetic aggregation (product of shares)."""

@@ -595,7 +595,7 @@ class Engine:
         nominal = pd.DataFrame(nominal, index=self.units)
         sc = None
         if scores is not None:
-            sc = pd.DataFrame(scores, index=self.units, columns=run_labels(R))
+            sc = pd.DataFrame(scores, index=self.units, columns=run_labels(R).copy())  # own name, shared labels
         outputs = pd.DataFrame({"mean_abs_rank_shift": red.mars, "index_mean": red.imean})
         return UAResult(nominal, stats, level_shares, sc, outputs, runs.design,
                         {"evaluate": t_eval, "runs": R, "upstream_tables": len(self._cache), "tasks": len(tasks),
