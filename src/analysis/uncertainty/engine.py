@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import os
 import sys
 from dataclasses import dataclass
@@ -251,6 +252,15 @@ class Engine:
     def _set_matrix(self, f: Factor) -> np.ndarray:
         """Weight sets of a ``weight_set`` factor as one matrix (sets in label order × nodes; NaN: not set)."""
         M = np.full((len(f.labels), len(self.nodes)), np.nan)
+        sets = [f.sets[name] for name in f.labels]
+        keys0 = tuple(sets[0]) if sets else ()
+        if sets and all(len(ws) == len(keys0) and tuple(ws) == keys0 for ws in sets):
+            # every set lists the same nodes in one order (a table): all values read at once
+            V = np.fromiter(itertools.chain.from_iterable(ws.values() for ws in sets), dtype=float,
+                            count=len(sets) * len(keys0)).reshape(len(sets), len(keys0))
+            pos = [(i, self.node_ix[c]) for i, c in enumerate(keys0) if c in self.node_ix]
+            M[:, [j for _, j in pos]] = V[:, [i for i, _ in pos]]
+            return M
         where: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # sets usually list the same nodes in one order
         for k, name in enumerate(f.labels):
             ws = f.sets[name]
