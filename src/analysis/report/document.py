@@ -599,6 +599,13 @@ def cluster_note(note: str) -> list[Msg | str]:
         return [Msg("No cluster structure: the gap statistic chooses k = 1 (the data are no more clustered than "
                     "uniform reference data; Tibshirani et al. 2001); all {n} units form one group — give k (--k) "
                     "to force a partition.", n=int(m.group(1)))]
+    if m := re.fullmatch(r"HDBSCAN found no cluster structure \(k = 0: all (\d+) units are noise, label −1\)", t):
+        return [Msg("HDBSCAN found no cluster structure (k = 0: all {n} units are noise, label −1).",
+                    n=int(m.group(1)))]
+    if m := re.fullmatch(r"HDBSCAN found no cluster structure \(k = 1: one cluster of (\d+) units, (\d+) units are "
+                         r"noise, label −1\)", t):
+        return [Msg("HDBSCAN found no cluster structure (k = 1: one cluster of {size} units, {noise} units are noise, "
+                    "label −1).", size=int(m.group(1)), noise=int(m.group(2)))]
     if m := re.fullmatch(r"cluster (\d+) is unstable: mean bootstrap Jaccard ([\d.]+) < ([\d.]+)", t):
         return [Msg("Cluster {c} is unstable: mean bootstrap Jaccard {j} < {limit}.", c=m.group(1),
                     j=_num_text(m.group(2)), limit=_num_text(m.group(3)))]
