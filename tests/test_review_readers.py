@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -95,3 +96,17 @@ def test_a_year_beyond_int64_is_one_input_error(tmp_path, year):
         load_data(p, fw)
     assert (e.value.row, e.value.column) == (3, "Year")
     assert Path(e.value.file).name == "data.csv"
+
+
+@pytest.mark.parametrize("runs", [[1, 2, 3], [1, 3, 5], [3, 2, 1], [5], [1, 1], [1, 2, 4], [], [0, 10, 20, 30],
+                                  [2 ** 40, 2 ** 40 + 7]])
+def test_run_index_equals_set_index(runs):
+    """The design reader's run index (made without a table) is the one ``set_index`` makes."""
+    from analysis.schemas.uncertainty import _run_index
+
+    arr = np.array(runs, dtype=np.int64)
+    want = pd.DataFrame({"rep": arr}).set_index("rep").index
+    pd.testing.assert_index_equal(_run_index(arr, "rep"), want, exact=True)
+    floats = arr.astype(float)
+    pd.testing.assert_index_equal(_run_index(floats, "rep"), pd.DataFrame({"rep": floats}).set_index("rep").index,
+                                  exact=True)

@@ -256,7 +256,8 @@ def _load_clean_csv(path: Path, framework: Framework, require_all: bool) -> Data
     values = pd.DataFrame(matrix.T, index=index, columns=pd.Index(num_cols))
     taken = set(num_cols) | {"uCode"}
     unit_cols = [c for c in names if c not in taken]
-    units = pd.DataFrame(dict(zip(unit_cols, tables.column_arrays([cols[c] for c in unit_cols]))), index=index)
+    units = pd.DataFrame(dict(zip(unit_cols, tables.column_arrays([cols[c] for c in unit_cols]))), index=index,
+                         columns=pd.Index(unit_cols, dtype="str"))  # no unit column: no labels, as df[[]] gives
     units.attrs[tables.ROWS_ATTR] = tables.SourceRows(lines)
     notes = []
     clash = [c for c in unit_cols if c in framework.nodes]
@@ -299,6 +300,9 @@ def _years(col: pd.Series, *, file, rows) -> pd.Series:
                 f = None
             if f is not None and np.isfinite(f) and f.is_integer():
                 y = int(f)
+        if y is not None and not -2 ** 63 <= y < 2 ** 63:
+            raise InputError(f"year must be a whole number of at most 18 digits, got {v!r}", file=file,
+                             row=rows[i] if rows else None, column=col.name)
         if y is None:
             line = rows[i] if rows else None
             blank = v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == ""

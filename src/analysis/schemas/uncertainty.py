@@ -332,11 +332,24 @@ def _load_clean_design(path: Path, ua, cols: dict, labels: list[str], extra: str
     run_col = next((c for c in _RUN_COLUMNS if c in by_name and c not in cols), None)
     if run_col is not None and not isinstance(by_name[run_col], np.ndarray):
         return None
-    index = pd.RangeIndex(len(columns[0])) if run_col is None else pd.Index(by_name[run_col], name=run_col)
+    index = pd.RangeIndex(len(columns[0])) if run_col is None else _run_index(by_name[run_col], run_col)
     kept = [c for c in names if c != run_col]
     out = pd.DataFrame(dict(zip(kept, tables.column_arrays([by_name[c] for c in kept]))), index=index)
     out.attrs[tables.ROWS_ATTR] = tables.SourceRows(range(2, len(index) + 2))
     return out
+
+
+def _run_index(runs: np.ndarray, name: str) -> pd.Index:
+    """The index ``DataFrame.set_index(name)`` makes of a run-number column: a ``RangeIndex`` when the
+    whole numbers are evenly spaced (pandas 3 does so; none for a single run), else an ``Index``."""
+    if runs.dtype.kind in "iu":
+        if len(runs) == 0:
+            return pd.RangeIndex(0, 0, 1, name=name)
+        if len(runs) > 1:
+            step = int(runs[1]) - int(runs[0])
+            if step != 0 and (np.diff(runs) == step).all():
+                return pd.RangeIndex(int(runs[0]), int(runs[-1]) + step, step, name=name)
+    return pd.Index(runs, name=name)
 
 
 def _labels_ok(values: list, labels: list[str]) -> bool:
