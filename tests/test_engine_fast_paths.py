@@ -483,3 +483,47 @@ def test_weight_sets_listing_the_same_nodes_read_at_once_equal_node_by_node():
     np.testing.assert_array_equal(M, ref)
     sets["s3"] = {"a1": 3, "a2": 4.0, "I": 1.0, "B1": 2.5, "c": 0.75}  # one set in another order
     np.testing.assert_array_equal(eng._set_matrix(Factor(name="w", type="weight_set", sets=sets)), ref)
+
+
+# --- the nominal run: build's numbers without its summary tables ----------------------------------
+
+@pytest.mark.parametrize("spec", [
+    {"normalise": {"method": "minmax", "range": [1, 100]}, "levels": {"bands": [30, 60], "labels": ["a", "b", "c"]}},
+    {"normalise": {"method": "zscore"}, "aggregate": {"method": "arithmetic", "min_share": 0.6},
+     "impute": {"method": "mean"}, "treat": {"method": "winsorise"}},
+])
+def test_nominal_run_equals_build(spec):
+    fw = _fw()
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame(rng.lognormal(2, 1, (15, 7)), columns=fw.indicators)
+    data.iloc[2, [0, 1]] = NAN
+    data.insert(0, "uCode", [f"u{i}" for i in range(15)])
+    eng = Engine(fw, data, spec)
+    ref = build(fw, data, spec)
+    pd.testing.assert_frame_equal(eng.nominal.normalised, ref.normalised, check_exact=True)
+    pd.testing.assert_frame_equal(eng.nominal.aggregates, ref.aggregates, check_exact=True)
+    pd.testing.assert_series_equal(eng.nominal.index, ref.index, check_exact=True)
+    if ref.levels is None:
+        assert eng.nominal.levels is None
+    else:
+        pd.testing.assert_series_equal(eng.nominal.levels, ref.levels)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"impute": {"method": "group_mean"}}, "needs 'by'"),
+    ({"normalise": {"method": "zscore"}, "aggregate": {"method": "geometric"}}, "geometric mean over non-positive"),
+    ({"normalise": {"method": "goalposts"}}, "goalposts normalisation needs"),
+])
+def test_nominal_run_refuses_as_build(tmp_path, spec, message):
+    fw = _fw()
+    data = pd.DataFrame(np.arange(1.0, 29.0).reshape(4, 7), columns=fw.indicators)
+    data.insert(0, "uCode", ["u0", "u1", "u2", "u3"])
+    path = tmp_path / "d.csv"
+    data.to_csv(path, index=False)
+    with pytest.raises(InputError) as built:
+        build(fw, path, spec)
+    with pytest.raises(InputError) as engine:
+        Engine(fw, path, spec)
+    assert message in built.value.message
+    assert (engine.value.message, engine.value.file, engine.value.row, engine.value.column, engine.value.node) == \
+        (built.value.message, built.value.file, built.value.row, built.value.column, built.value.node)

@@ -28,7 +28,8 @@ from .spec import Spec, load_spec
 from .treat import treat, treat_frozen
 from .units import unit_label
 
-__all__ = ["Result", "build", "build_cross_section", "resolve_weights", "check_spec", "check_ranges"]
+__all__ = ["Result", "build", "build_cross_section", "cross_sections", "resolve_weights", "check_spec",
+           "check_ranges", "select_columns"]
 
 
 @dataclass
@@ -276,31 +277,18 @@ def check_ranges(framework: Framework, values: pd.DataFrame, source=None, *, who
                              "outside)", file=source, column=c)
 
 
-def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | Dataset,
-          spec: str | Path | dict | Spec | None = None, *, fitted: dict | None = None) -> Result:
-    """Build the index.
-
-    Parameters
-    ----------
-    framework : path, built-in name or Framework
-    data : path, DataFrame or Dataset
-        Unit × indicator table (wide or long, see :mod:`analysis.data`).
-    spec : path, dict or Spec, optional
-        Build specification (:mod:`analysis.spec`); defaults to the official method of a built-in
-        official framework (:func:`analysis.official.official_spec`: IDM, SPBE, GM100SC evaluation),
-        otherwise to min-max [0, 100] and the weighted arithmetic mean with the framework's weights.
-    fitted : dict, optional
-        Frozen normaliser parameters (``{iCode: params}``, or ``{year: {iCode: params}}`` for a panel),
-        e.g. a baseline's ``Result.fitted``, so that scenarios do not move other units' scores.
+def cross_sections(fw: Framework, sp: Spec, ds: Dataset, *, fitted: dict | None = None
+                   ) -> tuple[pd.Series, list, dict, dict]:
+    """The checks and the cross-section builds of :func:`build` (every year of a panel, on the reference
+    year's yardstick when the spec names one), without the result's summary tables (ranks, percentiles,
+    notes), which :func:`build` adds and the uncertainty engine's nominal run does not read.
 
     Returns
     -------
-    Result
+    tuple
+        ``(weights, [(year, values, units, build_cross_section(...)), …], {year: fitted}, timings)``;
+        an input error is refused naming the data file when it names no file of its own.
     """
-    t_start = time.perf_counter()
-    fw = load_framework(framework)
-    sp = load_spec(official_spec(fw) if spec is None else spec)  # a built-in official index: its own method
-    ds = data if isinstance(data, Dataset) else load_data(data, fw)
     src = ds.source
     try:
         check_spec(fw, sp, ds.units)
@@ -342,7 +330,36 @@ def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | D
         if e.file is None:
             raise InputError(e.message, file=src, row=e.row, column=e.column, node=e.node) from None
         raise
+    return weights, outs, all_fits, timings
 
+
+def build(framework: str | Path | Framework, data: str | Path | pd.DataFrame | Dataset,
+          spec: str | Path | dict | Spec | None = None, *, fitted: dict | None = None) -> Result:
+    """Build the index.
+
+    Parameters
+    ----------
+    framework : path, built-in name or Framework
+    data : path, DataFrame or Dataset
+        Unit × indicator table (wide or long, see :mod:`analysis.data`).
+    spec : path, dict or Spec, optional
+        Build specification (:mod:`analysis.spec`); defaults to the official method of a built-in
+        official framework (:func:`analysis.official.official_spec`: IDM, SPBE, GM100SC evaluation),
+        otherwise to min-max [0, 100] and the weighted arithmetic mean with the framework's weights.
+    fitted : dict, optional
+        Frozen normaliser parameters (``{iCode: params}``, or ``{year: {iCode: params}}`` for a panel),
+        e.g. a baseline's ``Result.fitted``, so that scenarios do not move other units' scores.
+
+    Returns
+    -------
+    Result
+    """
+    t_start = time.perf_counter()
+    fw = load_framework(framework)
+    sp = load_spec(official_spec(fw) if spec is None else spec)  # a built-in official index: its own method
+    ds = data if isinstance(data, Dataset) else load_data(data, fw)
+    src = ds.source
+    weights, outs, all_fits, timings = cross_sections(fw, sp, ds, fitted=fitted)
     def cat(i):
         frames = [o[3][i] for o in outs]
         if ds.year is None:

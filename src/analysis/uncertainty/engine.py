@@ -25,16 +25,16 @@ from scipy import stats as sps
 from .._errors import InputError
 from ..aggregate import aggregate_matrix, canonical, node_method
 from ..data import Dataset, load_data
-from ..framework import load_framework
+from ..framework import Framework, load_framework
 from ..levels import Bands
 from ..official import official_spec
-from ..pipeline import build, build_cross_section, resolve_weights, select_columns
+from ..pipeline import build, build_cross_section, cross_sections, resolve_weights, select_columns
 from ..schemas.spec import where_in_set
 from ..schemas.uncertainty import check_output
-from ..spec import load_spec
+from ..spec import Spec, load_spec
 from .spec import Factor, load_ua_spec
 
-__all__ = ["Engine", "Runs", "UAResult", "rank_columns"]
+__all__ = ["Engine", "NominalRun", "Runs", "UAResult", "rank_columns"]
 
 
 @dataclass
@@ -45,6 +45,31 @@ class Runs:
     agg: np.ndarray  # (R,) index into Engine.agg_specs
     W: np.ndarray  # (R, n_nodes)
     design: pd.DataFrame  # human-readable design (one row per run)
+
+
+@dataclass
+class NominalRun:
+    """The index built with the spec, as the engine reads it: the normalised indicators, the aggregates
+    (the index last) and the levels of every unit — :func:`analysis.build`'s numbers and checks
+    (:func:`analysis.pipeline.cross_sections`), without the summary tables the engine does not read."""
+
+    framework: Framework
+    normalised: pd.DataFrame
+    aggregates: pd.DataFrame
+    levels: pd.Series | None
+
+    @property
+    def index(self) -> pd.Series:
+        return self.aggregates[self.framework.root]
+
+    @classmethod
+    def of(cls, fw: Framework, ds: Dataset, spec: Spec) -> NominalRun:
+        """The nominal run of one cross-section ``ds`` (no year column)."""
+        res = cross_sections(fw, spec, ds)[1][0][3]
+        aggs = res[6]
+        bands = Bands.from_spec(spec.get("levels"))
+        levels = bands.assign(aggs[bands.on or fw.root]).rename("Level") if bands is not None else None
+        return cls(fw, res[4], aggs, levels)
 
 
 @dataclass
@@ -85,7 +110,7 @@ class Engine:
             if year is not None:
                 raise InputError(f"year {year}: the data have no year column (one cross-section)", file=ds.source)
             # one cross-section with a reference year: normalised on itself (the build would need the panel)
-            self.nominal = build(self.fw, ds, self.spec)
+            self.nominal = NominalRun.of(self.fw, ds, self.spec)
         else:
             if year is None:
                 raise InputError("uncertainty analysis runs on one cross-section: choose a year "
@@ -94,7 +119,7 @@ class Engine:
 
             one = pick_year(ds, year)
             if ref_year is None:
-                self.nominal = build(self.fw, one, self.spec)
+                self.nominal = NominalRun.of(self.fw, one, self.spec)
             else:
                 # the nominal is the published index: the panel built with the spec as given
                 y = next(y for y in ds.years if str(y) == str(year))
