@@ -474,13 +474,10 @@ def test_weight_sets_listing_the_same_nodes_read_at_once_equal_node_by_node():
     eng = _engine()
     sets = {f"s{k}": {"a2": 1.0 + k, "I": 1.0, "B1": 2.5, "a1": 3, "c": 0.25 * k} for k in range(5)}
     f = Factor(name="w", type="weight_set", sets=sets)
-    M = eng._set_matrix(f)
-    ref = np.full((5, len(eng.nodes)), np.nan)
-    for k, name in enumerate(f.labels):
-        for c, v in f.sets[name].items():
-            if c in eng.node_ix:
-                ref[k, eng.node_ix[c]] = float(v)
-    np.testing.assert_array_equal(M, ref)
+    from .test_replay_speed_equivalence import set_matrix_by_node
+
+    ref = set_matrix_by_node(eng, f)
+    np.testing.assert_array_equal(eng._set_matrix(f), ref)
     sets["s3"] = {"a1": 3, "a2": 4.0, "I": 1.0, "B1": 2.5, "c": 0.75}  # one set in another order
     np.testing.assert_array_equal(eng._set_matrix(Factor(name="w", type="weight_set", sets=sets)), ref)
 

@@ -211,13 +211,17 @@ def test_weight_set_matrix_equals_node_by_node(tmp_path):
     f = Factor(name="w", type="weight_set",
                sets={"s1": {"a": 2.0, "b": 1.0, "D1": 3.0}, "s2": {"b": 0.5, "a": 1.5},
                      "s3": {"a": 1.0, "b": 4.0, "IDX": 1.0}, "s4": {"D1": 1.0, "a": 2.0, "b": 1.0}})
-    M = eng._set_matrix(f)
-    ref = np.full((4, len(eng.nodes)), np.nan)
+    np.testing.assert_array_equal(eng._set_matrix(f), set_matrix_by_node(eng, f))
+
+
+def set_matrix_by_node(eng: Engine, f: Factor) -> np.ndarray:
+    """The weight sets of ``f`` as a matrix (sets × the engine's nodes, NaN where not set), node by node."""
+    ref = np.full((len(f.labels), len(eng.nodes)), np.nan)
     for k, name in enumerate(f.labels):
         for c, v in f.sets[name].items():
             if c in eng.node_ix:
                 ref[k, eng.node_ix[c]] = float(v)
-    np.testing.assert_array_equal(M, ref)
+    return ref
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -132,17 +132,11 @@ def test_typology_notes_and_path_outcomes_are_translated():
 
 
 def test_every_caveat_has_its_indonesian_text(tmp_path):
-    from analysis import build
     from analysis.report.document import caveats
-    from analysis.select import cross_section
 
-    from .test_report_pages import _fake_run
+    from .test_report_pages import caveat_run
 
-    res = build("kominfo_gm100sc", ROOT / "data" / "demo" / "smartcity_panel.csv", ROOT / "data" / "demo" / "spec.yaml")
-    run = _fake_run(tmp_path)
-    n = len(cross_section(res))
-    pd.DataFrame({"set": ["nominal", "entropy"], "level_changes": [0, int(0.8 * n)]}).to_csv(
-        run / "tables" / "weights_summary.csv", index=False)
+    res, run, _ = caveat_run(tmp_path)
     (run / "state" / "01_data_audit.json").write_text(json.dumps({"availability": 0.9}))
     cav = caveats(res, run)
     assert len(cav) >= 11

@@ -165,7 +165,9 @@ def _fake_run(tmp_path):
     return tmp_path
 
 
-def test_caveats_are_generated_from_the_results(tmp_path):
+def caveat_run(tmp_path):
+    """The demo panel built, and a run folder whose results call for every caveat (:func:`_fake_run`) with a
+    weight set that changes the level of 80 % of the units: (result, run folder, number of units)."""
     from analysis import build
     from analysis.select import cross_section
 
@@ -174,6 +176,11 @@ def test_caveats_are_generated_from_the_results(tmp_path):
     n = len(cross_section(res))
     pd.DataFrame({"set": ["nominal", "entropy"], "level_changes": [0, int(0.8 * n)]}).to_csv(
         run / "tables" / "weights_summary.csv", index=False)
+    return res, run, n
+
+
+def test_caveats_are_generated_from_the_results(tmp_path):
+    res, run, n = caveat_run(tmp_path)
     text = "\n".join(caveats(res, run))
     assert "synthetic demonstration data" in text
     assert "BRA, ENV" in text and "weight of about zero" in text
