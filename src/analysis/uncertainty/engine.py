@@ -123,8 +123,8 @@ class Engine:
             else:
                 # the nominal is the published index: the panel built with the spec as given
                 y = next(y for y in ds.years if str(y) == str(year))
+                self.nominal = _one_year(build(self.fw, ds, given), y, one.values.index)  # refuses as build
                 self._ref = pick_year(ds, ref_year)
-                self.nominal = _one_year(build(self.fw, ds, given), y, one.values.index)
             ds = one
         self.ds = ds
         self.ua = load_ua_spec(ua if ua is not None else {"factors": []})
@@ -497,8 +497,10 @@ class Engine:
         first, inv = _distinct_rows(W)
         if first is not None:
             S, (ri, nan), L = self.block_scores(X, W[first], u, a)
-            return (S[:, inv], (ri[:, inv], None if nan is None else nan[:, inv]),
-                    None if L is None else L[:, inv])
+            def rep(A):
+                return None if A is None else _repeat_columns(A, inv)
+
+            return rep(S), (rep(ri), rep(nan)), rep(L)
         root = self.fw.root
         lev_on = (self.bands.on or root) if self.bands else None
         self._current_norm = self.upstream_keys[u]["normalise"].get("method")
@@ -642,6 +644,14 @@ class Engine:
 def run_labels(R: int) -> pd.Index:
     """The column labels ``r_1`` … ``r_R`` of a study's scores (made once per size: an Index is immutable)."""
     return pd.Index([f"r_{i + 1}" for i in range(R)])
+
+
+def _repeat_columns(A: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    """``A[:, inv]`` in ``A``'s memory order (numpy's own indexing would turn a row-major block column-major,
+    and sums over it would add in another order than over the block of every run)."""
+    out = np.empty((A.shape[0], len(inv)), dtype=A.dtype,
+                   order="F" if A.flags.f_contiguous and not A.flags.c_contiguous else "C")
+    return np.take(A, inv, axis=1, out=out)
 
 
 def _distinct_rows(W: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
