@@ -524,3 +524,25 @@ def test_nominal_run_refuses_as_build(tmp_path, spec, message):
     assert message in built.value.message
     assert (engine.value.message, engine.value.file, engine.value.row, engine.value.column, engine.value.node) == \
         (built.value.message, built.value.file, built.value.row, built.value.column, built.value.node)
+
+
+def test_an_unknown_node_of_a_weight_set_table_is_refused_at_its_line(tmp_path):
+    path = tmp_path / "sets.csv"
+    path.write_text("set,iCode,Weight\ns1,a1,1\ns1,a2,2\ns2,a1,1\ns2,zz,3\n")
+    fw = _fw()
+    data = pd.DataFrame(np.arange(1.0, 29.0).reshape(4, 7), columns=fw.indicators)
+    data.insert(0, "uCode", ["u0", "u1", "u2", "u3"])
+    ua = {"factors": [{"name": "w", "type": "weight_set", "file": str(path)}]}
+    with pytest.raises(InputError) as e:
+        Engine(fw, data, {}, ua)
+    assert e.value.message == "weight set 's2' names unknown node 'zz'"
+    assert (e.value.file, e.value.row, e.value.column) == (str(path), 5, "iCode")
+
+
+def test_a_missing_cell_of_a_text_design_column_is_refused_at_its_row():
+    eng = _engine()
+    cells = pd.Series(["z", None, "m", "z"], dtype="str")
+    with pytest.raises(InputError) as e:
+        eng._label_index(pd.DataFrame({"norm": cells}), eng.ua.factors[0])
+    assert "value nan is not an alternative of factor 'norm'" in e.value.message
+    assert e.value.row == 3
