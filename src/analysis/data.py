@@ -177,6 +177,11 @@ def load_data(source: str | Path | pd.DataFrame, framework: Framework, *,
     # a column named like an aggregate of the framework (a published sub-index such as IDM's IKS) is
     # unit data here, renamed so that the computed aggregate never overwrites it in the results
     clash = [c for c in unit_cols if c in framework.nodes]
+    taken = [c for c in clash if f"{c}_data" in unit_cols]
+    if taken:  # the new name is a column too: two unit columns would share it
+        raise InputError(f"column '{taken[0]}' is named like an aggregate of the framework and is kept as "
+                         f"'{taken[0]}_data', but the data have a column '{taken[0]}_data' too: rename one",
+                         file=file, column=taken[0])
     if clash:
         units = units.rename(columns={c: f"{c}_data" for c in clash})
         unit_cols = [f"{c}_data" if c in clash else c for c in unit_cols]

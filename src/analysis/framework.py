@@ -468,7 +468,12 @@ def _table_columns(path: Path) -> tuple[list, list[list], list[int]]:
 
 def _read_table(path: Path) -> Framework:
     header, columns, lines = _table_columns(path)
-    by_lower = {str(c).lower(): c for c in header}
+    by_lower: dict[str, str] = {}
+    for c in header:  # one column per name: 'Weight' and 'weight' both would leave one of them unread
+        if str(c).lower() in by_lower:
+            raise InputError(f"columns '{by_lower[str(c).lower()]}' and '{c}' are the same column (names are read "
+                             "without regard to case): keep one", file=path, column=str(c))
+        by_lower[str(c).lower()] = c
     need = ["Level", "iCode", "iName", "Direction", "Weight", "Parent", "Type"]
     missing = [c for c in need if c.lower() not in by_lower]
     if missing:
