@@ -23,23 +23,16 @@ import pytest
 
 from analysis import build
 from analysis._errors import InputError
-from analysis.framework import Framework, Node
+from analysis.framework import Framework
 from analysis.uncertainty import Engine, sample
 from analysis.uncertainty import engine as engine_mod
 
+from .test_uncertainty import _toy as uncertainty_toy
+
 
 def _toy(n: int = 40) -> tuple[Framework, pd.DataFrame]:
-    nodes = [Node("I", None, 1.0, False)]
-    for d in range(3):
-        nodes.append(Node(f"D{d}", "I", 1.0 + d, False))
-        for i in range(3):
-            nodes.append(Node(f"x{d}{i}", f"D{d}", 1.0 + (i * d) % 3, True, direction=1 if i != 1 else -1))
-    fw = Framework(nodes)
-    rng = np.random.default_rng(0)
-    df = pd.DataFrame(rng.lognormal(2, 0.6, (n, 9)), columns=fw.indicators)
-    df.iloc[3, 2] = np.nan
-    df.insert(0, "uCode", [f"u{i:02d}" for i in range(n)])
-    return fw, df
+    """The toy index of ``test_uncertainty`` (3 dimensions × 3 indicators, one missing value), n units."""
+    return uncertainty_toy(0, n)
 
 
 def _discrete_ua(fw: Framework) -> dict:
